@@ -1,0 +1,83 @@
+"""DuckDB warehouse: connections and the layout of the raw layer.
+
+DuckDB allows one writer per file across processes, and a read-only connection cannot sit next to
+a read-write one in the same process: open a connection, use it, close it (``with connect(...)``).
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+
+from pipelines.contract import EXPORTS, Export
+
+#: Technical columns added to every raw table (after the contract's columns).
+RAW_META_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("_id_chargement", "BIGINT"),  # the load (row of raw._fichiers) that brought the row
+    ("_fichier", "VARCHAR"),  # file name, relative to the inbox
+    ("_ligne", "BIGINT"),  # line in the file (CSV: the header is line 1) or row number (Parquet)
+    ("_date_extraction", "DATE"),  # from the file name
+    ("_sequence", "INTEGER"),  # from the file name (0 when absent)
+    ("_colonnes_extra", "JSON"),  # unknown columns received, kept as they came
+)
+
+
+@contextmanager
+def connect(path: Path | str, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    path = Path(path)
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def raw_table_ddl(export: Export) -> str:
+    cols = [f'"{c.name}" {c.duckdb_type}' for c in export.columns]
+    cols += [f'"{n}" {t}' for n, t in RAW_META_COLUMNS]
+    return f"create table if not exists raw.{export.name} (\n    " + ",\n    ".join(cols) + "\n)"
+
+
+def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the raw and quarantine schemas and tables if absent (idempotent)."""
+    con.execute("create schema if not exists raw")
+    con.execute("create schema if not exists quarantine")
+    for export in EXPORTS.values():
+        con.execute(raw_table_ddl(export))
+    con.execute(
+        """
+        create table if not exists raw._fichiers (
+            id_chargement bigint primary key,
+            export varchar not null,
+            fichier varchar not null,          -- path relative to the inbox
+            hash_contenu varchar not null,     -- SHA-256 of the file's bytes
+            date_extraction date,
+            sequence integer,
+            format varchar,
+            lignes_lues bigint not null,
+            lignes_chargees bigint not null,
+            lignes_quarantaine bigint not null,
+            statut varchar not null,           -- CHARGE, REJETE
+            motif varchar,                     -- reason of a whole-file rejection
+            charge_le timestamp not null
+        )
+        """
+    )
+    con.execute(
+        """
+        create table if not exists quarantine.lignes (
+            id_chargement bigint not null,
+            export varchar not null,
+            fichier varchar not null,
+            ligne bigint not null,
+            colonne varchar,                   -- first faulty column (null: the whole line)
+            motif varchar not null,            -- every fault of the line, in French
+            contenu json                       -- the line as received, identifiers pseudonymised
+        )
+        """
+    )
