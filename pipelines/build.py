@@ -1,0 +1,150 @@
+"""One build: ingest what is new in the inbox, compute the models, publish.
+
+Write, then publish: the build works on a private copy of the warehouse (``Settings.work_warehouse``);
+only a build that went through is copied next to the published file and swapped in with an atomic
+``os.replace``. Readers (dashboards, reports, exports) only ever open the published file, read-only,
+so they never meet DuckDB's writer lock nor a half-built state.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+from pipelines.settings import Settings, pseudonymisation_key
+
+
+class BuildError(RuntimeError):
+    """A build step failed; the message (in French) says which step and where."""
+
+    def __init__(self, step: str, message: str):
+        super().__init__(f"Échec de l'étape « {step} » : {message}")
+        self.step = step
+
+
+class BuildLocked(BuildError):
+    pass
+
+
+@dataclass
+class BuildResult:
+    warehouse: Path
+    ingestion: object | None = None
+    durations: dict[str, float] = field(default_factory=dict)
+
+
+@contextmanager
+def build_lock(settings: Settings) -> Iterator[None]:
+    """One build at a time per warehouse: a second one refuses at once, with a clear message."""
+    settings.work_dir.mkdir(parents=True, exist_ok=True)
+    lock_path = settings.work_dir / "build.lock"
+    fh = open(lock_path, "a+")
+    try:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildLocked(
+                "verrou",
+                f"une autre construction de {settings.warehouse} est en cours (verrou {lock_path}) ; "
+                "réessayez quand elle sera terminée.",
+            ) from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"{os.getpid()}\n")
+        fh.flush()
+        yield
+    finally:
+        fcntl.flock(fh, fcntl.LOCK_UN)
+        fh.close()
+
+
+def prepare_work_warehouse(settings: Settings) -> Path:
+    """The build's private copy. It keeps the raw layer between builds; if it is missing (first
+    build, or a wiped work dir) it starts from the published file, which holds the same raw layer."""
+    work = settings.work_warehouse
+    if not work.exists() and settings.warehouse.exists():
+        _copy_file(settings.warehouse, work)
+    work.parent.mkdir(parents=True, exist_ok=True)
+    return work
+
+
+def publish(work: Path, published: Path) -> None:
+    """Copy the built warehouse beside the published one, then swap it in atomically."""
+    published.parent.mkdir(parents=True, exist_ok=True)
+    tmp = published.with_name(f".{published.name}.publication")
+    _copy_file(work, tmp)
+    os.replace(tmp, published)
+    _fsync_dir(published.parent)
+
+
+def _copy_file(src: Path, dst: Path) -> None:
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dst.with_name(dst.name + ".copie")
+    shutil.copyfile(src, tmp)
+    with open(tmp, "rb+") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, dst)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def dbt_vars(settings: Settings) -> dict:
+    return {"date_arrete": settings.date_arrete.isoformat()} if settings.date_arrete else {}
+
+
+def run_build(
+    settings: Settings,
+    *,
+    on_file: Callable | None = None,
+    on_step: Callable[[str], None] | None = None,
+) -> BuildResult:
+    """Ingest, compute, publish. Raises ``BuildError`` naming the failed step."""
+    from pipelines.dbt_runner import DbtError, run_dbt
+    from pipelines.ingestion import ingest_inbox
+
+    step = on_step or (lambda _msg: None)
+    result = BuildResult(warehouse=settings.warehouse)
+    if not settings.inbox.is_dir():
+        raise BuildError("ingestion", f"le dossier de dépôt {settings.inbox} n'existe pas")
+
+    with build_lock(settings):
+        work = prepare_work_warehouse(settings)
+
+        t0 = time.perf_counter()
+        step(f"Ingestion des exports de {settings.inbox}")
+        try:
+            report = ingest_inbox(work, settings.inbox, pseudonymisation_key(settings), on_file=on_file)
+        except Exception as exc:  # noqa: BLE001 - re-raised with the step named
+            raise BuildError("ingestion", str(exc)) from exc
+        result.ingestion = report
+        result.durations["ingestion"] = time.perf_counter() - t0
+
+        t0 = time.perf_counter()
+        step("Calcul des indicateurs (dbt)")
+        try:
+            # dbt unit tests run in the test suite; a production build runs models and data tests.
+            run_dbt(["build", "--exclude", "test_type:unit"], work, vars=dbt_vars(settings))
+        except DbtError as exc:
+            raise BuildError("dbt", str(exc)) from exc
+        result.durations["dbt"] = time.perf_counter() - t0
+
+        t0 = time.perf_counter()
+        step(f"Publication de {settings.warehouse}")
+        try:
+            publish(work, settings.warehouse)
+        except OSError as exc:
+            raise BuildError("publication", str(exc)) from exc
+        result.durations["publication"] = time.perf_counter() - t0
+    return result

@@ -1,0 +1,179 @@
+"""``socle``: the command line. A thin entry point: every command calls the project's functions."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from pipelines.settings import Settings
+
+app = typer.Typer(
+    help="Socle — base partagée d'indicateurs du pilotage territorial France Travail.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(stderr=True)
+
+DEFAULT_REGIONS = "76,93"
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    )
+
+
+def last_day_of_previous_month(today: date | None = None) -> date:
+    today = today or date.today()
+    return today.replace(day=1) - timedelta(days=1)
+
+
+def first_day_months_back(end: date, months: int) -> date:
+    """First day of the month ``months - 1`` months before ``end``'s month (N months ending at end)."""
+    if months < 1:
+        raise typer.BadParameter("--months doit être au moins 1")
+    index = end.year * 12 + end.month - 1 - (months - 1)
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def parse_regions(value: str) -> list[str] | None:
+    value = value.strip()
+    if value.lower() in ("all", "toutes"):
+        return None
+    return [r.strip() for r in value.split(",") if r.strip()]
+
+
+def _inbox_has_files(inbox: Path) -> bool:
+    return inbox.is_dir() and any(p.is_file() for p in inbox.glob("*/*") if not p.name.startswith("_"))
+
+
+def do_generate(out: Path, regions: str, months: int | None, persons: int, seed: int) -> dict:
+    from pipelines.synthetic import generate
+
+    end = last_day_of_previous_month()
+    start = first_day_months_back(end, months) if months else date(2024, 1, 1)
+    console.print(
+        f"Génération de données synthétiques : {persons:,} personnes, régions {regions}, "
+        f"du {start:%d/%m/%Y} au {end:%d/%m/%Y}, graine {seed} → {out}".replace(",", " ")
+    )
+    with _progress() as progress:
+        task = progress.add_task("Génération", total=None)
+
+        def on_progress(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        summary = generate(
+            out, regions=parse_regions(regions), start=start, end=end, persons=persons, seed=seed,
+            progress=on_progress,
+        )
+    return summary
+
+
+def do_build(settings: Settings) -> None:
+    from pipelines.build import BuildError, run_build
+
+    with _progress() as progress:
+        task = progress.add_task("Ingestion", total=None)
+
+        def on_file(result) -> None:
+            progress.update(task, advance=1, description=f"Ingestion {result.export}")
+
+        def on_step(message: str) -> None:
+            progress.console.print(f"• {message}")
+            if message.startswith("Ingestion"):
+                from pipelines.ingestion import pending_files
+
+                progress.update(task, total=len(pending_files(settings.work_warehouse, settings.inbox)))
+
+        try:
+            result = run_build(settings, on_file=on_file, on_step=on_step)
+        except BuildError as exc:
+            console.print(f"[bold red]{exc}[/]")
+            raise typer.Exit(code=1) from None
+    report = result.ingestion
+    if report is not None and hasattr(report, "summary"):
+        console.print(report.summary())
+    timing = ", ".join(f"{k} {v:.1f} s" for k, v in result.durations.items())
+    console.print(f"[bold green]Entrepôt publié :[/] {settings.warehouse} ({timing})")
+
+
+@app.command()
+def generate(
+    out: Path = typer.Option(..., "--out", help="Dossier de dépôt à remplir (une sous-dossier par export)."),
+    regions: str = typer.Option(DEFAULT_REGIONS, help="Codes région séparés par des virgules, ou « all »."),
+    months: Optional[int] = typer.Option(None, help="Nombre de mois jusqu'au mois dernier (défaut : depuis janvier 2024)."),
+    persons: int = typer.Option(50_000, help="Nombre de personnes simulées."),
+    seed: int = typer.Option(42, help="Graine : même graine, mêmes fichiers."),
+) -> None:
+    """Écrit des exports synthétiques réalistes (livraisons quotidiennes) dans un dossier de dépôt."""
+    summary = do_generate(out, regions, months, persons, seed)
+    files = summary.get("files") if isinstance(summary, dict) else None
+    if isinstance(files, dict):
+        console.print(f"{sum(files.values())} fichiers écrits dans {out}")
+
+
+@app.command()
+def build(
+    inbox: Optional[Path] = typer.Option(None, help="Dossier de dépôt (défaut : SOCLE_INBOX ou data/inbox)."),
+    warehouse: Optional[Path] = typer.Option(None, help="Entrepôt publié (défaut : SOCLE_WAREHOUSE ou data/socle.duckdb)."),
+    date_arrete: Optional[str] = typer.Option(None, help="Date d'arrêté AAAA-MM-JJ (défaut : dernière extraction chargée)."),
+) -> None:
+    """Ingère les nouveaux fichiers du dépôt, calcule les indicateurs et publie l'entrepôt."""
+    settings = Settings.from_env(
+        inbox=inbox, warehouse=warehouse, date_arrete=date.fromisoformat(date_arrete) if date_arrete else None
+    )
+    do_build(settings)
+
+
+@app.command()
+def dashboard(
+    warehouse: Optional[Path] = typer.Option(None, help="Entrepôt publié à afficher."),
+    port: int = typer.Option(8501, help="Port du tableau de bord."),
+) -> None:
+    """Sert le tableau de bord (Streamlit) sur l'entrepôt publié, en lecture seule."""
+    from dashboards.server import serve
+
+    settings = Settings.from_env(warehouse=warehouse)
+    if not settings.warehouse.exists():
+        console.print(f"[bold red]Aucun entrepôt publié en {settings.warehouse} : lancez d'abord « socle build ».[/]")
+        raise typer.Exit(code=1)
+    console.print(f"Tableau de bord : http://localhost:{port}  (Ctrl+C pour arrêter)")
+    serve(settings.warehouse, port=port)
+
+
+@app.command()
+def demo(
+    serve_dashboard: bool = typer.Option(True, "--serve/--no-serve", help="Servir le tableau de bord après la construction."),
+    persons: int = typer.Option(50_000, help="Nombre de personnes des données de démonstration."),
+    regions: str = typer.Option(DEFAULT_REGIONS, help="Régions des données de démonstration."),
+    port: int = typer.Option(8501, help="Port du tableau de bord."),
+) -> None:
+    """Démonstration complète : données synthétiques (si absentes), construction, tableau de bord."""
+    settings = Settings.from_env()
+    if _inbox_has_files(settings.inbox):
+        console.print(f"Données déjà présentes dans {settings.inbox} : pas de nouvelle génération.")
+    else:
+        do_generate(settings.inbox, regions, None, persons, 42)
+    do_build(settings)
+    if serve_dashboard:
+        dashboard(warehouse=settings.warehouse, port=port)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

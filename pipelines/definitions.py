@@ -1,0 +1,165 @@
+"""The Dagster code location of Socle: one ``Definitions``.
+
+Asset graph (groups follow the layers): ``raw/<export>`` (ingestion, one asset per export) →
+dbt sources → ``staging`` → ``intermediate`` → ``marts`` → ``publication`` (atomic swap of the
+published warehouse). Assets call the same functions as the ``socle`` CLI; loading these
+definitions never opens the warehouse (the dbt manifest comes from ``dbt parse``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Mapping
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+
+from pipelines.contract import CORE_EXPORTS, EXPORTS
+from pipelines.dbt_runner import ensure_manifest
+from pipelines.settings import DBT_PROJECT_DIR, Settings, pseudonymisation_key
+
+
+class SocleConfig(dg.ConfigurableResource):
+    """Paths of a build, from the environment (SOCLE_INBOX, SOCLE_WAREHOUSE) with local defaults."""
+
+    inbox: str = ""
+    warehouse: str = ""
+
+    def settings(self) -> Settings:
+        return Settings.from_env(
+            inbox=Path(self.inbox) if self.inbox else None,
+            warehouse=Path(self.warehouse) if self.warehouse else None,
+        )
+
+
+def _raw_asset(export: str) -> dg.AssetsDefinition:
+    @dg.asset(
+        key=dg.AssetKey(["raw", export]),
+        group_name="raw",
+        description=f"Couche brute (append-only) de l'export « {export} » : {EXPORTS[export].description}.",
+        kinds={"duckdb", "python"},
+    )
+    def _ingest(context: dg.AssetExecutionContext, socle: SocleConfig) -> dg.MaterializeResult:
+        from pipelines.build import prepare_work_warehouse
+        from pipelines.ingestion import ingest_export
+
+        settings = socle.settings()
+        work = prepare_work_warehouse(settings)
+
+        def on_file(result: Any) -> None:
+            context.log.info(
+                f"{result.file}: {result.status}, lues {result.rows_read}, chargées {result.rows_loaded}, "
+                f"quarantaine {result.rows_quarantined}" + (f" — {result.reason}" if result.reason else "")
+            )
+
+        report = ingest_export(work, settings.inbox, export, pseudonymisation_key(settings), on_file=on_file)
+        return dg.MaterializeResult(
+            metadata={
+                "fichiers": dg.MetadataValue.int(report.files_loaded),
+                "lignes_lues": dg.MetadataValue.int(report.rows_read),
+                "lignes_chargees": dg.MetadataValue.int(report.rows_loaded),
+                "lignes_quarantaine": dg.MetadataValue.int(report.rows_quarantined),
+            }
+        )
+
+    _ingest.__name__ = f"raw_{export}"
+    return _ingest
+
+
+raw_assets = [_raw_asset(name) for name in CORE_EXPORTS]
+
+
+class SocleDbtTranslator(DagsterDbtTranslator):
+    """dbt models keyed and grouped by layer: ``staging/stg_x``, ``marts/indicateurs``…"""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return dg.AssetKey([dbt_resource_props["source_name"], dbt_resource_props["name"]])
+        return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        return dbt_resource_props.get("schema") or "dbt"
+
+
+DBT_MANIFEST = ensure_manifest()
+
+
+@dbt_assets(manifest=DBT_MANIFEST, dagster_dbt_translator=SocleDbtTranslator(), exclude="test_type:unit")
+def socle_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, socle: SocleConfig):
+    from pipelines.build import dbt_vars, prepare_work_warehouse
+
+    settings = socle.settings()
+    work = prepare_work_warehouse(settings)
+    os.environ["SOCLE_DBT_DB_PATH"] = str(work)  # read by dbt_project/profiles.yml
+    args = ["build", "--exclude", "test_type:unit"]
+    if dbt_vars(settings):
+        import json
+
+        args += ["--vars", json.dumps(dbt_vars(settings))]
+    yield from dbt.cli(args, context=context).stream()
+
+
+@dg.asset(
+    key=dg.AssetKey(["publication", "entrepot"]),
+    group_name="publication",
+    deps=[dg.AssetKey(["marts", "indicateurs"]), dg.AssetKey(["marts", "arrete"])],
+    description="Entrepôt publié : copie atomique de l'entrepôt construit, lue par les tableaux de bord.",
+    kinds={"duckdb"},
+)
+def entrepot_publie(context: dg.AssetExecutionContext, socle: SocleConfig) -> dg.MaterializeResult:
+    from pipelines.build import build_lock, publish
+
+    settings = socle.settings()
+    with build_lock(settings):
+        publish(settings.work_warehouse, settings.warehouse)
+    context.log.info(f"Entrepôt publié : {settings.warehouse}")
+    return dg.MaterializeResult(metadata={"chemin": dg.MetadataValue.path(str(settings.warehouse))})
+
+
+construction_job = dg.define_asset_job(
+    "construction_socle",
+    selection=dg.AssetSelection.all(),
+    description="Ingestion des nouveaux exports, calcul des indicateurs, publication.",
+)
+
+construction_quotidienne = dg.ScheduleDefinition(
+    name="construction_quotidienne",
+    job=construction_job,
+    cron_schedule="0 6 * * *",
+    execution_timezone="Europe/Paris",
+    description="Chaque matin à 6 h, après les extractions de la nuit.",
+)
+
+
+@dg.sensor(job=construction_job, minimum_interval_seconds=300, description="Lance une construction quand de nouveaux fichiers arrivent dans le dépôt.")
+def nouveaux_exports(context: dg.SensorEvaluationContext):
+    settings = Settings.from_env()
+    if not settings.inbox.is_dir():
+        return dg.SkipReason(f"Dossier de dépôt absent : {settings.inbox}")
+    files = sorted(
+        str(p.relative_to(settings.inbox))
+        for p in settings.inbox.glob("*/*")
+        if p.is_file() and not p.name.startswith(("_", "."))
+    )
+    cursor = f"{len(files)}:{files[-1] if files else ''}"
+    if cursor == context.cursor:
+        return dg.SkipReason("Aucun nouveau fichier.")
+    context.update_cursor(cursor)
+    return dg.RunRequest(run_key=cursor)
+
+
+defs = dg.Definitions(
+    assets=[*raw_assets, socle_dbt_models, entrepot_publie],
+    jobs=[construction_job],
+    schedules=[construction_quotidienne],
+    sensors=[nouveaux_exports],
+    # DuckDB allows one writer per file: the steps of a run go one after the other, in one process.
+    executor=dg.in_process_executor,
+    resources={
+        "socle": SocleConfig(
+            inbox=os.environ.get("SOCLE_INBOX", ""), warehouse=os.environ.get("SOCLE_WAREHOUSE", "")
+        ),
+        "dbt": DbtCliResource(project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR)),
+    },
+)
