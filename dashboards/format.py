@@ -181,9 +181,12 @@ def format_valeur(valeur: Any, unite: str | None) -> str:
 
 
 def format_cellule(valeur: Any, unite: str | None, provisoire: bool | None) -> str:
-    """A table cell: the formatted value, followed by « (provisoire) » when it is."""
+    """A table cell: the formatted value, followed by « (provisoire) » when it is.
+
+    A provisional empty cell reads « – (provisoire) »: a median not reached yet may still come.
+    """
     texte = format_valeur(valeur, unite)
-    return texte + MENTION_PROVISOIRE if provisoire and texte != VIDE else texte
+    return texte + MENTION_PROVISOIRE if provisoire else texte
 
 
 def format_evolution(ecart: Any, unite: str | None) -> str:
@@ -250,6 +253,20 @@ def libelle_territoire(niveau: str, code: str, libelle: str | None) -> str:
     if niveau == "DEPARTEMENT":
         return f"{code} – {libelle}"
     return libelle
+
+
+def explication_absence(unite: str | None, provisoire: bool, presente: bool) -> str:
+    """Why a figure shows « – », in words (a median not reached is not a missing datum)."""
+    if not presente:
+        return "Pas de donnée pour ce territoire ce mois-ci."
+    if unite == "jours" and provisoire:
+        return (
+            "Médiane pas encore atteinte : moins de la moitié de la cohorte a franchi l'étape à la "
+            "date d'arrêté. Le chiffre apparaîtra à mesure que la fenêtre d'observation s'écoule."
+        )
+    if unite == "jours":
+        return "Médiane non atteinte : moins de la moitié de la cohorte a franchi l'étape dans le délai."
+    return "Pas de valeur ce mois-ci."
 
 
 def parametres_metric(valeur: Any, precedente: Any, unite: str | None, sens: str = "neutre") -> dict:

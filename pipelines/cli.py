@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Optional
 
@@ -35,19 +35,6 @@ def _progress() -> Progress:
     )
 
 
-def last_day_of_previous_month(today: date | None = None) -> date:
-    today = today or date.today()
-    return today.replace(day=1) - timedelta(days=1)
-
-
-def first_day_months_back(end: date, months: int) -> date:
-    """First day of the month ``months - 1`` months before ``end``'s month (N months ending at end)."""
-    if months < 1:
-        raise typer.BadParameter("--months doit être au moins 1")
-    index = end.year * 12 + end.month - 1 - (months - 1)
-    return date(index // 12, index % 12 + 1, 1)
-
-
 def parse_regions(value: str) -> list[str] | None:
     value = value.strip()
     if value.lower() in ("all", "toutes"):
@@ -59,11 +46,15 @@ def _inbox_has_files(inbox: Path) -> bool:
     return inbox.is_dir() and any(p.is_file() for p in inbox.glob("*/*") if not p.name.startswith("_"))
 
 
-def do_generate(out: Path, regions: str, months: int | None, persons: int, seed: int) -> dict:
-    from pipelines.synthetic import generate
+def do_generate(
+    out: Path, regions: str, months: int | None, persons: int, seed: int, overwrite: bool = False
+) -> dict:
+    from pipelines.synthetic import generate, last_day_of_previous_month, start_for_months
 
     end = last_day_of_previous_month()
-    start = first_day_months_back(end, months) if months else date(2024, 1, 1)
+    if months is not None and months < 1:
+        raise typer.BadParameter("--months doit être au moins 1")
+    start = start_for_months(end, months) if months else date(2024, 1, 1)
     console.print(
         f"Génération de données synthétiques : {persons:,} personnes, régions {regions}, "
         f"du {start:%d/%m/%Y} au {end:%d/%m/%Y}, graine {seed} → {out}".replace(",", " ")
@@ -74,10 +65,14 @@ def do_generate(out: Path, regions: str, months: int | None, persons: int, seed:
         def on_progress(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
-        summary = generate(
-            out, regions=parse_regions(regions), start=start, end=end, persons=persons, seed=seed,
-            progress=on_progress,
-        )
+        try:
+            summary = generate(
+                out, regions=parse_regions(regions), start=start, end=end, persons=persons,
+                seed=seed, progress=on_progress, overwrite=overwrite,
+            )
+        except (FileExistsError, ValueError) as exc:
+            console.print(f"[bold red]{exc}[/]")
+            raise typer.Exit(code=1) from None
     return summary
 
 
@@ -116,12 +111,16 @@ def generate(
     months: Optional[int] = typer.Option(None, help="Nombre de mois jusqu'au mois dernier (défaut : depuis janvier 2024)."),
     persons: int = typer.Option(50_000, help="Nombre de personnes simulées."),
     seed: int = typer.Option(42, help="Graine : même graine, mêmes fichiers."),
+    ecraser: bool = typer.Option(False, "--ecraser", help="Remplacer les livraisons déjà présentes dans le dossier."),
 ) -> None:
     """Écrit des exports synthétiques réalistes (livraisons quotidiennes) dans un dossier de dépôt."""
-    summary = do_generate(out, regions, months, persons, seed)
-    files = summary.get("files") if isinstance(summary, dict) else None
-    if isinstance(files, dict):
-        console.print(f"{sum(files.values())} fichiers écrits dans {out}")
+    summary = do_generate(out, regions, months, persons, seed, overwrite=ecraser)
+    fichiers = summary.get("fichiers", {})
+    total = sum(fichiers.values()) if isinstance(fichiers, dict) else len(fichiers)
+    console.print(
+        f"{total} fichiers écrits dans {out} ; {len(summary.get('lignes_invalides', []))} lignes "
+        "invalides injectées exprès (voir _generation.json)"
+    )
 
 
 @app.command()

@@ -6,7 +6,6 @@ published warehouse). Assets call the same functions as the ``socle`` CLI; loadi
 definitions never opens the warehouse (the dbt manifest comes from ``dbt parse``).
 """
 
-from __future__ import annotations
 
 import os
 from pathlib import Path
@@ -103,7 +102,8 @@ def socle_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, soc
 @dg.asset(
     key=dg.AssetKey(["publication", "entrepot"]),
     group_name="publication",
-    deps=[dg.AssetKey(["marts", "indicateurs"]), dg.AssetKey(["marts", "arrete"])],
+    # The published file holds the whole warehouse: the raw layer as well as the marts.
+    deps=[dg.AssetKey(["marts", "indicateurs"]), dg.AssetKey(["marts", "arrete"]), *(a.key for a in raw_assets)],
     description="Entrepôt publié : copie atomique de l'entrepôt construit, lue par les tableaux de bord.",
     kinds={"duckdb"},
 )

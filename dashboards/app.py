@@ -1,0 +1,36 @@
+"""Entry point of the dashboards: ``streamlit run dashboards/app.py`` (or ``socle dashboard``).
+
+The warehouse read is ``SOCLE_WAREHOUSE`` (else the project's default); it is opened read-only.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# ``streamlit run`` puts this file's folder on the path, not the project root.
+RACINE = Path(__file__).resolve().parent.parent
+if str(RACINE) not in sys.path:
+    sys.path.insert(0, str(RACINE))
+
+import streamlit as st  # noqa: E402
+
+st.set_page_config(
+    page_title="Socle – pilotage territorial",
+    page_icon=":material/insights:",
+    layout="wide",
+)
+
+PAGES = Path(__file__).resolve().parent / "pages"
+
+navigation = st.navigation(
+    [
+        st.Page(
+            PAGES / "synthese_territoriale.py",
+            title="Synthèse territoriale",
+            icon=":material/map:",
+            default=True,
+        ),
+    ]
+)
+navigation.run()

@@ -1,0 +1,280 @@
+"""Data access of the dashboards: scoped, read-only queries on the published warehouse.
+
+Each query opens its own read-only DuckDB connection and closes it at once: the published file is
+replaced atomically by a build (never written in place), so a reader never meets the writer's
+lock and the next query after a publication reads the new file. Results are cached with
+``st.cache_data`` keyed on the file's identity (inode, size, modification time): a new
+publication changes the key, so it shows without restarting the server.
+
+Every function takes the warehouse path first and returns a Polars DataFrame (or a scalar).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import duckdb
+import polars as pl
+import streamlit as st
+
+from dashboards.format import A1
+from pipelines.settings import Settings
+
+#: The table every figure comes from (see the indicator contract).
+TABLE_INDICATEURS = "marts.indicateurs"
+TABLE_ARRETE = "marts.arrete"
+
+COLONNES_CELLULE = (
+    "indicateur, periode, niveau, territoire, numerateur, denominateur, valeur, unite, provisoire"
+)
+
+
+class EntrepotIndisponible(RuntimeError):
+    """The warehouse cannot be read; the message is for the user, in French."""
+
+
+def chemin_entrepot() -> Path:
+    """The published warehouse: ``SOCLE_WAREHOUSE``, else the project's default (settings)."""
+    return Settings.from_env().warehouse
+
+
+def _signature(path: Path) -> tuple[int, int, int]:
+    """Identity of one published version of the file: an atomic replace changes the inode and
+    the modification time, so it changes the cache key."""
+    try:
+        s = path.stat()
+    except FileNotFoundError:
+        raise EntrepotIndisponible(
+            "Aucun entrepôt publié : lancez `socle build` pour construire et publier l'entrepôt "
+            f"(fichier attendu : {path})."
+        ) from None
+    return (s.st_ino, s.st_size, s.st_mtime_ns)
+
+
+def _executer(path: Path, sql: str, params: Sequence) -> pl.DataFrame:
+    """Open read-only, run one query, close. DuckDB errors become French messages."""
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise EntrepotIndisponible(
+                f"L'entrepôt {path} est verrouillé par un autre processus (un traitement écrit "
+                "dedans). Les traitements publient une copie : ouvrez le fichier publié, ou "
+                "réessayez dans un instant."
+            ) from exc
+        raise EntrepotIndisponible(f"Impossible d'ouvrir l'entrepôt {path} : {exc}") from exc
+    except duckdb.Error as exc:
+        raise EntrepotIndisponible(f"Impossible d'ouvrir l'entrepôt {path} : {exc}") from exc
+    try:
+        return con.sql(sql, params=list(params)).pl()
+    except duckdb.CatalogException as exc:
+        raise EntrepotIndisponible(
+            f"L'entrepôt {path} ne contient pas les tables attendues "
+            f"({TABLE_INDICATEURS}, {TABLE_ARRETE}, referentiel.*) : il n'a sans doute pas été "
+            f"construit jusqu'au bout. Lancez `socle build`. Détail : {exc}"
+        ) from exc
+    finally:
+        con.close()
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _requete_en_cache(chemin: str, signature: tuple[int, int, int], sql: str, params: tuple) -> pl.DataFrame:
+    # ``signature`` is unused in the body: it is part of the cache key.
+    return _executer(Path(chemin), sql, params)
+
+
+def requete(path: Path | str, sql: str, params: Iterable = ()) -> pl.DataFrame:
+    """Run a read-only query on the warehouse, cached until the file is replaced."""
+    path = Path(path)
+    return _requete_en_cache(str(path), _signature(path), sql, tuple(params))
+
+
+def vider_cache() -> None:
+    _requete_en_cache.clear()
+
+
+# ---------------------------------------------------------------------------------------------
+# Queries of the pages
+
+
+def date_arrete(path: Path | str) -> date | None:
+    df = requete(path, f"select max(date_arrete) as date_arrete from {TABLE_ARRETE}")
+    return df["date_arrete"][0] if df.height else None
+
+
+def regions(path: Path | str) -> pl.DataFrame:
+    """Regions present in the data (``code``, ``libelle``), ordered by label.
+
+    A region missing from the referential still shows, with its code as label.
+    """
+    return requete(
+        path,
+        f"""
+        with presentes as (
+            select distinct territoire as code
+            from {TABLE_INDICATEURS}
+            where niveau = 'REGION'
+        )
+        select p.code, coalesce(r.libelle_region, 'Région ' || p.code) as libelle
+        from presentes p
+        left join referentiel.regions r on r.code_region = p.code
+        order by libelle, code
+        """,
+    )
+
+
+def departements(path: Path | str, region: str) -> pl.DataFrame:
+    """Départements of a region per the referential (``code``, ``libelle``), by code."""
+    return requete(
+        path,
+        """
+        select code_departement as code, libelle_departement as libelle
+        from referentiel.departements
+        where code_region = ?
+        order by code_departement
+        """,
+        [region],
+    )
+
+
+def mois_disponibles(path: Path | str, region: str, indicateur_reference: str = A1) -> pl.DataFrame:
+    """Months with data for the region, most recent first (``periode``, ``provisoire``).
+
+    ``provisoire`` is the state of the reference indicator's regional cell that month (null when
+    that indicator has no cell), used to choose the default month.
+    """
+    return requete(
+        path,
+        f"""
+        select periode,
+               bool_or(provisoire) filter (where indicateur = ?) as provisoire
+        from {TABLE_INDICATEURS}
+        where niveau = 'REGION' and territoire = ? and dimension = 'ensemble'
+        group by periode
+        order by periode desc
+        """,
+        [indicateur_reference, region],
+    )
+
+
+def mois_par_defaut(mois: pl.DataFrame) -> date | None:
+    """The latest month whose reference cell exists and is final, else the latest month.
+
+    Its headline figure is then a final one; other indicators of that month may still be
+    provisional and are marked so.
+    """
+    if mois.height == 0:
+        return None
+    definitifs = mois.filter(pl.col("provisoire").not_().fill_null(False))
+    source = definitifs if definitifs.height else mois
+    return source["periode"].max()
+
+
+def indicateurs_territoires(
+    path: Path | str, region: str, mois: date, indicateurs: Sequence[str]
+) -> pl.DataFrame:
+    """Cells (``dimension = 'ensemble'``) of the region and its départements for one month.
+
+    One row per territory and indicator: ``niveau, territoire, libelle, indicateur, periode,
+    numerateur, denominateur, valeur, unite, provisoire``; the region first, then its
+    départements by code. A territory of the region with no cell that month is absent.
+    """
+    return requete(
+        path,
+        f"""
+        with territoires as (
+            select 'REGION' as niveau, ? as territoire,
+                   (select libelle_region from referentiel.regions where code_region = ?) as libelle,
+                   0 as rang
+            union all
+            select 'DEPARTEMENT', code_departement, libelle_departement, 1
+            from referentiel.departements where code_region = ?
+        )
+        select i.niveau, i.territoire, t.libelle, i.indicateur, i.periode,
+               i.numerateur, i.denominateur, i.valeur, i.unite, i.provisoire
+        from {TABLE_INDICATEURS} i
+        join territoires t on t.niveau = i.niveau and t.territoire = i.territoire
+        where i.periode = ? and i.dimension = 'ensemble'
+          and list_contains(?, i.indicateur)
+        order by t.rang, i.territoire, i.indicateur
+        """,
+        [region, region, region, mois, list(indicateurs)],
+    )
+
+
+def serie(path: Path | str, niveau: str, territoire: str, indicateur: str) -> pl.DataFrame:
+    """Monthly series of one indicator (``dimension = 'ensemble'``) for one territory."""
+    return requete(
+        path,
+        f"""
+        select {COLONNES_CELLULE}
+        from {TABLE_INDICATEURS}
+        where niveau = ? and territoire = ? and indicateur = ? and dimension = 'ensemble'
+        order by periode
+        """,
+        [niveau, territoire, indicateur],
+    )
+
+
+def series_region(
+    path: Path | str, region: str, indicateur: str, avec_departements: bool = False
+) -> pl.DataFrame:
+    """Series of one indicator for the region (and its départements), with their labels."""
+    return requete(
+        path,
+        f"""
+        with territoires as (
+            select 'REGION' as niveau, ? as territoire,
+                   (select libelle_region from referentiel.regions where code_region = ?) as libelle
+            union all
+            select 'DEPARTEMENT', code_departement, libelle_departement
+            from referentiel.departements where code_region = ? and ?
+        )
+        select i.niveau, i.territoire, t.libelle, i.indicateur, i.periode,
+               i.numerateur, i.denominateur, i.valeur, i.unite, i.provisoire
+        from {TABLE_INDICATEURS} i
+        join territoires t on t.niveau = i.niveau and t.territoire = i.territoire
+        where i.indicateur = ? and i.dimension = 'ensemble'
+        order by i.niveau desc, i.territoire, i.periode
+        """,
+        [region, region, region, avec_departements, indicateur],
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Shaping (pure functions on the query results)
+
+
+def mois_precedent(mois: date) -> date:
+    return date(mois.year - 1, 12, 1) if mois.month == 1 else date(mois.year, mois.month - 1, 1)
+
+
+@dataclass(frozen=True)
+class Valeur:
+    """A cell's value in a month and the previous calendar month's (for the change)."""
+
+    valeur: float | None
+    precedente: float | None
+    unite: str | None
+    provisoire: bool
+    presente: bool  # whether the cell exists that month
+
+
+def valeur_du_mois(serie_df: pl.DataFrame, mois: date) -> Valeur:
+    """The value of ``mois`` in a one-territory series, and that of the month before."""
+
+    def ligne(m: date) -> dict | None:
+        rows = serie_df.filter(pl.col("periode") == m).to_dicts()
+        return rows[0] if rows else None
+
+    courant, avant = ligne(mois), ligne(mois_precedent(mois))
+    return Valeur(
+        valeur=courant["valeur"] if courant else None,
+        precedente=avant["valeur"] if avant else None,
+        unite=(courant or avant or {}).get("unite"),
+        provisoire=bool(courant and courant["provisoire"]),
+        presente=courant is not None,
+    )

@@ -1,0 +1,142 @@
+"""Run the dbt project (``dbt_project/``) in process, against a given DuckDB file.
+
+Used by the CLI build and the tests. dbt reads the warehouse path from ``SOCLE_DBT_DB_PATH``
+(see ``dbt_project/profiles.yml``); it is set for the duration of the call only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Iterator
+
+from pipelines.settings import DBT_PROJECT_DIR
+
+#: Statuses of a dbt node result that mean failure (models, seeds, tests, unit tests).
+_FAILED_STATUSES = {"error", "fail", "runtime error"}
+
+
+class DbtError(RuntimeError):
+    """dbt failed; the message names the failed nodes (in French)."""
+
+    def __init__(self, message: str, failures: list[tuple[str, str]] | None = None):
+        super().__init__(message)
+        self.failures = failures or []
+
+
+@contextmanager
+def _env(**values: str) -> Iterator[None]:
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _vars_json(vars: dict) -> str:
+    def conv(v):
+        return v.isoformat() if isinstance(v, date) else v
+
+    return json.dumps({k: conv(v) for k, v in vars.items()})
+
+
+def dbt_args(
+    args: list[str],
+    vars: dict | None = None,
+    target_path: Path | None = None,
+    log_path: Path | None = None,
+) -> list[str]:
+    """The full dbt command line: ``args`` plus project, profiles and optional paths."""
+    full = list(args) + [
+        "--project-dir", str(DBT_PROJECT_DIR),
+        "--profiles-dir", str(DBT_PROJECT_DIR),
+    ]
+    if vars:
+        full += ["--vars", _vars_json(vars)]
+    if target_path is not None:
+        full += ["--target-path", str(target_path)]
+    if log_path is not None:
+        full += ["--log-path", str(log_path)]
+    return full
+
+
+def _failures(result) -> list[tuple[str, str]]:
+    failures = []
+    for r in getattr(result.result, "results", None) or []:
+        status = str(getattr(r.status, "value", r.status)).lower()
+        if status in _FAILED_STATUSES:
+            node = getattr(r, "node", None)
+            name = getattr(node, "unique_id", None) or getattr(node, "name", "?")
+            message = (r.message or "").strip()
+            if status == "fail" and getattr(r, "failures", None) is not None:
+                message = f"{message} ({r.failures} ligne(s) en échec)".strip()
+            failures.append((name, message))
+    return failures
+
+
+def run_dbt(
+    args: list[str],
+    db_path: Path,
+    vars: dict | None = None,
+    target_path: Path | None = None,
+    log_path: Path | None = None,
+):
+    """Run ``dbt <args>`` on the warehouse ``db_path``; raise :class:`DbtError` on failure.
+
+    ``vars`` become ``--vars`` (e.g. ``{"date_arrete": date(2025, 3, 31)}``). Returns dbt's
+    result object (``dbtRunnerResult``) on success.
+    """
+    from dbt.cli.main import dbtRunner  # imported late: dbt is slow to import
+
+    full = dbt_args(args, vars, target_path, log_path)
+    with _env(SOCLE_DBT_DB_PATH=str(Path(db_path).resolve())):
+        result = dbtRunner().invoke(full)
+    if result.success:
+        return result
+    commande = " ".join(["dbt", *args])
+    failures = _failures(result)
+    if failures:
+        detail = "\n".join(f"  - {name} : {message}" for name, message in failures)
+        raise DbtError(f"« {commande} » a échoué sur {len(failures)} nœud(s) :\n{detail}", failures)
+    cause = result.exception or "erreur inconnue (voir dbt_project/logs/dbt.log)"
+    raise DbtError(f"« {commande} » a échoué : {cause}")
+
+
+def dictionnaire_indicateurs(manifest_path: Path | None = None) -> dict[str, dict]:
+    """The per-indicator data dictionary (French), from the ``meta.dictionnaire`` of the model
+    ``indicateurs`` in dbt's ``manifest.json`` (written by ``dbt parse`` or any build)."""
+    path = Path(manifest_path) if manifest_path else DBT_PROJECT_DIR / "target" / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    noeud = manifest["nodes"]["model.socle.indicateurs"]
+    return dict(noeud["config"]["meta"].get("dictionnaire", {}))
+
+
+def _project_sources_mtime() -> float:
+    paths = [DBT_PROJECT_DIR / "dbt_project.yml", DBT_PROJECT_DIR / "profiles.yml"]
+    for sub in ("models", "macros", "seeds", "tests"):
+        paths += [p for p in (DBT_PROJECT_DIR / sub).rglob("*") if p.suffix in (".sql", ".yml", ".yaml", ".csv")]
+    return max((p.stat().st_mtime for p in paths if p.exists()), default=0.0)
+
+
+def ensure_manifest() -> Path:
+    """``target/manifest.json``, (re)built with ``dbt parse`` when missing or older than the project.
+
+    ``dbt parse`` never opens the warehouse, so loading Dagster's definitions never takes DuckDB's
+    writer lock.
+    """
+    manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
+    if not manifest.exists() or manifest.stat().st_mtime < _project_sources_mtime():
+        from dbt.cli.main import dbtRunner
+
+        result = dbtRunner().invoke(dbt_args(["parse", "--quiet"]))
+        if not result.success:
+            raise DbtError(f"« dbt parse » a échoué : {result.exception or 'voir dbt_project/logs/dbt.log'}")
+    return manifest

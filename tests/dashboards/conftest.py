@@ -1,0 +1,126 @@
+"""A tiny hand-made warehouse (no dbt): the tables the dashboards read, a few rows.
+
+Two regions with data (76: départements 31 and 34; 84: département 69), one region of the
+referential without data (11), four months, the last one provisional for A1 and the last two for
+B1. Expected figures are looked up in ``Entrepot.cellules``, never retyped in the tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+A1 = "demandeurs_fin_de_mois"
+B1 = "delai_inscription_diagnostic_median"
+MOIS = [date(2025, 1, 1), date(2025, 2, 1), date(2025, 3, 1), date(2025, 4, 1)]
+DATE_ARRETE = date(2025, 4, 15)
+REGIONS = [("76", "Occitanie"), ("84", "Auvergne-Rhône-Alpes"), ("11", "Île-de-France")]
+DEPARTEMENTS = [
+    ("31", "Haute-Garonne", "76"),
+    ("34", "Hérault", "76"),
+    ("69", "Rhône", "84"),
+    ("75", "Paris", "11"),
+]
+DEPARTEMENTS_AVEC_DONNEES = {"76": ["31", "34"], "84": ["69"]}
+
+
+@dataclass
+class Entrepot:
+    path: Path
+    # (indicateur, niveau, territoire, periode) -> (valeur, provisoire)
+    cellules: dict[tuple[str, str, str, date], tuple[float | None, bool]] = field(default_factory=dict)
+
+    def valeur(self, indicateur: str, niveau: str, territoire: str, periode: date):
+        return self.cellules[(indicateur, niveau, territoire, periode)][0]
+
+    def provisoire(self, indicateur: str, niveau: str, territoire: str, periode: date) -> bool:
+        return self.cellules[(indicateur, niveau, territoire, periode)][1]
+
+
+def _lignes() -> list[tuple]:
+    """Rows of marts.indicateurs: (indicateur, periode, niveau, territoire, dimension, modalite,
+    numerateur, denominateur, valeur, unite, provisoire)."""
+    rows = []
+    for m_idx, mois in enumerate(MOIS):
+        a1_prov = m_idx == 3
+        b1_prov = m_idx >= 2
+        total_national = 0
+        for r_idx, (region, deps) in enumerate(DEPARTEMENTS_AVEC_DONNEES.items()):
+            total_region = 0
+            for d_idx, dep in enumerate(deps):
+                # Distinct, thousands-sized figures per territory and month.
+                a1 = 10_000 * (r_idx + 1) + 1_000 * d_idx + 137 * (m_idx + 1) + 5
+                total_region += a1
+                rows.append((A1, mois, "DEPARTEMENT", dep, "ensemble", "ensemble",
+                             a1, None, a1, "nombre", a1_prov))
+                b1 = None if (dep == "34" and m_idx == 0) else float(15 + 3 * r_idx + 2 * d_idx + m_idx)
+                rows.append((B1, mois, "DEPARTEMENT", dep, "ensemble", "ensemble",
+                             40, 60, b1, "jours", b1_prov))
+            total_national += total_region
+            rows.append((A1, mois, "REGION", region, "ensemble", "ensemble",
+                         total_region, None, total_region, "nombre", a1_prov))
+            rows.append((B1, mois, "REGION", region, "ensemble", "ensemble",
+                         80, 120, float(18 + 4 * r_idx + (m_idx % 2) * 3 + m_idx), "jours", b1_prov))
+            # Noise the dashboards must filter out: a breakdown, a bassin, another indicator.
+            rows.append((A1, mois, "REGION", region, "sexe", "F",
+                         total_region // 2, None, total_region // 2, "nombre", a1_prov))
+            rows.append((A1, mois, "BASSIN", f"{region}01", "ensemble", "ensemble",
+                         999, None, 999, "nombre", a1_prov))
+            rows.append(("entrees", mois, "REGION", region, "ensemble", "ensemble",
+                         321, None, 321, "nombre", False))
+        rows.append((A1, mois, "NATIONAL", "FR", "ensemble", "ensemble",
+                     total_national, None, total_national, "nombre", a1_prov))
+    return rows
+
+
+def construire_entrepot(path: Path) -> Entrepot:
+    con = duckdb.connect(str(path))
+    try:
+        con.execute("create schema marts")
+        con.execute("create schema referentiel")
+        con.execute(
+            """
+            create table marts.indicateurs (
+                indicateur varchar, periode date, niveau varchar, territoire varchar,
+                dimension varchar, modalite varchar, numerateur double, denominateur double,
+                valeur double, unite varchar, provisoire boolean
+            )
+            """
+        )
+        rows = _lignes()
+        con.executemany("insert into marts.indicateurs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        con.execute("create table marts.arrete (date_arrete date)")
+        con.execute("insert into marts.arrete values (?)", [DATE_ARRETE])
+        con.execute("create table referentiel.regions (code_region varchar, libelle_region varchar)")
+        con.executemany("insert into referentiel.regions values (?, ?)", REGIONS)
+        con.execute(
+            "create table referentiel.departements "
+            "(code_departement varchar, libelle_departement varchar, code_region varchar)"
+        )
+        con.executemany("insert into referentiel.departements values (?, ?, ?)", DEPARTEMENTS)
+    finally:
+        con.close()
+    entrepot = Entrepot(path)
+    for ind, periode, niveau, terr, dim, _mod, _n, _d, val, _u, prov in rows:
+        if dim == "ensemble":
+            entrepot.cellules[(ind, niveau, terr, periode)] = (val, prov)
+    return entrepot
+
+
+@pytest.fixture
+def entrepot(tmp_path) -> Entrepot:
+    return construire_entrepot(tmp_path / "socle.duckdb")
+
+
+@pytest.fixture(autouse=True)
+def cache_vide():
+    """``st.cache_data`` lives as long as the process: every test starts from an empty cache."""
+    import streamlit as st
+
+    st.cache_data.clear()
+    yield
+    st.cache_data.clear()

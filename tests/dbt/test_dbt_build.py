@@ -1,0 +1,66 @@
+"""dbt build on an empty warehouse (runs the dbt unit tests and data tests); dbt_runner errors."""
+
+from __future__ import annotations
+
+import pytest
+
+# a dbt build (~20 s) behind these tests
+pytestmark = pytest.mark.slow
+
+from pipelines.dbt_runner import DbtError, dbt_args, run_dbt
+
+
+def test_dbt_build_entrepot_vide(entrepot_construit):
+    # the fixture ran `dbt build` and raised if any model, seed, data test or unit test failed
+    tables = {r[0] for r in entrepot_construit.requete(
+        "select table_schema || '.' || table_name from information_schema.tables")}
+    assert {"marts.indicateurs", "marts.arrete", "referentiel.agences",
+            "referentiel.listes_codes", "referentiel.valeurs_reference",
+            "staging.stg_inscriptions", "intermediate.int_episodes__chronologie"} <= tables
+    # an empty warehouse is still dated (today) and has no cell
+    assert len(entrepot_construit.requete("select * from marts.arrete")) == 1
+    assert entrepot_construit.requete("select count(*) from marts.indicateurs") == [(0,)]
+
+
+def test_dbt_codes_gardent_leurs_zeros(entrepot_construit):
+    rows = entrepot_construit.requete(
+        """select code_agence, code_departement, code_region, code_bassin
+           from intermediate.int_territoires__agences where code_agence in ('09115', '01004')
+           order by code_agence""")
+    assert rows == [("01004", "01", "84", "8434"), ("09115", "09", "76", "7612")]
+    types = {r[0] for r in entrepot_construit.requete(
+        """select data_type from information_schema.columns
+           where table_schema = 'referentiel' and column_name like 'code%'""")}
+    assert types == {"VARCHAR"}
+
+
+def test_dbt_runner_erreur_nomme_le_noeud(entrepot_vide):
+    # a date d'arrêté that is not a date: dbt fails and the French message says so
+    with pytest.raises(DbtError) as exc:
+        entrepot_vide.dbt(["run", "--select", "int_arrete__date"], vars={"date_arrete": "31/03/2025"})
+    assert "date_arrete invalide" in str(exc.value)
+    assert "a échoué" in str(exc.value)
+
+
+def test_dbt_runner_date_arrete_par_variable(entrepot_vide):
+    from datetime import date
+
+    entrepot_vide.dbt(["run", "--select", "int_arrete__date", "arrete"],
+                      vars={"date_arrete": date(2025, 2, 28)})
+    assert entrepot_vide.requete("select date_arrete from marts.arrete") == [(date(2025, 2, 28),)]
+
+
+def test_dbt_args_pointent_sur_le_projet(tmp_path):
+    args = dbt_args(["parse"], {"date_arrete": "2025-01-31"}, target_path=tmp_path)
+    assert args[:1] == ["parse"]
+    assert args[args.index("--project-dir") + 1].endswith("dbt_project")
+    assert args[args.index("--profiles-dir") + 1].endswith("dbt_project")
+    assert '"date_arrete": "2025-01-31"' in args[args.index("--vars") + 1]
+
+
+def test_dbt_parse_sans_base(tmp_path):
+    # Dagster builds its manifest with `dbt parse`: it must not need (nor create) the warehouse.
+    absent = tmp_path / "absent" / "socle.duckdb"
+    run_dbt(["parse"], absent, target_path=tmp_path / "target", log_path=tmp_path / "logs")
+    assert (tmp_path / "target" / "manifest.json").exists()
+    assert not absent.parent.exists()

@@ -1,0 +1,129 @@
+"""End to end: a small generated inbox → `socle build` → published warehouse."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from pipelines.cli import app
+
+pytestmark = pytest.mark.slow
+
+LEVELS = {"NATIONAL", "REGION", "DEPARTEMENT", "BASSIN", "AGENCE"}
+CONTRACT_COLUMNS = [
+    "indicateur", "periode", "niveau", "territoire", "dimension", "modalite",
+    "numerateur", "denominateur", "valeur", "unite", "provisoire",
+]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> dict:
+    root = tmp_path_factory.mktemp("e2e")
+    inbox, warehouse = root / "inbox", root / "socle.duckdb"
+    runner = CliRunner()
+    gen = runner.invoke(app, ["generate", "--out", str(inbox), "--regions", "76", "--months", "8",
+                              "--persons", "3000", "--seed", "7"])
+    assert gen.exit_code == 0, gen.output
+    res = runner.invoke(app, ["build", "--inbox", str(inbox), "--warehouse", str(warehouse)])
+    assert res.exit_code == 0, res.output
+    return {"root": root, "inbox": inbox, "warehouse": warehouse, "output": res.output,
+            "generation": json.loads((inbox / "_generation.json").read_text())}
+
+
+def query(warehouse: Path, sql: str):
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_indicator_table_follows_the_contract(built):
+    cols = [r[0] for r in query(built["warehouse"], "describe marts.indicateurs")]
+    assert cols == CONTRACT_COLUMNS
+    levels = {r[0] for r in query(built["warehouse"], "select distinct niveau from marts.indicateurs")}
+    assert levels == LEVELS
+    codes = {r[0] for r in query(built["warehouse"], "select distinct indicateur from marts.indicateurs")}
+    assert {"demandeurs_fin_de_mois", "delai_inscription_diagnostic_median"} <= codes
+    (arrete,) = query(built["warehouse"], "select date_arrete from marts.arrete")[0]
+    (latest,) = query(built["warehouse"], "select max(date_extraction) from raw._fichiers where statut = 'CHARGE'")[0]
+    assert arrete == latest
+
+
+def test_region_equals_sum_of_departements_for_registrants(built):
+    rows = query(built["warehouse"], """
+        with d as (
+            select periode, sum(valeur) as total from marts.indicateurs
+            where indicateur = 'demandeurs_fin_de_mois' and niveau = 'DEPARTEMENT' and dimension = 'ensemble'
+            group by periode
+        ), r as (
+            select periode, valeur from marts.indicateurs
+            where indicateur = 'demandeurs_fin_de_mois' and niveau = 'REGION' and territoire = '76'
+              and dimension = 'ensemble'
+        )
+        select r.periode, r.valeur, d.total from r join d using (periode) where r.valeur <> d.total
+    """)
+    assert rows == []
+    (n,) = query(built["warehouse"], "select count(*) from marts.indicateurs where indicateur = 'demandeurs_fin_de_mois' and niveau = 'REGION'")[0]
+    assert n > 0
+
+
+def test_nothing_lost_and_bad_rows_quarantined(built):
+    bad = query(built["warehouse"], """
+        select count(*) from raw._fichiers
+        where statut = 'CHARGE' and lignes_lues <> lignes_chargees + lignes_quarantaine
+    """)[0][0]
+    assert bad == 0
+    quarantined = {(r[0], r[1]) for r in query(built["warehouse"], "select fichier, ligne from quarantine.lignes")}
+    injected = {(r["fichier"], r["ligne"]) for r in built["generation"]["lignes_invalides"]}
+    assert injected, "the generator should inject bad rows"
+    # exactly the injected rows, no more, no less
+    assert quarantined == injected
+
+
+def test_no_raw_identifier_in_the_warehouse(built):
+    # Source pseudonyms from the generated files must never reach the warehouse file.
+    sample = set()
+    for path in sorted((built["inbox"] / "inscriptions").glob("*.csv"))[:5]:
+        for line in path.read_text(encoding="utf-8-sig").splitlines()[1:50]:
+            sample.update(re.findall(r"P\d{6,}", line))
+    assert sample
+    con = duckdb.connect(str(built["warehouse"]), read_only=True)
+    try:
+        cols = con.execute("""
+            select table_schema, table_name, column_name from information_schema.columns
+            where data_type in ('VARCHAR', 'JSON') and table_schema not in ('information_schema', 'pg_catalog')
+        """).fetchall()
+        # a whole token, not a substring of another identifier (EMP000… contains P000…)
+        pattern = "(^|[^A-Za-z0-9])(" + "|".join(sorted(sample)[:50]) + ")([^0-9]|$)"
+        probe = sorted(sample)[0]
+        assert con.execute("select regexp_matches(?, ?)", [f'{{"id_personne":"{probe}"}}', pattern]).fetchone()[0]
+        for schema, table, column in cols:
+            (hits,) = con.execute(
+                f'select count(*) from "{schema}"."{table}" where regexp_matches(cast("{column}" as varchar), ?)',
+                [pattern],
+            ).fetchone()
+            assert hits == 0, f"{schema}.{table}.{column} holds a raw identifier"
+    finally:
+        con.close()
+
+
+def test_second_build_is_a_no_op_and_keeps_figures(built):
+    before = query(built["warehouse"], "select count(*), sum(valeur) from marts.indicateurs")
+    files_before = query(built["warehouse"], "select count(*) from raw._fichiers")
+    res = CliRunner().invoke(app, ["build", "--inbox", str(built["inbox"]), "--warehouse", str(built["warehouse"])])
+    assert res.exit_code == 0, res.output
+    assert query(built["warehouse"], "select count(*), sum(valeur) from marts.indicateurs") == before
+    assert query(built["warehouse"], "select count(*) from raw._fichiers") == files_before
+
+
+def test_build_failure_names_the_step(tmp_path):
+    res = CliRunner().invoke(app, ["build", "--inbox", str(tmp_path / "absent"), "--warehouse", str(tmp_path / "w.duckdb")])
+    assert res.exit_code != 0
+    assert "ingestion" in res.output
+    assert not (tmp_path / "w.duckdb").exists()
