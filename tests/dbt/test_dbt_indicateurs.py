@@ -120,10 +120,14 @@ def _livrer(entrepot, episodes, diagnostics):
     entrepot.inserer("inscriptions", [], date_extraction=date(2025, 5, 1), statut="REJETE")
 
 
+def _premier_evenement(episodes, diagnostics):
+    return min([e["date_inscription"] for e in episodes]
+               + [d["date_diagnostic"] for d in diagnostics if d["date_diagnostic"] <= ARRETE])
+
+
 def _attendu(episodes, diagnostics):
     """A1 and B1 cells computed from the truth, for dimensions ensemble and groupe_experimentation."""
-    premier = min([e["date_inscription"] for e in episodes]
-                  + [d["date_diagnostic"] for d in diagnostics if d["date_diagnostic"] <= ARRETE])
+    premier = _premier_evenement(episodes, diagnostics)
     mois = []
     m = _mois(premier)
     while m <= ARRETE:
@@ -179,7 +183,10 @@ def entrepot_rempli(entrepot_vide):
     episodes, diagnostics = _scenario()
     _livrer(entrepot_vide, episodes, diagnostics)
     # models and data tests on these rows (seeds are loaded, unit tests ran in the first build)
-    entrepot_vide.dbt(["build", "--exclude", "resource_type:seed", "test_type:unit"])
+    # The scenario's deliveries hold the whole history: observe from its first event's month.
+    premier = _premier_evenement(episodes, diagnostics)
+    entrepot_vide.dbt(["build", "--exclude", "resource_type:seed", "test_type:unit"],
+                      vars={"premier_mois": f"{premier:%Y-%m}"})
     return entrepot_vide, episodes, diagnostics
 
 

@@ -1,6 +1,6 @@
 -- The date d'arrêté of the build: the dbt var date_arrete (or SOCLE_DATE_ARRETE) when given,
--- else the latest extraction date among loaded files (raw._fichiers, statut CHARGE), else, for
--- an empty warehouse, the current date.
+-- else the latest extraction date among loaded files, else, for an empty warehouse, the current
+-- date. Also the first extraction date, where the observation starts (see int_mois__calendrier).
 {%- set imposee = var('date_arrete', '') or env_var('SOCLE_DATE_ARRETE', '') %}
 {%- if imposee %}
     {%- set imposee = imposee | string | trim %}
@@ -10,9 +10,10 @@
 {%- endif %}
 
 with fichiers_charges as (
-    select max(date_extraction) as date_extraction_max
-    from {{ source('raw', '_fichiers') }}
-    where statut = 'CHARGE'
+    select
+        max(date_extraction) as date_extraction_max,
+        min(date_extraction) as date_extraction_min
+    from {{ ref('stg__fichiers') }}
 ),
 
 date_retenue as (
@@ -22,8 +23,9 @@ date_retenue as (
             date_extraction_max,
             current_date
         ) as date) as date_arrete,
-        {% if imposee %}'configuration'{% else %}case when date_extraction_max is not null then 'extractions' else 'date_du_jour' end{% endif %} as origine
+        {% if imposee %}'configuration'{% else %}case when date_extraction_max is not null then 'extractions' else 'date_du_jour' end{% endif %} as origine,
+        date_extraction_min as premiere_extraction
     from fichiers_charges
 )
 
-select date_arrete, origine from date_retenue
+select date_arrete, origine, premiere_extraction from date_retenue

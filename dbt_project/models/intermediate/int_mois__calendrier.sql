@@ -1,35 +1,25 @@
--- Months of the indicators: from the first month with data (earliest event date of the
--- episode-related exports and of the alerts, dated on or before the date d'arrêté) to the month
--- of the date d'arrêté. Employment starts (emplois) are left out: they may precede any
--- registration by years.
-{%- set dates_evenements = [
-    ('stg_inscriptions', 'date_inscription'),
-    ('stg_orientations', 'date_orientation'),
-    ('stg_diagnostics', 'date_diagnostic'),
-    ('stg_entretiens', 'date_entretien'),
-    ('stg_accompagnements', 'date_debut'),
-    ('stg_manquements', 'date_manquement'),
-    ('stg_controles', 'date_ouverture'),
-    ('stg_alertes_finalite', 'date_alerte'),
-] %}
+-- Months of the indicators: from the first observed month to the month of the date d'arrêté.
+-- The first observed month is the month of the first loaded extraction: an initial delivery
+-- carries the stock of open episodes, not the history of closed ones, so earlier months would be
+-- biased (stock under-counted, cohorts reduced to survivors). When the initial delivery holds the
+-- whole history, the dbt var premier_mois (or SOCLE_PREMIER_MOIS, YYYY-MM) sets an earlier month.
+{%- set premier_mois_impose = (var('premier_mois', '') or env_var('SOCLE_PREMIER_MOIS', '')) | string | trim %}
+{%- if premier_mois_impose and not modules.re.match('^[0-9]{4}-[0-9]{2}$', premier_mois_impose) %}
+    {{ exceptions.raise_compiler_error("premier_mois invalide : « " ~ premier_mois_impose ~ " » (attendu AAAA-MM)") }}
+{%- endif %}
 
 with arrete as (
-    select date_arrete from {{ ref('int_arrete__date') }}
-),
-
-premieres_dates as (
-    {%- for modele, colonne in dates_evenements %}
-    select min({{ colonne }}) as premiere_date from {{ ref(modele) }}
-    where {{ colonne }} <= (select date_arrete from arrete)
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
+    select date_arrete, premiere_extraction from {{ ref('int_arrete__date') }}
 ),
 
 premier_mois as (
-    select {{ premier_jour_du_mois('min(premiere_date)') }} as premier_mois
-    from premieres_dates
+    select
+        {%- if premier_mois_impose %}
+        cast('{{ premier_mois_impose }}-01' as date) as premier_mois
+        {%- else %}
+        {{ premier_jour_du_mois('coalesce(premiere_extraction, date_arrete)') }} as premier_mois
+        {%- endif %}
+    from arrete
 ),
 
 rangs as (
