@@ -28,7 +28,7 @@ class DbtError(RuntimeError):
 
 
 @contextmanager
-def _env(**values: str) -> Iterator[None]:
+def environment(**values: str) -> Iterator[None]:
     old = {k: os.environ.get(k) for k in values}
     os.environ.update(values)
     try:
@@ -97,7 +97,7 @@ def run_dbt(
     from dbt.cli.main import dbtRunner  # imported late: dbt is slow to import
 
     full = dbt_args(args, vars, target_path, log_path)
-    with _env(SOCLE_DBT_DB_PATH=str(Path(db_path).resolve())):
+    with environment(SOCLE_DBT_DB_PATH=str(Path(db_path).resolve())):
         result = dbtRunner().invoke(full)
     if result.success:
         return result

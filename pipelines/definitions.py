@@ -7,6 +7,7 @@ definitions never opens the warehouse (the dbt manifest comes from ``dbt parse``
 """
 
 
+import json
 import os
 from pathlib import Path
 from typing import Any, Mapping
@@ -15,7 +16,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from pipelines.contract import CORE_EXPORTS, EXPORTS
-from pipelines.dbt_runner import ensure_manifest
+from pipelines.dbt_runner import environment, ensure_manifest
 from pipelines.settings import DBT_PROJECT_DIR, Settings, pseudonymisation_key
 
 
@@ -68,6 +69,14 @@ def _raw_asset(export: str) -> dg.AssetsDefinition:
 
 raw_assets = [_raw_asset(name) for name in CORE_EXPORTS]
 
+# The file registry is written by every ingestion asset; dbt reads it (date d'arrêté).
+registre_fichiers = dg.AssetSpec(
+    key=dg.AssetKey(["raw", "_fichiers"]),
+    group_name="raw",
+    description="Registre des fichiers reçus : empreinte, lignes lues / chargées / en quarantaine, statut.",
+    kinds={"duckdb"},
+)
+
 
 class SocleDbtTranslator(DagsterDbtTranslator):
     """dbt models keyed and grouped by layer: ``staging/stg_x``, ``marts/indicateurs``…"""
@@ -90,13 +99,11 @@ def socle_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, soc
 
     settings = socle.settings()
     work = prepare_work_warehouse(settings)
-    os.environ["SOCLE_DBT_DB_PATH"] = str(work)  # read by dbt_project/profiles.yml
     args = ["build", "--exclude", "test_type:unit"]
     if dbt_vars(settings):
-        import json
-
         args += ["--vars", json.dumps(dbt_vars(settings))]
-    yield from dbt.cli(args, context=context).stream()
+    with environment(SOCLE_DBT_DB_PATH=str(work)):  # read by dbt_project/profiles.yml
+        yield from dbt.cli(args, context=context).stream()
 
 
 @dg.asset(
@@ -150,7 +157,7 @@ def nouveaux_exports(context: dg.SensorEvaluationContext):
 
 
 defs = dg.Definitions(
-    assets=[*raw_assets, socle_dbt_models, entrepot_publie],
+    assets=[*raw_assets, registre_fichiers, socle_dbt_models, entrepot_publie],
     jobs=[construction_job],
     schedules=[construction_quotidienne],
     sensors=[nouveaux_exports],

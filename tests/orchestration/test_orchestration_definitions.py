@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import dagster as dg
+import duckdb
+import pytest
 
 from pipelines.contract import CORE_EXPORTS
 
@@ -46,3 +50,36 @@ def test_assets_are_grouped_by_layer():
     _, graph = _graph()
     groups = {graph.get(k).group_name for k in graph.get_all_asset_keys() if graph.has(k) and graph.get(k).is_materializable}
     assert {"raw", "staging", "intermediate", "marts", "publication"} <= groups
+
+
+def test_every_asset_has_a_layer_group():
+    _, graph = _graph()
+    assert all(graph.get(k).group_name != "default" for k in graph.get_all_asset_keys())
+
+
+@pytest.mark.slow
+def test_the_job_materialises_raw_to_publication(tmp_path):
+    """The Dagster job runs the same functions as the CLI, end to end, on a small inbox."""
+    from dagster_dbt import DbtCliResource
+
+    from pipelines.definitions import SocleConfig, defs
+    from pipelines.settings import DBT_PROJECT_DIR
+    from pipelines.synthetic import generate
+
+    inbox, warehouse = tmp_path / "inbox", tmp_path / "socle.duckdb"
+    generate(inbox, regions=["76"], start=date(2025, 1, 1), end=date(2025, 4, 30), persons=800, seed=3)
+    job = defs.resolve_job_def("construction_socle")
+    result = job.execute_in_process(
+        resources={
+            "socle": SocleConfig(inbox=str(inbox), warehouse=str(warehouse)),
+            "dbt": DbtCliResource(project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR)),
+        }
+    )
+    assert result.success
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        (files,) = con.execute("select count(*) from raw._fichiers where statut = 'CHARGE'").fetchone()
+        (cells,) = con.execute("select count(*) from marts.indicateurs where niveau = 'REGION'").fetchone()
+    finally:
+        con.close()
+    assert files > 0 and cells > 0
