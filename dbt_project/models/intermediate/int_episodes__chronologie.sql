@@ -1,7 +1,7 @@
--- One row per existing registration episode, with its agency and territories and the dates
--- of its milestones. Later families add their milestones here as new CTEs + columns (first
--- initial orientation, first accompaniment...), each following the common rule "first = the
--- earliest date, ties broken by the smallest key".
+-- One row per existing registration episode, with its agency and territories and its first
+-- milestones: first INITIAL diagnostic, first INITIALE orientation, first accompaniment. Each
+-- follows the common rule "first = the earliest date, ties broken by the smallest key", here
+-- and nowhere else.
 with episodes as (
     select * from {{ ref('stg_inscriptions') }}
 ),
@@ -33,6 +33,47 @@ premiers_diagnostics_initiaux as (
     where rang = 1
 ),
 
+orientations_initiales_classees as (
+    select
+        id_inscription,
+        id_orientation,
+        date_orientation,
+        mode,
+        operateur_propose,
+        parcours_propose,
+        operateur_retenu,
+        parcours_retenu,
+        row_number() over (
+            partition by id_inscription
+            order by date_orientation, id_orientation
+        ) as rang
+    from {{ ref('int_orientations__rattaches') }}
+    where nature = 'INITIALE'
+),
+
+premieres_orientations_initiales as (
+    select * from orientations_initiales_classees where rang = 1
+),
+
+accompagnements_classes as (
+    select
+        id_inscription,
+        id_accompagnement,
+        date_debut,
+        operateur,
+        parcours,
+        modalite,
+        row_number() over (
+            partition by id_inscription
+            order by date_debut, id_accompagnement
+        ) as rang
+    from {{ ref('int_accompagnements__rattaches') }}
+),
+
+premiers_accompagnements as (
+    select * from accompagnements_classes where rang = 1
+),
+
 chronologie as (
     select
         episodes.id_inscription,
@@ -58,12 +99,28 @@ chronologie as (
         groupes.groupe_experimentation,
         groupes.date_debut_experimentation,
         premiers_diagnostics_initiaux.id_diagnostic as id_premier_diagnostic_initial,
-        premiers_diagnostics_initiaux.date_diagnostic as date_premier_diagnostic_initial
+        premiers_diagnostics_initiaux.date_diagnostic as date_premier_diagnostic_initial,
+        premieres_orientations_initiales.id_orientation as id_premiere_orientation_initiale,
+        premieres_orientations_initiales.date_orientation as date_premiere_orientation_initiale,
+        premieres_orientations_initiales.mode as mode_premiere_orientation_initiale,
+        premieres_orientations_initiales.operateur_propose as operateur_propose_premiere_orientation,
+        premieres_orientations_initiales.parcours_propose as parcours_propose_premiere_orientation,
+        premieres_orientations_initiales.operateur_retenu as operateur_retenu_premiere_orientation,
+        premieres_orientations_initiales.parcours_retenu as parcours_retenu_premiere_orientation,
+        premiers_accompagnements.id_accompagnement as id_premier_accompagnement,
+        premiers_accompagnements.date_debut as date_debut_premier_accompagnement,
+        premiers_accompagnements.operateur as operateur_premier_accompagnement,
+        premiers_accompagnements.parcours as parcours_premier_accompagnement,
+        premiers_accompagnements.modalite as modalite_premier_accompagnement
     from episodes
     left join agences on agences.code_agence = episodes.code_agence
     left join groupes on groupes.code_agence = episodes.code_agence
     left join premiers_diagnostics_initiaux
         on premiers_diagnostics_initiaux.id_inscription = episodes.id_inscription
+    left join premieres_orientations_initiales
+        on premieres_orientations_initiales.id_inscription = episodes.id_inscription
+    left join premiers_accompagnements
+        on premiers_accompagnements.id_inscription = episodes.id_inscription
 )
 
 select * from chronologie
