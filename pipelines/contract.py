@@ -93,7 +93,7 @@ DUCKDB_TYPES = {
 }
 
 # Pattern-based code checks that are not a finite list.
-PATTERN_AGENCE = r"^[0-9]{5}$"
+PATTERN_AGENCE = r"^[0-9A-Z]{5}$"  # SAFIR: five characters (all digits today)
 PATTERN_COMMUNE = r"^([0-9]{5}|2[AB][0-9]{3})$"
 PATTERN_HEURE = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 PATTERN_JOURS = r"^[1-7](,[1-7])*$"

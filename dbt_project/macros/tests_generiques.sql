@@ -14,3 +14,58 @@ where {{ column_name }} is not null
     {%- if min is not none %} and ({{ column_name }} < {{ min }}{% if max is not none %} or {{ column_name }} > {{ max }}{% endif %}){% elif max is not none %} and {{ column_name }} > {{ max }}{% endif %}
     {%- if where %} and ({{ where }}){% endif %}
 {% endtest %}
+
+{#- Generic data test: a numerator never exceeds its denominator. -#}
+{% test numerateur_inferieur_denominateur(model) %}
+select *
+from {{ model }}
+where numerateur is not null and denominateur is not null and numerateur > denominateur
+{% endtest %}
+
+{#- Generic data test: for count cells, a region equals the sum of its départements (same
+    indicator, period, dimension, modality). `au_plus`: indicators counted as distinct persons,
+    where a person present in two départements counts once in the region (region <= sum).
+    `exclus`: indicators whose cells are not all attributed to a département (alerts attributed
+    to a regional directorate only). -#}
+{% test region_somme_departements(model, exclus=[], au_plus=[]) %}
+with departements as (
+    select
+        cellules.indicateur, cellules.periode, cellules.dimension, cellules.modalite,
+        referentiel.code_region as territoire,
+        sum(cellules.valeur) as somme_departements
+    from {{ model }} as cellules
+    inner join {{ ref('departements') }} as referentiel
+        on referentiel.code_departement = cellules.territoire
+    where cellules.niveau = 'DEPARTEMENT' and cellules.unite = 'nombre'
+    group by 1, 2, 3, 4, 5
+),
+
+regions as (
+    select indicateur, periode, dimension, modalite, territoire, valeur
+    from {{ model }}
+    where niveau = 'REGION' and unite = 'nombre'
+)
+
+select regions.*, coalesce(departements.somme_departements, 0) as somme_departements
+from regions
+left join departements
+    on departements.indicateur = regions.indicateur
+    and departements.periode = regions.periode
+    and departements.dimension = regions.dimension
+    and departements.modalite = regions.modalite
+    and departements.territoire = regions.territoire
+where 1 = 1
+    {%- if exclus %}
+    and regions.indicateur not in ('{{ exclus | join("', '") }}')
+    {%- endif %}
+    and (
+        {%- if au_plus %}
+        (regions.indicateur in ('{{ au_plus | join("', '") }}')
+            and regions.valeur > coalesce(departements.somme_departements, 0))
+        or (regions.indicateur not in ('{{ au_plus | join("', '") }}')
+            and regions.valeur <> coalesce(departements.somme_departements, 0))
+        {%- else %}
+        regions.valeur <> coalesce(departements.somme_departements, 0)
+        {%- endif %}
+    )
+{% endtest %}
