@@ -100,6 +100,19 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def publier_vue_secret(work: Path, seuil: int) -> int:
+    """``publication.indicateurs`` (the view after statistical disclosure control) in ``work``."""
+    import duckdb
+
+    from pipelines.publication import publier_vue
+
+    con = duckdb.connect(str(work))
+    try:
+        return publier_vue(con, seuil)
+    finally:
+        con.close()
+
+
 def dbt_vars(settings: Settings) -> dict:
     return {"date_arrete": settings.date_arrete.isoformat()} if settings.date_arrete else {}
 
@@ -139,6 +152,14 @@ def run_build(
         except DbtError as exc:
             raise BuildError("dbt", str(exc)) from exc
         result.durations["dbt"] = time.perf_counter() - t0
+
+        t0 = time.perf_counter()
+        step(f"Secret statistique (seuil {settings.seuil_secret})")
+        try:
+            publier_vue_secret(work, settings.seuil_secret)
+        except Exception as exc:  # noqa: BLE001 - re-raised with the step named
+            raise BuildError("secret statistique", str(exc)) from exc
+        result.durations["secret"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
         step(f"Publication de {settings.warehouse}")

@@ -170,6 +170,31 @@ def demo(
         dashboard(warehouse=settings.warehouse, port=port)
 
 
+@app.command()
+def export(
+    warehouse: Optional[Path] = typer.Option(None, help="Entrepôt à lire (défaut : SOCLE_WAREHOUSE ou data/socle.duckdb)."),
+    out: Path = typer.Option(..., "--out", help="Fichier produit : .csv (; et BOM, Excel), .xlsx ou .parquet."),
+    published: bool = typer.Option(True, "--published/--interne", help="Vue publiée après secret statistique (défaut) ou table interne non protégée."),
+    niveau: Optional[list[str]] = typer.Option(None, "--niveau", help="Niveau(x) : NATIONAL, REGION, DEPARTEMENT, BASSIN, AGENCE (répétable)."),
+    territoire: Optional[list[str]] = typer.Option(None, "--territoire", help="Code(s) territoire (répétable)."),
+    depuis: Optional[str] = typer.Option(None, "--depuis", help="Premier mois exporté, AAAA-MM."),
+    indicateur: Optional[list[str]] = typer.Option(None, "--indicateur", help="Code(s) indicateur (répétable)."),
+) -> None:
+    """Exporte les cellules d'indicateurs (vue publiée par défaut) en CSV, Excel ou Parquet."""
+    from pipelines.export import ExportError, exporter
+
+    settings = Settings.from_env(warehouse=warehouse)
+    if not published:
+        console.print("[bold yellow]Export interne sans secret statistique : ne pas diffuser hors de la direction régionale.[/]")
+    try:
+        n = exporter(settings.warehouse, out, publie=published, niveaux=niveau, territoires=territoire,
+                     depuis=depuis, indicateurs=indicateur)
+    except ExportError as exc:
+        console.print(f"[bold red]{exc}[/]")
+        raise typer.Exit(code=1) from None
+    console.print(f"{n} cellules exportées dans {out}")
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
 

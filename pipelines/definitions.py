@@ -107,10 +107,28 @@ def socle_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, soc
 
 
 @dg.asset(
+    key=dg.AssetKey(["publication", "indicateurs"]),
+    group_name="publication",
+    deps=[dg.AssetKey(["marts", "indicateurs"])],
+    description="Vue publiée : marts.indicateurs après secret statistique (colonnes secret, motif_secret).",
+    kinds={"duckdb", "python"},
+)
+def indicateurs_publies(context: dg.AssetExecutionContext, socle: SocleConfig) -> dg.MaterializeResult:
+    from pipelines.build import prepare_work_warehouse, publier_vue_secret
+
+    settings = socle.settings()
+    lignes = publier_vue_secret(prepare_work_warehouse(settings), settings.seuil_secret)
+    context.log.info(f"publication.indicateurs : {lignes} cellules, seuil {settings.seuil_secret}")
+    return dg.MaterializeResult(
+        metadata={"cellules": dg.MetadataValue.int(lignes), "seuil": dg.MetadataValue.int(settings.seuil_secret)}
+    )
+
+
+@dg.asset(
     key=dg.AssetKey(["publication", "entrepot"]),
     group_name="publication",
     # The published file holds the whole warehouse: the raw layer as well as the marts.
-    deps=[dg.AssetKey(["marts", "indicateurs"]), dg.AssetKey(["marts", "arrete"]), *(a.key for a in raw_assets)],
+    deps=[dg.AssetKey(["publication", "indicateurs"]), dg.AssetKey(["marts", "indicateurs"]), dg.AssetKey(["marts", "arrete"]), *(a.key for a in raw_assets)],
     description="Entrepôt publié : copie atomique de l'entrepôt construit, lue par les tableaux de bord.",
     kinds={"duckdb"},
 )
@@ -157,7 +175,7 @@ def nouveaux_exports(context: dg.SensorEvaluationContext):
 
 
 defs = dg.Definitions(
-    assets=[*raw_assets, registre_fichiers, socle_dbt_models, entrepot_publie],
+    assets=[*raw_assets, registre_fichiers, socle_dbt_models, indicateurs_publies, entrepot_publie],
     jobs=[construction_job],
     schedules=[construction_quotidienne],
     sensors=[nouveaux_exports],

@@ -16,13 +16,22 @@
     distinct keys; to stay fast, only the keys seen several times in a month go through a
     DISTINCT aggregate (DuckDB's DISTINCT under GROUPING SETS is slow on millions of rows).
     Only 'nombre' supports cle_unique = false.
-    Cells are produced where the group has members; zero counts are added by marts/indicateurs. -#}
-{% macro agreger_indicateur(membres, indicateur, unite, dimensions=[], cle_unique=true) -%}
+    Cells are produced where the group has members; zero counts are added by marts/indicateurs.
+
+    denominateur_ensemble (unite 'taux' only, default false): the denominator of every cell is
+    the whole population of its period and territory (the 'ensemble' cell's), not the
+    modality's: a share of the population (B5 repartition_orientation). Each member has exactly
+    one modality per breakdown, so the population is the sum of the modalities' counts within
+    (periode, niveau, territoire, dimension). -#}
+{% macro agreger_indicateur(membres, indicateur, unite, dimensions=[], cle_unique=true, denominateur_ensemble=false) -%}
     {%- if unite not in ('nombre', 'taux', 'jours') -%}
         {{ exceptions.raise_compiler_error("agreger_indicateur : unité inconnue « " ~ unite ~ " » (nombre, taux, jours)") }}
     {%- endif -%}
     {%- if not cle_unique and unite != 'nombre' -%}
         {{ exceptions.raise_compiler_error("agreger_indicateur : cle_unique = false n'est prévu que pour l'unité nombre") }}
+    {%- endif -%}
+    {%- if denominateur_ensemble and unite != 'taux' -%}
+        {{ exceptions.raise_compiler_error("agreger_indicateur : denominateur_ensemble n'est prévu que pour l'unité taux") }}
     {%- endif -%}
     {%- set cles = ['periode', 'provisoire', 'niveau', 'territoire', 'dimension', 'modalite'] -%}
     select
@@ -38,7 +47,24 @@
         cast('{{ unite }}' as {{ dbt.type_string() }}) as unite,
         cellules.provisoire
     from (
-    {%- if cle_unique %}
+    {%- if cle_unique and denominateur_ensemble %}
+        select
+            {{ cles | join(', ') }},
+            numerateur,
+            population as denominateur,
+            numerateur / population as valeur
+        from (
+            select
+                par_modalite.*,
+                sum(par_modalite.denominateur) over (
+                    partition by par_modalite.periode, par_modalite.provisoire, par_modalite.niveau,
+                        par_modalite.territoire, par_modalite.dimension
+                ) as population
+            from (
+                {{ _agreger_niveaux(membres, unite, dimensions, none) }}
+            ) as par_modalite
+        ) as parts
+    {%- elif cle_unique %}
         {{ _agreger_niveaux(membres, unite, dimensions, none) }}
     {%- else %}
         with membres_comptes as (

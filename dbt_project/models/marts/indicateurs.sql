@@ -2,7 +2,10 @@
 -- count cells: a count indicator gets 0 for each of its (dimension, modalité) in every month and
 -- territory that has data (int_territoires__mois_actifs) but no event. Count indicators observe
 -- the month, so a zero cell is provisional when the month is.
-{%- set familles = ['indicateurs_captation', 'indicateurs_realisation'] %}
+{%- set familles = [
+    'indicateurs_captation', 'indicateurs_realisation', 'indicateurs_performance',
+    'indicateurs_controle', 'indicateurs_alertes',
+] %}
 
 with cellules_familles as (
     {%- for famille in familles %}

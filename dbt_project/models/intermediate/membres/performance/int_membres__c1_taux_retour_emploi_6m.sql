@@ -1,0 +1,9 @@
+-- C1 taux_retour_emploi_6m, member level: the common cohort, numerator = an emploi started
+-- within 6 months of the first accompaniment (see int_membres__c_retour_emploi_6m).
+{{ config(materialized='view') }}
+
+select
+    periode, provisoire, code_region, code_departement, code_bassin, code_agence, cle,
+    retour_emploi as est_numerateur,
+    operateur, parcours, modalite, allocation, groupe_experimentation
+from {{ ref('int_membres__c_retour_emploi_6m') }}

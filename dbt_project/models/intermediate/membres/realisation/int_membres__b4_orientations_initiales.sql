@@ -1,0 +1,46 @@
+-- B4 orientations_initiales, member level: one row per episode's first orientation of nature
+-- INITIALE (int_episodes__chronologie: earliest date, ties by smallest key), in the month of its
+-- date_orientation (and on or before the date d'arrêté). The month is the window. Attributed to
+-- the agency of the registration episode. Also read by B5, B6 and B7 ("the same orientations").
+with arrete as (
+    select date_arrete from {{ ref('int_arrete__date') }}
+),
+
+calendrier as (
+    select periode, mois_provisoire from {{ ref('int_mois__calendrier') }}
+),
+
+episodes as (
+    select * from {{ ref('int_episodes__chronologie') }}
+),
+
+orientations as (
+    select
+        calendrier.periode,
+        calendrier.mois_provisoire as provisoire,
+        episodes.*
+    from episodes
+    inner join calendrier
+        on calendrier.periode = {{ premier_jour_du_mois('episodes.date_premiere_orientation_initiale') }}
+    cross join arrete
+    where episodes.date_premiere_orientation_initiale <= arrete.date_arrete
+)
+
+select
+    periode,
+    provisoire,
+    code_region,
+    code_departement,
+    code_bassin,
+    code_agence,
+    id_premiere_orientation_initiale as cle,
+    id_inscription,
+    date_premiere_orientation_initiale as date_orientation,
+    operateur_propose_premiere_orientation as operateur_propose_code,
+    parcours_propose_premiere_orientation as parcours_propose_code,
+    operateur_retenu_premiere_orientation as operateur_retenu_code,
+    parcours_retenu_premiere_orientation as parcours_retenu_code,
+    {{ modalite_code('operateur_retenu_premiere_orientation') }} as operateur_retenu,
+    {{ modalite_code('parcours_retenu_premiere_orientation') }} as parcours_retenu,
+    {{ modalite_code('mode_premiere_orientation_initiale') }} as mode
+from orientations

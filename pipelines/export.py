@@ -1,0 +1,195 @@
+"""``socle export``: cells of the warehouse to CSV, Excel or Parquet.
+
+Default: the published view ``publication.indicateurs`` (after statistical disclosure control);
+``interne=True`` reads ``marts.indicateurs`` and must not leave the regional direction.
+
+Formats (from the extension of the output file):
+
+- ``.csv``: French Excel conventions: separator ``;``, UTF-8 with BOM (Excel recognises the
+  encoding), decimal comma, dates ``AAAA-MM-JJ``, booleans ``oui``/``non``, secret values « s »;
+  French headers.
+- ``.xlsx``: sheet « Indicateurs » (numbers stay numbers, secret values « s », French headers),
+  sheet « Dictionnaire » (the data dictionary of the dbt model ``indicateurs``).
+- ``.parquet``: typed, contract column names (for programs), secret values null with the
+  ``secret`` column.
+
+``motif_secret`` is never exported: telling primary from secondary secret would say which
+hidden cells are small.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+COLONNES = ["indicateur", "periode", "niveau", "territoire", "dimension", "modalite",
+            "numerateur", "denominateur", "valeur", "unite", "provisoire"]
+ENTETES = {
+    "indicateur": "Indicateur", "periode": "Période", "niveau": "Niveau", "territoire": "Territoire",
+    "dimension": "Dimension", "modalite": "Modalité", "numerateur": "Numérateur",
+    "denominateur": "Dénominateur", "valeur": "Valeur", "unite": "Unité", "provisoire": "Provisoire",
+    "secret": "Secret",
+}
+VALEURS = ["numerateur", "denominateur", "valeur"]
+FORMATS = {".csv", ".xlsx", ".parquet"}
+SECRET = "s"
+LIGNES_MAX_EXCEL = 1_048_575  # one header row
+
+
+class ExportError(ValueError):
+    """An export that cannot be done; the message (French) says why."""
+
+
+def parse_depuis(value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        annee, mois = value.split("-")
+        return date(int(annee), int(mois), 1)
+    except ValueError:
+        raise ExportError(f"--depuis attend un mois AAAA-MM, reçu « {value} ».") from None
+
+
+def lire_cellules(
+    warehouse: Path,
+    *,
+    publie: bool = True,
+    niveaux: list[str] | None = None,
+    territoires: list[str] | None = None,
+    depuis: date | None = None,
+    indicateurs: list[str] | None = None,
+) -> pl.DataFrame:
+    """The cells to export, filtered, sorted; read-only on the warehouse file."""
+    warehouse = Path(warehouse)
+    if not warehouse.exists():
+        raise ExportError(f"Entrepôt introuvable : {warehouse}.")
+    table = "publication.indicateurs" if publie else "marts.indicateurs"
+    colonnes = [*COLONNES, "secret"] if publie else COLONNES
+    conditions, params = [], []
+    for col, valeurs in (("niveau", niveaux), ("territoire", territoires), ("indicateur", indicateurs)):
+        if valeurs:
+            conditions.append(f"{col} in ({', '.join('?' for _ in valeurs)})")
+            params += list(valeurs)
+    if depuis:
+        conditions.append("periode >= ?")
+        params.append(depuis)
+    where = f"where {' and '.join(conditions)}" if conditions else ""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        existe = con.execute(
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = 'indicateurs'",
+            [table.split(".")[0]],
+        ).fetchall()[0][0]
+        if not existe:
+            raise ExportError(f"Table {table} absente de {warehouse} : relancez « socle build ».")
+        sql = (f"select {', '.join(colonnes)} from {table} {where} "
+               "order by indicateur, periode, niveau, territoire, dimension, modalite")
+        return con.sql(sql, params=params).pl()
+    finally:
+        con.close()
+
+
+def _texte(df: pl.DataFrame, decimale: str) -> pl.DataFrame:
+    """Values as French text: decimal comma, « s » for secret values, oui/non."""
+    secret = pl.col("secret") if "secret" in df.columns else pl.lit(False)
+    out = df.with_columns(
+        pl.when(secret).then(pl.lit(SECRET)).otherwise(
+            pl.col(c).map_elements(lambda v: _nombre(v, decimale), return_dtype=pl.String)
+        ).alias(c)
+        for c in VALEURS
+    )
+    return out.with_columns(
+        pl.col(b).replace_strict({True: "oui", False: "non"}, default=None, return_dtype=pl.String)
+        for b in ("provisoire", "secret") if b in df.columns
+    ).with_columns(pl.col("periode").cast(pl.String))
+
+
+def _nombre(v: float | None, decimale: str) -> str | None:
+    if v is None:
+        return None
+    texte = f"{int(v)}" if float(v).is_integer() else repr(float(v))
+    return texte.replace(".", decimale)
+
+
+def ecrire_export(df: pl.DataFrame, out: Path) -> Path:
+    out = Path(out)
+    fmt = out.suffix.lower()
+    if fmt not in FORMATS:
+        raise ExportError(f"Format inconnu « {out.suffix} » : utilisez .csv, .xlsx ou .parquet.")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == ".parquet":
+        df.write_parquet(out)
+    elif fmt == ".csv":
+        texte = _texte(df, ",").rename({c: ENTETES[c] for c in df.columns})
+        texte.write_csv(out, separator=";", line_terminator="\r\n", include_bom=True)
+    else:
+        _ecrire_xlsx(df, out)
+    return out
+
+
+def _ecrire_xlsx(df: pl.DataFrame, out: Path) -> None:
+    from openpyxl import Workbook
+
+    from pipelines.dbt_runner import dictionnaire_indicateurs, ensure_manifest
+
+    if df.height > LIGNES_MAX_EXCEL:
+        raise ExportError(
+            f"{df.height} lignes : au-delà de la limite d'Excel ({LIGNES_MAX_EXCEL}). "
+            "Filtrez (--niveau, --depuis, --indicateur…) ou exportez en .csv ou .parquet."
+        )
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Indicateurs")
+    ws.append([ENTETES[c] for c in df.columns])
+    idx = {c: i for i, c in enumerate(df.columns)}
+    for row in df.iter_rows():
+        row = list(row)
+        if "secret" in idx and row[idx["secret"]]:
+            for c in VALEURS:
+                row[idx[c]] = SECRET
+        for b in ("provisoire", "secret"):
+            if b in idx and row[idx[b]] is not None:
+                row[idx[b]] = "oui" if row[idx[b]] else "non"
+        ws.append(row)
+
+    ensure_manifest()
+    dico = dictionnaire_indicateurs()
+    champs: list[str] = []
+    for fiche in dico.values():
+        for k in fiche:
+            if k not in champs:
+                champs.append(k)
+    wd = wb.create_sheet("Dictionnaire")
+    wd.append(["Indicateur", *(k.replace("_", " ").capitalize() for k in champs)])
+    for code, fiche in dico.items():
+        wd.append([code, *(_cellule_dico(fiche.get(k)) for k in champs)])
+    wb.save(out)
+
+
+def _cellule_dico(v) -> str | None:
+    if v is None:
+        return None
+    if isinstance(v, (list, tuple)):
+        return ", ".join(map(str, v))
+    return str(v).strip()
+
+
+def exporter(
+    warehouse: Path,
+    out: Path,
+    *,
+    publie: bool = True,
+    niveaux: list[str] | None = None,
+    territoires: list[str] | None = None,
+    depuis: str | None = None,
+    indicateurs: list[str] | None = None,
+) -> int:
+    """Export the (filtered) cells to ``out``; returns the number of rows written."""
+    if Path(out).suffix.lower() not in FORMATS:
+        raise ExportError(f"Format inconnu « {Path(out).suffix} » : utilisez .csv, .xlsx ou .parquet.")
+    df = lire_cellules(warehouse, publie=publie, niveaux=niveaux, territoires=territoires,
+                       depuis=parse_depuis(depuis), indicateurs=indicateurs)
+    ecrire_export(df, out)
+    return df.height

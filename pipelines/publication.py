@@ -1,0 +1,374 @@
+"""Statistical disclosure control: from ``marts.indicateurs`` to the published view.
+
+The rules are the contract's (``indicators.md``, « Statistical disclosure control »):
+
+- primary secret: a count (``nombre``) in [1, seuil − 1]; a ratio (``taux``) whose denominator
+  is below the threshold or whose numerator is in [1, seuil − 1]; a median (``jours``) whose
+  population (``denominateur``) is below the threshold. The threshold never goes below 11 for
+  the D and E families (``SEUIL_SECRET_MIN``).
+- secondary secret: numerators and denominators add up within a breakdown and across the
+  territories that make up a parent. A *group* is one such equation, a total and its members:
+
+  * ``modalites``: the ``ensemble`` cell of (indicator, period, level, territory) and the
+    modalities of one dimension;
+  * ``territoires``: a parent cell and the cells of its children, same indicator, period,
+    dimension and modality, for each nesting: régions of ``FR``, départements of a région,
+    agencies of a département, agencies of a bassin. The contract names the second and the
+    last; the others are added for safety: ``FR`` is the sum of the régions when the data
+    covers them all, and agencies add up to their département (bassins straddle départements,
+    so the bassin is not a step between them).
+
+  A group with exactly one secret cell gives it away by subtraction. While one exists, another
+  cell of the group is made secret: the smallest other non-zero member (by value for counts,
+  by denominator/population for ratios and medians; zeros never); if the lone secret cell is a
+  member and no such member exists, the total; if the lone secret cell is the total, the
+  smallest non-zero member. This is repeated until no group holds a single secret cell.
+
+  Then no subtraction along one equation recovers anything, and neither does a chain of them
+  (region − all its agencies…): every secret total has a secret member, so a composed equation
+  never has a single unknown either. Not covered: solving several equations as a linear system
+  (a full audit à la τ-Argus); the contract asks for the group rule.
+
+Whole cells are hidden (numerator, denominator and value together), so one rule covers every
+additive quantity of a cell, including the population and numerator of a median.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+
+from pipelines.settings import SEEDS_DIR, SEUIL_SECRET_MIN
+
+#: The indicators of the contract, code → reference (A1…E4). The family is the first letter.
+INDICATEURS: dict[str, str] = {
+    "demandeurs_fin_de_mois": "A1",
+    "entrees": "A2",
+    "sorties": "A3",
+    "delai_inscription_diagnostic_median": "B1",
+    "taux_diagnostic_30j": "B2",
+    "en_attente_diagnostic": "B3",
+    "orientations_initiales": "B4",
+    "repartition_orientation": "B5",
+    "taux_ecart_algorithme": "B6",
+    "taux_contrat_engagement_1_mois": "B7",
+    "taux_entree_parcours_15j": "B8",
+    "en_attente_parcours": "B9",
+    "accompagnements_en_cours": "B10",
+    "part_accompagnement_intensif": "B11",
+    "reorientations": "B12",
+    "taux_retour_emploi_6m": "C1",
+    "taux_retour_emploi_durable_6m": "C2",
+    "controles_decides": "D1",
+    "taux_sanction_cre": "D2",
+    "delai_controle_median": "D3",
+    "taux_sanction_manquements": "D4",
+    "alertes": "E1",
+    "taux_faux_positifs": "E2",
+    "taux_examen_alertes": "E3",
+    "delai_traitement_alerte_median": "E4",
+}
+
+#: Families whose threshold never goes below ``SEUIL_SECRET_MIN`` (control, misuse of data).
+FAMILLES_SEUIL_PLANCHER = {"D", "E"}
+
+COLONNES_CONTRAT = [
+    "indicateur", "periode", "niveau", "territoire", "dimension", "modalite",
+    "numerateur", "denominateur", "valeur", "unite", "provisoire",
+]
+COLONNES_PUBLICATION = [*COLONNES_CONTRAT, "secret", "motif_secret"]
+UNITES = {"nombre", "taux", "jours"}
+
+MOTIFS_PRIMAIRES = {"primaire_effectif", "primaire_denominateur", "primaire_numerateur", "primaire_population"}
+MOTIFS_SECONDAIRES = {"secondaire_modalites", "secondaire_territoires", "secondaire_niveaux"}
+
+#: Parent/children nestings protected as groups: (relation, child level, parent level).
+LIENS = [
+    ("FR_regions", "REGION", "NATIONAL"),
+    ("region_departements", "DEPARTEMENT", "REGION"),
+    ("departement_agences", "AGENCE", "DEPARTEMENT"),
+    ("bassin_agences", "AGENCE", "BASSIN"),
+]
+
+
+def famille(indicateur: str) -> str | None:
+    """The family letter of an indicator code (``A``…``E``), None for a code the contract lacks."""
+    ref = INDICATEURS.get(indicateur)
+    return ref[0] if ref else None
+
+
+def seuil_effectif(indicateur: str, seuil: int) -> int:
+    """The threshold applied to an indicator: at least 11 for D and E, and for unknown codes
+    (a new indicator gets the strict threshold until the contract lists it)."""
+    _verifier_seuil(seuil)
+    fam = famille(indicateur)
+    if fam is None or fam in FAMILLES_SEUIL_PLANCHER:
+        return max(seuil, SEUIL_SECRET_MIN)
+    return seuil
+
+
+def _verifier_seuil(seuil: int) -> None:
+    if isinstance(seuil, bool) or not isinstance(seuil, (int, np.integer)) or seuil < 1:
+        raise ValueError(f"Seuil de secret statistique invalide : {seuil!r} (entier au moins égal à 1 attendu).")
+
+
+# ---------------------------------------------------------------------------------------------
+# Territorial hierarchy
+
+
+def hierarchie_referentiel() -> pl.DataFrame:
+    """Agency → bassin, département, région, from the referential seeds (same derivation as the
+    dbt model ``int_territoires__agences``); used when no warehouse is at hand."""
+    ref = SEEDS_DIR / "referentiel"
+    agences = pl.read_csv(ref / "agences.csv", infer_schema=False)
+    ze = pl.read_csv(ref / "communes_ze2020.csv", infer_schema=False).select("code_commune", "code_ze2020")
+    dep = pl.read_csv(ref / "departements.csv", infer_schema=False).select(
+        "code_departement", pl.col("code_region").alias("region_dep")
+    )
+    return (
+        agences.join(ze, on="code_commune", how="left", suffix="_commune")
+        .join(dep, on="code_departement", how="left")
+        .select(
+            "code_agence",
+            pl.coalesce("code_ze2020_commune", "code_ze2020").alias("code_bassin"),
+            "code_departement",
+            pl.coalesce("region_dep", "code_region").alias("code_region"),
+        )
+    )
+
+
+def _relations(cells: pl.DataFrame, hierarchie: pl.DataFrame) -> pl.DataFrame:
+    """Child → parent rows (niveau_enfant, territoire_enfant, territoire_parent, lien, niveau_parent)."""
+    h = hierarchie.select(
+        pl.col("code_agence").cast(pl.String),
+        pl.col("code_bassin").cast(pl.String),
+        pl.col("code_departement").cast(pl.String),
+        pl.col("code_region").cast(pl.String),
+    )
+    regions = cells.filter(pl.col("niveau") == "REGION").select(pl.col("territoire").unique())
+    parts = [
+        regions.select(pl.col("territoire").alias("enfant"), pl.lit("FR").alias("parent"), pl.lit("FR_regions").alias("lien")),
+        h.select(pl.col("code_departement").alias("enfant"), pl.col("code_region").alias("parent"),
+                 pl.lit("region_departements").alias("lien")).unique(),
+        h.select(pl.col("code_agence").alias("enfant"), pl.col("code_departement").alias("parent"),
+                 pl.lit("departement_agences").alias("lien")),
+        h.select(pl.col("code_agence").alias("enfant"), pl.col("code_bassin").alias("parent"),
+                 pl.lit("bassin_agences").alias("lien")),
+    ]
+    niveaux = pl.DataFrame(
+        {"lien": [l for l, _, _ in LIENS], "niveau_enfant": [c for _, c, _ in LIENS], "niveau_parent": [p for _, _, p in LIENS]}
+    )
+    return (
+        pl.concat(parts)
+        .drop_nulls()
+        .unique()
+        .join(niveaux, on="lien")
+        .rename({"enfant": "territoire_enfant", "parent": "territoire_parent"})
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Primary and secondary secret
+
+
+def _primaire(cells: pl.DataFrame, seuil: int) -> pl.Series:
+    inconnues = set(cells.get_column("unite").unique().to_list()) - UNITES
+    if inconnues:
+        raise ValueError(f"Unité inconnue du contrat dans les cellules : {sorted(map(str, inconnues))}.")
+    codes = cells.get_column("indicateur").unique().to_list()
+    seuils = pl.DataFrame(
+        {"indicateur": codes, "_seuil": [seuil_effectif(c, seuil) for c in codes]},
+        schema={"indicateur": cells.schema["indicateur"], "_seuil": pl.Int64},
+    )
+    s = cells.select("indicateur", "unite", "numerateur", "denominateur", "valeur").join(
+        seuils, on="indicateur", how="left", maintain_order="left"
+    )
+    val = pl.col("valeur").fill_null(0)
+    num = pl.col("numerateur").fill_null(0)
+    den = pl.col("denominateur").fill_null(0)
+    seuil_c = pl.col("_seuil")
+    motif = (
+        pl.when((pl.col("unite") == "nombre") & (val >= 1) & (val <= seuil_c - 1)).then(pl.lit("primaire_effectif"))
+        .when((pl.col("unite") == "taux") & (den < seuil_c)).then(pl.lit("primaire_denominateur"))
+        .when((pl.col("unite") == "taux") & (num >= 1) & (num <= seuil_c - 1)).then(pl.lit("primaire_numerateur"))
+        .when((pl.col("unite") == "jours") & (den < seuil_c)).then(pl.lit("primaire_population"))
+        .otherwise(pl.lit(None, dtype=pl.String))
+    )
+    return s.select(motif.alias("motif_secret")).get_column("motif_secret")
+
+
+def _groupes(c: pl.DataFrame, hierarchie: pl.DataFrame) -> pl.DataFrame:
+    """The membership table: one row per (group, cell): ``gid``, ``_i`` (cell), ``total``,
+    ``kind`` (``modalites`` or ``territoires``). Only groups with a total row and ≥ 1 member."""
+    cle_cellule = ["indicateur", "periode", "niveau", "territoire", "dimension", "modalite"]
+    idx = c.select([*cle_cellule, "_i"])
+
+    # (a) within a breakdown: members are the modalities, the total is the ensemble cell.
+    membres_a = idx.filter(pl.col("dimension") != "ensemble")
+    cle_a = ["indicateur", "periode", "niveau", "territoire", "dimension"]
+    groupes_a = membres_a.select(cle_a).unique().with_row_index("gid")
+    ensembles = idx.filter(pl.col("dimension") == "ensemble").select(
+        "indicateur", "periode", "niveau", "territoire", pl.col("_i").alias("_t")
+    )
+    totaux_a = groupes_a.join(ensembles, on=["indicateur", "periode", "niveau", "territoire"], how="inner")
+    a = pl.concat([
+        membres_a.join(totaux_a.select([*cle_a, "gid"]), on=cle_a).select("gid", "_i", pl.lit(False).alias("total")),
+        totaux_a.select("gid", pl.col("_t").alias("_i"), pl.lit(True).alias("total")),
+    ]).with_columns(pl.lit("modalites").alias("kind"))
+
+    # (b) among the children of a parent territory, for each (dimension, modalité).
+    rel = _relations(c, hierarchie)
+    membres_b = idx.join(rel, left_on=["niveau", "territoire"], right_on=["niveau_enfant", "territoire_enfant"])
+    cle_b = ["indicateur", "periode", "dimension", "modalite", "lien", "niveau_parent", "territoire_parent"]
+    groupes_b = membres_b.select(cle_b).unique().with_row_index("gid")
+    parents = idx.select(
+        "indicateur", "periode", "dimension", "modalite",
+        pl.col("niveau").alias("niveau_parent"), pl.col("territoire").alias("territoire_parent"), pl.col("_i").alias("_t"),
+    )
+    totaux_b = groupes_b.join(parents, on=["indicateur", "periode", "dimension", "modalite", "niveau_parent", "territoire_parent"])
+    offset = groupes_a.height
+    b = pl.concat([
+        membres_b.join(totaux_b.select([*cle_b, "gid"]), on=cle_b).select("gid", "_i", pl.lit(False).alias("total")),
+        totaux_b.select("gid", pl.col("_t").alias("_i"), pl.lit(True).alias("total")),
+    ]).with_columns(pl.col("gid") + offset, pl.lit("territoires").alias("kind"))
+    return pl.concat([a, b])
+
+
+def appliquer_secret_detail(
+    cells: pl.DataFrame, seuil: int = SEUIL_SECRET_MIN, hierarchie: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """``appliquer_secret`` plus the audit columns ``tour_secret`` (0 for primary, n for the
+    n-th round of secondary suppression) and ``groupe_secret`` (the group that required the
+    cell: ``kind:gid``), with the values *not* nulled, for tests and audits only."""
+    _verifier_seuil(seuil)
+    if hierarchie is None:
+        hierarchie = hierarchie_referentiel()
+    n = cells.height
+    c = cells.with_row_index("_i")
+    motif_primaire = _primaire(c, seuil)
+    secret = motif_primaire.is_not_null().to_numpy().copy()
+    motifs = np.array(motif_primaire.to_list(), dtype=object)
+    tour = np.where(secret, 0, -1)
+    groupe_de = np.full(n, None, dtype=object)
+
+    if n:
+        m = _groupes(c, hierarchie)
+        gid = m.get_column("gid").to_numpy()
+        cell = m.get_column("_i").to_numpy().astype(np.int64)
+        total = m.get_column("total").to_numpy()
+        kind_terr = (m.get_column("kind") == "territoires").to_numpy()
+        ngroupes = int(gid.max()) + 1 if len(gid) else 0
+
+        # Size of a cell for "smallest": value for counts, denominator (population) otherwise.
+        taille = c.select(
+            pl.when(pl.col("unite") == "nombre").then(pl.col("valeur")).otherwise(pl.col("denominateur"))
+            .fill_null(0).fill_nan(0)
+        ).to_series().to_numpy()
+        # Deterministic tie-break among equal sizes, independent of the input row order.
+        cles = c.select("niveau", "territoire", "dimension", "modalite")
+
+        kind_g = np.zeros(ngroupes, dtype=bool)
+        kind_g[gid[kind_terr]] = True
+        total_de_g = np.full(ngroupes, -1, dtype=np.int64)
+        total_de_g[gid[total]] = cell[total]
+
+        tour_courant = 0
+        while True:
+            tour_courant += 1
+            sec_m = secret[cell]
+            nsec = np.bincount(gid, weights=sec_m, minlength=ngroupes)
+            seuls = nsec == 1
+            if not seuls.any():
+                break
+            dans_seul = seuls[gid]
+            # Is the lone secret cell of each group its total?
+            total_seul = np.zeros(ngroupes, dtype=bool)
+            total_seul[gid[dans_seul & sec_m & total]] = True
+            cand = dans_seul & ~total & ~sec_m & (taille[cell] > 0)
+            choix_i, choix_g = _plus_petit_par_groupe(gid[cand], cell[cand], taille, cles)
+            # Lone secret member and no non-zero other member: the total goes instead.
+            sans_cand = np.ones(ngroupes, dtype=bool)
+            sans_cand[choix_g] = False
+            repli = dans_seul & total & sans_cand[gid] & ~total_seul[gid]
+            choix_i = np.concatenate([choix_i, cell[repli]])
+            choix_g = np.concatenate([choix_g, gid[repli]])
+            nouveaux = ~secret[choix_i]
+            choix_i, choix_g = choix_i[nouveaux], choix_g[nouveaux]
+            if len(choix_i) == 0:
+                break  # only groups whose lone secret total has no non-zero member: nothing to add
+            # One motif per cell: the first group (lowest id) that chose it.
+            ordre_choix = np.lexsort((choix_g, choix_i))
+            choix_i, choix_g = choix_i[ordre_choix], choix_g[ordre_choix]
+            premier = np.r_[True, choix_i[1:] != choix_i[:-1]]
+            choix_i, choix_g = choix_i[premier], choix_g[premier]
+            for i, g in zip(choix_i.tolist(), choix_g.tolist()):
+                if not kind_g[g]:
+                    motifs[i] = "secondaire_modalites"
+                elif total_de_g[g] == i or total_seul[g]:
+                    motifs[i] = "secondaire_niveaux"  # across levels: parent hidden, or child for a parent
+                else:
+                    motifs[i] = "secondaire_territoires"
+                groupe_de[i] = f"{'territoires' if kind_g[g] else 'modalites'}:{g}"
+            secret[choix_i] = True
+            tour[choix_i] = tour_courant
+
+    return cells.with_columns(
+        pl.Series("secret", secret, dtype=pl.Boolean),
+        pl.Series("motif_secret", motifs.tolist(), dtype=pl.String),
+        pl.Series("tour_secret", tour, dtype=pl.Int64),
+        pl.Series("groupe_secret", groupe_de.tolist(), dtype=pl.String),
+    )
+
+
+def _plus_petit_par_groupe(g: np.ndarray, i: np.ndarray, taille: np.ndarray, cles: pl.DataFrame):
+    """For each group, the candidate cell of smallest size (ties: level, territory, modality)."""
+    if len(g) == 0:
+        return np.array([], dtype=np.int64), np.array([], dtype=np.int64)
+    cand = cles[i].with_columns(pl.Series("_g", g), pl.Series("_c", i), pl.Series("_taille", taille[i]))
+    premiers = (
+        cand.sort(["_g", "_taille", "niveau", "territoire", "dimension", "modalite"])
+        .unique(subset="_g", keep="first", maintain_order=True)
+    )
+    return premiers.get_column("_c").to_numpy().astype(np.int64), premiers.get_column("_g").to_numpy().astype(np.int64)
+
+
+def appliquer_secret(
+    cells: pl.DataFrame, seuil: int = SEUIL_SECRET_MIN, hierarchie: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """The same rows with ``secret`` (bool) and ``motif_secret`` (null or the rule that hid the
+    cell); ``numerateur``, ``denominateur`` and ``valeur`` are null on secret rows.
+
+    ``hierarchie``: agency → ``code_bassin``, ``code_departement``, ``code_region`` (columns
+    ``code_agence``…); defaults to the referential seeds.
+    """
+    d = appliquer_secret_detail(cells, seuil, hierarchie)
+    masque = pl.col("secret")
+    return d.drop("tour_secret", "groupe_secret").with_columns(
+        pl.when(masque).then(None).otherwise(pl.col(col)).cast(cells.schema[col]).alias(col)
+        for col in ("numerateur", "denominateur", "valeur")
+    )
+
+
+def publier_vue(con, seuil: int = SEUIL_SECRET_MIN) -> int:
+    """Write ``publication.indicateurs`` from ``marts.indicateurs`` (same rows, contract columns
+    + ``secret`` + ``motif_secret``) on an open DuckDB connection; returns the row count."""
+    _verifier_seuil(seuil)
+    cells = con.sql(f"select {', '.join(COLONNES_CONTRAT)} from marts.indicateurs").pl()
+    try:
+        hierarchie = con.sql(
+            "select code_agence, code_bassin, code_departement, code_region from intermediate.int_territoires__agences"
+        ).pl()
+    except Exception:  # noqa: BLE001 - a warehouse without the model: the referential seeds
+        hierarchie = hierarchie_referentiel()
+    publiee = appliquer_secret(cells, seuil, hierarchie).select(COLONNES_PUBLICATION)
+    con.execute("create schema if not exists publication")
+    con.register("_publication_indicateurs", publiee.to_arrow())
+    try:
+        con.execute("create or replace table publication.indicateurs as select * from _publication_indicateurs")
+    finally:
+        con.unregister("_publication_indicateurs")
+    (lignes,) = con.execute("select count(*) from publication.indicateurs").fetchall()[0]
+    (attendu,) = con.execute("select count(*) from marts.indicateurs").fetchall()[0]
+    if lignes != attendu:
+        raise RuntimeError(f"Vue publiée incomplète : {lignes} lignes pour {attendu} dans marts.indicateurs.")
+    return lignes
