@@ -206,7 +206,8 @@ def _groupes(c: pl.DataFrame, hierarchie: pl.DataFrame) -> pl.DataFrame:
     # (a) within a breakdown: members are the modalities, the total is the ensemble cell.
     membres_a = idx.filter(pl.col("dimension") != "ensemble")
     cle_a = ["indicateur", "periode", "niveau", "territoire", "dimension"]
-    groupes_a = membres_a.select(cle_a).unique().with_row_index("gid")
+    # sorted: group ids (and so the motif of a cell chosen by two groups) do not depend on row order
+    groupes_a = membres_a.select(cle_a).unique().sort(cle_a).with_row_index("gid")
     ensembles = idx.filter(pl.col("dimension") == "ensemble").select(
         "indicateur", "periode", "niveau", "territoire", pl.col("_i").alias("_t")
     )
@@ -220,7 +221,7 @@ def _groupes(c: pl.DataFrame, hierarchie: pl.DataFrame) -> pl.DataFrame:
     rel = _relations(c, hierarchie)
     membres_b = idx.join(rel, left_on=["niveau", "territoire"], right_on=["niveau_enfant", "territoire_enfant"])
     cle_b = ["indicateur", "periode", "dimension", "modalite", "lien", "niveau_parent", "territoire_parent"]
-    groupes_b = membres_b.select(cle_b).unique().with_row_index("gid")
+    groupes_b = membres_b.select(cle_b).unique().sort(cle_b).with_row_index("gid")
     parents = idx.select(
         "indicateur", "periode", "dimension", "modalite",
         pl.col("niveau").alias("niveau_parent"), pl.col("territoire").alias("territoire_parent"), pl.col("_i").alias("_t"),
@@ -353,7 +354,10 @@ def publier_vue(con, seuil: int = SEUIL_SECRET_MIN) -> int:
     """Write ``publication.indicateurs`` from ``marts.indicateurs`` (same rows, contract columns
     + ``secret`` + ``motif_secret``) on an open DuckDB connection; returns the row count."""
     _verifier_seuil(seuil)
-    cells = con.sql(f"select {', '.join(COLONNES_CONTRAT)} from marts.indicateurs").pl()
+    cells = con.sql(
+        f"select {', '.join(COLONNES_CONTRAT)} from marts.indicateurs "
+        "order by indicateur, periode, niveau, territoire, dimension, modalite"
+    ).pl()
     try:
         hierarchie = con.sql(
             "select code_agence, code_bassin, code_departement, code_region from intermediate.int_territoires__agences"

@@ -205,3 +205,39 @@ def test_iterates_until_no_group_has_a_single_secret(outils):
     second = out.filter(pl.col("tour_secret") >= 2)
     assert second.height >= 1
     assert outils.attaquer(_appliquer(outils, rows).to_dicts(), outils.HIERARCHIE) == {}
+
+
+def test_secret_ne_depend_pas_de_l_ordre_des_lignes():
+    """Same cells in another order: same secret cells, same motifs (a rebuild must not move them)."""
+    import numpy as np
+    import polars as pl
+
+    from pipelines.publication import appliquer_secret
+
+    rng = np.random.default_rng(5)
+    lignes = []
+    for periode in ("2025-01-01", "2025-02-01"):
+        for dep, agences in (("31", ["A1", "A2", "A3"]), ("32", ["A4", "A5"])):
+            for agence in agences:
+                for mod in ("x", "y", "z"):
+                    lignes.append(("AGENCE", agence, "d", mod, periode, float(rng.integers(0, 25))))
+    cells = pl.DataFrame(lignes, schema=["niveau", "territoire", "dimension", "modalite", "periode", "valeur"], orient="row")
+    # ensemble = sum of modalities; départements and region = sums of agencies
+    agg = cells.group_by("niveau", "territoire", "periode").agg(pl.col("valeur").sum()).with_columns(
+        pl.lit("ensemble").alias("dimension"), pl.lit("ensemble").alias("modalite"))
+    cells = pl.concat([cells, agg.select(cells.columns)])
+    dep_of = {"A1": "31", "A2": "31", "A3": "31", "A4": "32", "A5": "32"}
+    deps = (cells.filter(pl.col("niveau") == "AGENCE")
+            .with_columns(pl.col("territoire").replace_strict(dep_of).alias("territoire"), pl.lit("DEPARTEMENT").alias("niveau"))
+            .group_by("niveau", "territoire", "dimension", "modalite", "periode").agg(pl.col("valeur").sum()))
+    cells = pl.concat([cells, deps.select(cells.columns)]).with_columns(
+        pl.lit("entrees").alias("indicateur"), pl.col("periode").str.to_date(),
+        pl.col("valeur").alias("numerateur"), pl.lit(None, dtype=pl.Float64).alias("denominateur"),
+        pl.lit("nombre").alias("unite"), pl.lit(False).alias("provisoire"))
+    hierarchie = pl.DataFrame({"code_agence": list(dep_of), "code_bassin": ["B1"] * 5,
+                               "code_departement": list(dep_of.values()), "code_region": ["76"] * 5})
+    cle = ["indicateur", "periode", "niveau", "territoire", "dimension", "modalite"]
+    a = appliquer_secret(cells, 11, hierarchie).sort(cle)
+    b = appliquer_secret(cells.sample(fraction=1.0, shuffle=True, seed=9), 11, hierarchie).sort(cle)
+    assert a["secret"].sum() > 0
+    assert a.equals(b)
