@@ -195,6 +195,31 @@ def export(
     console.print(f"{n} cellules exportées dans {out}")
 
 
+@app.command()
+def documentation(
+    warehouse: Optional[Path] = typer.Option(None, help="Entrepôt documenté (défaut : SOCLE_WAREHOUSE ou data/socle.duckdb)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Dossier de sortie (défaut : data/documentation)."),
+) -> None:
+    """Génère la documentation dbt (dictionnaire des indicateurs, modèles, tests) en une page HTML."""
+    from pipelines.build import BuildError, build_lock, prepare_work_warehouse
+    from pipelines.dbt_runner import DbtError, generer_documentation
+
+    settings = Settings.from_env(warehouse=warehouse)
+    if not settings.warehouse.exists():
+        console.print(f"[bold red]Aucun entrepôt publié en {settings.warehouse} : lancez d'abord « socle build ».[/]")
+        raise typer.Exit(code=1)
+    out = out or settings.data_dir / "documentation"
+    try:
+        # dbt reads the catalogue with a read-write connection: it works on the build's copy,
+        # under the build lock, never on the file the readers have open.
+        with build_lock(settings):
+            page = generer_documentation(prepare_work_warehouse(settings), out)
+    except (BuildError, DbtError) as exc:
+        console.print(f"[bold red]{exc}[/]")
+        raise typer.Exit(code=1) from None
+    console.print(f"Documentation : {page}")
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
 

@@ -140,3 +140,11 @@ def ensure_manifest() -> Path:
         if not result.success:
             raise DbtError(f"« dbt parse » a échoué : {result.exception or 'voir dbt_project/logs/dbt.log'}")
     return manifest
+
+
+def generer_documentation(db_path: Path, out_dir: Path) -> Path:
+    """The dbt documentation (models, columns, tests and the indicator dictionary) as one static
+    HTML page, readable without a server; returns its path."""
+    out_dir = Path(out_dir)
+    run_dbt(["docs", "generate", "--static"], db_path, target_path=out_dir, log_path=out_dir / "logs")
+    return out_dir / "static_index.html"

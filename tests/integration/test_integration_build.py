@@ -128,3 +128,11 @@ def test_build_failure_names_the_step(tmp_path):
     assert res.exit_code != 0
     assert "ingestion" in res.output
     assert not (tmp_path / "w.duckdb").exists()
+
+
+def test_documentation_is_one_static_page_with_the_dictionary(built):
+    out = built["root"] / "documentation"
+    res = CliRunner().invoke(app, ["documentation", "--warehouse", str(built["warehouse"]), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    page = (out / "static_index.html").read_text(encoding="utf-8")
+    assert "taux_sanction_cre" in page and "dictionnaire" in page
