@@ -10,6 +10,8 @@ import math
 from datetime import date, datetime
 from typing import Any
 
+from pipelines.indicateurs import INDICATEURS
+
 #: Thousands separator: narrow no-break space (French typography, never split across lines).
 ESPACE_MILLIERS = "\u202f"
 #: Space between a figure and its unit (%, j, pt): no-break space.
@@ -33,33 +35,7 @@ A1 = "demandeurs_fin_de_mois"
 B1 = "delai_inscription_diagnostic_median"
 
 #: Code of each indicator in the contract (A1, B1, ...): users cite them in committees.
-NUMEROS_INDICATEURS: dict[str, str] = {
-    A1: "A1",
-    "entrees": "A2",
-    "sorties": "A3",
-    B1: "B1",
-    "taux_diagnostic_30j": "B2",
-    "en_attente_diagnostic": "B3",
-    "orientations_initiales": "B4",
-    "repartition_orientation": "B5",
-    "taux_ecart_algorithme": "B6",
-    "taux_contrat_engagement_1_mois": "B7",
-    "taux_entree_parcours_15j": "B8",
-    "en_attente_parcours": "B9",
-    "accompagnements_en_cours": "B10",
-    "part_accompagnement_intensif": "B11",
-    "reorientations": "B12",
-    "taux_retour_emploi_6m": "C1",
-    "taux_retour_emploi_durable_6m": "C2",
-    "controles_decides": "D1",
-    "taux_sanction_cre": "D2",
-    "delai_controle_median": "D3",
-    "taux_sanction_manquements": "D4",
-    "alertes": "E1",
-    "taux_faux_positifs": "E2",
-    "taux_examen_alertes": "E3",
-    "delai_traitement_alerte_median": "E4",
-}
+NUMEROS_INDICATEURS: dict[str, str] = INDICATEURS
 
 LIBELLES_INDICATEURS: dict[str, str] = {
     A1: "Demandeurs d'emploi en fin de mois",

@@ -172,7 +172,9 @@ def _cellule_dico(v) -> str | None:
     if v is None:
         return None
     if isinstance(v, (list, tuple)):
-        return ", ".join(map(str, v))
+        # codes (breakdowns, sources) read well on one line; sentences (choix) one per line
+        sep = "\n" if any(" " in str(x) for x in v) else ", "
+        return sep.join(map(str, v))
     return str(v).strip()
 
 

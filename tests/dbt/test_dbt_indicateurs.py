@@ -258,10 +258,16 @@ def test_dbt_dictionnaire_dans_le_manifeste(entrepot_rempli):
 
     entrepot, _, _ = entrepot_rempli
     dictionnaire = dictionnaire_indicateurs(entrepot.target / "manifest.json")
+    from pipelines.indicateurs import INDICATEURS
+
     produits = {r[0] for r in entrepot.requete("select distinct indicateur from marts.indicateurs")}
-    assert produits == {k for k, v in dictionnaire.items() if v["statut"] == "disponible"}
+    # every indicator of the contract has its entry, with its number; what is produced is documented
+    assert set(dictionnaire) == set(INDICATEURS)
+    assert produits <= {k for k, v in dictionnaire.items() if v["statut"] == "disponible"}
     for code, fiche in dictionnaire.items():
-        assert {"famille", "libelle", "unite", "definition", "ventilations", "exports_sources"} <= set(fiche), code
+        assert fiche["numero"] == INDICATEURS[code], code
+        assert {"famille", "libelle", "unite", "definition", "population", "fenetre", "ventilations",
+                "exports_sources", "territoire", "choix"} <= set(fiche), code
     for code in produits:
         dims = {r[0] for r in entrepot.requete(
             "select distinct dimension from marts.indicateurs where indicateur = ?", [code])}

@@ -69,8 +69,7 @@ issues as (
         end as issue_connue,
         (suite_observee = 'SANCTION' or coalesce(issue_controle = 'SANCTION', false)) as est_sanction
     from cohorte
-),
-
+)
 
 select
     issues.periode,
