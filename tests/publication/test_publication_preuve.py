@@ -189,7 +189,11 @@ def test_generated_build_published_view_is_safe(outils, tmp_path, monkeypatch):
     retrouve = outils.attaquer(pub.to_dicts(), hier)
     vrai = {(r["indicateur"], r["periode"], r["niveau"], r["territoire"], r["dimension"], r["modalite"]): r
             for r in marts.to_dicts()}
+    # The attacker assumes every parent is the sum of its children. That is false for alerts
+    # (national entities count only at FR, regional directorates only at REGION), where the
+    # "solution" it finds is then wrong: a leak is a secret value recovered exactly.
     justes = {k: v for k, v in retrouve.items() if v == pytest.approx(vrai[k[0]][k[1]] or 0)}
     assert justes == {}
-    assert retrouve == {}
+    non_additifs = {"alertes", "taux_faux_positifs", "taux_examen_alertes", "delai_traitement_alerte_median"}
+    assert {k[0][0] for k in retrouve} <= non_additifs
     verifier_motifs(appliquer_secret_detail(marts, 11, hier), 11, hier, outils.equations)
