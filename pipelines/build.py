@@ -13,7 +13,7 @@ import os
 import shutil
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -37,6 +37,7 @@ class BuildResult:
     warehouse: Path
     ingestion: object | None = None
     durations: dict[str, float] = field(default_factory=dict)
+    publication: dict | None = None  # journal entry of the published version
 
 
 @contextmanager
@@ -74,13 +75,15 @@ def prepare_work_warehouse(settings: Settings) -> Path:
     return work
 
 
-def publish(work: Path, published: Path) -> None:
-    """Copy the built warehouse beside the published one, then swap it in atomically."""
-    published.parent.mkdir(parents=True, exist_ok=True)
-    tmp = published.with_name(f".{published.name}.publication")
-    _copy_file(work, tmp)
-    os.replace(tmp, published)
-    _fsync_dir(published.parent)
+def publish(work: Path, published: Path, settings: Settings | None = None) -> dict:
+    """Copy the built warehouse beside the published one, swap it in atomically, archive it as a
+    version and journal it (``pipelines.versions.publier_version``). The caller holds the build
+    lock. Returns the journal entry."""
+    from pipelines.versions import publier_version
+
+    if settings is None or Path(settings.warehouse) != Path(published):
+        settings = replace(settings or Settings.from_env(), warehouse=Path(published))
+    return publier_version(settings, Path(work))
 
 
 def _copy_file(src: Path, dst: Path) -> None:
@@ -148,7 +151,11 @@ def run_build(
         step("Calcul des indicateurs (dbt)")
         try:
             # dbt unit tests run in the test suite; a production build runs models and data tests.
-            run_dbt(["build", "--exclude", "test_type:unit"], work, vars=dbt_vars(settings))
+            run_dbt(
+                ["build", "--exclude", "test_type:unit"], work, vars=dbt_vars(settings),
+                # dbt's artefacts beside the build's copy: builds of two warehouses never share them
+                target_path=settings.work_dir / "dbt_target", log_path=settings.work_dir / "dbt_logs",
+            )
         except DbtError as exc:
             raise BuildError("dbt", str(exc)) from exc
         result.durations["dbt"] = time.perf_counter() - t0
@@ -161,11 +168,28 @@ def run_build(
             raise BuildError("secret statistique", str(exc)) from exc
         result.durations["secret"] = time.perf_counter() - t0
 
+        # Quality gate: delivery suites on the new loads, mart suites; a blocking failure stops
+        # the build here, so the published warehouse stays the last good one.
+        t0 = time.perf_counter()
+        step("Contrôles qualité")
+        from quality.gates import controler
+
+        try:
+            rapport = controler(work, None, settings.data_dir)
+        except Exception as exc:  # noqa: BLE001 - re-raised with the step named
+            raise BuildError("contrôles qualité", f"les contrôles n'ont pas pu s'exécuter : {exc}") from exc
+        result.durations["qualite"] = time.perf_counter() - t0
+        if rapport.bloquants:
+            raise BuildError("contrôles qualité", rapport.message_blocage())
+        if rapport.avertissements:
+            step(f"Contrôles qualité : {len(rapport.avertissements)} avertissement(s), publié quand même "
+                 f"(détail : socle qualite ; Data Docs : {rapport.data_docs})")
+
         t0 = time.perf_counter()
         step(f"Publication de {settings.warehouse}")
         try:
-            publish(work, settings.warehouse)
-        except OSError as exc:
+            result.publication = publish(work, settings.warehouse, settings)
+        except Exception as exc:  # noqa: BLE001 - re-raised with the step named
             raise BuildError("publication", str(exc)) from exc
         result.durations["publication"] = time.perf_counter() - t0
     return result

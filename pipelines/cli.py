@@ -76,6 +76,16 @@ def do_generate(
     return summary
 
 
+def _alerter_echec(exc: Exception, settings: Settings) -> None:
+    """A failed build raises an alert (log, webhook, e-mail as configured); a build refused because
+    another one is running is not a failure."""
+    from pipelines.alertes import alerter
+    from pipelines.build import BuildLocked
+
+    if not isinstance(exc, BuildLocked):
+        alerter("Échec de la construction", f"{exc} (entrepôt publié inchangé : {settings.warehouse})", settings)
+
+
 def do_build(settings: Settings) -> None:
     from pipelines.build import BuildError, run_build
 
@@ -96,6 +106,7 @@ def do_build(settings: Settings) -> None:
             result = run_build(settings, on_file=on_file, on_step=on_step)
         except BuildError as exc:
             console.print(f"[bold red]{exc}[/]")
+            _alerter_echec(exc, settings)
             raise typer.Exit(code=1) from None
     report = result.ingestion
     if report is not None and hasattr(report, "summary"):
@@ -218,6 +229,88 @@ def documentation(
         console.print(f"[bold red]{exc}[/]")
         raise typer.Exit(code=1) from None
     console.print(f"Documentation : {page}")
+
+
+@app.command()
+def publications(
+    warehouse: Optional[Path] = typer.Option(None, help="Entrepôt publié (défaut : SOCLE_WAREHOUSE ou data/socle.duckdb)."),
+) -> None:
+    """Liste les versions publiées conservées (la plus récente en premier) et la version courante."""
+    from rich.table import Table
+
+    from pipelines.versions import journal_path, lister_versions
+
+    settings = Settings.from_env(warehouse=warehouse)
+    versions = lister_versions(settings)
+    if not versions:
+        console.print(f"Aucune version archivée pour {settings.warehouse} (journal : {journal_path(settings)}).")
+        return
+    table = Table(title=f"Versions publiées de {settings.warehouse.name} ({len(versions)} conservées, "
+                        f"au plus {settings.versions_conservees})")
+    for col in ("Version", "Publiée le", "Date d'arrêté", "Fichiers", "Qualité", "Seuil", "Courante"):
+        table.add_column(col, no_wrap=col in ("Version", "Publiée le"))
+    for v in versions:
+        table.add_row(
+            v.id,
+            f"{v.horodatage:%d/%m/%Y %H:%M:%S}" if v.horodatage else "?",
+            f"{v.date_arrete:%d/%m/%Y}" if v.date_arrete else "?",
+            str(v.fichiers) if v.fichiers is not None else "?",
+            v.qualite or "non évaluée",
+            str(v.seuil_secret) if v.seuil_secret is not None else "?",
+            "◀ courante" if v.courante else "",
+        )
+    Console().print(table)
+    if not any(v.courante for v in versions):
+        console.print("[yellow]Le fichier publié ne correspond à aucune version archivée.[/]")
+
+
+@app.command()
+def rollback(
+    warehouse: Optional[Path] = typer.Option(None, help="Entrepôt publié (défaut : SOCLE_WAREHOUSE ou data/socle.duckdb)."),
+    version: Optional[str] = typer.Option(None, "--version", help="Version à restaurer (défaut : celle d'avant la version courante ; voir « socle publications »)."),
+) -> None:
+    """Revient à une version publiée précédente (remplacement atomique) ; la prochaine construction repart d'elle."""
+    from pipelines.build import BuildError
+    from pipelines.versions import VersionError, restaurer
+
+    settings = Settings.from_env(warehouse=warehouse)
+    try:
+        entry = restaurer(settings, version)
+    except (VersionError, BuildError) as exc:
+        console.print(f"[bold red]Retour arrière impossible : {exc}[/]")
+        raise typer.Exit(code=1) from None
+    arrete = entry.get("date_arrete")
+    console.print(
+        f"[bold green]Version {entry['version']} restaurée[/] dans {settings.warehouse}"
+        + (f" (date d'arrêté {date.fromisoformat(arrete):%d/%m/%Y})" if arrete else "")
+        + (f" ; elle remplace la version {entry['version_precedente']}." if entry.get("version_precedente") else ".")
+    )
+    console.print(
+        "La copie de travail repart de cette version : les fichiers chargés depuis seront relus à la "
+        "prochaine construction (retirez du dépôt une livraison fautive avant de relancer « socle build »)."
+    )
+
+
+@app.command()
+def qualite(
+    warehouse: Optional[Path] = typer.Option(None, help="Entrepôt publié (défaut : SOCLE_WAREHOUSE ou data/socle.duckdb)."),
+) -> None:
+    """Affiche l'état qualité de la publication : statut, contrôles en échec ou en avertissement, Data Docs."""
+    from quality.gates import lire_statut
+
+    settings = Settings.from_env(warehouse=warehouse)
+    if not settings.warehouse.exists():
+        console.print(f"[bold red]Aucun entrepôt publié en {settings.warehouse} : lancez d'abord « socle build ».[/]")
+        raise typer.Exit(code=1)
+    rapport = lire_statut(settings.warehouse)
+    if rapport is None:
+        console.print(f"[bold yellow]{settings.warehouse} ne contient aucun résultat de contrôle qualité "
+                      "(entrepôt construit avant les contrôles).[/]")
+        raise typer.Exit(code=1)
+    # stdout, not the stderr console: the status is the command's output (pipes, reports).
+    typer.echo(rapport.resume())
+    if rapport.bloquants:
+        raise typer.Exit(code=2)
 
 
 def main() -> None:  # pragma: no cover - console entry point

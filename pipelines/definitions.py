@@ -174,11 +174,70 @@ def nouveaux_exports(context: dg.SensorEvaluationContext):
     return dg.RunRequest(run_key=cursor)
 
 
+@dg.run_failure_sensor(
+    name="alerte_echec_run",
+    description="Alerte (journal, webhook, courriel selon la configuration) quand un run échoue.",
+    default_status=dg.DefaultSensorStatus.RUNNING,
+)
+def alerte_echec_run(context: dg.RunFailureSensorContext) -> None:
+    from pipelines.alertes import alerter
+
+    run = context.dagster_run
+    cause = context.failure_event.message or "cause inconnue"
+    alerter(
+        f"Échec du run Dagster « {run.job_name} »",
+        f"run {run.run_id} : {cause} (entrepôt publié inchangé)",
+        Settings.from_env(),
+    )
+
+
+_PUBLICATION_INDICATEURS = dg.AssetKey(["publication", "indicateurs"])
+
+
+@dg.multi_asset_check(
+    specs=[
+        dg.AssetCheckSpec(
+            "qualite_bloquante", asset=_PUBLICATION_INDICATEURS, blocking=True,
+            description="Contrôles qualité bloquants (livraisons et marts) : un échec empêche la publication.",
+        ),
+        dg.AssetCheckSpec(
+            "qualite_avertissements", asset=_PUBLICATION_INDICATEURS,
+            description="Contrôles qualité en avertissement : l'entrepôt est publié, les écarts sont signalés.",
+        ),
+    ],
+    description="Suites Great Expectations de quality/ (mêmes fonctions que « socle build »).",
+)
+def controles_qualite(context: dg.AssetCheckExecutionContext, socle: SocleConfig):
+    from pipelines.build import prepare_work_warehouse
+    from quality.gates import controler
+
+    settings = socle.settings()
+    rapport = controler(prepare_work_warehouse(settings), None, settings.data_dir)
+    context.log.info(rapport.resume())
+
+    def _meta(liste) -> dict:
+        meta = {f"{r.cible} · {r.controle}": dg.MetadataValue.text(r.details) for r in liste[:50]}
+        meta["nombre"] = dg.MetadataValue.int(len(liste))
+        if rapport.data_docs:
+            meta["data_docs"] = dg.MetadataValue.path(str(rapport.data_docs))
+        return meta
+
+    yield dg.AssetCheckResult(
+        check_name="qualite_bloquante", asset_key=_PUBLICATION_INDICATEURS, passed=not rapport.bloquants,
+        severity=dg.AssetCheckSeverity.ERROR, metadata=_meta(rapport.bloquants),
+    )
+    yield dg.AssetCheckResult(
+        check_name="qualite_avertissements", asset_key=_PUBLICATION_INDICATEURS, passed=not rapport.avertissements,
+        severity=dg.AssetCheckSeverity.WARN, metadata=_meta(rapport.avertissements),
+    )
+
+
 defs = dg.Definitions(
     assets=[*raw_assets, registre_fichiers, socle_dbt_models, indicateurs_publies, entrepot_publie],
+    asset_checks=[controles_qualite],
     jobs=[construction_job],
     schedules=[construction_quotidienne],
-    sensors=[nouveaux_exports],
+    sensors=[nouveaux_exports, alerte_echec_run],
     # DuckDB allows one writer per file: the steps of a run go one after the other, in one process.
     executor=dg.in_process_executor,
     resources={

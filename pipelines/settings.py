@@ -34,6 +34,8 @@ class Settings:
     pseudo_key_file: Path
     date_arrete: date | None
     seuil_secret: int
+    #: Published versions kept under ``<warehouse dir>/versions/`` for ``socle rollback``.
+    versions_conservees: int = 5
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":
@@ -46,6 +48,7 @@ class Settings:
             pseudo_key_file=Path(os.environ.get("SOCLE_PSEUDO_KEY_FILE", _default_key_file())),
             date_arrete=date.fromisoformat(arrete) if arrete else None,
             seuil_secret=int(os.environ.get("SOCLE_SEUIL_SECRET", SEUIL_SECRET_MIN)),
+            versions_conservees=int(os.environ.get("SOCLE_VERSIONS_CONSERVEES", 5)),
         )
         overrides = {k: v for k, v in overrides.items() if v is not None}
         return replace(s, **overrides) if overrides else s

@@ -138,11 +138,21 @@ class _Load:
 
 
 @dataclass
+class _Move:
+    """A rejected file to move to the quarantine folder once its registry row is committed."""
+
+    src: Path
+    dest: Path
+    note: str
+
+
+@dataclass
 class _Batch:
     export: Export
     results: list[FileResult] = field(default_factory=list)  # every file, in order
     loads: list[_Load] = field(default_factory=list)
     registry: list[dict] = field(default_factory=list)  # rows of raw._fichiers for rejections
+    moves: list[_Move] = field(default_factory=list)  # rejected files, moved once registered
     rows: int = 0
 
 
@@ -291,7 +301,7 @@ class _Run:
                                                 reason=f"contenu identique à {rel} (déjà {what})"))
                 continue
             if task.name_error:
-                result = self._reject(task, digest, task.name_error, batch.registry)
+                result = self._reject(task, digest, task.name_error, batch.registry, batch.moves)
                 batch.results.append(result)
                 self.registered[digest] = result  # the same content again in this run: no-op
                 continue
@@ -305,7 +315,7 @@ class _Run:
             try:
                 units = list(iter_units(task.path, ext, export, data))
             except FileRejected as exc:
-                result = self._reject(task, digest, str(exc), batch.registry)
+                result = self._reject(task, digest, str(exc), batch.registry, batch.moves)
                 batch.results.append(result)
                 self.registered[digest] = result
                 continue
@@ -401,8 +411,9 @@ class _Run:
         except BaseException:
             self.con.rollback()
             raise
+        _move_rejected(batch.moves)
         results = batch.results
-        batch.results, batch.loads, batch.registry, batch.rows = [], [], [], 0
+        batch.results, batch.loads, batch.registry, batch.moves, batch.rows = [], [], [], [], 0
         return results
 
     def _load_large(self, export: Export, task: _Task, digest: str) -> FileResult:
@@ -423,7 +434,8 @@ class _Run:
         except FileRejected as exc:
             self.con.rollback()
             rows: list[dict] = []
-            rejected = self._reject(task, digest, str(exc), rows, load_id=result.load_id)
+            moves: list[_Move] = []
+            rejected = self._reject(task, digest, str(exc), rows, moves, load_id=result.load_id)
             self.con.begin()
             try:
                 self._insert_registry(rows)
@@ -431,34 +443,43 @@ class _Run:
             except BaseException:
                 self.con.rollback()
                 raise
+            _move_rejected(moves)
             return rejected
         except BaseException:
             self.con.rollback()
             raise
 
-    def _reject(self, task: _Task, digest: str, reason: str, registry: list[dict],
+    def _reject(self, task: _Task, digest: str, reason: str, registry: list[dict], moves: list[_Move],
                 load_id: int | None = None) -> FileResult:
-        """Move the file to quarantine with its reason; its registry row goes with the batch."""
+        """Register the rejection with the batch; the file is moved to quarantine (with its reason)
+        only once that registry row is committed: a crash in between must not leave a file out of
+        the inbox that the registry does not know (it would never be looked at again)."""
         dest_dir = self.quarantine_dir / task.folder
-        dest_dir.mkdir(parents=True, exist_ok=True)
         dest = dest_dir / task.path.name
         n = 2
-        while dest.exists() or dest.with_name(dest.name + ".motif.txt").exists():
+        taken = {m.dest for m in moves}
+        while dest in taken or dest.exists() or dest.with_name(dest.name + ".motif.txt").exists():
             dest = dest_dir / f"{n}-{task.path.name}"
             n += 1
-        shutil.move(str(task.path), dest)
-        dest.with_name(dest.name + ".motif.txt").write_text(
+        note = (
             f"fichier : {task.rel}\n"
             f"rejeté le : {datetime.now():%Y-%m-%d %H:%M:%S}\n"
             f"empreinte SHA-256 : {digest}\n"
-            f"motif : {reason}\n",
-            encoding="utf-8",
+            f"motif : {reason}\n"
         )
+        moves.append(_Move(task.path, dest, note))
         result = FileResult(task.folder, task.rel, REJETE, reason=reason,
                             load_id=load_id if load_id is not None else self._new_id(),
                             content_hash=digest, quarantined_to=str(dest))
         registry.append(self._registry_row(result, task))
         return result
+
+
+def _move_rejected(moves: list[_Move]) -> None:
+    for m in moves:
+        m.dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(m.src), m.dest)
+        m.dest.with_name(m.dest.name + ".motif.txt").write_text(m.note, encoding="utf-8")
 
 
 # ------------------------------------------------------------------------------------------------

@@ -144,7 +144,11 @@ def _read_header(stream: BinaryIO, export: Export) -> tuple[tuple[str, ...], byt
         names = next(csv.reader([text], delimiter=CSV_SEPARATOR))
     else:
         names = text.split(CSV_SEPARATOR)
-    return check_header(names, export, raw_header=text), rest
+    try:
+        return check_header(names, export, raw_header=text), rest
+    except FileRejected as exc:
+        # say where, like every other reason: the header is line 1
+        raise FileRejected(f"{exc} (ligne 1, en-tête)") from None
 
 
 def _quoted_unit(text: str, header: tuple[str, ...], first_line: int) -> FrameUnit:
