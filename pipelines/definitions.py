@@ -7,6 +7,7 @@ definitions never opens the warehouse (the dbt manifest comes from ``dbt parse``
 """
 
 
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -157,21 +158,31 @@ construction_quotidienne = dg.ScheduleDefinition(
 )
 
 
-@dg.sensor(job=construction_job, minimum_interval_seconds=300, description="Lance une construction quand de nouveaux fichiers arrivent dans le dépôt.")
-def nouveaux_exports(context: dg.SensorEvaluationContext):
-    settings = Settings.from_env()
+def etat_depot(inbox: Path) -> str:
+    """A fingerprint of the deliveries in the inbox (name, size, modification time of each file):
+    it changes when a file arrives or is replaced, whatever its name."""
+    lignes = sorted(
+        f"{p.relative_to(inbox)}:{p.stat().st_size}:{p.stat().st_mtime_ns}"
+        for p in inbox.glob("*/*")
+        if p.is_file() and not p.name.startswith(("_", ".")) and not p.parent.name.startswith(("_", "."))
+    )
+    return hashlib.sha256("\n".join(lignes).encode()).hexdigest()
+
+
+@dg.sensor(
+    job=construction_job,
+    minimum_interval_seconds=300,
+    description="Lance une construction quand de nouveaux fichiers arrivent dans le dépôt.",
+)
+def nouveaux_exports(context: dg.SensorEvaluationContext, socle: SocleConfig):
+    settings = socle.settings()
     if not settings.inbox.is_dir():
         return dg.SkipReason(f"Dossier de dépôt absent : {settings.inbox}")
-    files = sorted(
-        str(p.relative_to(settings.inbox))
-        for p in settings.inbox.glob("*/*")
-        if p.is_file() and not p.name.startswith(("_", "."))
-    )
-    cursor = f"{len(files)}:{files[-1] if files else ''}"
-    if cursor == context.cursor:
+    etat = etat_depot(settings.inbox)
+    if etat == context.cursor:
         return dg.SkipReason("Aucun nouveau fichier.")
-    context.update_cursor(cursor)
-    return dg.RunRequest(run_key=cursor)
+    context.update_cursor(etat)
+    return dg.RunRequest(run_key=etat)
 
 
 @dg.run_failure_sensor(

@@ -83,3 +83,29 @@ def test_the_job_materialises_raw_to_publication(tmp_path):
     finally:
         con.close()
     assert files > 0 and cells > 0
+
+
+def test_inbox_sensor_requests_a_build_only_when_deliveries_change(tmp_path):
+    from pipelines.definitions import SocleConfig, nouveaux_exports
+
+    inbox = tmp_path / "inbox"
+    (inbox / "inscriptions").mkdir(parents=True)
+    resources = {"socle": SocleConfig(inbox=str(inbox), warehouse=str(tmp_path / "w.duckdb"))}
+
+    def evaluate(cursor):
+        ctx = dg.build_sensor_context(cursor=cursor, resources=resources)
+        return nouveaux_exports.evaluate_tick(ctx)
+
+    (inbox / "inscriptions" / "inscriptions_20250101.csv").write_text("a;b\n")
+    first = evaluate(None)
+    assert len(first.run_requests) == 1
+    again = evaluate(first.cursor)
+    assert not again.run_requests  # nothing new
+    # a file replaced under the same name is a new delivery
+    (inbox / "inscriptions" / "inscriptions_20250101.csv").write_text("a;b\n1;2\n")
+    assert len(evaluate(first.cursor).run_requests) == 1
+    # the quarantine folder is not a delivery
+    (inbox / "_quarantaine").mkdir()
+    (inbox / "_quarantaine" / "x.csv").write_text("x")
+    replaced = evaluate(first.cursor).cursor
+    assert not evaluate(replaced).run_requests
