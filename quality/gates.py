@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass, field
 from datetime import datetime
+from html import escape
 from pathlib import Path
 
 import duckdb
@@ -181,10 +182,45 @@ def controler(
         if marts:
             rapport.resultats += _suites_marts(con, v)
         if docs_dir is not None:
-            rapport.data_docs = v.construire_data_docs()
+            index_gx = v.construire_data_docs()
+            rapport.data_docs = ecrire_sommaire(docs_dir, rapport, index_gx)
             _garder_validations(v, Path(data_dir) / "qualite" / "validations", horodatage)
         _enregistrer(con, rapport)
     return rapport
+
+
+def ecrire_sommaire(docs_dir: Path, rapport: RapportQualite, index_gx: Path | None) -> Path:
+    """A self-contained French summary page beside the GX Data Docs. GX's index fills its lists
+    with scripts and styles from public CDNs, so it shows nothing on a network without internet;
+    this page needs none and links every GX validation page."""
+    docs_dir.mkdir(parents=True, exist_ok=True)
+    pages = sorted(p.relative_to(docs_dir).as_posix() for p in (docs_dir / "validations").rglob("*.html"))
+    lignes = "\n".join(
+        "<tr class='{cls}'><td>{suite}</td><td>{cible}</td><td>{controle}</td><td>{sev}</td>"
+        "<td>{statut}</td><td>{details}</td></tr>".format(
+            cls="ok" if r.succes else ("bloquant" if r.severite == "bloquant" else "avert"),
+            suite=escape(r.suite), cible=escape(r.cible), controle=escape(r.controle),
+            sev=escape(r.severite), statut="réussi" if r.succes else "en échec", details=escape(r.details or ""),
+        )
+        for r in sorted(rapport.resultats, key=lambda r: (r.succes, r.severite != "bloquant", r.libelle))
+    )
+    liens = "\n".join(f"<li><a href='{escape(p)}'>{escape(p)}</a></li>" for p in pages)
+    gx = f"<p><a href='{escape(index_gx.name)}'>Index Great Expectations</a> (nécessite internet pour sa mise en forme)</p>" if index_gx else ""
+    html = f"""<!doctype html><html lang="fr"><head><meta charset="utf-8">
+<title>Contrôles qualité — {rapport.horodatage:%d/%m/%Y %H:%M}</title>
+<style>body{{font-family:sans-serif;margin:2em;color:#1d1d1d}} table{{border-collapse:collapse;width:100%}}
+td,th{{border:1px solid #ccc;padding:4px 6px;font-size:13px;vertical-align:top}} th{{background:#eee}}
+tr.bloquant td{{background:#fbe3e3}} tr.avert td{{background:#fff4d6}}</style></head><body>
+<h1>Contrôles qualité du {rapport.horodatage:%d/%m/%Y à %H:%M}</h1>
+<p><strong>{escape(rapport.statut)}</strong> — {len(rapport.resultats)} contrôles, {len(rapport.bloquants)} bloquant(s) en échec,
+{len(rapport.avertissements)} avertissement(s) ; {len(rapport.chargements)} fichier(s) chargé(s) contrôlé(s).</p>
+{gx}
+<table><tr><th>Suite</th><th>Cible</th><th>Contrôle</th><th>Sévérité</th><th>Statut</th><th>Détails</th></tr>
+{lignes}</table>
+<h2>Résultats détaillés de Great Expectations</h2><ul>{liens}</ul></body></html>"""
+    sommaire = docs_dir / "sommaire.html"
+    sommaire.write_text(html, encoding="utf-8")
+    return sommaire
 
 
 def _garder_validations(v, dossier: Path, horodatage: datetime) -> None:

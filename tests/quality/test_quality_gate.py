@@ -36,6 +36,7 @@ def construit(tmp_path_factory):
 def test_quality_build_runs_the_gate(construit):
     assert "Contrôles qualité" in construit["output"]
     assert (construit["root"] / "data" / "qualite" / "data_docs" / "index.html").exists()
+    assert (construit["root"] / "data" / "qualite" / "data_docs" / "sommaire.html").exists()
 
 
 def test_quality_cli_prints_the_status(construit):
@@ -43,7 +44,7 @@ def test_quality_cli_prints_the_status(construit):
     assert res.exit_code == 0, res.output
     assert "Contrôles qualité du" in res.output
     assert "bloquant(s) en échec" in res.output
-    assert "Data Docs :" in res.output and "index.html" in res.output
+    assert "Data Docs :" in res.output and "sommaire.html" in res.output
 
 
 def test_quality_blocking_failure_stops_the_build(construit, monkeypatch):

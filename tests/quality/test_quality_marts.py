@@ -22,7 +22,14 @@ def test_quality_good_marts_pass(tmp_path):
     assert rapport.bloquants == [] and rapport.avertissements == [], rapport.resume()
     assert rapport.statut == "OK"
     assert rapport.data_docs is not None and rapport.data_docs.exists()
-    assert rapport.data_docs == tmp_path / "data" / "qualite" / "data_docs" / "index.html"
+    docs = tmp_path / "data" / "qualite" / "data_docs"
+    assert rapport.data_docs == docs / "sommaire.html"
+    assert (docs / "index.html").exists()  # GX's own site beside it
+    sommaire = rapport.data_docs.read_text(encoding="utf-8")
+    # readable offline: no external script or style, every GX validation page linked
+    assert "http" not in sommaire.split("<h2>")[0].replace("href='index.html'", "")
+    pages = list((docs / "validations").rglob("*.html"))
+    assert pages and all(p.relative_to(docs).as_posix() in sommaire for p in pages)
     assert list((tmp_path / "data" / "qualite" / "validations").glob("validation_*.json"))
 
 
