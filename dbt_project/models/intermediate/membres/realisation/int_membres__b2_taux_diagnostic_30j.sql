@@ -6,54 +6,7 @@
 -- d'arrêté is observed. Window: 30 days after the last day of the month.
 {%- set horizon_jours = 30 %}
 
-with arrete as (
-    select date_arrete from {{ ref('int_arrete__date') }}
-),
-
-calendrier as (
-    select periode from {{ ref('int_mois__calendrier') }}
-),
-
-episodes as (
-    select * from {{ ref('int_episodes__chronologie') }}
-),
-
-cohorte as (
-    select
-        calendrier.periode,
-        {{ est_provisoire(fin_fenetre_jours('calendrier.periode', horizon_jours), 'arrete.date_arrete') }} as provisoire,
-        episodes.*,
-        case
-            when episodes.date_premier_diagnostic_initial <= arrete.date_arrete
-            then episodes.date_premier_diagnostic_initial
-        end as date_diagnostic_observee,
-        case
-            when episodes.date_fin <= arrete.date_arrete then episodes.date_fin
-        end as date_fin_observee
-    from episodes
-    inner join calendrier
-        on calendrier.periode = {{ premier_jour_du_mois('episodes.date_inscription') }}
-    cross join arrete
-    where episodes.date_inscription <= arrete.date_arrete
-),
-
-delais as (
-    select
-        cohorte.*,
-        case
-            when date_diagnostic_observee is null then null
-            when {{ delai_jours('date_inscription', 'date_diagnostic_observee') }} < 0 then 0
-            else {{ delai_jours('date_inscription', 'date_diagnostic_observee') }}
-        end as delai_diagnostic,
-        case
-            when date_fin_observee is not null
-                and {{ delai_jours('date_inscription', 'date_fin_observee') }} <= {{ horizon_jours }}
-                and (date_diagnostic_observee is null or date_diagnostic_observee > date_fin_observee)
-            then true
-            else false
-        end as sorti_avant_diagnostic
-    from cohorte
-)
+{{ cohorte_delai_diagnostic(horizon_jours) }}
 
 select
     periode,

@@ -1,0 +1,59 @@
+{#- The registration cohort of a month and each episode's delay to its first INITIAL diagnostic,
+    shared by B1 (horizon 90 days) and B2 (30 days): CTEs ending with `delais`, one row per
+    episode registered in the month (date_inscription <= arrêté), with
+      provisoire             the window (horizon after the month's last day) ends after the arrêté,
+      delai_diagnostic       max(0, first diagnostic - inscription), null when not observed,
+      sorti_avant_diagnostic ended within the horizon and strictly before any diagnostic (such
+                             episodes leave the population; a diagnostic on the day of the end keeps it).
+    Only what is dated on or before the date d'arrêté is observed. -#}
+{% macro cohorte_delai_diagnostic(horizon_jours) -%}
+with arrete as (
+    select date_arrete from {{ ref('int_arrete__date') }}
+),
+
+calendrier as (
+    select periode from {{ ref('int_mois__calendrier') }}
+),
+
+episodes as (
+    select * from {{ ref('int_episodes__chronologie') }}
+),
+
+cohorte as (
+    select
+        calendrier.periode,
+        {{ est_provisoire(fin_fenetre_jours('calendrier.periode', horizon_jours), 'arrete.date_arrete') }} as provisoire,
+        episodes.*,
+        case
+            when episodes.date_premier_diagnostic_initial <= arrete.date_arrete
+            then episodes.date_premier_diagnostic_initial
+        end as date_diagnostic_observee,
+        case
+            when episodes.date_fin <= arrete.date_arrete then episodes.date_fin
+        end as date_fin_observee
+    from episodes
+    inner join calendrier
+        on calendrier.periode = {{ premier_jour_du_mois('episodes.date_inscription') }}
+    cross join arrete
+    where episodes.date_inscription <= arrete.date_arrete
+),
+
+delais as (
+    select
+        cohorte.*,
+        -- guarded: greatest() skips nulls in DuckDB, and no diagnostic must stay null
+        case
+            when date_diagnostic_observee is null then null
+            when {{ delai_jours('date_inscription', 'date_diagnostic_observee') }} < 0 then 0
+            else {{ delai_jours('date_inscription', 'date_diagnostic_observee') }}
+        end as delai_diagnostic,
+        case
+            when date_fin_observee is not null
+                and {{ delai_jours('date_inscription', 'date_fin_observee') }} <= {{ horizon_jours }}
+                and (date_diagnostic_observee is null or date_diagnostic_observee > date_fin_observee)
+            then true
+            else false
+        end as sorti_avant_diagnostic
+    from cohorte
+)
+{%- endmacro %}
