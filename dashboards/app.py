@@ -15,6 +15,8 @@ if str(RACINE) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
+from dashboards import acces  # noqa: E402
+
 st.set_page_config(
     page_title="Socle – pilotage territorial",
     page_icon=":material/insights:",
@@ -23,14 +25,29 @@ st.set_page_config(
 
 PAGES = Path(__file__).resolve().parent / "pages"
 
-navigation = st.navigation(
-    [
-        st.Page(
-            PAGES / "synthese_territoriale.py",
-            title="Synthèse territoriale",
-            icon=":material/map:",
-            default=True,
-        ),
-    ]
-)
+# Nothing but the sign-in form until the user is signed in.
+utilisateur = acces.connexion()
+if utilisateur is None:
+    st.stop()
+
+with st.sidebar:
+    st.markdown(f"**{utilisateur.nom}**  \n{acces.LIBELLES_ROLES[utilisateur.role]}")
+    if st.button("Se déconnecter", key="deconnexion", icon=":material/logout:"):
+        acces.deconnexion()
+        st.rerun()
+
+pages = [
+    st.Page(
+        PAGES / "synthese_territoriale.py",
+        title="Synthèse territoriale",
+        icon=":material/map:",
+        default=True,
+    ),
+]
+if utilisateur.role == acces.NATIONAL:
+    pages.append(
+        st.Page(PAGES / "journal_acces.py", title="Journal des accès", icon=":material/history:")
+    )
+
+navigation = st.navigation(pages)
 navigation.run()

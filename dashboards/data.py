@@ -7,6 +7,10 @@ lock and the next query after a publication reads the new file. Results are cach
 publication changes the key, so it shows without restarting the server.
 
 Every function takes the warehouse path first and returns a Polars DataFrame (or a scalar).
+Every function returning indicator cells takes the reader's :class:`~dashboards.acces.Perimetre`
+second and filters in SQL: the table is the perimeter's (internal or published view) and only the
+cells of its territories are read (see :func:`cellules_visibles`). A territory outside the
+perimeter gives an empty frame, whatever the caller asks.
 """
 
 from __future__ import annotations
@@ -20,16 +24,78 @@ import duckdb
 import polars as pl
 import streamlit as st
 
+from dashboards.acces import Perimetre
 from dashboards.format import A1
 from pipelines.settings import Settings
 
-#: The table every figure comes from (see the indicator contract).
+#: The internal table of figures (see the indicator contract); the perimeter picks the table.
 TABLE_INDICATEURS = "marts.indicateurs"
 TABLE_ARRETE = "marts.arrete"
 
 COLONNES_CELLULE = (
     "indicateur, periode, niveau, territoire, numerateur, denominateur, valeur, unite, provisoire"
 )
+
+
+#: Column used to pick the agencies of a perimeter's territory, by level (fixed SQL, never input).
+_COLONNE_AGENCES = {
+    "REGION": "code_region",
+    "DEPARTEMENT": "code_departement",
+    "BASSIN": "code_ze2020",
+}
+
+
+def cellules_visibles(perimetre: Perimetre) -> tuple[str, list]:
+    """SQL of two CTEs (``visibles``, ``cellules``) and their parameters.
+
+    ``cellules`` is the perimeter's table restricted to its territories, with a ``secret`` column
+    (always false on the internal view). Queries read ``cellules``, never a table directly.
+    Only the level picks among fixed SQL fragments; codes are parameters.
+    """
+    if not isinstance(perimetre, Perimetre):
+        raise TypeError("Un périmètre d'accès (dashboards.acces.Perimetre) est obligatoire.")
+    secret = "secret" if perimetre.publie else "false"
+    colonnes = (
+        "indicateur, periode, niveau, territoire, dimension, modalite, numerateur, denominateur, "
+        f"valeur, unite, provisoire, {secret} as secret"
+    )
+    if perimetre.tout:
+        visibles = "visibles as (select null::varchar as niveau, null::varchar as territoire where false)"
+        return (
+            f"{visibles}, cellules as (select {colonnes} from {perimetre.table})",
+            [],
+        )
+    niveau = perimetre.niveau
+    if niveau not in _COLONNE_AGENCES:
+        raise ValueError(f"Niveau de périmètre inconnu : {niveau!r}")
+    colonne = _COLONNE_AGENCES[niveau]
+    params: list = [perimetre.code, niveau, perimetre.code]
+    # The levels made only of the territory's agencies (a bassin straddling its edge is not).
+    morceaux = [
+        "select ?::varchar as niveau, ?::varchar as territoire",
+        "select 'AGENCE', code_agence from agences_t",
+    ]
+    if niveau in ("REGION", "DEPARTEMENT"):
+        morceaux.append(
+            "select 'BASSIN', code_ze2020 from referentiel.agences group by code_ze2020 "
+            "having bool_and(code_agence in (select code_agence from agences_t))"
+        )
+    if niveau == "REGION":
+        morceaux.append(
+            "select 'DEPARTEMENT', code_departement from referentiel.departements where code_region = ?"
+        )
+        params.append(perimetre.code)
+    sql = f"""
+        agences_t as (select code_agence from referentiel.agences where {colonne} = ?),
+        visibles as ({" union ".join(morceaux)}),
+        cellules as (
+            select {colonnes} from {perimetre.table} c
+            where exists (
+                select 1 from visibles v where v.niveau = c.niveau and v.territoire = c.territoire
+            )
+        )"""
+    # Parameter order follows the text: agences_t's code, the territory itself, the départements.
+    return sql, params
 
 
 class EntrepotIndisponible(RuntimeError):
@@ -105,17 +171,19 @@ def date_arrete(path: Path | str) -> date | None:
     return df["date_arrete"][0] if df.height else None
 
 
-def regions(path: Path | str) -> pl.DataFrame:
-    """Regions present in the data (``code``, ``libelle``), ordered by label.
+def regions(path: Path | str, perimetre: Perimetre) -> pl.DataFrame:
+    """Regions present in the data and in the perimeter (``code``, ``libelle``), by label.
 
     A region missing from the referential still shows, with its code as label.
     """
+    cte, params = cellules_visibles(perimetre)
     return requete(
         path,
         f"""
-        with presentes as (
+        with {cte},
+        presentes as (
             select distinct territoire as code
-            from {TABLE_INDICATEURS}
+            from cellules
             where niveau = 'REGION'
         )
         select p.code, coalesce(r.libelle_region, 'Région ' || p.code) as libelle
@@ -123,11 +191,31 @@ def regions(path: Path | str) -> pl.DataFrame:
         left join referentiel.regions r on r.code_region = p.code
         order by libelle, code
         """,
+        params,
+    )
+
+
+def cellules(path: Path | str, perimetre: Perimetre, indicateur: str | None = None) -> pl.DataFrame:
+    """Every cell of the perimeter (all dimensions), optionally of one indicator: the base of
+    downloads, and what the access tests check the perimeters against."""
+    cte, params = cellules_visibles(perimetre)
+    return requete(
+        path,
+        f"""
+        with {cte}
+        select * from cellules
+        where ?::varchar is null or indicateur = ?
+        order by indicateur, niveau, territoire, dimension, modalite, periode
+        """,
+        params + [indicateur, indicateur],
     )
 
 
 def departements(path: Path | str, region: str) -> pl.DataFrame:
-    """Départements of a region per the referential (``code``, ``libelle``), by code."""
+    """Départements of a region per the referential (``code``, ``libelle``), by code.
+
+    Referential only (public labels, no indicator cell): not filtered by perimeter.
+    """
     return requete(
         path,
         """
@@ -140,23 +228,27 @@ def departements(path: Path | str, region: str) -> pl.DataFrame:
     )
 
 
-def mois_disponibles(path: Path | str, region: str, indicateur_reference: str = A1) -> pl.DataFrame:
+def mois_disponibles(
+    path: Path | str, perimetre: Perimetre, region: str, indicateur_reference: str = A1
+) -> pl.DataFrame:
     """Months with data for the region, most recent first (``periode``, ``provisoire``).
 
     ``provisoire`` is the state of the reference indicator's regional cell that month (null when
-    that indicator has no cell), used to choose the default month.
+    that indicator has no cell), used to choose the default month. Empty outside the perimeter.
     """
+    cte, params = cellules_visibles(perimetre)
     return requete(
         path,
         f"""
+        with {cte}
         select periode,
                bool_or(provisoire) filter (where indicateur = ?) as provisoire
-        from {TABLE_INDICATEURS}
+        from cellules
         where niveau = 'REGION' and territoire = ? and dimension = 'ensemble'
         group by periode
         order by periode desc
         """,
-        [indicateur_reference, region],
+        params + [indicateur_reference, region],
     )
 
 
@@ -174,18 +266,20 @@ def mois_par_defaut(mois: pl.DataFrame) -> date | None:
 
 
 def indicateurs_territoires(
-    path: Path | str, region: str, mois: date, indicateurs: Sequence[str]
+    path: Path | str, perimetre: Perimetre, region: str, mois: date, indicateurs: Sequence[str]
 ) -> pl.DataFrame:
     """Cells (``dimension = 'ensemble'``) of the region and its départements for one month.
 
     One row per territory and indicator: ``niveau, territoire, libelle, indicateur, periode,
-    numerateur, denominateur, valeur, unite, provisoire``; the region first, then its
-    départements by code. A territory of the region with no cell that month is absent.
+    numerateur, denominateur, valeur, unite, provisoire, secret``; the region first, then its
+    départements by code. A territory with no cell that month, or outside the perimeter, is absent.
     """
+    cte, params = cellules_visibles(perimetre)
     return requete(
         path,
         f"""
-        with territoires as (
+        with {cte},
+        territoires as (
             select 'REGION' as niveau, ? as territoire,
                    (select libelle_region from referentiel.regions where code_region = ?) as libelle,
                    0 as rang
@@ -194,39 +288,55 @@ def indicateurs_territoires(
             from referentiel.departements where code_region = ?
         )
         select i.niveau, i.territoire, t.libelle, i.indicateur, i.periode,
-               i.numerateur, i.denominateur, i.valeur, i.unite, i.provisoire
-        from {TABLE_INDICATEURS} i
+               i.numerateur, i.denominateur, i.valeur, i.unite, i.provisoire, i.secret
+        from cellules i
         join territoires t on t.niveau = i.niveau and t.territoire = i.territoire
         where i.periode = ? and i.dimension = 'ensemble'
           and list_contains(?, i.indicateur)
         order by t.rang, i.territoire, i.indicateur
         """,
-        [region, region, region, mois, list(indicateurs)],
+        params + [region, region, region, mois, list(indicateurs)],
     )
 
 
-def serie(path: Path | str, niveau: str, territoire: str, indicateur: str) -> pl.DataFrame:
-    """Monthly series of one indicator (``dimension = 'ensemble'``) for one territory."""
+def serie(
+    path: Path | str, perimetre: Perimetre, niveau: str, territoire: str, indicateur: str
+) -> pl.DataFrame:
+    """Monthly series of one indicator (``dimension = 'ensemble'``) for one territory.
+
+    Empty when the territory is outside the perimeter.
+    """
+    cte, params = cellules_visibles(perimetre)
     return requete(
         path,
         f"""
-        select {COLONNES_CELLULE}
-        from {TABLE_INDICATEURS}
+        with {cte}
+        select {COLONNES_CELLULE}, secret
+        from cellules
         where niveau = ? and territoire = ? and indicateur = ? and dimension = 'ensemble'
         order by periode
         """,
-        [niveau, territoire, indicateur],
+        params + [niveau, territoire, indicateur],
     )
 
 
 def series_region(
-    path: Path | str, region: str, indicateur: str, avec_departements: bool = False
+    path: Path | str,
+    perimetre: Perimetre,
+    region: str,
+    indicateur: str,
+    avec_departements: bool = False,
 ) -> pl.DataFrame:
-    """Series of one indicator for the region (and its départements), with their labels."""
+    """Series of one indicator for the region (and its départements), with their labels.
+
+    Only the cells of the perimeter.
+    """
+    cte, params = cellules_visibles(perimetre)
     return requete(
         path,
         f"""
-        with territoires as (
+        with {cte},
+        territoires as (
             select 'REGION' as niveau, ? as territoire,
                    (select libelle_region from referentiel.regions where code_region = ?) as libelle
             union all
@@ -234,13 +344,13 @@ def series_region(
             from referentiel.departements where code_region = ? and ?
         )
         select i.niveau, i.territoire, t.libelle, i.indicateur, i.periode,
-               i.numerateur, i.denominateur, i.valeur, i.unite, i.provisoire
-        from {TABLE_INDICATEURS} i
+               i.numerateur, i.denominateur, i.valeur, i.unite, i.provisoire, i.secret
+        from cellules i
         join territoires t on t.niveau = i.niveau and t.territoire = i.territoire
         where i.indicateur = ? and i.dimension = 'ensemble'
         order by i.niveau desc, i.territoire, i.periode
         """,
-        [region, region, region, avec_departements, indicateur],
+        params + [region, region, region, avec_departements, indicateur],
     )
 
 

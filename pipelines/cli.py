@@ -160,6 +160,10 @@ def dashboard(
         console.print(f"[bold red]Aucun entrepôt publié en {settings.warehouse} : lancez d'abord « socle build ».[/]")
         raise typer.Exit(code=1)
     console.print(f"Tableau de bord : http://localhost:{port}  (Ctrl+C pour arrêter)")
+    console.print(
+        "Comptes de démonstration (identifiant = mot de passe) : national, dr76 (direction régionale "
+        "Occitanie), comite31 (comité de la Haute-Garonne), cse93 (CSE PACA) — voir docs/acces.md."
+    )
     serve(settings.warehouse, port=port)
 
 

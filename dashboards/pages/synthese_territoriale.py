@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboards import data, vues
+from dashboards import acces, data, journal, vues
 from dashboards import format as fmt
 
 #: The indicators of this page and how to read their change (see ``fmt.parametres_metric``).
@@ -13,20 +13,35 @@ INDICATEURS = {
     fmt.B1: "baisse_favorable",  # a shorter delay is better
 }
 
+PAGE = "synthese_territoriale"
+
+utilisateur = acces.exiger_utilisateur()
 st.title("Synthèse territoriale")
 
 
-def page(chemin) -> None:
+def page(chemin, utilisateur: acces.Utilisateur) -> None:
+    perimetre = utilisateur.perimetre
     arrete = data.date_arrete(chemin)
-    regions = data.regions(chemin)
+    regions = data.regions(chemin, perimetre)
 
+    if perimetre.publie:
+        mention = "Chiffres publiés, après secret statistique (valeur couverte par le secret : « – »)."
+    else:
+        mention = "Chiffres avant secret statistique : usage interne à la direction régionale."
     st.caption(
         f"Données arrêtées au **{fmt.format_date(arrete)}** · source : entrepôt du socle commun "
-        "d'indicateurs. Chiffres avant secret statistique : usage interne à la direction régionale."
+        f"d'indicateurs. {mention}"
     )
 
     if regions.height == 0:
-        st.warning("L'entrepôt ne contient encore aucun indicateur régional.")
+        journal.journaliser_vue_une_fois(utilisateur, PAGE)
+        if perimetre.tout:
+            st.warning("L'entrepôt ne contient encore aucun indicateur régional.")
+        else:
+            st.info(
+                "Cette page présente une région et ses départements ; votre périmètre n'en "
+                "contient aucune avec des données."
+            )
         return
 
     libelles_regions = dict(zip(regions["code"], regions["libelle"]))
@@ -43,8 +58,9 @@ def page(chemin) -> None:
         key="region",
     )
     st.query_params["region"] = region
+    journal.journaliser_vue_une_fois(utilisateur, PAGE, territoire=f"REGION:{region}")
 
-    mois_df = data.mois_disponibles(chemin, region)
+    mois_df = data.mois_disponibles(chemin, perimetre, region)
     if mois_df.height == 0:
         st.warning("Aucune donnée pour cette région.")
         return
@@ -68,7 +84,7 @@ def page(chemin) -> None:
     st.subheader(f"{libelles_regions[region]} – {fmt.format_mois_long(mois)}")
     colonnes = st.columns(len(INDICATEURS))
     for colonne, (indicateur, sens) in zip(colonnes, INDICATEURS.items()):
-        v = data.valeur_du_mois(data.serie(chemin, "REGION", region, indicateur), mois)
+        v = data.valeur_du_mois(data.serie(chemin, perimetre, "REGION", region, indicateur), mois)
         evolution = fmt.parametres_metric(v.valeur, v.precedente, v.unite, sens)
         if evolution["delta"] is not None:
             evolution["delta_description"] = (
@@ -86,7 +102,7 @@ def page(chemin) -> None:
 
     # ---- Region and its départements
     st.subheader("Région et départements")
-    cellules = data.indicateurs_territoires(chemin, region, mois, list(INDICATEURS))
+    cellules = data.indicateurs_territoires(chemin, perimetre, region, mois, list(INDICATEURS))
     tableau = vues.tableau_territoires(cellules, list(INDICATEURS))
     st.dataframe(
         tableau,
@@ -107,7 +123,7 @@ def page(chemin) -> None:
     avec_departements = st.toggle("Afficher les départements", value=False, key="avec_departements")
     for indicateur in INDICATEURS:
         st.markdown(f"**{fmt.libelle_indicateur(indicateur, avec_numero=True)}**")
-        series = data.series_region(chemin, region, indicateur, avec_departements)
+        series = data.series_region(chemin, perimetre, region, indicateur, avec_departements)
         if series.height == 0:
             st.info("Pas encore de données pour cet indicateur.")
             continue
@@ -121,6 +137,6 @@ def page(chemin) -> None:
 # Any failure to read the warehouse (absent, being replaced, incomplete) is a French message,
 # never a traceback.
 try:
-    page(data.chemin_entrepot())
+    page(data.chemin_entrepot(), utilisateur)
 except data.EntrepotIndisponible as exc:
     st.error(str(exc), icon=":material/database_off:")

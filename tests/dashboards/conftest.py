@@ -26,6 +26,18 @@ DEPARTEMENTS = [
     ("75", "Paris", "11"),
 ]
 DEPARTEMENTS_AVEC_DONNEES = {"76": ["31", "34"], "84": ["69"]}
+#: (code_agence, code_departement, code_region, code_ze2020): bassin 7601 straddles 31 and 34,
+#: bassin 7602 lies inside 31, bassin 8401 inside 69.
+AGENCES = [
+    ("31001", "31", "76", "7601"),
+    ("31002", "31", "76", "7602"),
+    ("34001", "34", "76", "7601"),
+    ("69001", "69", "84", "8401"),
+    ("75001", "75", "11", "1101"),
+]
+#: Agency cells of A1: one of them small enough to be secret in the published view.
+A1_AGENCES = {"31001": 1_500.0, "31002": 7.0, "34001": 2_400.0, "69001": 3_100.0}
+SEUIL_SECRET = 11
 
 
 @dataclass
@@ -74,6 +86,12 @@ def _lignes() -> list[tuple]:
                          321, None, 321, "nombre", False))
         rows.append((A1, mois, "NATIONAL", "FR", "ensemble", "ensemble",
                      total_national, None, total_national, "nombre", a1_prov))
+        # Agencies and the bassin inside 31 (the perimeters reach them).
+        for agence, a1 in A1_AGENCES.items():
+            rows.append((A1, mois, "AGENCE", agence, "ensemble", "ensemble",
+                         a1, None, a1, "nombre", a1_prov))
+        rows.append((A1, mois, "BASSIN", "7602", "ensemble", "ensemble",
+                     A1_AGENCES["31002"], None, A1_AGENCES["31002"], "nombre", a1_prov))
     return rows
 
 
@@ -93,6 +111,24 @@ def construire_entrepot(path: Path) -> Entrepot:
         )
         rows = _lignes()
         con.executemany("insert into marts.indicateurs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        # Published view: same rows, small counts secret (values null), as the contract says.
+        con.execute("create schema publication")
+        con.execute(
+            """
+            create table publication.indicateurs as
+            select * exclude (numerateur, denominateur, valeur),
+                   case when s then null else numerateur end as numerateur,
+                   case when s then null else denominateur end as denominateur,
+                   case when s then null else valeur end as valeur,
+                   s as secret,
+                   case when s then 'seuil' end as motif_secret
+            from (
+                select *, coalesce(unite = 'nombre' and valeur between 1 and ? - 1, false) as s
+                from marts.indicateurs
+            )
+            """,
+            [SEUIL_SECRET],
+        )
         con.execute("create table marts.arrete (date_arrete date)")
         con.execute("insert into marts.arrete values (?)", [DATE_ARRETE])
         con.execute("create table referentiel.regions (code_region varchar, libelle_region varchar)")
@@ -102,6 +138,11 @@ def construire_entrepot(path: Path) -> Entrepot:
             "(code_departement varchar, libelle_departement varchar, code_region varchar)"
         )
         con.executemany("insert into referentiel.departements values (?, ?, ?)", DEPARTEMENTS)
+        con.execute(
+            "create table referentiel.agences (code_agence varchar, code_departement varchar, "
+            "code_region varchar, code_ze2020 varchar)"
+        )
+        con.executemany("insert into referentiel.agences values (?, ?, ?, ?)", AGENCES)
     finally:
         con.close()
     entrepot = Entrepot(path)
@@ -114,6 +155,26 @@ def construire_entrepot(path: Path) -> Entrepot:
 @pytest.fixture
 def entrepot(tmp_path) -> Entrepot:
     return construire_entrepot(tmp_path / "socle.duckdb")
+
+
+@pytest.fixture(autouse=True)
+def fichiers_locaux(tmp_path, monkeypatch):
+    """Users file and access log in the test's tmp dir, never under the project's ``data/``."""
+    monkeypatch.setenv("SOCLE_UTILISATEURS", str(tmp_path / "utilisateurs.toml"))
+    monkeypatch.setenv("SOCLE_JOURNAL_ACCES", str(tmp_path / "journal_acces.jsonl"))
+    monkeypatch.delenv("SOCLE_AUTH", raising=False)
+
+
+@pytest.fixture
+def national():
+    from dashboards.acces import Utilisateur
+
+    return Utilisateur("national", "National", "national", "NATIONAL", "FR")
+
+
+@pytest.fixture
+def perimetre_national(national):
+    return national.perimetre
 
 
 @pytest.fixture(autouse=True)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboards.acces import Utilisateur
 from dashboards.format import A1, B1
 
 from .conftest import DEPARTEMENTS_AVEC_DONNEES, MOIS
@@ -26,9 +27,20 @@ def _jours(n: float) -> str:
     return f"{round(n)}{NBSP}j"
 
 
+NATIONAL = Utilisateur("national", "National", "national", "NATIONAL", "FR")
+
+
+def _app(utilisateur: Utilisateur | None = NATIONAL) -> AppTest:
+    """The app with a signed-in user (as the sign-in form leaves it in the session)."""
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    if utilisateur is not None:
+        at.session_state["utilisateur"] = utilisateur
+    return at
+
+
 def _lancer(monkeypatch, warehouse: Path) -> AppTest:
     monkeypatch.setenv("SOCLE_WAREHOUSE", str(warehouse))
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run()
+    at = _app().run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 
@@ -146,8 +158,8 @@ def test_publication_prise_en_compte_sans_redemarrer(tmp_path, monkeypatch):
 def test_lien_vers_une_region(entrepot, monkeypatch):
     """``?region=76`` opens the page on that region (links sent to a territorial committee)."""
     monkeypatch.setenv("SOCLE_WAREHOUSE", str(entrepot.path))
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    defaut = AppTest.from_file(str(APP), default_timeout=TIMEOUT).run().selectbox(key="region").value
+    at = _app()
+    defaut = _app().run().selectbox(key="region").value
     autre = next(c for c in DEPARTEMENTS_AVEC_DONNEES if c != defaut)
     at.query_params["region"] = autre
     at.run()
@@ -167,7 +179,7 @@ def test_mediane_non_atteinte_expliquee(entrepot, monkeypatch):
     )
     con.close()
     monkeypatch.setenv("SOCLE_WAREHOUSE", str(entrepot.path))
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at = _app()
     at.query_params["region"] = "76"
     at.run()
     assert not at.exception

@@ -12,9 +12,14 @@ import polars as pl
 import pytest
 
 from dashboards import data
+from dashboards.acces import Utilisateur
 from dashboards.format import A1, B1
 
 from .conftest import DATE_ARRETE, DEPARTEMENTS_AVEC_DONNEES, MOIS, construire_entrepot
+
+
+#: These tests are about the queries themselves: read as a national user (everything, internal).
+NAT = Utilisateur("national", "National", "national", "NATIONAL", "FR").perimetre
 
 
 def _empreinte(path) -> str:
@@ -26,14 +31,14 @@ def test_date_arrete(entrepot):
 
 
 def test_regions_presentes_seulement(entrepot):
-    regions = data.regions(entrepot.path)
+    regions = data.regions(entrepot.path, NAT)
     assert set(regions["code"]) == set(DEPARTEMENTS_AVEC_DONNEES)  # 11 has no data
     assert dict(zip(regions["code"], regions["libelle"]))["76"] == "Occitanie"
     assert regions["libelle"].to_list() == sorted(regions["libelle"].to_list())
 
 
 def test_mois_disponibles_et_mois_par_defaut(entrepot):
-    mois = data.mois_disponibles(entrepot.path, "76")
+    mois = data.mois_disponibles(entrepot.path, NAT, "76")
     assert mois["periode"].to_list() == sorted(MOIS, reverse=True)
     prov = dict(zip(mois["periode"], mois["provisoire"]))
     assert prov == {m: entrepot.provisoire(A1, "REGION", "76", m) for m in MOIS}
@@ -58,7 +63,7 @@ def test_mois_par_defaut_cas_limites():
 
 def test_indicateurs_territoires(entrepot):
     mois = MOIS[2]
-    df = data.indicateurs_territoires(entrepot.path, "76", mois, [A1, B1])
+    df = data.indicateurs_territoires(entrepot.path, NAT, "76", mois, [A1, B1])
     territoires = df.select("niveau", "territoire").unique(maintain_order=True).rows()
     assert territoires == [("REGION", "76")] + [("DEPARTEMENT", d) for d in DEPARTEMENTS_AVEC_DONNEES["76"]]
     assert df.height == 2 * len(territoires)  # ensemble only: no breakdown, no bassin
@@ -71,30 +76,30 @@ def test_indicateurs_territoires(entrepot):
 
 
 def test_indicateurs_territoires_filtre_les_indicateurs(entrepot):
-    df = data.indicateurs_territoires(entrepot.path, "84", MOIS[0], [A1])
+    df = data.indicateurs_territoires(entrepot.path, NAT, "84", MOIS[0], [A1])
     assert set(df["indicateur"]) == {A1}
     assert set(df["territoire"]) == {"84", "69"}
 
 
 def test_serie(entrepot):
-    s = data.serie(entrepot.path, "REGION", "84", B1)
+    s = data.serie(entrepot.path, NAT, "REGION", "84", B1)
     assert s["periode"].to_list() == MOIS
     assert s["valeur"].to_list() == [entrepot.valeur(B1, "REGION", "84", m) for m in MOIS]
     assert s["provisoire"].to_list() == [entrepot.provisoire(B1, "REGION", "84", m) for m in MOIS]
-    assert data.serie(entrepot.path, "REGION", "11", B1).height == 0
+    assert data.serie(entrepot.path, NAT, "REGION", "11", B1).height == 0
 
 
 def test_series_region(entrepot):
-    seule = data.series_region(entrepot.path, "76", A1)
+    seule = data.series_region(entrepot.path, NAT, "76", A1)
     assert set(seule["territoire"]) == {"76"}
-    avec = data.series_region(entrepot.path, "76", A1, avec_departements=True)
+    avec = data.series_region(entrepot.path, NAT, "76", A1, avec_departements=True)
     assert set(avec["territoire"]) == {"76", "31", "34"}
     assert avec.height == 3 * len(MOIS)
     assert avec["territoire"][0] == "76"  # the region first
 
 
 def test_valeur_du_mois(entrepot):
-    s = data.serie(entrepot.path, "REGION", "76", A1)
+    s = data.serie(entrepot.path, NAT, "REGION", "76", A1)
     v = data.valeur_du_mois(s, MOIS[1])
     assert v.valeur == entrepot.valeur(A1, "REGION", "76", MOIS[1])
     assert v.precedente == entrepot.valeur(A1, "REGION", "76", MOIS[0])
@@ -113,14 +118,14 @@ def test_mois_precedent():
 def test_lecture_seule_le_fichier_n_est_pas_modifie(entrepot):
     avant = _empreinte(entrepot.path), os.stat(entrepot.path).st_mtime_ns
     data.date_arrete(entrepot.path)
-    data.regions(entrepot.path)
-    data.indicateurs_territoires(entrepot.path, "76", MOIS[0], [A1, B1])
+    data.regions(entrepot.path, NAT)
+    data.indicateurs_territoires(entrepot.path, NAT, "76", MOIS[0], [A1, B1])
     assert (_empreinte(entrepot.path), os.stat(entrepot.path).st_mtime_ns) == avant
     assert not entrepot.path.with_suffix(".duckdb.wal").exists()
 
 
 def test_connexion_fermee_apres_chaque_requete(entrepot):
-    data.regions(entrepot.path)
+    data.regions(entrepot.path, NAT)
     # A read-write connection in this process would fail if a read-only one were still open.
     con = duckdb.connect(str(entrepot.path))
     con.close()
@@ -144,7 +149,7 @@ def test_une_connexion_en_lecture_seule_refuse_d_ecrire(entrepot, monkeypatch):
 def test_entrepot_absent(tmp_path):
     absent = tmp_path / "rien.duckdb"
     with pytest.raises(data.EntrepotIndisponible, match="Aucun entrepôt publié : lancez `socle build`"):
-        data.regions(absent)
+        data.regions(absent, NAT)
     assert not absent.exists()  # read-only: nothing created
 
 
@@ -152,7 +157,7 @@ def test_entrepot_incomplet(tmp_path):
     vide = tmp_path / "vide.duckdb"
     duckdb.connect(str(vide)).close()
     with pytest.raises(data.EntrepotIndisponible, match="socle build"):
-        data.regions(vide)
+        data.regions(vide, NAT)
 
 
 def test_une_nouvelle_publication_est_lue_sans_redemarrer(entrepot, tmp_path):
@@ -169,11 +174,11 @@ def test_une_nouvelle_publication_est_lue_sans_redemarrer(entrepot, tmp_path):
 
 
 def test_le_cache_evite_de_rouvrir_le_fichier(entrepot, monkeypatch):
-    data.regions(entrepot.path)
+    data.regions(entrepot.path, NAT)
     compteur = []
     vrai_connect = duckdb.connect
     monkeypatch.setattr(data.duckdb, "connect", lambda *a, **k: compteur.append(1) or vrai_connect(*a, **k))
-    data.regions(entrepot.path)
+    data.regions(entrepot.path, NAT)
     assert compteur == []
 
 

@@ -12,8 +12,8 @@ from dashboards.format import A1, B1
 from .conftest import MOIS
 
 
-def test_tableau_territoires_cellule_absente_et_provisoire(entrepot):
-    cellules = data.indicateurs_territoires(entrepot.path, "76", MOIS[0], [A1, B1])
+def test_tableau_territoires_cellule_absente_et_provisoire(entrepot, perimetre_national):
+    cellules = data.indicateurs_territoires(entrepot.path, perimetre_national, "76", MOIS[0], [A1, B1])
     tableau = vues.tableau_territoires(cellules, [A1, B1])
     lignes = {r["Territoire"]: r for r in tableau.to_dicts()}
     # The fixture's B1 of département 34 in January is null (median not reached).
@@ -39,8 +39,8 @@ def test_tableau_vide():
     assert vues.tableau_territoires(vide, [A1]).height == 0
 
 
-def test_figure_points_provisoires_distingues(entrepot):
-    series = data.series_region(entrepot.path, "84", B1)
+def test_figure_points_provisoires_distingues(entrepot, perimetre_national):
+    series = data.series_region(entrepot.path, perimetre_national, "84", B1)
     fig = vues.figure_serie(series, B1)
     pleines = [t for t in fig.data if t.line.dash == "solid"]
     pointillees = [t for t in fig.data if t.line.dash == "dot"]
@@ -56,8 +56,8 @@ def test_figure_points_provisoires_distingues(entrepot):
     assert list(fig.layout.xaxis.ticktext) == ["janv. 2025", "févr. 2025", "mars 2025", "avr. 2025"]
 
 
-def test_figure_avec_departements(entrepot):
-    series = data.series_region(entrepot.path, "76", A1, avec_departements=True)
+def test_figure_avec_departements(entrepot, perimetre_national):
+    series = data.series_region(entrepot.path, perimetre_national, "76", A1, avec_departements=True)
     fig = vues.figure_serie(series, A1)
     noms = {t.name for t in fig.data if t.showlegend is not False}
     assert noms == {"Occitanie", "31 – Haute-Garonne", "34 – Hérault"}

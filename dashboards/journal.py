@@ -1,0 +1,91 @@
+"""Access log of the dashboards: one JSON line per page view or download, append-only.
+
+The log is a local file (``SOCLE_JOURNAL_ACCES``, default ``data/journal_acces.jsonl``), never the
+warehouse: the warehouse file is replaced at each publication and is opened read-only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+
+import polars as pl
+
+from dashboards.acces import Utilisateur
+from pipelines.settings import Settings
+
+ACTIONS = ("vue", "telechargement")
+COLONNES = ("horodatage", "identifiant", "role", "page", "territoire", "indicateur", "action")
+
+
+def chemin_journal() -> Path:
+    return Path(os.environ.get("SOCLE_JOURNAL_ACCES", Settings.from_env().data_dir / "journal_acces.jsonl"))
+
+
+def journaliser(
+    utilisateur: Utilisateur,
+    page: str,
+    territoire: str | None = None,
+    indicateur: str | None = None,
+    action: str = "vue",
+    chemin: Path | None = None,
+) -> dict:
+    """Append one event (who, role, page, territory, indicator, UTC time) and return it.
+
+    One ``write`` of one line in append mode, flushed and synced: concurrent sessions never
+    interleave within a line and an event survives a crash right after the view.
+    """
+    if action not in ACTIONS:
+        raise ValueError(f"Action inconnue : {action!r} (attendu : {ACTIONS})")
+    evenement = {
+        "horodatage": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+        "identifiant": utilisateur.identifiant,
+        "role": utilisateur.role,
+        "page": page,
+        "territoire": territoire,
+        "indicateur": indicateur,
+        "action": action,
+    }
+    chemin = Path(chemin or chemin_journal())
+    chemin.parent.mkdir(parents=True, exist_ok=True)
+    ligne = json.dumps(evenement, ensure_ascii=False) + "\n"
+    with open(chemin, "a", encoding="utf-8") as f:
+        f.write(ligne)
+        f.flush()
+        os.fsync(f.fileno())
+    return evenement
+
+
+def journaliser_vue_une_fois(
+    utilisateur: Utilisateur, page: str, territoire: str | None = None, indicateur: str | None = None
+) -> bool:
+    """For a page: log the view once per (page, territory, indicator) shown in a row, not at
+    every rerun a widget triggers (same view, same event). True when a line was written."""
+    import streamlit as st
+
+    cle = (utilisateur.identifiant, page, territoire, indicateur)
+    if st.session_state.get("_derniere_vue_journalisee") == cle:
+        return False
+    journaliser(utilisateur, page, territoire, indicateur, "vue")
+    st.session_state["_derniere_vue_journalisee"] = cle
+    return True
+
+
+def lire_journal(chemin: Path | None = None) -> pl.DataFrame:
+    """The log as a frame, most recent first; a damaged line is skipped, not fatal."""
+    chemin = Path(chemin or chemin_journal())
+    lignes = []
+    if chemin.exists():
+        with open(chemin, encoding="utf-8") as f:
+            for brute in f:
+                try:
+                    e = json.loads(brute)
+                except json.JSONDecodeError:
+                    continue
+                if isinstance(e, dict):
+                    lignes.append({c: (None if e.get(c) is None else str(e.get(c))) for c in COLONNES})
+    # Lines are appended in time order: reversing the file is the order of events, even when two
+    # share a millisecond.
+    return pl.DataFrame(lignes[::-1], schema={c: pl.String for c in COLONNES})

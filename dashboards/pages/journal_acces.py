@@ -1,0 +1,59 @@
+"""Journal des accès: who viewed or downloaded what, for national users only."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboards import acces, journal
+
+# The navigation lists this page for national users only; the page refuses anyone else too
+# (a direct address, a forged session).
+utilisateur = acces.exiger_role(acces.NATIONAL)
+
+st.title("Journal des accès")
+st.caption(
+    "Chaque consultation de page et chaque téléchargement, horodatés en UTC. Le journal est en "
+    "ajout seul ; il n'est pas stocké dans l'entrepôt."
+)
+journal.journaliser_vue_une_fois(utilisateur, "journal_acces")
+
+evenements = journal.lire_journal()
+if evenements.height == 0:
+    st.info("Le journal est vide.")
+    st.stop()
+
+c1, c2, c3, c4 = st.columns(4)
+qui = c1.multiselect("Utilisateur", sorted(evenements["identifiant"].drop_nulls().unique()), key="j_qui")
+roles = c2.multiselect("Rôle", sorted(evenements["role"].drop_nulls().unique()), key="j_role")
+pages = c3.multiselect("Page", sorted(evenements["page"].drop_nulls().unique()), key="j_page")
+territoire = c4.text_input("Territoire (code)", key="j_territoire").strip()
+
+filtre = pl.lit(True)
+if qui:
+    filtre &= pl.col("identifiant").is_in(qui)
+if roles:
+    filtre &= pl.col("role").is_in(roles)
+if pages:
+    filtre &= pl.col("page").is_in(pages)
+if territoire:
+    filtre &= pl.col("territoire") == territoire
+vus = evenements.filter(filtre)
+
+st.dataframe(
+    vus.rename(
+        {
+            "horodatage": "Horodatage (UTC)",
+            "identifiant": "Utilisateur",
+            "role": "Rôle",
+            "page": "Page",
+            "territoire": "Territoire",
+            "indicateur": "Indicateur",
+            "action": "Action",
+        }
+    ),
+    hide_index=True,
+    width="stretch",
+    key="journal",
+)
+st.caption(f"{vus.height} événement(s) sur {evenements.height}.")

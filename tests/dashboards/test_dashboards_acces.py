@@ -1,0 +1,349 @@
+"""Access control: users, perimeters enforced by the data layer, sign-in, access log."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+
+import duckdb
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboards import acces, data, journal
+from dashboards.acces import Utilisateur
+from dashboards.format import A1, B1
+
+from .conftest import AGENCES, DEPARTEMENTS, MOIS
+
+RACINE = Path(__file__).resolve().parents[2]
+APP = RACINE / "dashboards" / "app.py"
+PAGE_JOURNAL = RACINE / "dashboards" / "pages" / "journal_acces.py"
+TIMEOUT = 60
+
+NATIONAL = Utilisateur("nat", "National", "national", "NATIONAL", "FR")
+DR76 = Utilisateur("dr76", "DR Occitanie", "direction_regionale", "REGION", "76")
+COMITE31 = Utilisateur("c31", "Comité 31", "comite", "DEPARTEMENT", "31")
+COMITE_BASSIN = Utilisateur("c7601", "Comité bassin 7601", "comite", "BASSIN", "7601")
+COMITE84 = Utilisateur("c84", "Comité 84", "comite", "REGION", "84")
+CSE84 = Utilisateur("cse84", "CSE 84", "cse", "REGION", "84")
+TOUS = [NATIONAL, DR76, COMITE31, COMITE_BASSIN, COMITE84, CSE84]
+
+
+def _attendus(u: Utilisateur) -> set[tuple[str, str]] | None:
+    """Visible (niveau, territoire), derived here from the referential lists (None: all)."""
+    if u.role == "national":
+        return None
+    col = {"REGION": 2, "DEPARTEMENT": 1, "BASSIN": 3}[u.territoire_niveau]
+    agences = {a[0] for a in AGENCES if a[col] == u.territoire_code}
+    vus = {(u.territoire_niveau, u.territoire_code)} | {("AGENCE", a) for a in agences}
+    if u.territoire_niveau in ("REGION", "DEPARTEMENT"):
+        for b in {a[3] for a in AGENCES}:
+            if {a[0] for a in AGENCES if a[3] == b} <= agences:
+                vus.add(("BASSIN", b))
+    if u.territoire_niveau == "REGION":
+        vus |= {("DEPARTEMENT", d) for d, _, r in DEPARTEMENTS if r == u.territoire_code}
+    return vus
+
+
+def _table(path, table: str) -> dict[tuple, dict]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        df = con.sql(f"select * from {table}").pl()
+    finally:
+        con.close()
+    cle = ("indicateur", "periode", "niveau", "territoire", "dimension", "modalite")
+    return {tuple(r[c] for c in cle): r for r in df.to_dicts()}
+
+
+# ---------------------------------------------------------------------------------------------
+# Perimeters
+
+
+def test_perimetre_par_role():
+    assert NATIONAL.perimetre.tout and NATIONAL.perimetre.table == "marts.indicateurs"
+    assert DR76.perimetre.table == "marts.indicateurs" and not DR76.perimetre.publie
+    for u in (COMITE31, COMITE_BASSIN, CSE84):
+        assert u.perimetre.table == "publication.indicateurs" and u.perimetre.publie
+        assert (u.perimetre.niveau, u.perimetre.code) == (u.territoire_niveau, u.territoire_code)
+
+
+@pytest.mark.parametrize(
+    "role, niveau",
+    [("cse", "DEPARTEMENT"), ("direction_regionale", "BASSIN"), ("national", "REGION"), ("admin", "REGION")],
+)
+def test_utilisateur_incoherent_refuse(role, niveau):
+    with pytest.raises(acces.UtilisateurInvalide):
+        Utilisateur("x", "X", role, niveau, "76")
+
+
+def test_un_perimetre_est_obligatoire(entrepot):
+    with pytest.raises(TypeError):
+        data.serie(entrepot.path, None, "REGION", "76", A1)
+
+
+@pytest.mark.parametrize("u", TOUS, ids=lambda u: u.identifiant)
+def test_cellules_du_perimetre_seulement(entrepot, u):
+    df = data.cellules(entrepot.path, u.perimetre)
+    assert df.height > 0
+    vus = set(df.select("niveau", "territoire").unique().rows())
+    attendus = _attendus(u)
+    if attendus is None:
+        assert ("NATIONAL", "FR") in vus and {("REGION", "76"), ("REGION", "84")} <= vus
+    else:
+        # Exactly the perimeter's cells that exist in the data (never NATIONAL, never outside).
+        existants = {(k[2], k[3]) for k in _table(entrepot.path, "marts.indicateurs")}
+        assert vus == attendus & existants
+        assert ("NATIONAL", "FR") not in vus
+
+
+@pytest.mark.parametrize("u", TOUS, ids=lambda u: u.identifiant)
+def test_la_bonne_table_et_jamais_de_valeur_masquee_pour_les_vues_publiees(entrepot, u):
+    publication = _table(entrepot.path, "publication.indicateurs")
+    interne = _table(entrepot.path, "marts.indicateurs")
+    df = data.cellules(entrepot.path, u.perimetre)
+    cle = ("indicateur", "periode", "niveau", "territoire", "dimension", "modalite")
+    source = publication if u.perimetre.publie else interne
+    secrets = 0
+    for r in df.to_dicts():
+        attendu = source[tuple(r[c] for c in cle)]
+        assert (r["valeur"], r["numerateur"], r["denominateur"]) == (
+            attendu["valeur"], attendu["numerateur"], attendu["denominateur"]
+        )
+        if u.perimetre.publie:
+            assert r["secret"] == attendu["secret"]
+            if r["secret"]:
+                secrets += 1
+                assert r["valeur"] is None and r["numerateur"] is None and r["denominateur"] is None
+        else:
+            assert r["secret"] is False
+    # Agency 31002 (A1 = 7) is secret: published readers of 31 see it masked, DR 76 sees it.
+    if u in (COMITE31, CSE84, COMITE_BASSIN, COMITE84):
+        assert secrets == (len(MOIS) * 2 if u is COMITE31 else 0)  # agency 31002 + bassin 7602
+    if u in (DR76, NATIONAL):
+        assert df.filter(df["territoire"] == "31002")["valeur"].to_list() == [7.0] * len(MOIS)
+
+
+@pytest.mark.parametrize("u", TOUS, ids=lambda u: u.identifiant)
+def test_toutes_les_requetes_respectent_le_perimetre(entrepot, u):
+    p, chemin = u.perimetre, entrepot.path
+    attendus = _attendus(u)
+
+    def dans(df):
+        return attendus is None or set(df.select("niveau", "territoire").unique().rows()) <= attendus
+
+    for region in ("76", "84", "11"):
+        visible = attendus is None or ("REGION", region) in attendus
+        assert (data.mois_disponibles(chemin, p, region).height > 0) == (visible and region != "11")
+        assert dans(data.indicateurs_territoires(chemin, p, region, MOIS[1], [A1, B1]))
+        assert dans(data.series_region(chemin, p, region, A1, avec_departements=True))
+        assert (data.serie(chemin, p, "REGION", region, A1).height > 0) == (visible and region != "11")
+    regions = set(data.regions(chemin, p)["code"])
+    assert regions == ({"76", "84"} if attendus is None else {c for n, c in attendus if n == "REGION"})
+    assert (data.serie(chemin, p, "NATIONAL", "FR", A1).height > 0) == (attendus is None)
+
+
+def test_comite_31_n_obtient_rien_d_un_autre_departement(entrepot):
+    p = COMITE31.perimetre
+    for dep in ("32", "34", "69"):
+        assert data.serie(entrepot.path, p, "DEPARTEMENT", dep, A1).height == 0
+        assert data.serie(entrepot.path, p, "DEPARTEMENT", dep, B1).height == 0
+    assert data.serie(entrepot.path, p, "BASSIN", "7601", A1).height == 0  # straddles 31 and 34
+    assert data.serie(entrepot.path, p, "AGENCE", "34001", A1).height == 0
+    # Its own département, from the published view.
+    propre = data.serie(entrepot.path, p, "DEPARTEMENT", "31", A1)
+    assert propre.height == len(MOIS)
+    terr = data.indicateurs_territoires(entrepot.path, p, "76", MOIS[0], [A1, B1])
+    assert set(terr["territoire"]) == {"31"}
+
+
+def test_un_code_forge_ne_sort_pas_du_perimetre(entrepot):
+    """Codes are SQL parameters, never text of the query."""
+    forge = Utilisateur("x", "X", "comite", "DEPARTEMENT", "31' or true --")
+    assert data.cellules(entrepot.path, forge.perimetre).height == 0
+    assert data.serie(entrepot.path, COMITE31.perimetre, "DEPARTEMENT", "34' or true --", A1).height == 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Users file and passwords
+
+
+def test_hachage_argon2():
+    h = acces.hacher("secret")
+    assert h.startswith("$argon2id$") and "secret" not in h
+    assert acces.hacher("secret") != h  # salted
+    assert acces.verifier(h, "secret")
+    assert not acces.verifier(h, "Secret")
+    assert not acces.verifier("pas un hachage", "secret")
+
+
+def test_fichier_demo_cree_au_premier_usage(tmp_path):
+    chemin = tmp_path / "sous" / "utilisateurs.toml"
+    entrees = acces.lire_utilisateurs(chemin)
+    assert chemin.exists()
+    assert {e["identifiant"] for e in entrees} == {u.identifiant for u in acces.UTILISATEURS_DEMO}
+    for e in entrees:
+        assert e["mot_de_passe"].startswith("$argon2id$") and e["identifiant"] not in e["mot_de_passe"]
+    assert chemin.stat().st_mode & 0o077 == 0  # hashes readable by their owner only
+    # A second read keeps the file (and its hashes) as it is.
+    contenu = chemin.read_text()
+    acces.lire_utilisateurs(chemin)
+    assert chemin.read_text() == contenu
+
+
+@pytest.mark.parametrize("u", acces.UTILISATEURS_DEMO, ids=lambda u: u.identifiant)
+def test_authentifier_les_utilisateurs_demo(tmp_path, u):
+    chemin = tmp_path / "u.toml"
+    assert acces.authentifier(u.identifiant, u.identifiant, chemin) == u
+    assert acces.authentifier(u.identifiant, "mauvais", chemin) is None
+
+
+def test_authentifier_inconnu_et_entree_sans_mot_de_passe(tmp_path):
+    chemin = tmp_path / "u.toml"
+    chemin.write_text(
+        '[[utilisateurs]]\nidentifiant = "oidc"\nnom = "O"\nrole = "cse"\nterritoire_niveau = "REGION"\n'
+        'territoire_code = "76"\ncourriel = "Cse@Exemple.fr"\n'
+    )
+    assert acces.authentifier("inconnu", "x", chemin) is None
+    assert acces.authentifier("oidc", "", chemin) is None
+
+
+def test_correspondance_oidc(tmp_path):
+    chemin = tmp_path / "u.toml"
+    chemin.write_text(
+        '[[utilisateurs]]\nidentifiant = "marie"\nnom = "Marie"\nrole = "comite"\n'
+        'territoire_niveau = "BASSIN"\nterritoire_code = "7601"\ncourriel = "Marie.D@exemple.fr"\n'
+    )
+    u = acces.utilisateur_oidc({"email": "marie.d@EXEMPLE.fr", "email_verified": True}, chemin)
+    assert u == Utilisateur("marie", "Marie", "comite", "BASSIN", "7601")
+    assert acces.utilisateur_oidc({"email": "marie.d@exemple.fr", "email_verified": False}, chemin) is None
+    assert acces.utilisateur_oidc({"email": "autre@exemple.fr"}, chemin) is None
+    assert acces.utilisateur_oidc({}, chemin) is None
+
+
+# ---------------------------------------------------------------------------------------------
+# Access log
+
+
+def _journal(tmp_path) -> list[dict]:
+    chemin = tmp_path / "journal_acces.jsonl"
+    return [json.loads(l) for l in chemin.read_text().splitlines()] if chemin.exists() else []
+
+
+def test_journaliser_ajoute_une_ligne_par_evenement(tmp_path):
+    journal.journaliser(DR76, "synthese_territoriale", "REGION:76")
+    journal.journaliser(COMITE31, "synthese_territoriale", "DEPARTEMENT:31", A1, "telechargement")
+    lignes = _journal(tmp_path)
+    assert len(lignes) == 2
+    assert lignes[0]["identifiant"] == "dr76" and lignes[0]["role"] == "direction_regionale"
+    assert lignes[0]["page"] == "synthese_territoriale" and lignes[0]["territoire"] == "REGION:76"
+    assert lignes[0]["action"] == "vue" and lignes[0]["horodatage"].endswith("+00:00")
+    assert lignes[1]["indicateur"] == A1 and lignes[1]["action"] == "telechargement"
+    lu = journal.lire_journal()
+    assert lu.height == 2 and lu["identifiant"][0] == "c31"  # most recent first
+    with pytest.raises(ValueError):
+        journal.journaliser(DR76, "p", action="suppression")
+
+
+def test_le_journal_ne_reecrit_jamais(tmp_path):
+    chemin = tmp_path / "journal_acces.jsonl"
+    chemin.write_text("ligne ancienne abimée\n")
+    journal.journaliser(NATIONAL, "p")
+    assert chemin.read_text().startswith("ligne ancienne abimée\n")
+    assert journal.lire_journal().height == 1  # the damaged line is skipped
+
+
+# ---------------------------------------------------------------------------------------------
+# The app
+
+
+def _app(u: Utilisateur | None, entrepot, monkeypatch, fichier=APP) -> AppTest:
+    monkeypatch.setenv("SOCLE_WAREHOUSE", str(entrepot.path))
+    at = AppTest.from_file(str(fichier), default_timeout=TIMEOUT)
+    if u is not None:
+        at.session_state["utilisateur"] = u
+    return at
+
+
+def test_sans_connexion_seul_le_formulaire(entrepot, monkeypatch):
+    at = _app(None, entrepot, monkeypatch).run()
+    assert not at.exception
+    assert [t.value for t in at.title] == ["Connexion"]
+    assert not at.metric and not at.dataframe and not at.selectbox
+
+
+def test_session_forgee_sans_utilisateur_valide(entrepot, monkeypatch):
+    at = _app(None, entrepot, monkeypatch)
+    at.session_state["utilisateur"] = {"identifiant": "national", "role": "national"}
+    at.run()
+    assert [t.value for t in at.title] == ["Connexion"] and not at.metric
+
+
+def test_connexion_par_le_formulaire(entrepot, monkeypatch):
+    at = _app(None, entrepot, monkeypatch).run()
+    at.text_input(key="connexion_identifiant").input("dr76")
+    at.text_input(key="connexion_mot_de_passe").input("faux")
+    at.button[0].click().run()
+    assert at.error and "incorrect" in at.error[0].value
+    at.text_input(key="connexion_identifiant").input("dr76")
+    at.text_input(key="connexion_mot_de_passe").input("dr76")
+    at.button[0].click().run()
+    assert not at.exception
+    assert at.title[0].value == "Synthèse territoriale"
+    assert at.selectbox(key="region").options == ["Occitanie"]
+
+
+def test_cse_avec_parametre_d_adresse_d_une_autre_region(entrepot, monkeypatch, tmp_path):
+    at = _app(CSE84, entrepot, monkeypatch)
+    at.query_params["region"] = "76"
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="region").value == "84"
+    assert at.selectbox(key="region").options == ["Auvergne-Rhône-Alpes"]
+    assert "après secret statistique" in at.caption[0].value
+    territoires = at.dataframe[0].value["Territoire"].tolist()
+    assert not any("Occitanie" in t or "Haute-Garonne" in t for t in territoires)
+    # The view is logged: who, role, page, territory.
+    lignes = _journal(tmp_path)
+    assert len(lignes) == 1
+    assert (lignes[0]["identifiant"], lignes[0]["role"], lignes[0]["page"], lignes[0]["territoire"]) == (
+        "cse84", "cse", "synthese_territoriale", "REGION:84"
+    )
+    at.toggle(key="avec_departements").set_value(True).run()
+    assert len(_journal(tmp_path)) == 1  # same view: no new line at each widget rerun
+
+
+def test_comite_31_ne_voit_aucune_region(entrepot, monkeypatch, tmp_path):
+    at = _app(COMITE31, entrepot, monkeypatch)
+    at.query_params["region"] = "76"
+    at.run()
+    assert not at.exception
+    assert not at.metric and not at.dataframe
+    assert at.info and "périmètre" in at.info[0].value
+    assert _journal(tmp_path)[0]["identifiant"] == "c31"
+
+
+@pytest.mark.parametrize("u", [DR76, COMITE31, CSE84], ids=lambda u: u.identifiant)
+def test_page_journal_refusee_hors_national(entrepot, monkeypatch, u):
+    journal.journaliser(NATIONAL, "synthese_territoriale", "REGION:76")
+    at = _app(u, entrepot, monkeypatch, PAGE_JOURNAL).run()
+    assert not at.exception
+    assert at.error and "réservée au niveau national" in at.error[0].value
+    assert not at.dataframe
+
+
+def test_page_journal_refusee_sans_connexion(entrepot, monkeypatch):
+    at = _app(None, entrepot, monkeypatch, PAGE_JOURNAL).run()
+    assert at.error and not at.dataframe
+
+
+def test_page_journal_national(entrepot, monkeypatch):
+    journal.journaliser(DR76, "synthese_territoriale", "REGION:76")
+    journal.journaliser(CSE84, "synthese_territoriale", "REGION:84")
+    at = _app(NATIONAL, entrepot, monkeypatch, PAGE_JOURNAL).run()
+    assert not at.exception and not at.error
+    tableau = at.dataframe[0].value
+    # The two events, plus this view of the journal itself.
+    assert set(tableau["Utilisateur"]) == {"dr76", "cse84", "nat"}
+    at.multiselect(key="j_qui").set_value(["dr76"]).run()
+    assert at.dataframe[0].value["Territoire"].tolist() == ["REGION:76"]
