@@ -61,3 +61,9 @@
 {% macro est_provisoire(fin_fenetre, date_arrete) -%}
     ({{ fin_fenetre }} > {{ date_arrete }})
 {%- endmacro %}
+
+{#- The day a month's stock is observed: its last day, or the date d'arrêté for the month of the
+    arrêté (its last day is not observed yet; the cell is provisional). Stocks A1, B3, B9, B10. -#}
+{% macro date_observation_stock(dernier_jour, date_arrete) -%}
+    case when {{ dernier_jour }} <= {{ date_arrete }} then {{ dernier_jour }} else {{ date_arrete }} end
+{%- endmacro %}

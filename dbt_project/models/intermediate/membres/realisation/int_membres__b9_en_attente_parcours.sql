@@ -17,10 +17,7 @@ dates_observation as (
     select
         calendrier.periode,
         calendrier.mois_provisoire as provisoire,
-        case
-            when calendrier.dernier_jour <= arrete.date_arrete then calendrier.dernier_jour
-            else arrete.date_arrete
-        end as date_observation
+        {{ date_observation_stock('calendrier.dernier_jour', 'arrete.date_arrete') }} as date_observation
     from calendrier
     cross join arrete
 )
