@@ -57,3 +57,18 @@ delais as (
     from cohorte
 )
 {%- endmacro %}
+
+{#- Events counted in the month of their date (flows A2, A3, B4): every column of `relation`
+    plus periode and provisoire (the month is the window), for events dated on or before the date
+    d'arrêté (a later date is not observed) in a month of the calendar. -#}
+{% macro evenements_du_mois(relation, colonne_date) -%}
+    select
+        calendrier.periode,
+        calendrier.mois_provisoire as provisoire,
+        evenements.*
+    from {{ relation }} as evenements
+    inner join {{ ref('int_mois__calendrier') }} as calendrier
+        on calendrier.periode = {{ premier_jour_du_mois('evenements.' ~ colonne_date) }}
+    cross join {{ ref('int_arrete__date') }} as arrete
+    where evenements.{{ colonne_date }} <= arrete.date_arrete
+{%- endmacro %}

@@ -2,28 +2,8 @@
 -- INITIALE (int_episodes__chronologie: earliest date, ties by smallest key), in the month of its
 -- date_orientation (and on or before the date d'arrêté). The month is the window. Attributed to
 -- the agency of the registration episode. Also read by B5, B6 and B7 ("the same orientations").
-with arrete as (
-    select date_arrete from {{ ref('int_arrete__date') }}
-),
-
-calendrier as (
-    select periode, mois_provisoire from {{ ref('int_mois__calendrier') }}
-),
-
-episodes as (
-    select * from {{ ref('int_episodes__chronologie') }}
-),
-
-orientations as (
-    select
-        calendrier.periode,
-        calendrier.mois_provisoire as provisoire,
-        episodes.*
-    from episodes
-    inner join calendrier
-        on calendrier.periode = {{ premier_jour_du_mois('episodes.date_premiere_orientation_initiale') }}
-    cross join arrete
-    where episodes.date_premiere_orientation_initiale <= arrete.date_arrete
+with orientations as (
+    {{ evenements_du_mois(ref('int_episodes__chronologie'), 'date_premiere_orientation_initiale') }}
 )
 
 select
