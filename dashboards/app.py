@@ -1,6 +1,8 @@
 """Entry point of the dashboards: ``streamlit run dashboards/app.py`` (or ``socle dashboard``).
 
 The warehouse read is ``SOCLE_WAREHOUSE`` (else the project's default); it is opened read-only.
+The sidebar's territory and month choice is drawn here, once for every page, so it follows the
+user from page to page (see ``dashboards.composants.barre_laterale``).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ if str(RACINE) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from dashboards import acces  # noqa: E402
+from dashboards import acces, composants, data, navigation  # noqa: E402
 
 st.set_page_config(
     page_title="Socle – pilotage territorial",
@@ -23,31 +25,26 @@ st.set_page_config(
     layout="wide",
 )
 
-PAGES = Path(__file__).resolve().parent / "pages"
-
 # Nothing but the sign-in form until the user is signed in.
 utilisateur = acces.connexion()
 if utilisateur is None:
     st.stop()
+
+pages = [
+    st.Page(p.chemin, title=p.titre, icon=p.icone, url_path=p.url, default=(rang == 0))
+    for rang, p in enumerate(navigation.pages_pour(utilisateur.role))
+]
+page = st.navigation(pages)
 
 with st.sidebar:
     st.markdown(f"**{utilisateur.nom}**  \n{acces.LIBELLES_ROLES[utilisateur.role]}")
     if st.button("Se déconnecter", key="deconnexion", icon=":material/logout:"):
         acces.deconnexion()
         st.rerun()
+try:
+    composants.barre_laterale(data.chemin_entrepot(), utilisateur)
+except data.EntrepotIndisponible:
+    # The page says why (its context reads the same warehouse); no selection meanwhile.
+    st.session_state.pop(composants.CLE_SELECTION, None)
 
-pages = [
-    st.Page(
-        PAGES / "synthese_territoriale.py",
-        title="Synthèse territoriale",
-        icon=":material/map:",
-        default=True,
-    ),
-]
-if utilisateur.role == acces.NATIONAL:
-    pages.append(
-        st.Page(PAGES / "journal_acces.py", title="Journal des accès", icon=":material/history:")
-    )
-
-navigation = st.navigation(pages)
-navigation.run()
+page.run()

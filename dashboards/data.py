@@ -388,3 +388,235 @@ def valeur_du_mois(serie_df: pl.DataFrame, mois: date) -> Valeur:
         provisoire=bool(courant and courant["provisoire"]),
         presente=courant is not None,
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Generic queries of the pages: any territory of the perimeter, any indicator and breakdown.
+
+#: Levels a user can choose in the sidebar (agencies are reached through the tables below).
+NIVEAUX_CHOISIS = ("NATIONAL", "REGION", "DEPARTEMENT", "BASSIN")
+
+#: Labels of every territory of the referential (public: no indicator cell), with its parent in
+#: the comparisons: a région's is FR, a département's its région, a bassin's the département (else
+#: the région) holding all its agencies, else FR; an agency's its département.
+_TERRITOIRES_SQL = """
+    territoires as (
+        select 'NATIONAL' as niveau, 'FR' as code, 'France' as libelle,
+               cast(null as varchar) as parent_niveau, cast(null as varchar) as parent_code
+        union all
+        select 'REGION', code_region, libelle_region, 'NATIONAL', 'FR' from referentiel.regions
+        union all
+        select 'DEPARTEMENT', code_departement, libelle_departement, 'REGION', code_region
+        from referentiel.departements
+        union all
+        select 'BASSIN', code_ze2020, any_value(libelle_ze2020),
+               case when count(distinct code_departement) = 1 then 'DEPARTEMENT'
+                    when count(distinct code_region) = 1 then 'REGION' else 'NATIONAL' end,
+               case when count(distinct code_departement) = 1 then any_value(code_departement)
+                    when count(distinct code_region) = 1 then any_value(code_region) else 'FR' end
+        from referentiel.agences group by code_ze2020
+        union all
+        select 'AGENCE', code_agence, libelle_agence, 'DEPARTEMENT', code_departement
+        from referentiel.agences
+    )"""
+
+_COLONNES_SORTIE = (
+    "c.indicateur, c.periode, c.niveau, c.territoire, t.libelle, c.dimension, c.modalite, "
+    "c.numerateur, c.denominateur, c.valeur, c.unite, c.provisoire, c.secret"
+)
+
+
+def territoires(path: Path | str, perimetre: Perimetre) -> pl.DataFrame:
+    """Territories the user may choose (``niveau, code, libelle, parent_niveau, parent_code``):
+    those of the perimeter's levels ``NIVEAUX_CHOISIS`` that have cells, by level then code."""
+    cte, params = cellules_visibles(perimetre)
+    return requete(
+        path,
+        f"""
+        with {cte}, {_TERRITOIRES_SQL},
+        presents as (
+            select distinct niveau, territoire from cellules
+            where dimension = 'ensemble' and list_contains(?, niveau)
+        )
+        select p.niveau, p.territoire as code,
+               coalesce(t.libelle, p.territoire) as libelle, t.parent_niveau, t.parent_code
+        from presents p
+        left join territoires t on t.niveau = p.niveau and t.code = p.territoire
+        order by list_position(?, p.niveau), p.territoire
+        """,
+        params + [list(NIVEAUX_CHOISIS), list(NIVEAUX_CHOISIS)],
+    )
+
+
+def extraire(
+    path: Path | str,
+    perimetre: Perimetre,
+    indicateurs: Sequence[str],
+    niveau: str,
+    codes: Sequence[str] | None = None,
+    *,
+    dimension: str | None = "ensemble",
+    periode: date | None = None,
+    depuis: date | None = None,
+) -> pl.DataFrame:
+    """Cells of the perimeter for some indicators at one level, with the territories' labels.
+
+    ``codes`` restricts the territories (None: every territory of the level in the perimeter);
+    ``dimension`` one breakdown (``ensemble`` by default; None: all breakdowns); ``periode`` one
+    month, ``depuis`` the months from that one. Ordered by indicator, territory, breakdown, month.
+    """
+    cte, params = cellules_visibles(perimetre)
+    return requete(
+        path,
+        f"""
+        with {cte}, {_TERRITOIRES_SQL}
+        select {_COLONNES_SORTIE}
+        from cellules c
+        left join territoires t on t.niveau = c.niveau and t.code = c.territoire
+        where list_contains(?, c.indicateur) and c.niveau = ?
+          and (?::varchar[] is null or list_contains(?::varchar[], c.territoire))
+          and (?::varchar is null or c.dimension = ?)
+          and (?::date is null or c.periode = ?)
+          and (?::date is null or c.periode >= ?)
+        order by c.indicateur, c.territoire, c.dimension, c.modalite, c.periode
+        """,
+        params + [
+            list(indicateurs), niveau,
+            None if codes is None else list(codes), None if codes is None else list(codes),
+            dimension, dimension, periode, periode, depuis, depuis,
+        ],
+    )
+
+
+#: Level below each level in the tables and the map ("the territories of the level below").
+NIVEAU_INFERIEUR = {"NATIONAL": "REGION", "REGION": "DEPARTEMENT", "DEPARTEMENT": "AGENCE", "BASSIN": "AGENCE"}
+
+#: Column of ``referentiel.agences`` that ties an agency to a territory of each level.
+_COLONNE_AGENCE_DE = {"REGION": "code_region", "DEPARTEMENT": "code_departement", "BASSIN": "code_ze2020"}
+
+
+def codes_inferieurs(path: Path | str, niveau: str, code: str, niveau_inferieur: str | None = None) -> list[str]:
+    """Codes of the territories of ``niveau_inferieur`` (default: the level below) inside
+    ``(niveau, code)``, per the referential. Referential only: the cells are then read through
+    the perimeter, so a code outside it gives nothing."""
+    cible = niveau_inferieur or NIVEAU_INFERIEUR.get(niveau)
+    if cible is None:
+        return []
+    if niveau == "NATIONAL":
+        sql = {
+            "REGION": "select code_region from referentiel.regions",
+            "DEPARTEMENT": "select code_departement from referentiel.departements",
+            "AGENCE": "select code_agence from referentiel.agences",
+        }[cible]
+        params: list = []
+    elif cible == "DEPARTEMENT" and niveau == "REGION":
+        sql, params = "select code_departement from referentiel.departements where code_region = ?", [code]
+    elif cible == "AGENCE" and niveau in _COLONNE_AGENCE_DE:
+        sql = f"select code_agence from referentiel.agences where {_COLONNE_AGENCE_DE[niveau]} = ?"
+        params = [code]
+    else:
+        raise ValueError(f"Pas de niveau {cible} sous le niveau {niveau}.")
+    df = requete(path, f"select * from ({sql}) order by 1", params)
+    return df.to_series(0).to_list()
+
+
+def parent(territoires_df: pl.DataFrame, niveau: str, code: str) -> tuple[str, str] | None:
+    """The parent (niveau, code) of a territory in the frame of :func:`territoires`."""
+    ligne = territoires_df.filter((pl.col("niveau") == niveau) & (pl.col("code") == code))
+    if ligne.height == 0 or ligne["parent_niveau"][0] is None:
+        return None
+    return ligne["parent_niveau"][0], ligne["parent_code"][0]
+
+
+def extraire_parent(
+    path: Path | str,
+    perimetre: Perimetre,
+    indicateurs: Sequence[str],
+    niveau: str,
+    code: str,
+    *,
+    dimension: str | None = "ensemble",
+) -> pl.DataFrame:
+    """Cells of the parent of ``(niveau, code)`` (for comparisons), or an empty frame.
+
+    Inside the perimeter, through it. Above the perimeter's own territory (the région of a
+    département's committee, France for a région), only the **published** cells
+    (``publication.indicateurs``, after statistical secret: what leaves the direction anyway) of
+    that territory's ancestors: nothing of a sibling territory, nothing before secret.
+    """
+    if not isinstance(perimetre, Perimetre):
+        raise TypeError("Un périmètre d'accès (dashboards.acces.Perimetre) est obligatoire.")
+    df_territoires = requete(path, f"with {_TERRITOIRES_SQL} select * from territoires")
+    p = parent(df_territoires, niveau, code)
+    if p is None:
+        return extraire(path, perimetre, indicateurs, niveau, [], dimension=dimension)
+    interne = extraire(path, perimetre, indicateurs, p[0], [p[1]], dimension=dimension)
+    if interne.height or perimetre.tout:
+        return interne
+    # Ancestors of the perimeter's own territory (never of a territory the user cannot see).
+    ancetres = set()
+    courant = (perimetre.niveau, perimetre.code)
+    while (courant := parent(df_territoires, *courant)) is not None:
+        ancetres.add(courant)
+    if p not in ancetres:
+        return interne
+    from dashboards.acces import TABLE_PUBLIEE
+
+    publie = Perimetre(table=TABLE_PUBLIEE, publie=True)
+    return extraire(path, publie, indicateurs, p[0], [p[1]], dimension=dimension)
+
+
+def dictionnaire(path: Path | str) -> pl.DataFrame:
+    """The data dictionary (``marts.dictionnaire``: one row per indicator); public metadata.
+
+    A warehouse built before the dictionary was a table gives an empty frame."""
+    try:
+        return requete(path, "select * from marts.dictionnaire order by numero")
+    except EntrepotIndisponible:
+        return pl.DataFrame(schema={"indicateur": pl.String, "numero": pl.String, "libelle": pl.String})
+
+
+def libelles_modalites(path: Path | str) -> dict[tuple[str, str], str]:
+    """Labels of the export code lists (``referentiel.listes_codes``), by (column, code): a
+    breakdown named after an export column (``operateur_retenu``, ``origine``...) reads them."""
+    df = requete(path, "select colonne, code, any_value(libelle order by export) as libelle "
+                       "from referentiel.listes_codes group by colonne, code")
+    return {(c, k): v for c, k, v in df.iter_rows()}
+
+
+def valeurs_reference(path: Path | str) -> pl.DataFrame:
+    """Published reference values (``referentiel.valeurs_reference``), with their source."""
+    return requete(path, "select * from referentiel.valeurs_reference order by indicateur, niveau, territoire, annee")
+
+
+def etat_publication(path: Path | str) -> dict:
+    """Date d'arrêté, version and quality status of the published warehouse (for the pages'
+    headers and the methodology page). Missing tables give None values, not an error."""
+    etat = {"date_arrete": date_arrete(path), "version": None, "publie_le": None,
+            "statut_qualite": None, "avertissements": None, "bloquants": None, "controles": None}
+    try:
+        j = requete(path, "select id, horodatage from publication.journal order by horodatage desc limit 1")
+        if j.height:
+            etat["version"], etat["publie_le"] = j["id"][0], j["horodatage"][0]
+        q = requete(path, "select * from qualite.executions order by horodatage desc limit 1")
+        if q.height:
+            ligne = q.row(0, named=True)
+            etat["statut_qualite"] = ligne.get("statut")
+            etat["avertissements"] = ligne.get("avertissements")
+            etat["bloquants"] = ligne.get("bloquants")
+            etat["controles"] = ligne.get("controles")
+    except EntrepotIndisponible:
+        pass
+    return etat
+
+
+def resultats_qualite(path: Path | str) -> pl.DataFrame:
+    """Results of the quality checks of the published build (failed first)."""
+    try:
+        return requete(
+            path,
+            "select suite, cible, controle, description, severite, succes, details, lignes, anomalies "
+            "from qualite.resultats order by succes, severite, suite, cible, controle",
+        )
+    except EntrepotIndisponible:
+        return pl.DataFrame()

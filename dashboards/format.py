@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Mapping
 
 from pipelines.indicateurs import INDICATEURS
 
@@ -37,50 +37,78 @@ B1 = "delai_inscription_diagnostic_median"
 #: Code of each indicator in the contract (A1, B1, ...): users cite them in committees.
 NUMEROS_INDICATEURS: dict[str, str] = INDICATEURS
 
-LIBELLES_INDICATEURS: dict[str, str] = {
-    A1: "Demandeurs d'emploi en fin de mois",
-    "entrees": "Entrées (inscriptions du mois)",
-    "sorties": "Sorties (fins d'inscription du mois)",
-    B1: "Délai médian entre l'inscription et le diagnostic",
-    "taux_diagnostic_30j": "Part des inscrits diagnostiqués sous 30 jours",
-    "en_attente_diagnostic": "Inscrits en attente de diagnostic",
-    "orientations_initiales": "Orientations initiales",
-    "repartition_orientation": "Répartition des orientations",
-    "taux_ecart_algorithme": "Part des orientations s'écartant de la proposition de l'algorithme",
-    "taux_contrat_engagement_1_mois": "Part des contrats d'engagement signés sous 1 mois",
-    "taux_entree_parcours_15j": "Part des entrées en parcours sous 15 jours après le diagnostic",
-    "en_attente_parcours": "Diagnostiqués en attente d'entrée en parcours",
-    "accompagnements_en_cours": "Accompagnements en cours",
-    "part_accompagnement_intensif": "Part des accompagnements intensifs (15 h ou plus)",
-    "reorientations": "Réorientations",
-    "taux_retour_emploi_6m": "Taux de retour à l'emploi à 6 mois",
-    "taux_retour_emploi_durable_6m": "Taux de retour à l'emploi durable à 6 mois",
-    "controles_decides": "Contrôles de la recherche d'emploi décidés",
-    "taux_sanction_cre": "Part des contrôles aboutissant à une sanction",
-    "delai_controle_median": "Délai médian de traitement d'un contrôle",
-    "taux_sanction_manquements": "Part des manquements sanctionnés",
-    "alertes": "Alertes de détournement de finalité",
-    "taux_faux_positifs": "Part des alertes non avérées",
-    "taux_examen_alertes": "Part des alertes examinées",
-    "delai_traitement_alerte_median": "Délai médian de traitement d'une alerte",
+#: What a secret cell shows (statistical confidentiality), as in the exports.
+SECRET = "s"
+#: The note shown under any table or chart of the published view.
+NOTE_SECRET = (
+    "« s » : donnée couverte par le secret statistique (moins de 11 personnes, ou masquée pour "
+    "qu'elle ne puisse pas être retrouvée par différence)."
+)
+
+#: Labels of the breakdowns (dimension names of the contract).
+LIBELLES_DIMENSIONS: dict[str, str] = {
+    "ensemble": "Ensemble",
+    "categorie": "Catégorie",
+    "sexe": "Sexe",
+    "tranche_age": "Tranche d'âge",
+    "niveau_formation": "Niveau de formation",
+    "allocation": "Allocation",
+    "rqth": "RQTH",
+    "qpv": "Résident en QPV",
+    "zrr": "Résident en ZRR",
+    "anciennete": "Ancienneté d'inscription",
+    "groupe_experimentation": "Groupe d'expérimentation",
+    "canal_inscription": "Canal d'inscription",
+    "motif_fin": "Motif de fin",
+    "attente": "Durée d'attente",
+    "operateur_retenu": "Opérateur retenu",
+    "parcours_retenu": "Parcours retenu",
+    "mode": "Mode d'orientation",
+    "operateur_propose": "Opérateur proposé par l'algorithme",
+    "parcours": "Parcours",
+    "operateur": "Opérateur",
+    "modalite": "Modalité d'accompagnement",
+    "motif_reorientation": "Motif de réorientation",
+    "origine": "Origine du contrôle",
+    "procedure": "Procédure",
+    "issue": "Issue",
+    "type_manquement": "Type de manquement",
+    "situation": "Situation à risque",
+    "examen": "Niveau d'examen",
+    "campagne": "Campagne",
 }
 
-#: Short methodological definition shown under each indicator (the contract, in French).
-DEFINITIONS_INDICATEURS: dict[str, str] = {
-    A1: (
-        "Nombre de personnes distinctes dont un épisode d'inscription est ouvert le dernier jour "
-        "du mois (inscrites au plus tard ce jour-là, sans fin d'inscription ou avec une fin "
-        "postérieure). Les épisodes clos pour doublon (motif 14) sont exclus."
-    ),
-    B1: (
-        "Cohorte : épisodes d'inscription commencés dans le mois. Délai en jours calendaires "
-        "entre l'inscription et le premier diagnostic initial ; sans diagnostic dans les 90 jours, "
-        "le délai compte comme infini, et les épisodes clos sans diagnostic dans les 90 jours "
-        "sortent de la population. Médiane : le plus petit délai atteint par au moins la moitié "
-        "de la cohorte (vide si moins de la moitié a été diagnostiquée). Provisoire tant que les "
-        "90 jours suivant la fin du mois ne sont pas écoulés à la date d'arrêté."
-    ),
+#: Labels of the modalities computed by the models (not in the exports' code lists).
+LIBELLES_MODALITES_CALCULEES: dict[tuple[str, str], str] = {
+    ("tranche_age", "moins_26"): "Moins de 26 ans",
+    ("tranche_age", "26_49"): "26 à 49 ans",
+    ("tranche_age", "50_plus"): "50 ans et plus",
+    ("anciennete", "moins_3_mois"): "Moins de 3 mois",
+    ("anciennete", "3_5_mois"): "3 à 5 mois",
+    ("anciennete", "6_11_mois"): "6 à 11 mois",
+    ("anciennete", "12_23_mois"): "12 à 23 mois",
+    ("anciennete", "24_mois_plus"): "24 mois et plus",
+    ("attente", "moins_30j"): "Moins de 30 jours",
+    ("attente", "30_89j"): "30 à 89 jours",
+    ("attente", "90j_plus"): "90 jours et plus",
+    ("groupe_experimentation", "MSA_MODELE_1"): "MSA modèle 1",
+    ("groupe_experimentation", "MSA_MODELE_2"): "MSA modèle 2",
+    ("groupe_experimentation", "TEMOIN"): "Autres agences des mêmes régions (témoin)",
+    ("groupe_experimentation", "HORS_PERIMETRE"): "Hors périmètre",
+    ("parcours", "aucun"): "Aucun parcours",
+    ("niveau_formation", "non_renseigne"): "Non renseigné",
+    ("examen", "OBLIGATOIRE"): "Examen obligatoire",
+    ("examen", "FACULTATIF"): "Examen facultatif",
+    ("campagne", "FLUX"): "Alertes au fil de l'eau",
+    ("ensemble", "ensemble"): "Ensemble",
 }
+for _dim in ("rqth", "qpv", "zrr"):
+    LIBELLES_MODALITES_CALCULEES[(_dim, "oui")] = "Oui"
+    LIBELLES_MODALITES_CALCULEES[(_dim, "non")] = "Non"
+
+#: Breakdowns named differently from the export column whose code list they use.
+_COLONNE_DE_DIMENSION = {"parcours": "parcours", "operateur": "operateur"}
+
 
 LIBELLES_NIVEAUX: dict[str, str] = {
     "NATIONAL": "National",
@@ -156,11 +184,12 @@ def format_valeur(valeur: Any, unite: str | None) -> str:
     return format_nombre(valeur, _decimales_utiles(valeur, 1))
 
 
-def format_cellule(valeur: Any, unite: str | None, provisoire: bool | None) -> str:
-    """A table cell: the formatted value, followed by « (provisoire) » when it is.
-
-    A provisional empty cell reads « – (provisoire) »: a median not reached yet may still come.
-    """
+def format_cellule(valeur: Any, unite: str | None, provisoire: bool | None, secret: bool | None = False) -> str:
+    """A table cell: « s » when secret, else the formatted value followed by « (provisoire) »
+    when it is. A provisional empty cell reads « – (provisoire) »: a median not reached yet may
+    still come."""
+    if secret:
+        return SECRET
     texte = format_valeur(valeur, unite)
     return texte + MENTION_PROVISOIRE if provisoire else texte
 
@@ -209,11 +238,37 @@ def format_date(jour: date | datetime | str | None) -> str:
     return f"{numero} {MOIS_LONGS[d.month - 1]} {d.year}"
 
 
-def libelle_indicateur(code: str, avec_numero: bool = False) -> str:
-    """French label of an indicator; an unknown code shows as itself (never a crash)."""
-    libelle = LIBELLES_INDICATEURS.get(code, code)
+def libelle_indicateur(code: str, dico: Mapping[str, Mapping] | None = None, avec_numero: bool = False) -> str:
+    """French label of an indicator from the data dictionary (``data.dictionnaire``, by code);
+    a code missing from it shows as itself (never a crash)."""
+    fiche = (dico or {}).get(code) or {}
+    libelle = fiche.get("libelle") or code
     numero = NUMEROS_INDICATEURS.get(code)
     return f"{numero} – {libelle}" if avec_numero and numero else libelle
+
+
+def definition_indicateur(code: str, dico: Mapping[str, Mapping] | None = None) -> str:
+    """The dictionary's definition of an indicator (empty when unknown)."""
+    return ((dico or {}).get(code) or {}).get("definition") or ""
+
+
+def libelle_dimension(dimension: str) -> str:
+    return LIBELLES_DIMENSIONS.get(dimension, dimension)
+
+
+def libelle_modalite(dimension: str, code: str | None, listes: Mapping[tuple[str, str], str] | None = None) -> str:
+    """A modality's label: computed modalities here, else the exports' code lists
+    (``data.libelles_modalites``, by column and code), else the code itself."""
+    if code is None:
+        return VIDE
+    if (dimension, code) in LIBELLES_MODALITES_CALCULEES:
+        return LIBELLES_MODALITES_CALCULEES[(dimension, code)]
+    listes = listes or {}
+    colonne = _COLONNE_DE_DIMENSION.get(dimension, dimension)
+    for cle in ((colonne, code), (colonne.replace("_retenu", "_propose"), code)):
+        if cle in listes:
+            return listes[cle]
+    return code
 
 
 def libelle_niveau(niveau: str) -> str:

@@ -1,57 +1,124 @@
 """Display building blocks of the pages: tables with French headers and Plotly figures.
 
-Pure functions from query results (``dashboards.data``) to objects Streamlit shows, so the
-pages stay thin and these shapes are testable without a browser.
+Pure functions from query results (``dashboards.data``: frames of cells with the columns
+``indicateur, periode, niveau, territoire, libelle, dimension, modalite, numerateur,
+denominateur, valeur, unite, provisoire, secret``) to objects Streamlit shows, so the pages stay
+thin and these shapes are testable without a browser. A secret cell shows « s » in tables and is
+left out of charts (a gap, never a value).
 """
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import plotly.graph_objects as go
 import polars as pl
-from plotly.colors import qualitative
 
 from dashboards import format as fmt
+from pipelines import equite
 
 COLONNE_TERRITOIRE = "Territoire"
 COLONNE_NIVEAU = "Niveau"
 
+#: Okabe–Ito palette: distinguishable with the common colour-vision deficiencies.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
+#: Sequential colour scale of the maps (viridis: colour-blind safe, readable in grey).
+ECHELLE_CARTE = "Viridis"
 
-def tableau_territoires(cellules: pl.DataFrame, indicateurs: Sequence[str]) -> pl.DataFrame:
+SEPARATEURS = ",\u202f"  # Plotly: decimal comma, narrow no-break space for thousands
+
+
+def _secret(c: Mapping) -> bool:
+    return bool(c.get("secret"))
+
+
+def texte_cellule(c: Mapping) -> str:
+    """A cell formatted for a table: « s », the value, « (provisoire) »."""
+    return fmt.format_cellule(c.get("valeur"), c.get("unite"), c.get("provisoire"), _secret(c))
+
+
+def texte_survol(nom: str, c: Mapping) -> str:
+    """Hover text of a point: who, when, the value and what it is made of."""
+    lignes = [f"<b>{nom}</b>", f"{fmt.format_mois_long(c['periode'])} : {texte_cellule(c)}"]
+    if not _secret(c):
+        num, den = c.get("numerateur"), c.get("denominateur")
+        if c.get("unite") == "taux" and not fmt.est_vide(den):
+            lignes.append(f"{fmt.format_nombre(num)} sur {fmt.format_nombre(den)}")
+        elif c.get("unite") == "jours" and not fmt.est_vide(den):
+            lignes.append(f"population : {fmt.format_nombre(den)} ; ayant franchi l'étape : {fmt.format_nombre(num)}")
+    return "<br>".join(lignes)
+
+
+# ---------------------------------------------------------------------------------------------
+# Tables
+
+
+def tableau_territoires(
+    cellules: pl.DataFrame, indicateurs: Sequence[str], dico: Mapping | None = None,
+    avec_codes: bool = False,
+) -> pl.DataFrame:
     """One row per territory (in the order of ``cellules``), one formatted column per indicator.
 
-    Provisional cells read « … (provisoire) », absent cells « – ».
+    Provisional cells read « … (provisoire) », secret ones « s », absent ones « – ».
     """
     lignes: dict[tuple[str, str], dict[str, str]] = {}
     for c in cellules.to_dicts():
         cle = (c["niveau"], c["territoire"])
         if cle not in lignes:
             lignes[cle] = {
-                COLONNE_TERRITOIRE: fmt.libelle_territoire(c["niveau"], c["territoire"], c["libelle"]),
+                COLONNE_TERRITOIRE: fmt.libelle_territoire(c["niveau"], c["territoire"], c.get("libelle")),
                 COLONNE_NIVEAU: fmt.libelle_niveau(c["niveau"]),
+                "Code": c["territoire"],
             }
-        lignes[cle][c["indicateur"]] = fmt.format_cellule(c["valeur"], c["unite"], c["provisoire"])
-    colonnes = [COLONNE_TERRITOIRE, COLONNE_NIVEAU] + [fmt.libelle_indicateur(i) for i in indicateurs]
-    rows = [
-        [ligne[COLONNE_TERRITOIRE], ligne[COLONNE_NIVEAU]]
-        + [ligne.get(i, fmt.VIDE) for i in indicateurs]
-        for ligne in lignes.values()
-    ]
+        lignes[cle][c["indicateur"]] = texte_cellule(c)
+    tete = [COLONNE_TERRITOIRE, COLONNE_NIVEAU] + (["Code"] if avec_codes else [])
+    colonnes = tete + [fmt.libelle_indicateur(i, dico) for i in indicateurs]
+    rows = [[ligne[c] for c in tete] + [ligne.get(i, fmt.VIDE) for i in indicateurs] for ligne in lignes.values()]
     return pl.DataFrame(rows, schema=[(c, pl.String) for c in colonnes], orient="row")
 
 
-def colonnes_tableau(indicateurs: Sequence[str]) -> dict:
+def tableau_detail(cellules: pl.DataFrame, listes: Mapping | None = None, dico: Mapping | None = None) -> pl.DataFrame:
+    """Cells as rows with their parts: indicator, territory, month, breakdown, modality, value,
+    numerator, denominator (what the downloads of a chart contain, formatted as displayed)."""
+    lignes = []
+    for c in cellules.to_dicts():
+        secret = _secret(c)
+        lignes.append([
+            fmt.libelle_indicateur(c["indicateur"], dico, avec_numero=True),
+            fmt.libelle_territoire(c["niveau"], c["territoire"], c.get("libelle")),
+            fmt.format_mois(c["periode"]),
+            fmt.libelle_dimension(c["dimension"]),
+            fmt.libelle_modalite(c["dimension"], c["modalite"], listes),
+            texte_cellule(c),
+            fmt.SECRET if secret else fmt.format_nombre(c.get("numerateur")),
+            fmt.SECRET if secret else fmt.format_nombre(c.get("denominateur")),
+        ])
+    colonnes = ["Indicateur", COLONNE_TERRITOIRE, "Mois", "Ventilation", "Modalité", "Valeur",
+                "Numérateur", "Dénominateur"]
+    return pl.DataFrame(lignes, schema=[(c, pl.String) for c in colonnes], orient="row")
+
+
+def tableau_modalites(cellules: pl.DataFrame, listes: Mapping | None = None) -> pl.DataFrame:
+    """One month of one indicator by modality: Modalité, Valeur, Numérateur, Dénominateur."""
+    detail = tableau_detail(cellules, listes)
+    return detail.select("Modalité", "Valeur", "Numérateur", "Dénominateur")
+
+
+def colonnes_tableau(indicateurs: Sequence[str], dico: Mapping | None = None) -> dict:
     """``column_config`` of :func:`tableau_territoires`: figures right-aligned, definitions as help."""
     import streamlit as st
 
     config = {COLONNE_TERRITOIRE: st.column_config.TextColumn(pinned=True, width=220)}
     for i in indicateurs:
-        config[fmt.libelle_indicateur(i)] = st.column_config.TextColumn(
-            alignment="right", help=fmt.DEFINITIONS_INDICATEURS.get(i)
+        config[fmt.libelle_indicateur(i, dico)] = st.column_config.TextColumn(
+            alignment="right", help=fmt.definition_indicateur(i, dico) or None
         )
     return config
+
+
+# ---------------------------------------------------------------------------------------------
+# Figures
 
 
 def _graduations(periodes: list[date], maximum: int = 12) -> tuple[list[date], list[str]]:
@@ -61,71 +128,221 @@ def _graduations(periodes: list[date], maximum: int = 12) -> tuple[list[date], l
     return choisies, [fmt.format_mois(p) for p in choisies]
 
 
-def figure_serie(series: pl.DataFrame, indicateur: str) -> go.Figure:
-    """Line chart over time, one line per territory; provisional months dotted, open markers.
-
-    ``series`` has the columns of ``data.series_region``.
-    """
-    fig = go.Figure()
-    couleurs = qualitative.Plotly
-    territoires = series.select("niveau", "territoire", "libelle").unique(maintain_order=True)
-    unite = series["unite"].drop_nulls().first() if series.height else None
-    for rang, t in enumerate(territoires.to_dicts()):
-        points = series.filter(
-            (pl.col("niveau") == t["niveau"]) & (pl.col("territoire") == t["territoire"])
-        ).sort("periode")
-        nom = fmt.libelle_territoire(t["niveau"], t["territoire"], t["libelle"])
-        couleur = couleurs[rang % len(couleurs)]
-        largeur = 3 if t["niveau"] == "REGION" else 1.5
-        definitifs = points.filter(~pl.col("provisoire").fill_null(False))
-        provisoires = points.filter(pl.col("provisoire").fill_null(False))
-        # The dotted part starts at the last final point so that the line stays continuous.
-        raccord = definitifs.tail(1) if provisoires.height else definitifs.head(0)
-        for morceau, est_provisoire in ((definitifs, False), (pl.concat([raccord, provisoires]), True)):
-            if morceau.height == 0:
-                continue
-            textes = [
-                f"{nom}<br>{fmt.format_mois_long(p)} : "
-                f"{fmt.format_cellule(v, unite, prov)}"
-                for p, v, prov in morceau.select("periode", "valeur", "provisoire").iter_rows()
-            ]
-            fig.add_trace(
-                go.Scatter(
-                    x=morceau["periode"].to_list(),
-                    y=morceau["valeur"].to_list(),
-                    mode="lines+markers",
-                    name=nom if not est_provisoire else f"{nom} (provisoire)",
-                    legendgroup=t["territoire"],
-                    showlegend=not est_provisoire or definitifs.height == 0,
-                    line={"color": couleur, "width": largeur, "dash": "dot" if est_provisoire else "solid"},
-                    marker={
-                        "color": couleur,
-                        "size": 8 if est_provisoire else 6,
-                        "symbol": [
-                            "circle-open" if prov else "circle"
-                            for prov in morceau["provisoire"].fill_null(False).to_list()
-                        ],
-                    },
-                    text=textes,
-                    hovertemplate="%{text}<extra></extra>",
-                )
-            )
-    periodes = sorted(series["periode"].unique().to_list()) if series.height else []
-    valeurs, libelles = _graduations(periodes)
-    fig.update_layout(
-        separators=",\u202f",  # decimal comma, narrow no-break space for thousands
-        margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        height=360,
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
-        hovermode="closest",
-    )
-    fig.update_xaxes(tickvals=valeurs, ticktext=libelles, title=None)
+def _axe_valeurs(fig: go.Figure, unite: str | None) -> None:
     if unite == "taux":
         fig.update_yaxes(tickformat=".0%", rangemode="tozero", title=None)
     else:
-        fig.update_yaxes(
-            rangemode="tozero",
-            title="jours" if unite == "jours" else None,
-            tickformat=",d" if unite == "nombre" else None,
-        )
+        fig.update_yaxes(rangemode="tozero", title="jours" if unite == "jours" else None,
+                         tickformat=",d" if unite == "nombre" else None)
+
+
+def _mise_en_page(fig: go.Figure, hauteur: int = 360) -> go.Figure:
+    fig.update_layout(
+        separators=SEPARATEURS,
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        height=hauteur,
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+        hovermode="closest",
+        colorway=list(PALETTE),
+    )
     return fig
+
+
+def figure_serie(series: pl.DataFrame, groupe: str = "territoire", listes: Mapping | None = None,
+                 reference: float | None = None, libelle_reference: str | None = None) -> go.Figure:
+    """Line chart over months, one line per territory (``groupe="territoire"``) or per modality
+    (``groupe="modalite"``). Provisional months dotted with open markers; secret months are gaps.
+    An optional horizontal reference value (a published national figure)."""
+    fig = go.Figure()
+    unite = series["unite"].drop_nulls().first() if series.height else None
+    cles = ["niveau", "territoire"] if groupe == "territoire" else ["dimension", "modalite"]
+    groupes = series.select(cles + (["libelle"] if groupe == "territoire" else [])).unique(maintain_order=True)
+    for rang, g in enumerate(groupes.to_dicts()):
+        points = series.filter(pl.all_horizontal(pl.col(k) == g[k] for k in cles)).sort("periode")
+        if groupe == "territoire":
+            nom = fmt.libelle_territoire(g["niveau"], g["territoire"], g.get("libelle"))
+        else:
+            nom = fmt.libelle_modalite(g["dimension"], g["modalite"], listes)
+        couleur = PALETTE[rang % len(PALETTE)]
+        lignes = points.to_dicts()
+        # None for secret or absent values: Plotly leaves a gap, never interpolates a secret.
+        y = [None if _secret(c) else c["valeur"] for c in lignes]
+        provisoires = [bool(c["provisoire"]) for c in lignes]
+        definitif_y = [v if not p else None for v, p in zip(y, provisoires)]
+        # The dotted part starts at the last final point so that the line stays continuous.
+        dernier_definitif = max((i for i, p in enumerate(provisoires) if not p), default=None)
+        provisoire_y = [
+            v if (p or i == dernier_definitif) and any(provisoires) else None for i, (v, p) in enumerate(zip(y, provisoires))
+        ]
+        x = [c["periode"] for c in lignes]
+        textes = [texte_survol(nom, c) for c in lignes]
+        commun = dict(x=x, text=textes, hovertemplate="%{text}<extra></extra>", legendgroup=nom)
+        fig.add_trace(go.Scatter(
+            y=definitif_y, mode="lines+markers", name=nom,
+            line={"color": couleur, "width": 3 if rang == 0 else 1.8},
+            marker={"color": couleur, "size": 6}, **commun,
+        ))
+        if any(provisoires):
+            fig.add_trace(go.Scatter(
+                y=provisoire_y, mode="lines+markers", name=f"{nom} (provisoire)", showlegend=False,
+                line={"color": couleur, "width": 2, "dash": "dot"},
+                marker={"color": couleur, "size": 8, "symbol": "circle-open"}, **commun,
+            ))
+    if reference is not None:
+        fig.add_hline(y=reference, line={"color": "#555555", "dash": "dash", "width": 1},
+                      annotation_text=libelle_reference or "référence", annotation_position="top left")
+    periodes = sorted(series["periode"].unique().to_list()) if series.height else []
+    valeurs, libelles = _graduations(periodes)
+    fig.update_xaxes(tickvals=valeurs, ticktext=libelles, title=None)
+    _axe_valeurs(fig, unite)
+    return _mise_en_page(fig)
+
+
+def figure_barres(cellules: pl.DataFrame, listes: Mapping | None = None, horizontal: bool = True,
+                  references: Mapping[str, float] | None = None, hauteur: int | None = None) -> go.Figure:
+    """Bars of one month by modality (``cellules`` of one indicator, one territory, one
+    breakdown). Secret modalities show as an empty bar labelled « s ». Optional reference values
+    by modality (drawn as diamonds)."""
+    lignes = cellules.sort("modalite").to_dicts()
+    unite = lignes[0]["unite"] if lignes else None
+    noms = [fmt.libelle_modalite(c["dimension"], c["modalite"], listes) for c in lignes]
+    valeurs = [None if _secret(c) else c["valeur"] for c in lignes]
+    textes = [texte_cellule(c) for c in lignes]
+    survols = [texte_survol(n, c) for n, c in zip(noms, lignes)]
+    barres = dict(text=textes, textposition="outside", hovertext=survols, hoverinfo="text",
+                  marker={"color": PALETTE[0]}, name="valeur", cliponaxis=False)
+    if horizontal:
+        fig = go.Figure(go.Bar(x=valeurs, y=noms, orientation="h", **barres))
+        fig.update_yaxes(autorange="reversed")
+    else:
+        fig = go.Figure(go.Bar(x=noms, y=valeurs, **barres))
+    if references:
+        ref_noms = [n for n, c in zip(noms, lignes) if c["modalite"] in references]
+        ref_vals = [references[c["modalite"]] for c in lignes if c["modalite"] in references]
+        if ref_noms:
+            points = dict(mode="markers", name="valeur de référence",
+                          marker={"symbol": "diamond", "size": 11, "color": PALETTE[5]},
+                          text=[fmt.format_valeur(v, unite) for v in ref_vals],
+                          hovertemplate="référence : %{text}<extra></extra>")
+            if horizontal:
+                fig.add_trace(go.Scatter(x=ref_vals, y=ref_noms, **points))
+            else:
+                fig.add_trace(go.Scatter(x=ref_noms, y=ref_vals, **points))
+    axe = fig.update_xaxes if horizontal else fig.update_yaxes
+    if unite == "taux":
+        axe(tickformat=".0%", rangemode="tozero", title=None)
+    else:
+        axe(rangemode="tozero", title="jours" if unite == "jours" else None)
+    _mise_en_page(fig, hauteur or max(220, 60 + 34 * len(lignes)))
+    fig.update_layout(showlegend=bool(references))
+    return fig
+
+
+def figure_funnel(positions: pl.DataFrame, taux_reference: float, nom_reference: str) -> go.Figure:
+    """Funnel plot: each unit's rate against its volume, with the 95 % and 99,8 % limits around
+    the reference rate (``pipelines.equite``). ``positions`` comes from ``equite.positionner``
+    with a ``nom`` column."""
+    fig = go.Figure()
+    if positions.height:
+        courbes = equite.courbes(taux_reference, positions["denominateur"].min() * 0.8,
+                                 positions["denominateur"].max() * 1.2)
+        for col_bas, col_haut, nom, tirets in (("bas_998", "haut_998", "limites à 99,8 %", "dash"),
+                                               ("bas_95", "haut_95", "limites à 95 %", "dot")):
+            for col, montre in ((col_haut, True), (col_bas, False)):
+                fig.add_trace(go.Scatter(
+                    x=courbes["volume"], y=courbes[col], mode="lines", name=nom, showlegend=montre,
+                    legendgroup=nom, line={"color": "#555555", "dash": tirets, "width": 1.2},
+                    hoverinfo="skip",
+                ))
+        hors = positions["position"] != equite.DANS_LES_LIMITES
+        couleurs = [PALETTE[5] if h else PALETTE[0] for h in hors.to_list()]
+        survols = [
+            f"<b>{r['nom']}</b><br>taux : {fmt.format_taux(r['taux'])}<br>"
+            f"{fmt.format_nombre(r['numerateur'])} sur {fmt.format_nombre(r['denominateur'])}<br>{r['position']}"
+            for r in positions.to_dicts()
+        ]
+        fig.add_trace(go.Scatter(
+            x=positions["denominateur"], y=positions["taux"], mode="markers", name="unités",
+            marker={"color": couleurs, "size": 9, "line": {"color": "white", "width": 0.5}},
+            text=survols, hovertemplate="%{text}<extra></extra>",
+        ))
+    fig.add_hline(y=taux_reference, line={"color": PALETTE[2], "width": 2},
+                  annotation_text=f"{nom_reference} : {fmt.format_taux(taux_reference)}",
+                  annotation_position="top right")
+    fig.update_xaxes(title="contrôles décidés (volume de l'unité)", type="log")
+    fig.update_yaxes(title="part des contrôles aboutissant à une sanction", tickformat=".0%", rangemode="tozero")
+    return _mise_en_page(fig, 420)
+
+
+def figure_carte(geojson: dict, cellules: pl.DataFrame, titre_valeur: str) -> go.Figure:
+    """Choropleth of départements (``cellules`` at level DEPARTEMENT). Secret or absent
+    départements stay uncoloured (grey), their hover says « s »."""
+    lignes = cellules.to_dicts()
+    avec = [c for c in lignes if not _secret(c) and not fmt.est_vide(c["valeur"])]
+    sans = [c for c in lignes if c not in avec]
+    unite = lignes[0]["unite"] if lignes else None
+    fig = go.Figure()
+    if sans:
+        fig.add_trace(go.Choropleth(
+            geojson=geojson, featureidkey="properties.code_departement", locations=[c["territoire"] for c in sans],
+            z=[0] * len(sans), colorscale=[[0, "#dddddd"], [1, "#dddddd"]], showscale=False,
+            text=[texte_survol(fmt.libelle_territoire("DEPARTEMENT", c["territoire"], c.get("libelle")), c) for c in sans],
+            hovertemplate="%{text}<extra></extra>", marker={"line": {"color": "white", "width": 0.5}},
+        ))
+    if avec:
+        fig.add_trace(go.Choropleth(
+            geojson=geojson, featureidkey="properties.code_departement", locations=[c["territoire"] for c in avec],
+            z=[c["valeur"] for c in avec], colorscale=ECHELLE_CARTE,
+            colorbar={"title": titre_valeur, "tickformat": ".0%" if unite == "taux" else None},
+            text=[texte_survol(fmt.libelle_territoire("DEPARTEMENT", c["territoire"], c.get("libelle")), c) for c in avec],
+            hovertemplate="%{text}<extra></extra>", marker={"line": {"color": "white", "width": 0.5}},
+        ))
+    fig.update_geos(fitbounds="locations", visible=False)
+    fig.update_layout(separators=SEPARATEURS, margin={"l": 0, "r": 0, "t": 10, "b": 0}, height=520)
+    return fig
+
+
+# ---------------------------------------------------------------------------------------------
+# Comparisons
+
+
+def mois_decale(mois: date, mois_en_arriere: int) -> date:
+    """The first day of the month ``mois_en_arriere`` months before ``mois``."""
+    total = mois.year * 12 + mois.month - 1 - mois_en_arriere
+    return date(total // 12, total % 12 + 1, 1)
+
+
+def cellule_du_mois(serie: pl.DataFrame, mois: date) -> dict | None:
+    """The cell of ``mois`` in a one-territory, one-modality series, or None."""
+    lignes = serie.filter(pl.col("periode") == mois).to_dicts()
+    return lignes[0] if lignes else None
+
+
+def evolution(serie: pl.DataFrame, mois: date, mois_en_arriere: int) -> tuple[float | None, dict | None]:
+    """Change of the value from ``mois_en_arriere`` months before to ``mois`` (None when either
+    cell is absent, empty or secret), and the earlier cell."""
+    courante, avant = cellule_du_mois(serie, mois), cellule_du_mois(serie, mois_decale(mois, mois_en_arriere))
+    if not courante or not avant or _secret(courante) or _secret(avant):
+        return None, avant
+    if fmt.est_vide(courante["valeur"]) or fmt.est_vide(avant["valeur"]):
+        return None, avant
+    return courante["valeur"] - avant["valeur"], avant
+
+
+def references(refs: pl.DataFrame, indicateur: str, territoire: str, dimension: str = "ensemble",
+               modalite: str = "ensemble") -> list[dict]:
+    """Published reference values for a cell: the territory's own (a region's), then the
+    national ones, most recent year first. ``modalite`` may be one of the ``|``-joined codes of a
+    reference published for several modalities together (it then does not apply to one)."""
+    if refs.height == 0:
+        return []
+    choisies = refs.filter(
+        (pl.col("indicateur") == indicateur) & (pl.col("dimension") == dimension)
+        & (pl.col("modalite") == modalite) & pl.col("territoire").is_in([territoire, "FR"])
+    )
+    return sorted(choisies.to_dicts(), key=lambda r: (r["territoire"] == "FR", -int(r["annee"])))
+
+
+def texte_reference(r: Mapping) -> str:
+    lieu = "France" if r["territoire"] == "FR" else f"région {r['territoire']}"
+    return f"{fmt.format_taux(r['valeur'], 0)} ({lieu}, {r['annee']} ; {r['source']})"

@@ -25,3 +25,23 @@ for var in ("SOCLE_INBOX", "SOCLE_WAREHOUSE", "SOCLE_DATE_ARRETE"):
 @pytest.fixture
 def sandbox() -> Path:
     return _SANDBOX
+
+
+@pytest.fixture(scope="session")
+def entrepot_demo(tmp_path_factory) -> Path:
+    """One small real warehouse for the whole session (Occitanie and PACA, 14 months), built by
+    the real ``socle generate`` and ``socle build``: the dashboards' browser test and the CSE
+    reports read it. Read-only for its users: copy it before writing."""
+    from typer.testing import CliRunner
+
+    from pipelines.cli import app
+
+    racine = tmp_path_factory.mktemp("entrepot_demo")
+    inbox, warehouse = racine / "inbox", racine / "socle.duckdb"
+    runner = CliRunner()
+    gen = runner.invoke(app, ["generate", "--out", str(inbox), "--regions", "76,93", "--months", "14",
+                              "--persons", "6000", "--seed", "11"])
+    assert gen.exit_code == 0, gen.output
+    res = runner.invoke(app, ["build", "--inbox", str(inbox), "--warehouse", str(warehouse)])
+    assert res.exit_code == 0, res.output
+    return warehouse

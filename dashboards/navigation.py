@@ -1,0 +1,49 @@
+"""The pages of the dashboards, listed once: the app's navigation, the tests (AppTest and the
+browser) and the rendering benchmark read this list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from dashboards import acces
+
+DOSSIER_PAGES = Path(__file__).resolve().parent / "pages"
+
+TOUS_LES_ROLES = acces.ROLES
+
+
+@dataclass(frozen=True)
+class PageDef:
+    fichier: str  # file name in dashboards/pages/
+    titre: str
+    icone: str
+    url: str  # url path of the page (``/<url>``)
+    roles: tuple[str, ...] = TOUS_LES_ROLES
+    #: Whether the page draws at least one chart on the demo data (the browser test waits for it).
+    graphique: bool = True
+
+    @property
+    def chemin(self) -> Path:
+        return DOSSIER_PAGES / self.fichier
+
+
+PAGES: tuple[PageDef, ...] = (
+    PageDef("synthese.py", "Synthèse", ":material/dashboard:", "synthese"),
+    PageDef("parcours.py", "Parcours", ":material/route:", "parcours"),
+    PageDef("retour_emploi.py", "Retour à l'emploi", ":material/work:", "retour_emploi"),
+    PageDef("controle.py", "Contrôle", ":material/gavel:", "controle"),
+    PageDef("detournement.py", "Détournement de finalité", ":material/policy:", "detournement"),
+    PageDef("experimentations.py", "Expérimentations", ":material/science:", "experimentations"),
+    PageDef("territoires.py", "Territoires", ":material/map:", "territoires"),
+    PageDef("methodologie.py", "Méthodologie", ":material/menu_book:", "methodologie", graphique=False),
+    PageDef(
+        "journal_acces.py", "Journal des accès", ":material/history:", "journal_acces",
+        roles=(acces.NATIONAL,), graphique=False,
+    ),
+)
+
+
+def pages_pour(role: str) -> list[PageDef]:
+    """The pages a role sees, in menu order (the first is the default page)."""
+    return [p for p in PAGES if role in p.roles]

@@ -1,0 +1,114 @@
+"""Synthèse: the headline indicators of the chosen territory and month."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboards import composants, data, vues
+from dashboards import format as fmt
+
+PAGE = "synthese"
+
+#: Headline indicators (single figure) and how to read their change.
+PHARES = {
+    "delai_inscription_diagnostic_median": "baisse_favorable",
+    "taux_retour_emploi_durable_6m": "hausse_favorable",
+    "taux_sanction_cre": "neutre",  # neither more nor fewer sanctions is a goal in itself
+    "taux_faux_positifs": "baisse_favorable",
+}
+REPARTITION = "repartition_orientation"
+MOIS_TENDANCE = 24
+
+
+def bloc_indicateur(ctx: composants.Contexte, indicateur: str, sens: str, refs: pl.DataFrame) -> None:
+    depuis = vues.mois_decale(ctx.mois, MOIS_TENDANCE - 1)
+    serie = ctx.extraire([indicateur], depuis=depuis)
+    serie = serie.filter(pl.col("periode") <= ctx.mois)
+    parent = ctx.extraire_parent([indicateur]).filter(
+        (pl.col("periode") >= depuis) & (pl.col("periode") <= ctx.mois)
+    )
+    with st.container(border=True):
+        cellule = vues.cellule_du_mois(serie, ctx.mois)
+        if cellule is None:
+            st.markdown(f"**{ctx.libelle(indicateur, avec_numero=True)}**")
+            composants.vide()
+            return
+        ecart, avant = vues.evolution(serie, ctx.mois, 1)
+        delta = fmt.parametres_metric(
+            None if ecart is None else cellule["valeur"], None if ecart is None else avant["valeur"],
+            cellule["unite"], sens,
+        )
+        if delta["delta"] is not None:
+            delta["delta_description"] = f"par rapport à {fmt.format_mois(vues.mois_decale(ctx.mois, 1))}"
+        st.metric(
+            ctx.libelle(indicateur, avec_numero=True) + (fmt.MENTION_PROVISOIRE if cellule["provisoire"] else ""),
+            vues.texte_cellule(cellule).replace(fmt.MENTION_PROVISOIRE, ""),
+            help=ctx.definition(indicateur) or None,
+            **delta,
+        )
+        lignes = []
+        ecart_an, avant_an = vues.evolution(serie, ctx.mois, 12)
+        if avant_an is not None:
+            lignes.append(
+                f"Il y a un an ({fmt.format_mois(avant_an['periode'])}) : {vues.texte_cellule(avant_an)}"
+                + (f", soit {fmt.format_evolution(ecart_an, cellule['unite'])}" if ecart_an is not None else "")
+            )
+        cellule_parent = vues.cellule_du_mois(parent, ctx.mois)
+        if cellule_parent is not None:
+            nom = fmt.libelle_territoire(cellule_parent["niveau"], cellule_parent["territoire"], cellule_parent["libelle"])
+            lignes.append(f"{nom} : {vues.texte_cellule(cellule_parent)}")
+        for r in vues.references(refs, indicateur, ctx.territoire.code)[:2]:
+            lignes.append(f"Référence publiée : {vues.texte_reference(r)}")
+        if cellule["valeur"] is None and not cellule.get("secret"):
+            lignes.append(fmt.explication_absence(cellule["unite"], cellule["provisoire"], True))
+        st.caption("  \n".join(lignes) if lignes else " ")
+        tendance = pl.concat([serie, parent], how="vertical_relaxed")
+        st.plotly_chart(vues.figure_serie(tendance), key=f"tendance_{indicateur}", height=260)
+        composants.telechargements(ctx, vues.tableau_detail(tendance, ctx.listes, ctx.dico),
+                                   indicateur, f"synthese_{indicateur}", PAGE, indicateur)
+
+
+def bloc_repartition(ctx: composants.Contexte, refs: pl.DataFrame) -> None:
+    cellules = ctx.extraire([REPARTITION], dimension="operateur_retenu", periode=ctx.mois)
+    with st.container(border=True):
+        titre = ctx.libelle(REPARTITION, avec_numero=True) + " par opérateur"
+        provisoire = bool(cellules.height and cellules["provisoire"].any())
+        st.markdown(f"**{titre}**" + (fmt.MENTION_PROVISOIRE if provisoire else ""), help=ctx.definition(REPARTITION) or None)
+        if cellules.height == 0:
+            composants.vide()
+            return
+        # Reference split: the region's own if published, else the national one.
+        refs_op = refs.filter((pl.col("indicateur") == REPARTITION) & (pl.col("dimension") == "operateur_retenu"))
+        propres = refs_op.filter(pl.col("territoire") == ctx.territoire.code)
+        choisies = propres if propres.height else refs_op.filter(pl.col("territoire") == "FR")
+        references = {r["modalite"]: r["valeur"] for r in choisies.to_dicts() if "|" not in r["modalite"]}
+        st.plotly_chart(vues.figure_barres(cellules, ctx.listes, references=references),
+                        key="repartition_operateur", height=260)
+        if choisies.height:
+            r = choisies.row(0, named=True)
+            lieu = "France" if r["territoire"] == "FR" else "la région"
+            st.caption(f"Losanges : répartition publiée pour {lieu} ({r['commentaire']}, {r['source']}).")
+        composants.telechargements(ctx, vues.tableau_detail(cellules, ctx.listes, ctx.dico),
+                                   REPARTITION, "synthese_repartition", PAGE, REPARTITION)
+
+
+def corps(ctx: composants.Contexte) -> None:
+    refs = data.valeurs_reference(ctx.chemin)
+    gauche, droite = st.columns(2)
+    colonnes = [gauche, droite]
+    blocs = [("delai_inscription_diagnostic_median", PHARES["delai_inscription_diagnostic_median"]),
+             (REPARTITION, None)] + [(i, s) for i, s in PHARES.items() if i != "delai_inscription_diagnostic_median"]
+    for rang, (indicateur, sens) in enumerate(blocs):
+        with colonnes[rang % 2]:
+            if indicateur == REPARTITION:
+                bloc_repartition(ctx, refs)
+            else:
+                bloc_indicateur(ctx, indicateur, sens, refs)
+    composants.notes(ctx)
+    st.caption("Trait plein épais : le territoire choisi ; trait fin : le territoire parent. "
+               "Pointillés et points creux : mois provisoires ; une interruption de la courbe : "
+               "valeur absente ou couverte par le secret statistique.")
+
+
+composants.executer(PAGE, "Synthèse", corps)
