@@ -1,8 +1,8 @@
 """Entry point of the dashboards: ``streamlit run dashboards/app.py`` (or ``socle dashboard``).
 
 The warehouse read is ``SOCLE_WAREHOUSE`` (else the project's default); it is opened read-only.
-The sidebar's territory and month choice is drawn here, once for every page, so it follows the
-user from page to page (see ``dashboards.composants.barre_laterale``).
+Each page draws the sidebar's territory and month choice (``dashboards.composants``), which is
+remembered in the session so that it follows the user from page to page.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ if str(RACINE) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-from dashboards import acces, composants, data, navigation  # noqa: E402
+from dashboards import acces, navigation  # noqa: E402
 
 st.set_page_config(
     page_title="Socle – pilotage territorial",
@@ -30,21 +30,15 @@ utilisateur = acces.connexion()
 if utilisateur is None:
     st.stop()
 
-pages = [
-    st.Page(p.chemin, title=p.titre, icon=p.icone, url_path=p.url, default=(rang == 0))
-    for rang, p in enumerate(navigation.pages_pour(utilisateur.role))
-]
-page = st.navigation(pages)
-
 with st.sidebar:
     st.markdown(f"**{utilisateur.nom}**  \n{acces.LIBELLES_ROLES[utilisateur.role]}")
     if st.button("Se déconnecter", key="deconnexion", icon=":material/logout:"):
         acces.deconnexion()
         st.rerun()
-try:
-    composants.barre_laterale(data.chemin_entrepot(), utilisateur)
-except data.EntrepotIndisponible:
-    # The page says why (its context reads the same warehouse); no selection meanwhile.
-    st.session_state.pop(composants.CLE_SELECTION, None)
+pages = [
+    st.Page(p.chemin, title=p.titre, icon=p.icone, url_path=p.url, default=(rang == 0))
+    for rang, p in enumerate(navigation.pages_pour(utilisateur.role))
+]
+page = st.navigation(pages)
 
 page.run()

@@ -17,8 +17,6 @@ import streamlit as st
 from dashboards import acces, data, journal
 from dashboards import format as fmt
 
-CLE_SELECTION = "selection"
-
 #: Indicator whose months define the month choice (every territory with data has it).
 INDICATEUR_MOIS = fmt.A1
 
@@ -104,12 +102,26 @@ class Contexte:
 
 
 # ---------------------------------------------------------------------------------------------
-# Sidebar selection (rendered by app.py on every page, so the choice follows the user)
+# Sidebar selection (drawn by every page; remembered in the session, so it follows the user)
 
 
 def _depuis_url(nom: str) -> str | None:
     valeur = st.query_params.get(nom)
     return str(valeur) if valeur else None
+
+
+def _choisir(libelle: str, options: list, cle: str, voulu, defaut, **kw):
+    """A sidebar selectbox whose first value comes from the address, else the user's last
+    choice (kept outside the widget: Streamlit forgets a widget's state on another page), else
+    ``defaut``. A value outside ``options`` (a forged address or session, a territory gone from
+    the data) is replaced, never shown."""
+    memoire = f"_choix_{cle}"
+    if st.session_state.get(cle) not in options:
+        candidats = (voulu, st.session_state.get(memoire), defaut)
+        st.session_state[cle] = next(c for c in candidats if c in options)
+    valeur = st.sidebar.selectbox(libelle, options, key=cle, **kw)
+    st.session_state[memoire] = valeur
+    return valeur
 
 
 def barre_laterale(chemin: Path, utilisateur: acces.Utilisateur) -> Selection | None:
@@ -120,54 +132,36 @@ def barre_laterale(chemin: Path, utilisateur: acces.Utilisateur) -> Selection | 
     perimetre = utilisateur.perimetre
     df = data.territoires(chemin, perimetre)
     if df.height == 0:
-        st.session_state.pop(CLE_SELECTION, None)
         return None
     niveaux = list(dict.fromkeys(df["niveau"].to_list()))
-    demande_niveau = _depuis_url("niveau")
     st.sidebar.markdown("**Territoire et mois**")
-    niveau = st.sidebar.selectbox(
-        "Niveau",
-        niveaux,
-        index=niveaux.index(demande_niveau) if demande_niveau in niveaux else 0,
-        format_func=fmt.libelle_niveau,
-        key="sel_niveau",
-    )
+    niveau = _choisir("Niveau", niveaux, "sel_niveau", _depuis_url("niveau"), niveaux[0],
+                      format_func=fmt.libelle_niveau)
     du_niveau = df.filter(pl.col("niveau") == niveau)
     codes = du_niveau["code"].to_list()
     libelles = dict(zip(codes, du_niveau["libelle"].to_list()))
-    demande = _depuis_url("territoire")
-    code = st.sidebar.selectbox(
-        "Territoire",
-        codes,
-        index=codes.index(demande) if demande in codes else 0,
+    code = _choisir(
+        "Territoire", codes, f"sel_territoire_{niveau}", _depuis_url("territoire"), codes[0],
         format_func=lambda c: fmt.libelle_territoire(niveau, c, libelles.get(c)),
-        key=f"sel_territoire_{niveau}",
     )
     territoire = Territoire(niveau, code, libelles.get(code) or code)
 
     serie = data.extraire(chemin, perimetre, [INDICATEUR_MOIS], niveau, [code]).sort("periode", descending=True)
     if serie.height == 0:
-        st.session_state.pop(CLE_SELECTION, None)
         return None
     provisoire = dict(zip(serie["periode"].to_list(), serie["provisoire"].to_list()))
     mois_options = list(provisoire)
     definitifs = [m for m in mois_options if not provisoire[m]]
     defaut = definitifs[0] if definitifs else mois_options[0]
-    demande_mois = _depuis_url("mois")
     par_texte = {m.strftime("%Y-%m"): m for m in mois_options}
-    mois = st.sidebar.selectbox(
-        "Mois",
-        mois_options,
-        index=mois_options.index(par_texte.get(demande_mois, defaut)),
+    mois = _choisir(
+        "Mois", mois_options, f"sel_mois_{niveau}_{code}", par_texte.get(_depuis_url("mois") or ""), defaut,
         format_func=lambda m: fmt.format_mois(m) + (fmt.MENTION_PROVISOIRE if provisoire[m] else ""),
         help="Par défaut, le dernier mois définitif. Les indicateurs dont la fenêtre d'observation "
         "n'est pas close à la date d'arrêté sont marqués « provisoire ».",
-        key=f"sel_mois_{niveau}_{code}",
     )
     st.query_params.update({"niveau": niveau, "territoire": code, "mois": mois.strftime("%Y-%m")})
-    selection = Selection(territoire, mois, bool(provisoire[mois]), tuple(sorted(mois_options)))
-    st.session_state[CLE_SELECTION] = selection
-    return selection
+    return Selection(territoire, mois, bool(provisoire[mois]), tuple(sorted(mois_options)))
 
 
 def contexte(page: str, titre: str) -> Contexte | None:
@@ -180,8 +174,8 @@ def contexte(page: str, titre: str) -> Contexte | None:
     try:
         chemin = data.chemin_entrepot()
         etat = data.etat_publication(chemin)
-        selection = st.session_state.get(CLE_SELECTION)
-        if not isinstance(selection, Selection):
+        selection = barre_laterale(chemin, utilisateur)
+        if selection is None:
             journal.journaliser_vue_une_fois(utilisateur, page)
             st.info("Aucune donnée pour votre périmètre dans l'entrepôt publié.", icon=":material/info:")
             return None

@@ -15,7 +15,6 @@ perimeter gives an empty frame, whatever the caller asks.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -25,16 +24,11 @@ import polars as pl
 import streamlit as st
 
 from dashboards.acces import Perimetre
-from dashboards.format import A1
 from pipelines.settings import Settings
 
 #: The internal table of figures (see the indicator contract); the perimeter picks the table.
 TABLE_INDICATEURS = "marts.indicateurs"
 TABLE_ARRETE = "marts.arrete"
-
-COLONNES_CELLULE = (
-    "indicateur, periode, niveau, territoire, numerateur, denominateur, valeur, unite, provisoire"
-)
 
 
 #: Column used to pick the agencies of a perimeter's territory, by level (fixed SQL, never input).
@@ -171,33 +165,9 @@ def date_arrete(path: Path | str) -> date | None:
     return df["date_arrete"][0] if df.height else None
 
 
-def regions(path: Path | str, perimetre: Perimetre) -> pl.DataFrame:
-    """Regions present in the data and in the perimeter (``code``, ``libelle``), by label.
-
-    A region missing from the referential still shows, with its code as label.
-    """
-    cte, params = cellules_visibles(perimetre)
-    return requete(
-        path,
-        f"""
-        with {cte},
-        presentes as (
-            select distinct territoire as code
-            from cellules
-            where niveau = 'REGION'
-        )
-        select p.code, coalesce(r.libelle_region, 'Région ' || p.code) as libelle
-        from presentes p
-        left join referentiel.regions r on r.code_region = p.code
-        order by libelle, code
-        """,
-        params,
-    )
-
-
 def cellules(path: Path | str, perimetre: Perimetre, indicateur: str | None = None) -> pl.DataFrame:
-    """Every cell of the perimeter (all dimensions), optionally of one indicator: the base of
-    downloads, and what the access tests check the perimeters against."""
+    """Every cell of the perimeter (all dimensions), optionally of one indicator: what the
+    access tests check the perimeters against."""
     cte, params = cellules_visibles(perimetre)
     return requete(
         path,
@@ -208,185 +178,6 @@ def cellules(path: Path | str, perimetre: Perimetre, indicateur: str | None = No
         order by indicateur, niveau, territoire, dimension, modalite, periode
         """,
         params + [indicateur, indicateur],
-    )
-
-
-def departements(path: Path | str, region: str) -> pl.DataFrame:
-    """Départements of a region per the referential (``code``, ``libelle``), by code.
-
-    Referential only (public labels, no indicator cell): not filtered by perimeter.
-    """
-    return requete(
-        path,
-        """
-        select code_departement as code, libelle_departement as libelle
-        from referentiel.departements
-        where code_region = ?
-        order by code_departement
-        """,
-        [region],
-    )
-
-
-def mois_disponibles(
-    path: Path | str, perimetre: Perimetre, region: str, indicateur_reference: str = A1
-) -> pl.DataFrame:
-    """Months with data for the region, most recent first (``periode``, ``provisoire``).
-
-    ``provisoire`` is the state of the reference indicator's regional cell that month (null when
-    that indicator has no cell), used to choose the default month. Empty outside the perimeter.
-    """
-    cte, params = cellules_visibles(perimetre)
-    return requete(
-        path,
-        f"""
-        with {cte}
-        select periode,
-               bool_or(provisoire) filter (where indicateur = ?) as provisoire
-        from cellules
-        where niveau = 'REGION' and territoire = ? and dimension = 'ensemble'
-        group by periode
-        order by periode desc
-        """,
-        params + [indicateur_reference, region],
-    )
-
-
-def mois_par_defaut(mois: pl.DataFrame) -> date | None:
-    """The latest month whose reference cell exists and is final, else the latest month.
-
-    Its headline figure is then a final one; other indicators of that month may still be
-    provisional and are marked so.
-    """
-    if mois.height == 0:
-        return None
-    definitifs = mois.filter(pl.col("provisoire").not_().fill_null(False))
-    source = definitifs if definitifs.height else mois
-    return source["periode"].max()
-
-
-def indicateurs_territoires(
-    path: Path | str, perimetre: Perimetre, region: str, mois: date, indicateurs: Sequence[str]
-) -> pl.DataFrame:
-    """Cells (``dimension = 'ensemble'``) of the region and its départements for one month.
-
-    One row per territory and indicator: ``niveau, territoire, libelle, indicateur, periode,
-    numerateur, denominateur, valeur, unite, provisoire, secret``; the region first, then its
-    départements by code. A territory with no cell that month, or outside the perimeter, is absent.
-    """
-    cte, params = cellules_visibles(perimetre)
-    return requete(
-        path,
-        f"""
-        with {cte},
-        territoires as (
-            select 'REGION' as niveau, ? as territoire,
-                   (select libelle_region from referentiel.regions where code_region = ?) as libelle,
-                   0 as rang
-            union all
-            select 'DEPARTEMENT', code_departement, libelle_departement, 1
-            from referentiel.departements where code_region = ?
-        )
-        select i.niveau, i.territoire, t.libelle, i.indicateur, i.periode,
-               i.numerateur, i.denominateur, i.valeur, i.unite, i.provisoire, i.secret
-        from cellules i
-        join territoires t on t.niveau = i.niveau and t.territoire = i.territoire
-        where i.periode = ? and i.dimension = 'ensemble'
-          and list_contains(?, i.indicateur)
-        order by t.rang, i.territoire, i.indicateur
-        """,
-        params + [region, region, region, mois, list(indicateurs)],
-    )
-
-
-def serie(
-    path: Path | str, perimetre: Perimetre, niveau: str, territoire: str, indicateur: str
-) -> pl.DataFrame:
-    """Monthly series of one indicator (``dimension = 'ensemble'``) for one territory.
-
-    Empty when the territory is outside the perimeter.
-    """
-    cte, params = cellules_visibles(perimetre)
-    return requete(
-        path,
-        f"""
-        with {cte}
-        select {COLONNES_CELLULE}, secret
-        from cellules
-        where niveau = ? and territoire = ? and indicateur = ? and dimension = 'ensemble'
-        order by periode
-        """,
-        params + [niveau, territoire, indicateur],
-    )
-
-
-def series_region(
-    path: Path | str,
-    perimetre: Perimetre,
-    region: str,
-    indicateur: str,
-    avec_departements: bool = False,
-) -> pl.DataFrame:
-    """Series of one indicator for the region (and its départements), with their labels.
-
-    Only the cells of the perimeter.
-    """
-    cte, params = cellules_visibles(perimetre)
-    return requete(
-        path,
-        f"""
-        with {cte},
-        territoires as (
-            select 'REGION' as niveau, ? as territoire,
-                   (select libelle_region from referentiel.regions where code_region = ?) as libelle
-            union all
-            select 'DEPARTEMENT', code_departement, libelle_departement
-            from referentiel.departements where code_region = ? and ?
-        )
-        select i.niveau, i.territoire, t.libelle, i.indicateur, i.periode,
-               i.numerateur, i.denominateur, i.valeur, i.unite, i.provisoire, i.secret
-        from cellules i
-        join territoires t on t.niveau = i.niveau and t.territoire = i.territoire
-        where i.indicateur = ? and i.dimension = 'ensemble'
-        order by i.niveau desc, i.territoire, i.periode
-        """,
-        params + [region, region, region, avec_departements, indicateur],
-    )
-
-
-# ---------------------------------------------------------------------------------------------
-# Shaping (pure functions on the query results)
-
-
-def mois_precedent(mois: date) -> date:
-    return date(mois.year - 1, 12, 1) if mois.month == 1 else date(mois.year, mois.month - 1, 1)
-
-
-@dataclass(frozen=True)
-class Valeur:
-    """A cell's value in a month and the previous calendar month's (for the change)."""
-
-    valeur: float | None
-    precedente: float | None
-    unite: str | None
-    provisoire: bool
-    presente: bool  # whether the cell exists that month
-
-
-def valeur_du_mois(serie_df: pl.DataFrame, mois: date) -> Valeur:
-    """The value of ``mois`` in a one-territory series, and that of the month before."""
-
-    def ligne(m: date) -> dict | None:
-        rows = serie_df.filter(pl.col("periode") == m).to_dicts()
-        return rows[0] if rows else None
-
-    courant, avant = ligne(mois), ligne(mois_precedent(mois))
-    return Valeur(
-        valeur=courant["valeur"] if courant else None,
-        precedente=avant["valeur"] if avant else None,
-        unite=(courant or avant or {}).get("unite"),
-        provisoire=bool(courant and courant["provisoire"]),
-        presente=courant is not None,
     )
 
 
@@ -548,7 +339,8 @@ def extraire_parent(
         raise TypeError("Un périmètre d'accès (dashboards.acces.Perimetre) est obligatoire.")
     df_territoires = requete(path, f"with {_TERRITOIRES_SQL} select * from territoires")
     p = parent(df_territoires, niveau, code)
-    if p is None:
+    # The territory itself must be the user's: its parent is never a way into a sibling's.
+    if p is None or extraire(path, perimetre, indicateurs, niveau, [code]).height == 0:
         return extraire(path, perimetre, indicateurs, niveau, [], dimension=dimension)
     interne = extraire(path, perimetre, indicateurs, p[0], [p[1]], dimension=dimension)
     if interne.height or perimetre.tout:
@@ -620,3 +412,39 @@ def resultats_qualite(path: Path | str) -> pl.DataFrame:
         )
     except EntrepotIndisponible:
         return pl.DataFrame()
+
+
+def experimentations(path: Path | str) -> pl.DataFrame:
+    """Agencies of the experiments (``referentiel.experimentations``) with their région,
+    département and bassin: ``code_agence, libelle_agence, experimentation, modalite,
+    date_debut, code_region, code_departement, code_ze2020``. Referential only (public: the CSE
+    notes name these agencies), no indicator cell: not filtered by perimeter. A warehouse
+    without the table gives an empty frame."""
+    try:
+        return requete(
+            path,
+            """
+            select e.code_agence, e.libelle_agence,
+                   e.experimentation, e.modalite, e.date_debut,
+                   a.code_region, a.code_departement, a.code_ze2020
+            from referentiel.experimentations e
+            left join referentiel.agences a on a.code_agence = e.code_agence
+            order by e.experimentation, e.modalite, e.code_agence
+            """,
+        )
+    except EntrepotIndisponible:
+        return pl.DataFrame(schema={
+            "code_agence": pl.String, "libelle_agence": pl.String, "experimentation": pl.String,
+            "modalite": pl.String, "date_debut": pl.Date, "code_region": pl.String,
+            "code_departement": pl.String, "code_ze2020": pl.String,
+        })
+
+
+def seuil_secret_publie(path: Path | str) -> int | None:
+    """Threshold of statistical secret applied to the published version (the latest row of
+    ``publication.journal``), for the methodology page; None when the journal does not say."""
+    try:
+        df = requete(path, "select seuil_secret from publication.journal order by horodatage desc limit 1")
+    except (EntrepotIndisponible, duckdb.Error):  # no journal, or one written before the column
+        return None
+    return None if df.height == 0 or df["seuil_secret"][0] is None else int(df["seuil_secret"][0])

@@ -254,22 +254,40 @@ def figure_funnel(positions: pl.DataFrame, taux_reference: float, nom_reference:
                     legendgroup=nom, line={"color": "#555555", "dash": tirets, "width": 1.2},
                     hoverinfo="skip",
                 ))
-        hors = positions["position"] != equite.DANS_LES_LIMITES
-        couleurs = [PALETTE[5] if h else PALETTE[0] for h in hors.to_list()]
-        survols = [
-            f"<b>{r['nom']}</b><br>taux : {fmt.format_taux(r['taux'])}<br>"
-            f"{fmt.format_nombre(r['numerateur'])} sur {fmt.format_nombre(r['denominateur'])}<br>{r['position']}"
-            for r in positions.to_dicts()
-        ]
-        fig.add_trace(go.Scatter(
-            x=positions["denominateur"], y=positions["taux"], mode="markers", name="unités",
-            marker={"color": couleurs, "size": 9, "line": {"color": "white", "width": 0.5}},
-            text=survols, hovertemplate="%{text}<extra></extra>",
-        ))
+        # One trace per side of the limits: the legend explains the colours, and the shapes
+        # (triangles up/down) still read without colour.
+        au_dessus = [equite.AU_DESSUS_998, equite.AU_DESSUS_95]
+        en_dessous = [equite.EN_DESSOUS_998, equite.EN_DESSOUS_95]
+        groupes = (
+            ("dans les limites à 95 %", [equite.DANS_LES_LIMITES], PALETTE[0], "circle"),
+            ("au-dessus des limites", au_dessus, PALETTE[5], "triangle-up"),
+            ("en dessous des limites", en_dessous, PALETTE[1], "triangle-down"),
+        )
+        for nom, valeurs, couleur, symbole in groupes:
+            points = positions.filter(pl.col("position").is_in(valeurs))
+            if points.height == 0:
+                continue
+            survols = [
+                f"<b>{r['nom']}</b><br>taux : {fmt.format_taux(r['taux'])}<br>"
+                f"{fmt.format_nombre(r['numerateur'])} sur {fmt.format_nombre(r['denominateur'])}<br>{r['position']}"
+                for r in points.to_dicts()
+            ]
+            fig.add_trace(go.Scatter(
+                x=points["denominateur"].to_list(), y=points["taux"].to_list(), mode="markers", name=nom,
+                marker={"color": couleur, "size": 10 if symbole != "circle" else 8, "symbol": symbole,
+                        "line": {"color": "white", "width": 0.5}},
+                text=survols, hovertemplate="%{text}<extra></extra>",
+            ))
     fig.add_hline(y=taux_reference, line={"color": PALETTE[2], "width": 2},
                   annotation_text=f"{nom_reference} : {fmt.format_taux(taux_reference)}",
                   annotation_position="top right")
     fig.update_xaxes(title="contrôles décidés (volume de l'unité)", type="log")
+    if positions.height:
+        # Plotly labels a log axis's minor ticks « 2, 3, 5 » (for 20, 30, 50): explicit 1-2-5
+        # ticks, in French, read without ambiguity.
+        bas, haut = positions["denominateur"].min() * 0.8, positions["denominateur"].max() * 1.2
+        graduations = [m * 10**e for e in range(7) for m in (1, 2, 5) if bas <= m * 10**e <= haut]
+        fig.update_xaxes(tickvals=graduations, ticktext=[fmt.format_nombre(v) for v in graduations])
     fig.update_yaxes(title="part des contrôles aboutissant à une sanction", tickformat=".0%", rangemode="tozero")
     return _mise_en_page(fig, 420)
 
@@ -293,11 +311,20 @@ def figure_carte(geojson: dict, cellules: pl.DataFrame, titre_valeur: str) -> go
         fig.add_trace(go.Choropleth(
             geojson=geojson, featureidkey="properties.code_departement", locations=[c["territoire"] for c in avec],
             z=[c["valeur"] for c in avec], colorscale=ECHELLE_CARTE,
-            colorbar={"title": titre_valeur, "tickformat": ".0%" if unite == "taux" else None},
+            colorbar={"title": {"text": titre_valeur}, "tickformat": ".0%" if unite == "taux" else None,
+                      "ticksuffix": "\u00a0j" if unite == "jours" else None},
             text=[texte_survol(fmt.libelle_territoire("DEPARTEMENT", c["territoire"], c.get("libelle")), c) for c in avec],
             hovertemplate="%{text}<extra></extra>", marker={"line": {"color": "white", "width": 0.5}},
         ))
-    fig.update_geos(fitbounds="locations", visible=False)
+    # Overseas départements with metropolitan ones: fitting all of them would shrink France to a
+    # dot between the Caribbean and the Indian Ocean; the map frames the metropole (the table
+    # beside it lists every département).
+    outre_mer = [c for c in lignes if str(c["territoire"]).startswith("97")]
+    if outre_mer and len(outre_mer) < len(lignes):
+        fig.update_geos(fitbounds=False, lonaxis_range=[-5.5, 10.0], lataxis_range=[41.0, 51.5])
+    else:
+        fig.update_geos(fitbounds="locations")
+    fig.update_geos(visible=False, projection_type="mercator")
     fig.update_layout(separators=SEPARATEURS, margin={"l": 0, "r": 0, "t": 10, "b": 0}, height=520)
     return fig
 

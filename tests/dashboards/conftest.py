@@ -95,6 +95,35 @@ def _lignes() -> list[tuple]:
     return rows
 
 
+SEEDS = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds"
+MARTS_YML = Path(__file__).resolve().parents[2] / "dbt_project" / "models" / "marts" / "_marts.yml"
+
+
+def fiches_dictionnaire() -> dict[str, dict]:
+    """The data dictionary as written in the dbt project (the source of ``marts.dictionnaire``)."""
+    import yaml
+
+    modeles = yaml.safe_load(MARTS_YML.read_text(encoding="utf-8"))["models"]
+    return next(m for m in modeles if m["name"] == "indicateurs")["config"]["meta"]["dictionnaire"]
+
+
+def ecrire_dictionnaire(con) -> None:
+    """``marts.dictionnaire`` as the dbt model writes it (lists joined as the model does)."""
+    con.execute(
+        "create table marts.dictionnaire (indicateur varchar, numero varchar, famille varchar, "
+        "libelle varchar, unite varchar, statut varchar, definition varchar, population varchar, "
+        "fenetre varchar, ventilations varchar, exports_sources varchar, territoire varchar, choix varchar)"
+    )
+    for code, f in fiches_dictionnaire().items():
+        con.execute(
+            "insert into marts.dictionnaire values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [code, f.get("numero"), f.get("famille"), f.get("libelle"), f.get("unite"), f.get("statut"),
+             f.get("definition"), f.get("population"), f.get("fenetre"),
+             ", ".join(f.get("ventilations") or []), ", ".join(f.get("exports_sources") or []),
+             f.get("territoire"), "\n".join(f.get("choix") or [])],
+        )
+
+
 def construire_entrepot(path: Path) -> Entrepot:
     con = duckdb.connect(str(path))
     try:
@@ -143,6 +172,17 @@ def construire_entrepot(path: Path) -> Entrepot:
             "code_region varchar, code_ze2020 varchar)"
         )
         con.executemany("insert into referentiel.agences values (?, ?, ?, ?)", AGENCES)
+        # Labels as the seeds carry them (the pages read them; the perimeter tests do not).
+        con.execute("alter table referentiel.agences add column libelle_agence varchar")
+        con.execute("alter table referentiel.agences add column libelle_ze2020 varchar")
+        con.execute("update referentiel.agences set libelle_agence = 'Agence ' || code_agence, "
+                    "libelle_ze2020 = 'Bassin ' || code_ze2020")
+        for seed in ("nomenclatures/listes_codes", "nomenclatures/valeurs_reference"):
+            nom = seed.split("/")[1]
+            con.execute(f"create table referentiel.{nom} as select * from read_csv(?, all_varchar = true)",
+                        [str(SEEDS / f"{seed}.csv")])
+        con.execute("alter table referentiel.valeurs_reference alter valeur type double")
+        ecrire_dictionnaire(con)
     finally:
         con.close()
     entrepot = Entrepot(path)

@@ -79,49 +79,9 @@ def test_utilisateur_incoherent_refuse(role, niveau):
 
 def test_un_perimetre_est_obligatoire(entrepot):
     with pytest.raises(TypeError):
-        data.serie(entrepot.path, None, "REGION", "76", A1)
-
-
-@pytest.mark.parametrize("u", TOUS, ids=lambda u: u.identifiant)
-def test_cellules_du_perimetre_seulement(entrepot, u):
-    df = data.cellules(entrepot.path, u.perimetre)
-    assert df.height > 0
-    vus = set(df.select("niveau", "territoire").unique().rows())
-    attendus = _attendus(u)
-    if attendus is None:
-        assert ("NATIONAL", "FR") in vus and {("REGION", "76"), ("REGION", "84")} <= vus
-    else:
-        # Exactly the perimeter's cells that exist in the data (never NATIONAL, never outside).
-        existants = {(k[2], k[3]) for k in _table(entrepot.path, "marts.indicateurs")}
-        assert vus == attendus & existants
-        assert ("NATIONAL", "FR") not in vus
-
-
-@pytest.mark.parametrize("u", TOUS, ids=lambda u: u.identifiant)
-def test_la_bonne_table_et_jamais_de_valeur_masquee_pour_les_vues_publiees(entrepot, u):
-    publication = _table(entrepot.path, "publication.indicateurs")
-    interne = _table(entrepot.path, "marts.indicateurs")
-    df = data.cellules(entrepot.path, u.perimetre)
-    cle = ("indicateur", "periode", "niveau", "territoire", "dimension", "modalite")
-    source = publication if u.perimetre.publie else interne
-    secrets = 0
-    for r in df.to_dicts():
-        attendu = source[tuple(r[c] for c in cle)]
-        assert (r["valeur"], r["numerateur"], r["denominateur"]) == (
-            attendu["valeur"], attendu["numerateur"], attendu["denominateur"]
-        )
-        if u.perimetre.publie:
-            assert r["secret"] == attendu["secret"]
-            if r["secret"]:
-                secrets += 1
-                assert r["valeur"] is None and r["numerateur"] is None and r["denominateur"] is None
-        else:
-            assert r["secret"] is False
-    # Agency 31002 (A1 = 7) is secret: published readers of 31 see it masked, DR 76 sees it.
-    if u in (COMITE31, CSE84, COMITE_BASSIN, COMITE84):
-        assert secrets == (len(MOIS) * 2 if u is COMITE31 else 0)  # agency 31002 + bassin 7602
-    if u in (DR76, NATIONAL):
-        assert df.filter(df["territoire"] == "31002")["valeur"].to_list() == [7.0] * len(MOIS)
+        data.extraire(entrepot.path, None, [A1], "REGION", ["76"])
+    with pytest.raises(TypeError):
+        data.extraire_parent(entrepot.path, None, [A1], "DEPARTEMENT", "31")
 
 
 @pytest.mark.parametrize("u", TOUS, ids=lambda u: u.identifiant)
@@ -132,36 +92,100 @@ def test_toutes_les_requetes_respectent_le_perimetre(entrepot, u):
     def dans(df):
         return attendus is None or set(df.select("niveau", "territoire").unique().rows()) <= attendus
 
-    for region in ("76", "84", "11"):
-        visible = attendus is None or ("REGION", region) in attendus
-        assert (data.mois_disponibles(chemin, p, region).height > 0) == (visible and region != "11")
-        assert dans(data.indicateurs_territoires(chemin, p, region, MOIS[1], [A1, B1]))
-        assert dans(data.series_region(chemin, p, region, A1, avec_departements=True))
-        assert (data.serie(chemin, p, "REGION", region, A1).height > 0) == (visible and region != "11")
-    regions = set(data.regions(chemin, p)["code"])
-    assert regions == ({"76", "84"} if attendus is None else {c for n, c in attendus if n == "REGION"})
-    assert (data.serie(chemin, p, "NATIONAL", "FR", A1).height > 0) == (attendus is None)
+    choix = data.territoires(chemin, p)
+    assert dans(choix.rename({"code": "territoire"}))
+    assert set(choix["niveau"]) <= set(data.NIVEAUX_CHOISIS)
+    for niveau, code in [("REGION", "76"), ("REGION", "84"), ("DEPARTEMENT", "31"), ("DEPARTEMENT", "34"),
+                         ("BASSIN", "7601"), ("BASSIN", "7602"), ("AGENCE", "31002"), ("NATIONAL", "FR")]:
+        existe = any(k[2] == niveau and k[3] == code for k in _table(chemin, "marts.indicateurs"))
+        visible = attendus is None or (niveau, code) in attendus
+        df = data.extraire(chemin, p, [A1, B1], niveau, [code], dimension=None)
+        assert dans(df)
+        assert (df.height > 0) == (visible and existe), (niveau, code)
+        # Every territory of a level, without naming them: still only the perimeter's.
+        assert dans(data.extraire(chemin, p, [A1], niveau, None))
+    for niveau, code in [("REGION", "76"), ("REGION", "84"), ("DEPARTEMENT", "31"), ("BASSIN", "7601")]:
+        codes = data.codes_inferieurs(chemin, niveau, code)
+        assert dans(data.extraire(chemin, p, [A1], data.NIVEAU_INFERIEUR[niveau], codes))
+
+
+def _parent_attendu(niveau: str, code: str) -> tuple[str, str] | None:
+    """The comparison parent, derived here from the fixture's referential lists."""
+    if niveau == "NATIONAL":
+        return None
+    if niveau == "REGION":
+        return ("NATIONAL", "FR")
+    if niveau == "DEPARTEMENT":
+        return ("REGION", next(r for d, _, r in DEPARTEMENTS if d == code))
+    if niveau == "AGENCE":
+        return ("DEPARTEMENT", next(a[1] for a in AGENCES if a[0] == code))
+    deps = {a[1] for a in AGENCES if a[3] == code}
+    regions = {a[2] for a in AGENCES if a[3] == code}
+    if len(deps) == 1:
+        return ("DEPARTEMENT", deps.pop())
+    return ("REGION", regions.pop()) if len(regions) == 1 else ("NATIONAL", "FR")
+
+
+def _ancetres(niveau: str, code: str) -> set[tuple[str, str]]:
+    vus, courant = set(), (niveau, code)
+    while (courant := _parent_attendu(*courant)) is not None:
+        vus.add(courant)
+    return vus
+
+
+@pytest.mark.parametrize("u", TOUS, ids=lambda u: u.identifiant)
+def test_comparaison_au_parent_publiee_et_limitee_aux_ancetres(entrepot, u):
+    """The parent of a territory, for the comparisons: through the perimeter when it is in it;
+    else only a **published** ancestor of the perimeter's own territory; nothing for a
+    territory outside the perimeter."""
+    chemin, p = entrepot.path, u.perimetre
+    tables = {"publication": _table(chemin, "publication.indicateurs"), "interne": _table(chemin, "marts.indicateurs")}
+    cle = ("indicateur", "periode", "niveau", "territoire", "dimension", "modalite")
+    attendus = _attendus(u)
+    cibles = [("DEPARTEMENT", "31"), ("DEPARTEMENT", "34"), ("DEPARTEMENT", "69"), ("REGION", "76"),
+              ("REGION", "84"), ("AGENCE", "31002"), ("AGENCE", "34001"), ("BASSIN", "7601"), ("BASSIN", "7602")]
+    for niveau, code in cibles:
+        df = data.extraire_parent(chemin, p, [A1], niveau, code)
+        parent = _parent_attendu(niveau, code)
+        if attendus is None:
+            source = "interne"
+        elif (niveau, code) not in attendus:
+            assert df.height == 0, (u.identifiant, niveau, code)
+            continue
+        elif parent in attendus:
+            source = "publication" if p.publie else "interne"
+        elif parent in _ancetres(u.territoire_niveau, u.territoire_code):
+            source = "publication"
+        else:
+            assert df.height == 0
+            continue
+        assert set(df.select("niveau", "territoire").unique().rows()) <= {parent}
+        for r in df.to_dicts():
+            attendu = tables[source][tuple(r[c] for c in cle)]
+            assert (r["valeur"], bool(r["secret"])) == (attendu["valeur"], bool(attendu.get("secret", False)))
+    if u is COMITE31:
+        df = data.extraire_parent(chemin, p, [A1], "DEPARTEMENT", "31")
+        assert set(df["territoire"]) == {"76"} and df.height == len(MOIS)
+        assert data.extraire_parent(chemin, p, [A1], "DEPARTEMENT", "34").height == 0
 
 
 def test_comite_31_n_obtient_rien_d_un_autre_departement(entrepot):
-    p = COMITE31.perimetre
+    p, chemin = COMITE31.perimetre, entrepot.path
     for dep in ("32", "34", "69"):
-        assert data.serie(entrepot.path, p, "DEPARTEMENT", dep, A1).height == 0
-        assert data.serie(entrepot.path, p, "DEPARTEMENT", dep, B1).height == 0
-    assert data.serie(entrepot.path, p, "BASSIN", "7601", A1).height == 0  # straddles 31 and 34
-    assert data.serie(entrepot.path, p, "AGENCE", "34001", A1).height == 0
-    # Its own département, from the published view.
-    propre = data.serie(entrepot.path, p, "DEPARTEMENT", "31", A1)
-    assert propre.height == len(MOIS)
-    terr = data.indicateurs_territoires(entrepot.path, p, "76", MOIS[0], [A1, B1])
-    assert set(terr["territoire"]) == {"31"}
+        assert data.extraire(chemin, p, [A1, B1], "DEPARTEMENT", [dep], dimension=None).height == 0
+    assert data.extraire(chemin, p, [A1], "BASSIN", ["7601"]).height == 0  # straddles 31 and 34
+    assert data.extraire(chemin, p, [A1], "AGENCE", ["34001"]).height == 0
+    assert data.extraire(chemin, p, [A1], "DEPARTEMENT", None)["territoire"].unique().to_list() == ["31"]
+    assert data.territoires(chemin, p).select("niveau", "code").rows() == [("DEPARTEMENT", "31"), ("BASSIN", "7602")]
+    assert data.extraire(chemin, p, [A1], "DEPARTEMENT", ["31"]).height == len(MOIS)
 
 
 def test_un_code_forge_ne_sort_pas_du_perimetre(entrepot):
     """Codes are SQL parameters, never text of the query."""
     forge = Utilisateur("x", "X", "comite", "DEPARTEMENT", "31' or true --")
     assert data.cellules(entrepot.path, forge.perimetre).height == 0
-    assert data.serie(entrepot.path, COMITE31.perimetre, "DEPARTEMENT", "34' or true --", A1).height == 0
+    assert data.extraire(entrepot.path, COMITE31.perimetre, [A1], "DEPARTEMENT", ["34' or true --"]).height == 0
+    assert data.extraire(entrepot.path, COMITE31.perimetre, [A1], "DEPARTEMENT' or true --", None).height == 0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -289,38 +313,65 @@ def test_connexion_par_le_formulaire(entrepot, monkeypatch):
     at.text_input(key="connexion_mot_de_passe").input("dr76")
     at.button[0].click().run()
     assert not at.exception
-    assert at.title[0].value == "Synthèse territoriale"
-    assert at.selectbox(key="region").options == ["Occitanie"]
+    assert at.title[0].value == "Synthèse"
+    assert at.selectbox(key="sel_territoire_REGION").options == ["Occitanie"]
 
 
 def test_cse_avec_parametre_d_adresse_d_une_autre_region(entrepot, monkeypatch, tmp_path):
     at = _app(CSE84, entrepot, monkeypatch)
-    at.query_params["region"] = "76"
+    at.query_params["niveau"] = "REGION"
+    at.query_params["territoire"] = "76"
     at.run()
     assert not at.exception
-    assert at.selectbox(key="region").value == "84"
-    assert at.selectbox(key="region").options == ["Auvergne-Rhône-Alpes"]
+    assert at.selectbox(key="sel_territoire_REGION").value == "84"
+    assert at.selectbox(key="sel_territoire_REGION").options == ["Auvergne-Rhône-Alpes"]
     assert "après secret statistique" in at.caption[0].value
-    territoires = at.dataframe[0].value["Territoire"].tolist()
-    assert not any("Occitanie" in t or "Haute-Garonne" in t for t in territoires)
+    assert "Occitanie" not in " ".join(c.value for c in at.caption)
     # The view is logged: who, role, page, territory.
     lignes = _journal(tmp_path)
     assert len(lignes) == 1
     assert (lignes[0]["identifiant"], lignes[0]["role"], lignes[0]["page"], lignes[0]["territoire"]) == (
-        "cse84", "cse", "synthese_territoriale", "REGION:84"
+        "cse84", "cse", "synthese", "REGION:84"
     )
-    at.toggle(key="avec_departements").set_value(True).run()
-    assert len(_journal(tmp_path)) == 1  # same view: no new line at each widget rerun
+    at.run()
+    assert len(_journal(tmp_path)) == 1  # same view: no new line at each rerun
 
 
-def test_comite_31_ne_voit_aucune_region(entrepot, monkeypatch, tmp_path):
+def test_comite_31_ne_peut_pas_choisir_la_region(entrepot, monkeypatch, tmp_path):
     at = _app(COMITE31, entrepot, monkeypatch)
-    at.query_params["region"] = "76"
+    at.query_params["niveau"] = "REGION"
+    at.query_params["territoire"] = "76"
     at.run()
     assert not at.exception
-    assert not at.metric and not at.dataframe
-    assert at.info and "périmètre" in at.info[0].value
+    assert at.selectbox(key="sel_niveau").options == ["Département", "Bassin d'emploi"]
+    assert at.selectbox(key="sel_territoire_DEPARTEMENT").options == ["31 – Haute-Garonne"]
+    assert "31 – Haute-Garonne" in at.caption[0].value
+    # A forged session selection is replaced by the perimeter's at the next run.
     assert _journal(tmp_path)[0]["identifiant"] == "c31"
+    assert _journal(tmp_path)[0]["territoire"] == "DEPARTEMENT:31"
+
+
+def test_comite_ne_voit_que_des_valeurs_publiees(entrepot, monkeypatch):
+    """Agency 31002 (A1 = 7) and bassin 7602 are secret: « s », never 7, in the committee's
+    view; the direction sees 7."""
+    import duckdb
+
+    con = duckdb.connect(str(entrepot.path), read_only=True)
+    secrets = con.execute("select count(*) from publication.indicateurs where secret").fetchone()[0]
+    con.close()
+    assert secrets > 0
+    for u, attendu in ((COMITE31, "s"), (DR76, "7")):
+        at = _app(u, entrepot, monkeypatch)
+        at.query_params["niveau"] = "BASSIN"
+        at.query_params["territoire"] = "7602"
+        at.run()
+        assert not at.exception
+        at.switch_page("pages/territoires.py").run()
+        assert not at.exception
+        textes = [str(v) for d in at.dataframe for v in d.value.to_numpy().ravel()]
+        assert attendu in textes, (u.identifiant, textes)
+        if u is COMITE31:
+            assert "7" not in textes
 
 
 @pytest.mark.parametrize("u", [DR76, COMITE31, CSE84], ids=lambda u: u.identifiant)

@@ -7,135 +7,100 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboards import navigation
 from dashboards.acces import Utilisateur
 from dashboards.format import A1, B1
 
-from .conftest import DEPARTEMENTS_AVEC_DONNEES, MOIS
+from .conftest import MOIS, construire_entrepot
 
 APP = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
 TIMEOUT = 60  # the first run imports Plotly and Polars: far beyond AppTest's 3 s default
 
-NNBSP, NBSP = "\u202f", "\u00a0"
+NBSP = "\u00a0"
 
-
-def _milliers(n: float) -> str:
-    """Independent of dashboards.format: Python's grouping, French separator."""
-    return f"{round(n):,}".replace(",", NNBSP)
+NATIONAL = Utilisateur("national", "National", "national", "NATIONAL", "FR")
+DR76 = Utilisateur("dr76", "DR Occitanie", "direction_regionale", "REGION", "76")
+COMITE31 = Utilisateur("c31", "Comité 31", "comite", "DEPARTEMENT", "31")
+CSE84 = Utilisateur("cse84", "CSE 84", "cse", "REGION", "84")
 
 
 def _jours(n: float) -> str:
     return f"{round(n)}{NBSP}j"
 
 
-NATIONAL = Utilisateur("national", "National", "national", "NATIONAL", "FR")
-
-
-def _app(utilisateur: Utilisateur | None = NATIONAL) -> AppTest:
+def _app(utilisateur: Utilisateur | None = NATIONAL, **params) -> AppTest:
     """The app with a signed-in user (as the sign-in form leaves it in the session)."""
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
     if utilisateur is not None:
         at.session_state["utilisateur"] = utilisateur
+    for k, v in params.items():
+        at.query_params[k] = v
     return at
 
 
-def _lancer(monkeypatch, warehouse: Path) -> AppTest:
+def _lancer(monkeypatch, warehouse: Path, utilisateur=NATIONAL, **params) -> AppTest:
     monkeypatch.setenv("SOCLE_WAREHOUSE", str(warehouse))
-    at = _app().run()
+    at = _app(utilisateur, **params).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 
 
-def _metrics(at: AppTest) -> dict[str, tuple[str, str]]:
-    """Label (without the provisional mention) -> (value, delta)."""
-    return {m.label.replace(" (provisoire)", ""): (m.value, m.delta) for m in at.metric}
-
-
-LIB_A1 = "Demandeurs d'emploi en fin de mois"
-LIB_B1 = "Délai médian entre l'inscription et le diagnostic"
+def _metrique(at: AppTest, numero: str):
+    """The metric of one indicator (by its contract number, A1…E4)."""
+    return next(m for m in at.metric if m.label.startswith(f"{numero} – "))
 
 
 def test_page_par_defaut(entrepot, monkeypatch):
     at = _lancer(monkeypatch, entrepot.path)
-    assert at.title[0].value == "Synthèse territoriale"
+    assert at.title[0].value == "Synthèse"
     assert "15 avril 2025" in at.caption[0].value  # the date d'arrêté, in French
     assert not at.error
-
-    region = at.selectbox(key="region").value
-    mois = at.selectbox(key=f"mois_{region}").value
+    assert at.selectbox(key="sel_niveau").value == "NATIONAL"
+    mois = at.selectbox(key="sel_mois_NATIONAL_FR").value
     # Default month: the latest one whose A1 is final (the last month is provisional).
-    assert mois == max(m for m in MOIS if not entrepot.provisoire(A1, "REGION", region, m))
+    assert mois == max(m for m in MOIS if not entrepot.provisoire(A1, "NATIONAL", "FR", m))
+    # The address follows the choice (a link to send before a committee).
+    assert at.query_params["niveau"] == "NATIONAL" and at.query_params["mois"] == mois.strftime("%Y-%m")
 
-    metrics = _metrics(at)
-    a1, a1_avant = (entrepot.valeur(A1, "REGION", region, m) for m in (mois, MOIS[MOIS.index(mois) - 1]))
-    assert metrics[LIB_A1][0] == _milliers(a1)
-    assert metrics[LIB_A1][1] == ("+" if a1 > a1_avant else "-") + _milliers(abs(a1 - a1_avant))
-    b1 = entrepot.valeur(B1, "REGION", region, mois)
-    assert metrics[LIB_B1][0] == _jours(b1)
+
+def test_metrique_et_evolution_d_une_region(entrepot, monkeypatch):
+    at = _lancer(monkeypatch, entrepot.path, niveau="REGION", territoire="76")
+    assert at.selectbox(key="sel_territoire_REGION").value == "76"
+    mois = at.selectbox(key="sel_mois_REGION_76").value
+    b1, b1_avant = (entrepot.valeur(B1, "REGION", "76", m) for m in (mois, MOIS[MOIS.index(mois) - 1]))
+    m = _metrique(at, "B1")
+    assert m.value == _jours(b1)
+    assert m.delta == ("+" if b1 > b1_avant else "-") + _jours(abs(b1 - b1_avant))
     # B1 of that month is still provisional: the metric says so.
-    assert entrepot.provisoire(B1, "REGION", region, mois)
-    assert any(m.label == f"{LIB_B1} (provisoire)" for m in at.metric)
+    assert entrepot.provisoire(B1, "REGION", "76", mois) and m.label.endswith("(provisoire)")
+    # Indicators without data in this warehouse: an empty state, not an error.
+    assert any("Aucune donnée" in i.value for i in at.info)
+    assert len(at.get("plotly_chart")) >= 1
 
 
-def test_tableau_region_et_departements(entrepot, monkeypatch):
+def test_comparaison_au_parent(entrepot, monkeypatch):
+    at = _lancer(monkeypatch, entrepot.path, niveau="DEPARTEMENT", territoire="31")
+    mois = at.selectbox(key="sel_mois_DEPARTEMENT_31").value
+    assert _metrique(at, "B1").value == _jours(entrepot.valeur(B1, "DEPARTEMENT", "31", mois))
+    attendu = f"Occitanie : {_jours(entrepot.valeur(B1, 'REGION', '76', mois))}"
+    assert any(attendu in c.value for c in at.caption)
+
+
+def test_changer_de_territoire_et_de_mois(entrepot, monkeypatch):
     at = _lancer(monkeypatch, entrepot.path)
-    at.selectbox(key="region").set_value("76").run()
+    at.selectbox(key="sel_niveau").set_value("DEPARTEMENT").run()
+    at.selectbox(key="sel_territoire_DEPARTEMENT").set_value("34").run()
     assert not at.exception
-    mois = at.selectbox(key="mois_76").value
-    tableau = at.dataframe[0].value
-    assert list(tableau.columns) == ["Territoire", "Niveau", LIB_A1, LIB_B1]
-    territoires = tableau["Territoire"].tolist()
-    assert territoires[0] == "Occitanie"
-    assert len(territoires) == 1 + len(DEPARTEMENTS_AVEC_DONNEES["76"])
-    assert any("Haute-Garonne" in t for t in territoires) and any("Hérault" in t for t in territoires)
-    assert tableau["Niveau"].tolist() == ["Région", "Département", "Département"]
-    ligne_31 = tableau[tableau["Territoire"].str.contains("Haute-Garonne")].iloc[0]
-    assert ligne_31[LIB_A1] == _milliers(entrepot.valeur(A1, "DEPARTEMENT", "31", mois))
-    assert ligne_31[LIB_B1] == _jours(entrepot.valeur(B1, "DEPARTEMENT", "31", mois)) + " (provisoire)"
-
-
-def test_changer_de_region_change_les_chiffres(entrepot, monkeypatch):
-    at = _lancer(monkeypatch, entrepot.path)
-    codes = list(DEPARTEMENTS_AVEC_DONNEES)
-    vus = {}
-    for code in codes:
-        at.selectbox(key="region").set_value(code).run()
-        assert not at.exception
-        mois = at.selectbox(key=f"mois_{code}").value
-        vus[code] = _metrics(at)
-        assert vus[code][LIB_A1][0] == _milliers(entrepot.valeur(A1, "REGION", code, mois))
-        assert at.dataframe[0].value["Territoire"].tolist()[0] == dict(
-            [("76", "Occitanie"), ("84", "Auvergne-Rhône-Alpes")]
-        )[code]
-    assert vus[codes[0]] != vus[codes[1]]
-
-
-def test_changer_de_mois(entrepot, monkeypatch):
-    at = _lancer(monkeypatch, entrepot.path)
-    at.selectbox(key="region").set_value("76").run()
-    at.selectbox(key="mois_76").set_value(MOIS[0]).run()
-    assert not at.exception
-    metrics = _metrics(at)
-    assert metrics[LIB_A1][0] == _milliers(entrepot.valeur(A1, "REGION", "76", MOIS[0]))
-    assert metrics[LIB_A1][1] == ""  # no previous month: no change shown
-    # The provisional month is offered, marked as such.
-    assert "avr. 2025 (provisoire)" in at.selectbox(key="mois_76").options
-
-
-def test_graphiques(entrepot, monkeypatch):
-    at = _lancer(monkeypatch, entrepot.path)
-    assert len(at.get("plotly_chart")) == 2
-    at.toggle(key="avec_departements").set_value(True).run()
-    assert not at.exception
-    assert len(at.get("plotly_chart")) == 2
-    # A methodological caption per indicator.
-    assert any("dernier jour du mois" in c.value for c in at.caption)
-    assert any("90 jours" in c.value and "Médiane" in c.value for c in at.caption)
+    assert "34 – Hérault" in at.caption[0].value
+    at.selectbox(key="sel_mois_DEPARTEMENT_34").set_value(MOIS[1]).run()
+    assert _metrique(at, "B1").value == _jours(entrepot.valeur(B1, "DEPARTEMENT", "34", MOIS[1]))
+    assert "avr. 2025 (provisoire)" in at.selectbox(key="sel_mois_DEPARTEMENT_34").options
 
 
 def test_entrepot_absent(tmp_path, monkeypatch):
     absent = tmp_path / "pas_encore.duckdb"
     at = _lancer(monkeypatch, absent)
-    assert at.title[0].value == "Synthèse territoriale"
+    assert at.title[0].value == "Synthèse"
     assert len(at.error) == 1
     assert "Aucun entrepôt publié" in at.error[0].value and "socle build" in at.error[0].value
     assert not at.metric
@@ -144,27 +109,13 @@ def test_entrepot_absent(tmp_path, monkeypatch):
 
 def test_publication_prise_en_compte_sans_redemarrer(tmp_path, monkeypatch):
     """The warehouse appears after the page was opened: the next run shows it."""
-    from .conftest import construire_entrepot
-
     chemin = tmp_path / "socle.duckdb"
     at = _lancer(monkeypatch, chemin)
     assert at.error
     construire_entrepot(chemin)
     at.run()
     assert not at.exception and not at.error
-    assert len(at.metric) == 2
-
-
-def test_lien_vers_une_region(entrepot, monkeypatch):
-    """``?region=76`` opens the page on that region (links sent to a territorial committee)."""
-    monkeypatch.setenv("SOCLE_WAREHOUSE", str(entrepot.path))
-    at = _app()
-    defaut = _app().run().selectbox(key="region").value
-    autre = next(c for c in DEPARTEMENTS_AVEC_DONNEES if c != defaut)
-    at.query_params["region"] = autre
-    at.run()
-    assert not at.exception
-    assert at.selectbox(key="region").value == autre
+    assert at.selectbox(key="sel_niveau").value == "NATIONAL"
 
 
 def test_mediane_non_atteinte_expliquee(entrepot, monkeypatch):
@@ -178,11 +129,19 @@ def test_mediane_non_atteinte_expliquee(entrepot, monkeypatch):
         [B1, MOIS[2]],
     )
     con.close()
-    monkeypatch.setenv("SOCLE_WAREHOUSE", str(entrepot.path))
-    at = _app()
-    at.query_params["region"] = "76"
-    at.run()
-    assert not at.exception
-    assert at.selectbox(key="mois_76").value == MOIS[2]
-    assert _metrics(at)[LIB_B1][0] == "–"
+    at = _lancer(monkeypatch, entrepot.path, niveau="REGION", territoire="76")
+    assert at.selectbox(key="sel_mois_REGION_76").value == MOIS[2]
+    assert _metrique(at, "B1").value == "–"
     assert any("Médiane pas encore atteinte" in c.value for c in at.caption)
+
+
+@pytest.mark.parametrize("u", [NATIONAL, DR76, COMITE31, CSE84], ids=lambda u: u.identifiant)
+def test_chaque_page_pour_chaque_role(entrepot, monkeypatch, u):
+    """Every page of the role's menu runs on sparse data (two indicators): titles, no
+    exception, empty states in words."""
+    at = _lancer(monkeypatch, entrepot.path, u)
+    for page in navigation.pages_pour(u.role):
+        at.switch_page(f"pages/{page.fichier}").run()
+        assert not at.exception, (page.titre, [e.value for e in at.exception])
+        assert at.title[0].value == page.titre
+        assert not any("Connexion requise" in e.value for e in at.error)

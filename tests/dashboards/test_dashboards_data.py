@@ -30,102 +30,70 @@ def test_date_arrete(entrepot):
     assert data.date_arrete(entrepot.path) == DATE_ARRETE
 
 
-def test_regions_presentes_seulement(entrepot):
-    regions = data.regions(entrepot.path, NAT)
-    assert set(regions["code"]) == set(DEPARTEMENTS_AVEC_DONNEES)  # 11 has no data
-    assert dict(zip(regions["code"], regions["libelle"]))["76"] == "Occitanie"
-    assert regions["libelle"].to_list() == sorted(regions["libelle"].to_list())
+def test_territoires_presents_seulement(entrepot):
+    df = data.territoires(entrepot.path, NAT)
+    assert df.filter(pl.col("niveau") == "REGION")["code"].to_list() == sorted(DEPARTEMENTS_AVEC_DONNEES)
+    assert df["niveau"].unique(maintain_order=True).to_list() == ["NATIONAL", "REGION", "DEPARTEMENT", "BASSIN"]
+    ligne = df.filter(pl.col("code") == "31").row(0, named=True)
+    assert (ligne["libelle"], ligne["parent_niveau"], ligne["parent_code"]) == ("Haute-Garonne", "REGION", "76")
+    # Bassin 7601 straddles 31 and 34 (both in 76): its parent is the region; 7602 lies in 31.
+    parents = dict(zip(df["code"], zip(df["parent_niveau"], df["parent_code"])))
+    assert parents["7601"] == ("REGION", "76") and parents["7602"] == ("DEPARTEMENT", "31")
 
 
-def test_mois_disponibles_et_mois_par_defaut(entrepot):
-    mois = data.mois_disponibles(entrepot.path, NAT, "76")
-    assert mois["periode"].to_list() == sorted(MOIS, reverse=True)
-    prov = dict(zip(mois["periode"], mois["provisoire"]))
-    assert prov == {m: entrepot.provisoire(A1, "REGION", "76", m) for m in MOIS}
-    # The latest month is provisional for A1: the default is the latest final one.
-    attendu = max(m for m in MOIS if not entrepot.provisoire(A1, "REGION", "76", m))
-    assert data.mois_par_defaut(mois) == attendu
+def test_extraire(entrepot):
+    df = data.extraire(entrepot.path, NAT, [A1, B1], "DEPARTEMENT", ["31", "34"], periode=MOIS[1])
+    assert df.select("indicateur", "territoire").rows() == sorted([(A1, "31"), (A1, "34"), (B1, "31"), (B1, "34")])
+    assert df.filter(pl.col("indicateur") == A1)["valeur"].to_list() == [
+        entrepot.valeur(A1, "DEPARTEMENT", d, MOIS[1]) for d in ("31", "34")
+    ]
+    assert set(df["libelle"]) == {"Haute-Garonne", "Hérault"}
+    # Breakdowns: only « ensemble » by default, a named one, or all.
+    assert data.extraire(entrepot.path, NAT, [A1], "REGION", ["76"], dimension="sexe")["modalite"].unique().to_list() == ["F"]
+    tout = data.extraire(entrepot.path, NAT, [A1], "REGION", ["76"], dimension=None)
+    assert set(tout["dimension"]) == {"ensemble", "sexe"}
+    depuis = data.extraire(entrepot.path, NAT, [A1], "REGION", ["76"], depuis=MOIS[2])
+    assert depuis["periode"].to_list() == MOIS[2:]
+    # Every territory of a level when no code is given; none for an empty list.
+    assert set(data.extraire(entrepot.path, NAT, [A1], "DEPARTEMENT")["territoire"]) == {"31", "34", "69"}
+    assert data.extraire(entrepot.path, NAT, [A1], "DEPARTEMENT", []).height == 0
 
 
-def test_mois_par_defaut_cas_limites():
-    schema = {"periode": pl.Date, "provisoire": pl.Boolean}
-    assert data.mois_par_defaut(pl.DataFrame(schema=schema)) is None
-    tous_provisoires = pl.DataFrame(
-        {"periode": [date(2025, 2, 1), date(2025, 1, 1)], "provisoire": [True, True]}, schema=schema
-    )
-    assert data.mois_par_defaut(tous_provisoires) == date(2025, 2, 1)
-    sans_reference = pl.DataFrame(
-        {"periode": [date(2025, 2, 1), date(2025, 1, 1)], "provisoire": [None, False]}, schema=schema
-    )
-    # No reference cell in the latest month: the headline figure would be empty there.
-    assert data.mois_par_defaut(sans_reference) == date(2025, 1, 1)
+def test_codes_inferieurs(entrepot):
+    assert data.codes_inferieurs(entrepot.path, "REGION", "76") == ["31", "34"]
+    assert data.codes_inferieurs(entrepot.path, "DEPARTEMENT", "31") == ["31001", "31002"]
+    assert data.codes_inferieurs(entrepot.path, "BASSIN", "7601") == ["31001", "34001"]
+    assert data.codes_inferieurs(entrepot.path, "REGION", "76", "AGENCE") == ["31001", "31002", "34001"]
+    assert data.codes_inferieurs(entrepot.path, "NATIONAL", "FR") == ["11", "76", "84"]
+    assert data.codes_inferieurs(entrepot.path, "AGENCE", "31001") == []
 
 
-def test_indicateurs_territoires(entrepot):
-    mois = MOIS[2]
-    df = data.indicateurs_territoires(entrepot.path, NAT, "76", mois, [A1, B1])
-    territoires = df.select("niveau", "territoire").unique(maintain_order=True).rows()
-    assert territoires == [("REGION", "76")] + [("DEPARTEMENT", d) for d in DEPARTEMENTS_AVEC_DONNEES["76"]]
-    assert df.height == 2 * len(territoires)  # ensemble only: no breakdown, no bassin
-    assert set(df["periode"]) == {mois}
-    for row in df.to_dicts():
-        assert row["valeur"] == entrepot.valeur(row["indicateur"], row["niveau"], row["territoire"], mois)
-        assert row["provisoire"] == entrepot.provisoire(row["indicateur"], row["niveau"], row["territoire"], mois)
-    libelles = dict(zip(df["territoire"], df["libelle"]))
-    assert libelles["76"] == "Occitanie" and libelles["31"] == "Haute-Garonne"
+def test_dictionnaire_et_libelles(entrepot):
+    dico = data.dictionnaire(entrepot.path)
+    assert dico.height == 25 and dico["numero"].to_list()[0] == "A1"
+    assert dico.filter(pl.col("indicateur") == B1)["unite"].item() == "jours"
+    listes = data.libelles_modalites(entrepot.path)
+    assert listes[("operateur_retenu", "FT")] == "France Travail"
+    assert listes[("sexe", "1")] == "Homme"
 
 
-def test_indicateurs_territoires_filtre_les_indicateurs(entrepot):
-    df = data.indicateurs_territoires(entrepot.path, NAT, "84", MOIS[0], [A1])
-    assert set(df["indicateur"]) == {A1}
-    assert set(df["territoire"]) == {"84", "69"}
-
-
-def test_serie(entrepot):
-    s = data.serie(entrepot.path, NAT, "REGION", "84", B1)
-    assert s["periode"].to_list() == MOIS
-    assert s["valeur"].to_list() == [entrepot.valeur(B1, "REGION", "84", m) for m in MOIS]
-    assert s["provisoire"].to_list() == [entrepot.provisoire(B1, "REGION", "84", m) for m in MOIS]
-    assert data.serie(entrepot.path, NAT, "REGION", "11", B1).height == 0
-
-
-def test_series_region(entrepot):
-    seule = data.series_region(entrepot.path, NAT, "76", A1)
-    assert set(seule["territoire"]) == {"76"}
-    avec = data.series_region(entrepot.path, NAT, "76", A1, avec_departements=True)
-    assert set(avec["territoire"]) == {"76", "31", "34"}
-    assert avec.height == 3 * len(MOIS)
-    assert avec["territoire"][0] == "76"  # the region first
-
-
-def test_valeur_du_mois(entrepot):
-    s = data.serie(entrepot.path, NAT, "REGION", "76", A1)
-    v = data.valeur_du_mois(s, MOIS[1])
-    assert v.valeur == entrepot.valeur(A1, "REGION", "76", MOIS[1])
-    assert v.precedente == entrepot.valeur(A1, "REGION", "76", MOIS[0])
-    assert v.unite == "nombre" and v.presente
-    premier = data.valeur_du_mois(s, MOIS[0])
-    assert premier.precedente is None
-    absent = data.valeur_du_mois(s, date(2030, 1, 1))
-    assert absent.valeur is None and not absent.presente and not absent.provisoire
-
-
-def test_mois_precedent():
-    assert data.mois_precedent(date(2025, 1, 1)) == date(2024, 12, 1)
-    assert data.mois_precedent(date(2025, 3, 1)) == date(2025, 2, 1)
+def test_etat_publication(entrepot):
+    etat = data.etat_publication(entrepot.path)
+    # The hand-made warehouse has no quality tables: the state says nothing, it does not fail.
+    assert etat["date_arrete"] == DATE_ARRETE and etat["statut_qualite"] is None
 
 
 def test_lecture_seule_le_fichier_n_est_pas_modifie(entrepot):
     avant = _empreinte(entrepot.path), os.stat(entrepot.path).st_mtime_ns
     data.date_arrete(entrepot.path)
-    data.regions(entrepot.path, NAT)
-    data.indicateurs_territoires(entrepot.path, NAT, "76", MOIS[0], [A1, B1])
+    data.territoires(entrepot.path, NAT)
+    data.extraire(entrepot.path, NAT, [A1, B1], "REGION", ["76"])
     assert (_empreinte(entrepot.path), os.stat(entrepot.path).st_mtime_ns) == avant
     assert not entrepot.path.with_suffix(".duckdb.wal").exists()
 
 
 def test_connexion_fermee_apres_chaque_requete(entrepot):
-    data.regions(entrepot.path, NAT)
+    data.territoires(entrepot.path, NAT)
     # A read-write connection in this process would fail if a read-only one were still open.
     con = duckdb.connect(str(entrepot.path))
     con.close()
@@ -149,7 +117,7 @@ def test_une_connexion_en_lecture_seule_refuse_d_ecrire(entrepot, monkeypatch):
 def test_entrepot_absent(tmp_path):
     absent = tmp_path / "rien.duckdb"
     with pytest.raises(data.EntrepotIndisponible, match="Aucun entrepôt publié : lancez `socle build`"):
-        data.regions(absent, NAT)
+        data.territoires(absent, NAT)
     assert not absent.exists()  # read-only: nothing created
 
 
@@ -157,7 +125,7 @@ def test_entrepot_incomplet(tmp_path):
     vide = tmp_path / "vide.duckdb"
     duckdb.connect(str(vide)).close()
     with pytest.raises(data.EntrepotIndisponible, match="socle build"):
-        data.regions(vide, NAT)
+        data.territoires(vide, NAT)
 
 
 def test_une_nouvelle_publication_est_lue_sans_redemarrer(entrepot, tmp_path):
@@ -174,11 +142,11 @@ def test_une_nouvelle_publication_est_lue_sans_redemarrer(entrepot, tmp_path):
 
 
 def test_le_cache_evite_de_rouvrir_le_fichier(entrepot, monkeypatch):
-    data.regions(entrepot.path, NAT)
+    data.territoires(entrepot.path, NAT)
     compteur = []
     vrai_connect = duckdb.connect
     monkeypatch.setattr(data.duckdb, "connect", lambda *a, **k: compteur.append(1) or vrai_connect(*a, **k))
-    data.regions(entrepot.path, NAT)
+    data.territoires(entrepot.path, NAT)
     assert compteur == []
 
 

@@ -112,14 +112,17 @@ def test_format_mois_absent_et_dates():
     assert fmt.format_date(None) == "–"
 
 
+DICO = {"demandeurs_fin_de_mois": {"libelle": "Demandeurs inscrits", "definition": "Épisodes ouverts."}}
+
+
 def test_libelles():
-    assert fmt.libelle_indicateur("demandeurs_fin_de_mois") == "Demandeurs d'emploi en fin de mois"
-    assert (
-        fmt.libelle_indicateur("delai_inscription_diagnostic_median")
-        == "Délai médian entre l'inscription et le diagnostic"
-    )
-    assert fmt.libelle_indicateur("demandeurs_fin_de_mois", avec_numero=True).startswith("A1 – ")
-    assert fmt.libelle_indicateur("inconnu") == "inconnu"  # an unknown code never crashes
+    # Indicator labels come from the data dictionary (marts.dictionnaire), passed by the page.
+    assert fmt.libelle_indicateur("demandeurs_fin_de_mois", DICO) == "Demandeurs inscrits"
+    assert fmt.libelle_indicateur("demandeurs_fin_de_mois", DICO, avec_numero=True) == "A1 – Demandeurs inscrits"
+    assert fmt.libelle_indicateur("demandeurs_fin_de_mois") == "demandeurs_fin_de_mois"  # no dictionary
+    assert fmt.libelle_indicateur("inconnu", DICO) == "inconnu"  # an unknown code never crashes
+    assert fmt.definition_indicateur("demandeurs_fin_de_mois", DICO) == "Épisodes ouverts."
+    assert fmt.definition_indicateur("inconnu", DICO) == ""
     assert fmt.libelle_niveau("DEPARTEMENT") == "Département"
     assert fmt.libelle_niveau("BASSIN") == "Bassin d'emploi"
     assert fmt.libelle_territoire("DEPARTEMENT", "31", "Haute-Garonne") == "31 – Haute-Garonne"
@@ -128,10 +131,27 @@ def test_libelles():
     assert fmt.libelle_territoire("NATIONAL", "FR", None) == "France"
 
 
-def test_chaque_indicateur_du_contrat_a_un_libelle_et_un_numero():
-    assert set(fmt.LIBELLES_INDICATEURS) == set(fmt.NUMEROS_INDICATEURS)
+def test_libelles_des_modalites():
+    listes = {("operateur_retenu", "FT"): "France Travail", ("sexe", "1"): "Homme",
+              ("operateur_propose", "ML"): "Mission Locale", ("motif_inscription", "1"): "Motif 1"}
+    assert fmt.libelle_modalite("operateur_retenu", "FT", listes) == "France Travail"
+    assert fmt.libelle_modalite("sexe", "1", listes) == "Homme"  # not motif_inscription's « 1 »
+    assert fmt.libelle_modalite("operateur_retenu", "ML", listes) == "Mission Locale"  # same list
+    assert fmt.libelle_modalite("tranche_age", "moins_26", listes) == "Moins de 26 ans"
+    assert fmt.libelle_modalite("groupe_experimentation", "TEMOIN").startswith("Autres agences")
+    assert fmt.libelle_modalite("campagne", "2025-V1", listes) == "2025-V1"  # no label: the code
+    assert fmt.libelle_dimension("operateur_retenu") == "Opérateur retenu"
+    assert fmt.libelle_dimension("inconnue") == "inconnue"
+
+
+def test_cellule_secrete():
+    assert fmt.format_cellule(None, "taux", False, secret=True) == "s"
+    assert fmt.format_cellule(None, "nombre", True, secret=True) == "s"  # never « s (provisoire) »
+    assert fmt.format_cellule(0.25, "taux", False, secret=False) == f"25,0{NBSP}%"
+
+
+def test_chaque_indicateur_du_contrat_a_un_numero():
     assert len(set(fmt.NUMEROS_INDICATEURS.values())) == len(fmt.NUMEROS_INDICATEURS) == 25
-    assert fmt.A1 in fmt.DEFINITIONS_INDICATEURS and fmt.B1 in fmt.DEFINITIONS_INDICATEURS
 
 
 def test_parametres_metric():

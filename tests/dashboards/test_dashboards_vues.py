@@ -11,58 +11,71 @@ from dashboards.format import A1, B1
 
 from .conftest import MOIS
 
+NBSP = "\u00a0"
 
-def test_tableau_territoires_cellule_absente_et_provisoire(entrepot, perimetre_national):
-    cellules = data.indicateurs_territoires(entrepot.path, perimetre_national, "76", MOIS[0], [A1, B1])
+
+def _cellule(**kw) -> dict:
+    base = {"indicateur": B1, "periode": MOIS[0], "niveau": "REGION", "territoire": "76", "libelle": "Occitanie",
+            "dimension": "ensemble", "modalite": "ensemble", "numerateur": 40.0, "denominateur": 60.0,
+            "valeur": 21.0, "unite": "jours", "provisoire": False, "secret": False}
+    return base | kw
+
+
+def test_tableau_territoires_cellule_absente_provisoire_et_secrete(entrepot, perimetre_national):
+    cellules = data.extraire(entrepot.path, perimetre_national, [A1, B1], "DEPARTEMENT", ["31", "34"], periode=MOIS[0])
     tableau = vues.tableau_territoires(cellules, [A1, B1])
     lignes = {r["Territoire"]: r for r in tableau.to_dicts()}
     # The fixture's B1 of département 34 in January is null (median not reached).
     assert entrepot.valeur(B1, "DEPARTEMENT", "34", MOIS[0]) is None
-    assert lignes["34 – Hérault"]["Délai médian entre l'inscription et le diagnostic"] == "–"
-    assert list(lignes) == ["Occitanie", "31 – Haute-Garonne", "34 – Hérault"]
+    assert lignes["34 – Hérault"][B1] == "–"  # no dictionary given: the code is the header
+    assert list(lignes) == ["31 – Haute-Garonne", "34 – Hérault"]
+    secret = pl.DataFrame([_cellule(secret=True, valeur=None, numerateur=None, denominateur=None)])
+    assert vues.tableau_territoires(secret, [B1]).row(0, named=True)[B1] == "s"
 
 
-def test_tableau_indicateur_sans_cellule():
-    cellules = pl.DataFrame(
-        [{"niveau": "REGION", "territoire": "76", "libelle": "Occitanie", "indicateur": A1,
-          "periode": date(2025, 1, 1), "numerateur": 5.0, "denominateur": None,
-          "valeur": 12345.0, "unite": "nombre", "provisoire": True}]
-    )  # fmt: skip
-    tableau = vues.tableau_territoires(cellules, [A1, B1])
-    ligne = tableau.row(0, named=True)
-    assert ligne["Demandeurs d'emploi en fin de mois"] == "12\u202f345 (provisoire)"
-    assert ligne["Délai médian entre l'inscription et le diagnostic"] == "–"
+def test_tableau_detail_et_survol():
+    lignes = pl.DataFrame([
+        _cellule(),
+        _cellule(periode=MOIS[1], valeur=None, numerateur=None, denominateur=None, secret=True),
+        _cellule(indicateur="taux_sanction_cre", unite="taux", valeur=0.25, numerateur=5.0, denominateur=20.0),
+    ])
+    detail = vues.tableau_detail(lignes)
+    assert detail.columns == ["Indicateur", "Territoire", "Mois", "Ventilation", "Modalité", "Valeur",
+                              "Numérateur", "Dénominateur"]
+    assert detail.row(0) [2:] == ("janv. 2025", "Ensemble", "Ensemble", f"21{NBSP}j", "40", "60")
+    assert detail.row(1)[5:] == ("s", "s", "s")
+    survol = vues.texte_survol("Occitanie", lignes.row(2, named=True))
+    assert f"25,0{NBSP}%" in survol and "5 sur 20" in survol
+    assert "sur" not in vues.texte_survol("Occitanie", lignes.row(1, named=True))  # nothing of a secret
 
 
-def test_tableau_vide():
-    vide = pl.DataFrame(schema={c: pl.String for c in ["niveau", "territoire", "libelle", "indicateur"]})
-    assert vues.tableau_territoires(vide, [A1]).height == 0
-
-
-def test_figure_points_provisoires_distingues(entrepot, perimetre_national):
-    series = data.series_region(entrepot.path, perimetre_national, "84", B1)
-    fig = vues.figure_serie(series, B1)
-    pleines = [t for t in fig.data if t.line.dash == "solid"]
-    pointillees = [t for t in fig.data if t.line.dash == "dot"]
-    assert len(pleines) == 1 and len(pointillees) == 1
+def test_figure_points_provisoires_et_secrets(entrepot, perimetre_national):
+    series = data.extraire(entrepot.path, perimetre_national, [B1], "REGION", ["84"])
+    fig = vues.figure_serie(series)
+    pleine, pointillee = fig.data
+    assert pleine.line.dash is None and pointillee.line.dash == "dot"
     definitifs = [m for m in MOIS if not entrepot.provisoire(B1, "REGION", "84", m)]
-    provisoires = [m for m in MOIS if entrepot.provisoire(B1, "REGION", "84", m)]
-    assert list(pleines[0].x) == definitifs
+    attendu = [entrepot.valeur(B1, "REGION", "84", m) if m in definitifs else None for m in MOIS]
+    assert list(pleine.y) == attendu
     # The dotted part starts at the last final month so that the line stays continuous.
-    assert list(pointillees[0].x) == definitifs[-1:] + provisoires
-    assert list(pointillees[0].marker.symbol) == ["circle"] + ["circle-open"] * len(provisoires)
-    assert all("(provisoire)" in t for t in pointillees[0].text[1:])
-    # French months on the axis.
+    assert [m for m, y in zip(pointillee.x, pointillee.y) if y is not None] == definitifs[-1:] + [
+        m for m in MOIS if m not in definitifs
+    ]
+    assert all("provisoire" in t for t, m in zip(pointillee.text, MOIS) if m not in definitifs)
     assert list(fig.layout.xaxis.ticktext) == ["janv. 2025", "févr. 2025", "mars 2025", "avr. 2025"]
+    # A secret month is a gap: no value drawn, the hover says « s ».
+    secret = series.with_columns(
+        secret=pl.col("periode") == MOIS[0], valeur=pl.when(pl.col("periode") == MOIS[0]).then(None).otherwise(pl.col("valeur"))
+    )
+    fig = vues.figure_serie(secret)
+    assert fig.data[0].y[0] is None and ": s" in fig.data[0].text[0]
 
 
-def test_figure_avec_departements(entrepot, perimetre_national):
-    series = data.series_region(entrepot.path, perimetre_national, "76", A1, avec_departements=True)
-    fig = vues.figure_serie(series, A1)
+def test_figure_plusieurs_territoires(entrepot, perimetre_national):
+    series = data.extraire(entrepot.path, perimetre_national, [A1], "DEPARTEMENT", ["31", "34"])
+    fig = vues.figure_serie(series)
     noms = {t.name for t in fig.data if t.showlegend is not False}
-    assert noms == {"Occitanie", "31 – Haute-Garonne", "34 – Hérault"}
-    region = next(t for t in fig.data if t.name == "Occitanie")
-    assert region.line.width > next(t for t in fig.data if t.name == "31 – Haute-Garonne").line.width
+    assert noms == {"31 – Haute-Garonne", "34 – Hérault"}
 
 
 def test_graduations_limitees_garde_le_dernier_mois():
@@ -70,3 +83,22 @@ def test_graduations_limitees_garde_le_dernier_mois():
     valeurs, libelles = vues._graduations(periodes)
     assert len(valeurs) <= 12 and valeurs[-1] == periodes[-1]
     assert libelles[-1] == "juin 2025"
+
+
+def test_evolution_et_mois_decale():
+    serie = pl.DataFrame([_cellule(periode=date(2024, 1, 1), valeur=30.0), _cellule(periode=date(2025, 1, 1), valeur=21.0),
+                          _cellule(periode=date(2024, 12, 1), valeur=None, secret=True)])
+    assert vues.mois_decale(date(2025, 1, 1), 1) == date(2024, 12, 1)
+    assert vues.mois_decale(date(2025, 3, 1), 14) == date(2024, 1, 1)
+    assert vues.evolution(serie, date(2025, 1, 1), 12)[0] == -9.0
+    ecart, avant = vues.evolution(serie, date(2025, 1, 1), 1)
+    assert ecart is None and avant["secret"]  # never a change computed around a secret
+
+
+def test_references_du_territoire_puis_nationales(entrepot):
+    refs = data.valeurs_reference(entrepot.path)
+    r = vues.references(refs, "taux_sanction_cre", "76")
+    assert r and all(x["territoire"] == "FR" for x in r) and r[0]["annee"] >= r[-1]["annee"]
+    propres = vues.references(refs, "taux_retour_emploi_durable_6m", "93")
+    assert [x["territoire"] for x in propres] == ["93", "FR"]
+    assert "24" in vues.texte_reference(propres[0]) and "région 93" in vues.texte_reference(propres[0])
