@@ -1,10 +1,13 @@
 """Data access of the dashboards: scoped, read-only queries on the published warehouse.
 
-Each query opens its own read-only DuckDB connection and closes it at once: the published file is
-replaced atomically by a build (never written in place), so a reader never meets the writer's
-lock and the next query after a publication reads the new file. Results are cached with
-``st.cache_data`` keyed on the file's identity (inode, size, modification time): a new
-publication changes the key, so it shows without restarting the server.
+The server holds **one read-only DuckDB connection per published version** of the file, and each
+query runs on a cursor of its own (DuckDB cursors may be used from the sessions' threads). The
+published file is replaced atomically by a build (never written in place), so a reader never
+meets the writer's lock; when the file's identity (inode, size, modification time) changes, the
+old connection is closed and the next query opens the new version. Opening the file costs far
+more than the small queries of a page (tens of milliseconds each), hence the one connection.
+Results are cached with ``st.cache_data`` keyed on that identity too: a new publication changes
+the key, so it shows without restarting the server.
 
 Every function takes the warehouse path first and returns a Polars DataFrame (or a scalar).
 Every function returning indicator cells takes the reader's :class:`~dashboards.acces.Perimetre`
@@ -15,6 +18,7 @@ perimeter gives an empty frame, whatever the caller asks.
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -114,10 +118,13 @@ def _signature(path: Path) -> tuple[int, int, int]:
     return (s.st_ino, s.st_size, s.st_mtime_ns)
 
 
-def _executer(path: Path, sql: str, params: Sequence) -> pl.DataFrame:
-    """Open read-only, run one query, close. DuckDB errors become French messages."""
+_CONNEXIONS: dict[str, tuple[tuple[int, int, int], duckdb.DuckDBPyConnection]] = {}
+_VERROU = threading.Lock()
+
+
+def _ouvrir(path: Path) -> duckdb.DuckDBPyConnection:
     try:
-        con = duckdb.connect(str(path), read_only=True)
+        return duckdb.connect(str(path), read_only=True)
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             raise EntrepotIndisponible(
@@ -128,8 +135,38 @@ def _executer(path: Path, sql: str, params: Sequence) -> pl.DataFrame:
         raise EntrepotIndisponible(f"Impossible d'ouvrir l'entrepôt {path} : {exc}") from exc
     except duckdb.Error as exc:
         raise EntrepotIndisponible(f"Impossible d'ouvrir l'entrepôt {path} : {exc}") from exc
+
+
+def _connexion(path: Path, signature: tuple[int, int, int]) -> duckdb.DuckDBPyConnection:
+    """The read-only connection of this published version; a new version closes the old one
+    first (DuckDB shares one database instance per path in a process: the old one must go)."""
+    cle = str(path)
+    with _VERROU:
+        actuelle = _CONNEXIONS.get(cle)
+        if actuelle is not None and actuelle[0] == signature:
+            return actuelle[1]
+        if actuelle is not None:
+            actuelle[1].close()
+            del _CONNEXIONS[cle]
+        con = _ouvrir(path)
+        _CONNEXIONS[cle] = (signature, con)
+        return con
+
+
+def fermer_connexions() -> None:
+    """Close the held connections (tests, and before a process writes the same file)."""
+    with _VERROU:
+        for _, con in _CONNEXIONS.values():
+            con.close()
+        _CONNEXIONS.clear()
+
+
+def _executer(path: Path, signature: tuple[int, int, int], sql: str, params: Sequence) -> pl.DataFrame:
+    """Run one query on a cursor of the version's read-only connection. DuckDB errors become
+    French messages."""
+    curseur = _connexion(path, signature).cursor()
     try:
-        return con.sql(sql, params=list(params)).pl()
+        return curseur.sql(sql, params=list(params)).pl()
     except duckdb.CatalogException as exc:
         raise EntrepotIndisponible(
             f"L'entrepôt {path} ne contient pas les tables attendues "
@@ -137,13 +174,12 @@ def _executer(path: Path, sql: str, params: Sequence) -> pl.DataFrame:
             f"construit jusqu'au bout. Lancez `socle build`. Détail : {exc}"
         ) from exc
     finally:
-        con.close()
+        curseur.close()
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _requete_en_cache(chemin: str, signature: tuple[int, int, int], sql: str, params: tuple) -> pl.DataFrame:
-    # ``signature`` is unused in the body: it is part of the cache key.
-    return _executer(Path(chemin), sql, params)
+    return _executer(Path(chemin), signature, sql, params)
 
 
 def requete(path: Path | str, sql: str, params: Iterable = ()) -> pl.DataFrame:
@@ -153,7 +189,9 @@ def requete(path: Path | str, sql: str, params: Iterable = ()) -> pl.DataFrame:
 
 
 def vider_cache() -> None:
+    """Forget the cached results and close the connections."""
     _requete_en_cache.clear()
+    fermer_connexions()
 
 
 # ---------------------------------------------------------------------------------------------

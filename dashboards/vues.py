@@ -292,40 +292,70 @@ def figure_funnel(positions: pl.DataFrame, taux_reference: float, nom_reference:
     return _mise_en_page(fig, 420)
 
 
+def _anneaux(geometrie: Mapping) -> tuple[list, list]:
+    """Longitudes and latitudes of a (Multi)Polygon's rings, rings separated by None."""
+    polygones = geometrie["coordinates"] if geometrie["type"] == "MultiPolygon" else [geometrie["coordinates"]]
+    x: list = []
+    y: list = []
+    for polygone in polygones:
+        for anneau in polygone:
+            x += [p[0] for p in anneau] + [None]
+            y += [p[1] for p in anneau] + [None]
+    return x, y
+
+
 def figure_carte(geojson: dict, cellules: pl.DataFrame, titre_valeur: str) -> go.Figure:
-    """Choropleth of départements (``cellules`` at level DEPARTEMENT). Secret or absent
-    départements stay uncoloured (grey), their hover says « s »."""
-    lignes = cellules.to_dicts()
+    """Map of départements (``cellules`` at level DEPARTEMENT, polygons from ``geojson`` by
+    ``properties.code_departement``), coloured on a colour-blind-safe scale. Secret or absent
+    départements stay grey, their hover says « s » or « – ».
+
+    Drawn as filled lon/lat polygons, not a Plotly ``geo`` choropleth: a ``geo`` subplot fetches
+    its base map from Plotly's CDN even when hidden, and stays blank without internet access
+    (the intranet, the tests). Longitudes are shrunk by cos(latitude), as a map of France is."""
+    import math
+
+    from plotly.colors import sample_colorscale
+
+    formes = {f["properties"]["code_departement"]: f["geometry"] for f in geojson.get("features", [])}
+    lignes = [c for c in cellules.to_dicts() if c["territoire"] in formes]
+    # Overseas départements with metropolitan ones would shrink France to a dot between the
+    # Caribbean and the Indian Ocean: the map then shows the metropole (the table lists all).
+    metropole = [c for c in lignes if not str(c["territoire"]).startswith("97")]
+    if metropole and len(metropole) < len(lignes):
+        lignes = metropole
     avec = [c for c in lignes if not _secret(c) and not fmt.est_vide(c["valeur"])]
-    sans = [c for c in lignes if c not in avec]
     unite = lignes[0]["unite"] if lignes else None
+    valeurs = [float(c["valeur"]) for c in avec]
+    bas, haut = (min(valeurs), max(valeurs)) if valeurs else (0.0, 1.0)
     fig = go.Figure()
-    if sans:
-        fig.add_trace(go.Choropleth(
-            geojson=geojson, featureidkey="properties.code_departement", locations=[c["territoire"] for c in sans],
-            z=[0] * len(sans), colorscale=[[0, "#dddddd"], [1, "#dddddd"]], showscale=False,
-            text=[texte_survol(fmt.libelle_territoire("DEPARTEMENT", c["territoire"], c.get("libelle")), c) for c in sans],
-            hovertemplate="%{text}<extra></extra>", marker={"line": {"color": "white", "width": 0.5}},
+    latitudes = []
+    for c in lignes:
+        x, y = _anneaux(formes[c["territoire"]])
+        latitudes += [v for v in y if v is not None]
+        if c in avec:
+            t = 0.5 if haut == bas else (float(c["valeur"]) - bas) / (haut - bas)
+            couleur = sample_colorscale(ECHELLE_CARTE, [t])[0]
+        else:
+            couleur = "#dddddd"
+        nom = fmt.libelle_territoire("DEPARTEMENT", c["territoire"], c.get("libelle"))
+        fig.add_trace(go.Scatter(
+            x=x, y=y, mode="lines", fill="toself", fillcolor=couleur, line={"color": "white", "width": 0.8},
+            name=nom, text=texte_survol(nom, c), hoveron="fills", hoverinfo="text", showlegend=False,
         ))
     if avec:
-        fig.add_trace(go.Choropleth(
-            geojson=geojson, featureidkey="properties.code_departement", locations=[c["territoire"] for c in avec],
-            z=[c["valeur"] for c in avec], colorscale=ECHELLE_CARTE,
-            colorbar={"title": {"text": titre_valeur}, "tickformat": ".0%" if unite == "taux" else None,
-                      "ticksuffix": "\u00a0j" if unite == "jours" else None},
-            text=[texte_survol(fmt.libelle_territoire("DEPARTEMENT", c["territoire"], c.get("libelle")), c) for c in avec],
-            hovertemplate="%{text}<extra></extra>", marker={"line": {"color": "white", "width": 0.5}},
+        # An invisible point carries the colour bar (filled shapes have none).
+        echelle = {"title": {"text": titre_valeur}, "tickformat": ".0%" if unite == "taux" else None,
+                   "ticksuffix": "\u00a0j" if unite == "jours" else None}
+        fig.add_trace(go.Scatter(
+            x=[None], y=[None], mode="markers", hoverinfo="skip", showlegend=False,
+            marker={"color": [bas], "cmin": bas, "cmax": haut if haut > bas else bas + 1e-9,
+                    "colorscale": ECHELLE_CARTE, "showscale": True, "colorbar": echelle},
         ))
-    # Overseas départements with metropolitan ones: fitting all of them would shrink France to a
-    # dot between the Caribbean and the Indian Ocean; the map frames the metropole (the table
-    # beside it lists every département).
-    outre_mer = [c for c in lignes if str(c["territoire"]).startswith("97")]
-    if outre_mer and len(outre_mer) < len(lignes):
-        fig.update_geos(fitbounds=False, lonaxis_range=[-5.5, 10.0], lataxis_range=[41.0, 51.5])
-    else:
-        fig.update_geos(fitbounds="locations")
-    fig.update_geos(visible=False, projection_type="mercator")
-    fig.update_layout(separators=SEPARATEURS, margin={"l": 0, "r": 0, "t": 10, "b": 0}, height=520)
+    centre = (min(latitudes) + max(latitudes)) / 2 if latitudes else 46.5
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1 / math.cos(math.radians(centre)))
+    fig.update_layout(separators=SEPARATEURS, margin={"l": 0, "r": 0, "t": 10, "b": 0}, height=520,
+                      plot_bgcolor="white", hovermode="closest", showlegend=False)
     return fig
 
 
@@ -343,6 +373,12 @@ def cellule_du_mois(serie: pl.DataFrame, mois: date) -> dict | None:
     """The cell of ``mois`` in a one-territory, one-modality series, or None."""
     lignes = serie.filter(pl.col("periode") == mois).to_dicts()
     return lignes[0] if lignes else None
+
+
+def derniere_definitive(serie: pl.DataFrame) -> dict | None:
+    """The latest final (not provisional) cell of a one-territory series, or None."""
+    definitives = serie.filter(~pl.col("provisoire").fill_null(False)).sort("periode")
+    return definitives.row(-1, named=True) if definitives.height else None
 
 
 def evolution(serie: pl.DataFrame, mois: date, mois_en_arriere: int) -> tuple[float | None, dict | None]:

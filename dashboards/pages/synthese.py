@@ -60,6 +60,13 @@ def bloc_indicateur(ctx: composants.Contexte, indicateur: str, sens: str, refs: 
             lignes.append(f"{nom} : {vues.texte_cellule(cellule_parent)}")
         for r in vues.references(refs, indicateur, ctx.territoire.code)[:2]:
             lignes.append(f"Référence publiée : {vues.texte_reference(r)}")
+        if cellule["provisoire"]:
+            # A provisional month's figure may still move a lot (a 6-month window barely
+            # started): give the latest final one beside it.
+            definitive = vues.derniere_definitive(serie)
+            if definitive is not None:
+                lignes.append(f"Dernier mois définitif ({fmt.format_mois(definitive['periode'])}) : "
+                              f"{vues.texte_cellule(definitive)}")
         if cellule["valeur"] is None and not cellule.get("secret"):
             lignes.append(fmt.explication_absence(cellule["unite"], cellule["provisoire"], True))
         st.caption("  \n".join(lignes) if lignes else " ")

@@ -222,6 +222,10 @@ def cache_vide():
     """``st.cache_data`` lives as long as the process: every test starts from an empty cache."""
     import streamlit as st
 
+    from dashboards import data
+
     st.cache_data.clear()
+    data.fermer_connexions()
     yield
     st.cache_data.clear()
+    data.fermer_connexions()

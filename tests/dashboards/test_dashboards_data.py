@@ -92,11 +92,22 @@ def test_lecture_seule_le_fichier_n_est_pas_modifie(entrepot):
     assert not entrepot.path.with_suffix(".duckdb.wal").exists()
 
 
-def test_connexion_fermee_apres_chaque_requete(entrepot):
+def test_une_connexion_par_version_publiee(entrepot, tmp_path, monkeypatch):
+    nouveau = tmp_path / "nouveau.duckdb"
+    construire_entrepot(nouveau)
+    ouvertes = []
+    vrai_connect = duckdb.connect
+    monkeypatch.setattr(data.duckdb, "connect", lambda *a, **k: ouvertes.append(k.get("read_only")) or vrai_connect(*a, **k))
     data.territoires(entrepot.path, NAT)
-    # A read-write connection in this process would fail if a read-only one were still open.
-    con = duckdb.connect(str(entrepot.path))
-    con.close()
+    data.extraire(entrepot.path, NAT, [A1], "REGION", ["76"])
+    assert ouvertes == [True]  # one read-only connection for every query of this version
+    # A publication replaces the file: the old connection is closed, the new version opened.
+    os.replace(nouveau, entrepot.path)
+    data.extraire(entrepot.path, NAT, [A1], "REGION", ["84"])
+    assert ouvertes == [True, True]
+    data.fermer_connexions()
+    # Nothing is held any more: a writer of this process can open the file.
+    vrai_connect(str(entrepot.path)).close()
 
 
 def test_une_connexion_en_lecture_seule_refuse_d_ecrire(entrepot, monkeypatch):

@@ -102,3 +102,10 @@ def test_references_du_territoire_puis_nationales(entrepot):
     propres = vues.references(refs, "taux_retour_emploi_durable_6m", "93")
     assert [x["territoire"] for x in propres] == ["93", "FR"]
     assert "24" in vues.texte_reference(propres[0]) and "région 93" in vues.texte_reference(propres[0])
+
+
+def test_derniere_definitive():
+    serie = pl.DataFrame([_cellule(periode=MOIS[0], valeur=30.0), _cellule(periode=MOIS[1], valeur=25.0),
+                          _cellule(periode=MOIS[2], valeur=None, provisoire=True)])
+    assert vues.derniere_definitive(serie)["valeur"] == 25.0
+    assert vues.derniere_definitive(serie.filter(pl.col("provisoire"))) is None
