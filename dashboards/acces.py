@@ -293,13 +293,14 @@ def connexion() -> Utilisateur | None:
     if u is not None:
         return u
 
-    st.title("Connexion")
     if mode_authentification() == "oidc":
         if not st.user.is_logged_in:
+            st.title("Connexion")
             st.button("Se connecter", on_click=st.login, icon=":material/login:")
             return None
         u = utilisateur_oidc(st.user.to_dict())
         if u is None:
+            st.title("Connexion")
             st.error(
                 "Votre compte n'a pas de rôle sur les tableaux de bord : demandez-le à "
                 "l'administrateur."
@@ -309,6 +310,7 @@ def connexion() -> Utilisateur | None:
         st.session_state[CLE_SESSION] = u
         return u
 
+    st.title("Connexion")
     with st.form("connexion"):
         identifiant = st.text_input("Identifiant", key="connexion_identifiant")
         mot_de_passe = st.text_input("Mot de passe", type="password", key="connexion_mot_de_passe")

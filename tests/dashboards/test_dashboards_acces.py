@@ -398,3 +398,44 @@ def test_page_journal_national(entrepot, monkeypatch):
     assert set(tableau["Utilisateur"]) == {"dr76", "cse84", "nat"}
     at.multiselect(key="j_qui").set_value(["dr76"]).run()
     assert at.dataframe[0].value["Territoire"].tolist() == ["REGION:76"]
+
+
+# ---------------------------------------------------------------------------------------------
+# OpenID Connect (st.login), with the identity AppTest lets a test give to ``st.user``
+
+UTILISATEURS_OIDC = (
+    '[[utilisateurs]]\nidentifiant = "marie"\nnom = "Marie"\nrole = "comite"\n'
+    'territoire_niveau = "DEPARTEMENT"\nterritoire_code = "31"\ncourriel = "marie.d@exemple.fr"\n'
+)
+
+
+def _app_oidc(entrepot, monkeypatch, tmp_path, user: dict) -> AppTest:
+    (tmp_path / "utilisateurs.toml").write_text(UTILISATEURS_OIDC)
+    monkeypatch.setenv("SOCLE_AUTH", "oidc")
+    at = _app(None, entrepot, monkeypatch)
+    at.user = user
+    return at.run()
+
+
+def test_oidc_non_connecte_propose_la_connexion(entrepot, monkeypatch, tmp_path):
+    at = _app_oidc(entrepot, monkeypatch, tmp_path, {"is_logged_in": False})
+    assert not at.exception
+    assert [t.value for t in at.title] == ["Connexion"]
+    assert [b.label for b in at.button] == ["Se connecter"] and not at.selectbox
+
+
+def test_oidc_courriel_connu_donne_son_perimetre(entrepot, monkeypatch, tmp_path):
+    at = _app_oidc(entrepot, monkeypatch, tmp_path,
+                   {"is_logged_in": True, "email": "Marie.D@exemple.fr", "email_verified": True})
+    assert not at.exception
+    assert at.title[0].value == "Synthèse"
+    assert at.selectbox(key="sel_territoire_DEPARTEMENT").options == ["31 – Haute-Garonne"]
+    assert "après secret statistique" in at.caption[0].value
+
+
+def test_oidc_courriel_inconnu_sans_acces(entrepot, monkeypatch, tmp_path):
+    at = _app_oidc(entrepot, monkeypatch, tmp_path,
+                   {"is_logged_in": True, "email": "intrus@exemple.fr", "email_verified": True})
+    assert not at.exception
+    assert at.error and "pas de rôle" in at.error[0].value
+    assert not at.selectbox and [t.value for t in at.title] == ["Connexion"]
