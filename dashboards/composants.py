@@ -251,12 +251,13 @@ def telechargements(ctx: Contexte, df: pl.DataFrame, nom: str, cle: str, page: s
         return
     fichier = f"socle_{nom}_{ctx.territoire.niveau.lower()}_{ctx.territoire.code}_{ctx.mois:%Y-%m}"
     args = (ctx.utilisateur, page, ctx.territoire.cle, indicateur, "telechargement")
-    c1, c2, _ = st.columns([1, 1, 6])
-    c1.download_button(
+    # A horizontal row of content-wide buttons: columns would squeeze their labels in a half-page.
+    ligne = st.container(horizontal=True, gap="small")
+    ligne.download_button(
         "CSV", data=lambda: en_csv(df), file_name=f"{fichier}.csv", mime="text/csv",
         key=f"csv_{cle}", icon=":material/download:", on_click=journal.journaliser, args=args,
     )
-    c2.download_button(
+    ligne.download_button(
         "Excel", data=lambda: en_excel(df), file_name=f"{fichier}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"xlsx_{cle}", icon=":material/download:", on_click=journal.journaliser, args=args,
