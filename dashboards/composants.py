@@ -111,15 +111,16 @@ def _depuis_url(nom: str) -> str | None:
 
 
 def _choisir(libelle: str, options: list, cle: str, voulu, defaut, **kw):
-    """A sidebar selectbox whose first value comes from the address, else the user's last
-    choice (kept outside the widget: Streamlit forgets a widget's state on another page), else
-    ``defaut``. A value outside ``options`` (a forged address or session, a territory gone from
-    the data) is replaced, never shown."""
+    """A sidebar selectbox showing, in this order, the widget's current value, the user's last
+    choice (kept outside the widget: Streamlit drops a widget's state when the page changes),
+    the address's value (``voulu``), else ``defaut``. A value outside ``options`` (a forged
+    address or session, a territory gone from the data) is never shown."""
     memoire = f"_choix_{cle}"
-    if st.session_state.get(cle) not in options:
-        candidats = (voulu, st.session_state.get(memoire), defaut)
-        st.session_state[cle] = next(c for c in candidats if c in options)
-    valeur = st.sidebar.selectbox(libelle, options, key=cle, **kw)
+    if cle in st.session_state and st.session_state[cle] not in options:
+        del st.session_state[cle]
+    candidats = (st.session_state.get(cle), st.session_state.get(memoire), voulu, defaut)
+    valeur = next(c for c in candidats if c in options)
+    valeur = st.sidebar.selectbox(libelle, options, index=options.index(valeur), key=cle, **kw)
     st.session_state[memoire] = valeur
     return valeur
 

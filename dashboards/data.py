@@ -149,6 +149,8 @@ def _connexion(path: Path, signature: tuple[int, int, int]) -> duckdb.DuckDBPyCo
             actuelle[1].close()
             del _CONNEXIONS[cle]
         con = _ouvrir(path)
+        # A missing table must be an error, never a Python variable of the same name.
+        con.execute("set python_enable_replacements = false")
         _CONNEXIONS[cle] = (signature, con)
         return con
 

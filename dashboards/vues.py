@@ -342,13 +342,15 @@ def figure_carte(geojson: dict, cellules: pl.DataFrame, titre_valeur: str) -> go
             x=x, y=y, mode="lines", fill="toself", fillcolor=couleur, line={"color": "white", "width": 0.8},
             name=nom, text=texte_survol(nom, c), hoveron="fills", hoverinfo="text", showlegend=False,
         ))
-    if avec:
-        # An invisible point carries the colour bar (filled shapes have none).
-        echelle = {"title": {"text": titre_valeur}, "tickformat": ".0%" if unite == "taux" else None,
+    if avec and haut > bas:
+        # An invisible point carries the colour bar (filled shapes have none); a single value
+        # needs no scale (its hover says it).
+        echelle = {"title": {"text": titre_valeur},
+                   "tickformat": {"taux": ".0%", "nombre": ",d"}.get(unite or ""),
                    "ticksuffix": "\u00a0j" if unite == "jours" else None}
         fig.add_trace(go.Scatter(
             x=[None], y=[None], mode="markers", hoverinfo="skip", showlegend=False,
-            marker={"color": [bas], "cmin": bas, "cmax": haut if haut > bas else bas + 1e-9,
+            marker={"color": [bas], "cmin": bas, "cmax": haut,
                     "colorscale": ECHELLE_CARTE, "showscale": True, "colorbar": echelle},
         ))
     centre = (min(latitudes) + max(latitudes)) / 2 if latitudes else 46.5

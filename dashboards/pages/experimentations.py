@@ -1,5 +1,138 @@
-"""Expérimentations (en cours d'écriture)."""
+"""Expérimentations: the MSA experiment — model 1 (« segmentation par besoins »), model 2
+(« alliance de travail ») and the other agencies of the same regions (témoin), before and since
+its start, on the indicators where it should show: delays to the diagnostic, entry into a
+parcours, return to employment, and the volumes of job seekers. Each chart has its numbers
+under it, with where each figure comes from."""
 
-from dashboards import composants
+from __future__ import annotations
 
-composants.executer("experimentations", "Expérimentations", lambda ctx: composants.vide("Page en cours de construction."))
+from datetime import date
+
+import polars as pl
+import streamlit as st
+
+from dashboards import blocs_parcours as blocs
+from dashboards import composants, data, vues
+from dashboards import format as fmt
+from dashboards import vues_parcours as vp
+
+PAGE = "experimentations"
+#: Months drawn before the start (the demo data may have fewer).
+MOIS_AVANT = 12
+CLE_ONGLET = "experimentations_onglet"
+
+#: Indicators where the experiment should show, in reading order, and what each one is about.
+INDICATEURS = {
+    "delai_inscription_diagnostic_median": "Délai jusqu'au diagnostic",
+    "taux_diagnostic_30j": "Délai jusqu'au diagnostic",
+    "taux_entree_parcours_15j": "Entrée en parcours",
+    "taux_retour_emploi_6m": "Retour à l'emploi",
+    "taux_retour_emploi_durable_6m": "Retour à l'emploi",
+    "demandeurs_fin_de_mois": "Volumes",
+}
+LEGENDES = {
+    "delai_inscription_diagnostic_median": (
+        "Une médiane ne s'additionne pas entre agences : avant le lancement, seule la médiane de toutes "
+        "les agences des régions (y compris les futures expérimentatrices) est connue."),
+    "taux_retour_emploi_6m": (
+        "Cohortes par mois de début d'accompagnement : celles des mois précédant le lancement sont suivies "
+        "6 mois, donc en partie après lui."),
+    "demandeurs_fin_de_mois": "Volumes : les agences témoins sont bien plus nombreuses que celles des deux modèles.",
+}
+LEGENDES["taux_retour_emploi_durable_6m"] = LEGENDES["taux_retour_emploi_6m"]
+
+
+def presentation(ctx: composants.Contexte, membres: pl.DataFrame, debut: date) -> None:
+    st.markdown(
+        f"Expérimentation des nouvelles modalités de suivi et d'accompagnement (MSA), lancée en "
+        f"{fmt.format_mois_long(debut)} : **modèle 1** « segmentation par besoins » (parcours, modalité, "
+        "objectif et durée dans le contrat d'engagement), **modèle 2** « alliance de travail » "
+        "(accompagnement intensif par un référent de parcours, limité dans le temps, pour le plus grand "
+        "nombre). Le **groupe témoin** réunit les autres agences des mêmes régions."
+    )
+    with st.expander(f"Agences de l'expérimentation dans ce territoire ({membres.height})", icon=":material/store:"):
+        if membres.height == 0:
+            composants.vide("Aucune agence de l'expérimentation MSA dans ce territoire.")
+        else:
+            blocs.donnees(ctx, PAGE, "experimentations_agences", None, vp.tableau_agences(membres, ctx.listes),
+                          visible=True)
+
+
+def methode(ctx: composants.Contexte, debut: date) -> None:
+    n_avant, texte = vp.texte_mois_avant(ctx.selection.mois_disponibles, debut)
+    if n_avant < 6:
+        st.warning(texte, icon=":material/history_toggle_off:")
+    else:
+        st.caption(texte)
+    if ctx.mois < debut:
+        st.info(f"Le mois choisi ({fmt.format_mois_long(ctx.mois)}) précède le lancement : choisissez un mois "
+                "plus récent pour voir la période de l'expérimentation.", icon=":material/info:")
+    st.caption(
+        "**Lecture.** Depuis le lancement, chaque groupe vient de la ventilation du socle par groupe "
+        "d'expérimentation. Avant, cette ventilation compte toutes les agences comme témoins : chaque modèle y "
+        "est donc la somme des chiffres de ses propres agences, et le témoin, toutes les agences moins celles "
+        "de l'expérimentation (colonne « Source » des tableaux). Les mois provisoires sont exclus du bilan ; "
+        "« Évolution comparée au témoin » : l'évolution du groupe moins celle du témoin (différence de "
+        "différences), une indication, pas une évaluation."
+    )
+
+
+def corps(ctx: composants.Contexte) -> None:
+    referentiel = data.experimentations(ctx.chemin)
+    membres = vp.agences_experimentation(referentiel, ctx.territoire.niveau, ctx.territoire.code)
+    debut = vp.date_debut(membres) or vp.date_debut(vp.agences_experimentation(referentiel, "NATIONAL", "FR"))
+    if debut is None:
+        composants.vide("Le référentiel ne contient aucune agence de l'expérimentation MSA.")
+        return
+    presentation(ctx, membres, debut)
+    depuis = vues.mois_decale(debut, MOIS_AVANT)
+    groupes = ctx.extraire(list(INDICATEURS), dimension=vp.DIMENSION_GROUPE, depuis=depuis).filter(
+        (pl.col("periode") <= ctx.mois) & pl.col("modalite").is_in(vp.GROUPES))
+    if groupes.height == 0:
+        composants.vide("Aucune donnée des groupes de l'expérimentation pour ce territoire et ces mois : "
+                        "l'expérimentation MSA porte sur d'autres régions.")
+        return
+    methode(ctx, debut)
+    if membres.height == 0:
+        st.info("Aucune agence de l'expérimentation dans ce territoire : seules des agences témoins y sont "
+                "suivies. Pour comparer les modèles, choisissez la région.", icon=":material/info:")
+    # The experiment's agencies are read only for the months before the start.
+    avant = [m for m in ctx.selection.mois_disponibles if depuis <= m < debut]
+    agences = groupes.head(0)
+    if avant and membres.height:
+        agences = ctx.extraire(list(INDICATEURS), niveau="AGENCE", codes=membres["code_agence"].to_list(),
+                               depuis=depuis).filter(pl.col("periode") < debut)
+    serie = vp.serie_experimentation(groupes, agences, membres, debut)
+
+    with st.container(border=True):
+        st.markdown(f"**Avant et depuis le lancement ({fmt.format_mois(debut)}), jusqu'à "
+                    f"{fmt.format_mois(ctx.mois)}**")
+        rang = {i: r for r, i in enumerate(INDICATEURS)}
+        bilan = vp.bilan_avant_apres(serie, debut, ctx.mois).sort(
+            pl.col("indicateur").replace_strict(rang, default=len(rang)), maintain_order=True)
+        blocs.donnees(ctx, PAGE, "experimentations_bilan", None, vp.tableau_avant_apres(bilan, ctx.listes, ctx.dico),
+                      visible=True)
+        st.caption("Taux : tous les mois définitifs réunis (somme des numérateurs sur somme des dénominateurs) ; "
+                   "délais et volumes : moyenne des valeurs mensuelles. « Mois retenus » : mois définitifs dont la "
+                   "valeur est publiée (ni absente ni secrète).")
+
+    def theme(sujet: str) -> None:
+        for indicateur in (i for i, s in INDICATEURS.items() if s == sujet):
+            graphique(ctx, serie.filter(pl.col("indicateur") == indicateur), indicateur, debut)
+
+    blocs.onglets({s: (lambda s=s: theme(s)) for s in dict.fromkeys(INDICATEURS.values())}, CLE_ONGLET)
+    composants.notes(ctx)
+
+
+def graphique(ctx: composants.Contexte, cellules: pl.DataFrame, indicateur: str, debut: date) -> None:
+    blocs.bloc(
+        ctx, PAGE, f"experimentations_{indicateur}", indicateur, cellules,
+        lambda c: vp.ajouter_debut(vues.figure_serie(c, groupe="modalite", listes=ctx.listes), debut, "lancement MSA"),
+        complement=" – par groupe d'expérimentation",
+        legende=" ".join(t for t in (LEGENDES.get(indicateur), blocs.LEGENDE_GROUPES) if t),
+        tableau=vp.tableau_detail_sources(cellules, ctx.listes, ctx.dico), tableau_visible=True,
+        vide="Aucune donnée de cet indicateur pour les groupes de l'expérimentation.",
+    )
+
+
+composants.executer(PAGE, "Expérimentations", corps)

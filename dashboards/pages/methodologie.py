@@ -1,5 +1,137 @@
-"""Méthodologie (en cours d'écriture)."""
+"""Méthodologie: the data dictionary by family, the date d'arrêté and the quality status of the
+publication, the disclosure rule and how to read provisional months. No chart, no territory
+(the header and the logged view still go through ``composants.executer``)."""
 
-from dashboards import composants
+from __future__ import annotations
 
-composants.executer("methodologie", "Méthodologie", lambda ctx: composants.vide("Page en cours de construction."))
+import polars as pl
+import streamlit as st
+
+from dashboards import composants, data, vues_controle
+from dashboards import format as fmt
+
+PAGE = "methodologie"
+SEUIL_CONTRAT = 11
+
+LECTURE_PROVISOIRE = (
+    "Un mois est marqué « provisoire » quand la fenêtre d'observation de l'indicateur n'est pas close "
+    "à la date d'arrêté (par exemple 90 jours après la fin du mois pour le délai jusqu'au diagnostic, "
+    "6 mois après l'entrée en accompagnement pour le retour à l'emploi). Les personnes pas encore "
+    "observées jusqu'au bout comptent comme n'ayant pas franchi l'étape : un taux provisoire peut "
+    "encore monter, une médiane « – » apparaître. Sur les courbes, les mois provisoires sont en "
+    "pointillés, avec des points creux. Le mois proposé par défaut est le dernier mois définitif."
+)
+LECTURE_ARRETE = (
+    "La date d'arrêté est celle des données : la dernière extraction reçue. Ce qui est daté après "
+    "elle (une décision, une clôture, une embauche) n'est pas encore observé."
+)
+
+
+def section_publication(ctx: composants.Contexte) -> None:
+    st.subheader("Publication et qualité")
+    etat = ctx.etat
+    statut = etat.get("statut_qualite")
+    gauche, droite = st.columns(2)
+    gauche.metric("Date d'arrêté", fmt.format_date(etat.get("date_arrete")),
+                  help="La date des données : la dernière extraction reçue.")
+    droite.metric("Statut qualité", vues_controle.LIBELLES_STATUTS_QUALITE.get(statut, statut or fmt.VIDE))
+    st.caption(f"Version publiée : {etat.get('version') or fmt.VIDE}, publiée le "
+               f"{vues_controle.texte_horodatage(etat.get('publie_le'))}.")
+    # The details quote internal rows of every territory: national users only.
+    avec_details = ctx.perimetre.tout
+    resultats = vues_controle.tableau_qualite(data.resultats_qualite(ctx.chemin), avec_details)
+    echecs = resultats.filter(pl.col("Résultat") == "échec")
+    with st.container(border=True):
+        st.markdown("**Contrôles de qualité de la version publiée** (échecs en premier)")
+        if etat.get("controles") is not None:
+            st.caption(
+                f"{fmt.format_nombre(etat['controles'])} contrôles : {fmt.format_nombre(etat.get('bloquants'))} "
+                f"bloquant(s) en échec, {fmt.format_nombre(etat.get('avertissements'))} avertissement(s). Un "
+                "contrôle bloquant en échec empêche la publication ; un avertissement est publié et signalé ici."
+                + ("" if avec_details else " Le détail des anomalies, qui cite des valeurs avant secret "
+                   "statistique de tous les territoires, est réservé au niveau national.")
+            )
+        if resultats.height == 0:
+            composants.vide("Aucun résultat de contrôle de qualité dans l'entrepôt publié.")
+            return
+        if echecs.height:
+            st.dataframe(echecs, hide_index=True, key="methodologie_qualite_echecs")
+        else:
+            st.success("Tous les contrôles de qualité sont réussis.", icon=":material/check_circle:")
+        with st.expander(f"Tous les contrôles ({resultats.height})"):
+            st.dataframe(resultats, hide_index=True, key="methodologie_qualite")
+        composants.telechargements(ctx, resultats, "controles_qualite", "methodologie_qualite", PAGE)
+
+
+def section_lecture(ctx: composants.Contexte) -> None:
+    st.subheader("Lire les chiffres")
+    seuil = data.seuil_secret_publie(ctx.chemin)
+    gauche, droite = st.columns(2)
+    with gauche, st.container(border=True):
+        st.markdown("**Secret statistique**")
+        st.markdown(vues_controle.texte_regle_secret(seuil or SEUIL_CONTRAT))
+        st.caption(
+            f"Seuil appliqué à cette version : {seuil}." if seuil
+            else f"Seuil du contrat d'indicateurs : {SEUIL_CONTRAT} (la version publiée ne l'indique pas)."
+        )
+    with droite, st.container(border=True):
+        st.markdown("**Mois provisoires**")
+        st.markdown(LECTURE_PROVISOIRE)
+        st.markdown("**Date d'arrêté**")
+        st.markdown(LECTURE_ARRETE)
+        st.markdown("**Vues**")
+        st.markdown(
+            "Les directions (nationale, régionales) voient les chiffres avant secret (vue interne) ; tout ce "
+            "qui sort de la direction — comités territoriaux, CSE, exports — lit la vue publiée, après secret."
+        )
+
+
+def _fiche(fiche: dict) -> None:
+    st.markdown(fiche.get("definition") or fmt.VIDE)
+    lignes = [
+        f"**Unité** : {fmt.LIBELLES_UNITES.get(fiche.get('unite') or '', fiche.get('unite') or fmt.VIDE)}"
+        f" · **Statut** : {fiche.get('statut') or fmt.VIDE} · **Code** : `{fiche.get('indicateur')}`",
+        f"**Population** : {fiche.get('population') or fmt.VIDE}",
+        f"**Fenêtre d'observation** : {fiche.get('fenetre') or fmt.VIDE}",
+        f"**Ventilations** : {vues_controle.libelles_ventilations(fiche.get('ventilations'))}",
+        f"**Exports sources** : {fiche.get('exports_sources') or fmt.VIDE}",
+        f"**Rattachement territorial** : {fiche.get('territoire') or fmt.VIDE}",
+    ]
+    st.markdown("  \n".join(lignes))
+    choix = vues_controle.choix_en_liste(fiche.get("choix"))
+    if choix:
+        st.markdown("**Choix de calcul**\n\n" + "\n".join(f"- {c}" for c in choix))
+
+
+def section_dictionnaire(ctx: composants.Contexte) -> None:
+    st.subheader("Dictionnaire des indicateurs")
+    dico = data.dictionnaire(ctx.chemin)
+    if dico.height == 0:
+        composants.vide("Le dictionnaire des indicateurs est absent de l'entrepôt publié.")
+        return
+    recherche = st.text_input("Rechercher un indicateur", key="methodologie_recherche",
+                              placeholder="code, libellé ou mot de la définition").strip().lower()
+    affiche = dico
+    if recherche:
+        texte = pl.concat_str([pl.col(c).fill_null("") for c in ("numero", "indicateur", "libelle", "definition")],
+                              separator=" ").str.to_lowercase()
+        affiche = dico.filter(texte.str.contains(recherche, literal=True))
+    if affiche.height == 0:
+        composants.vide("Aucun indicateur ne correspond à cette recherche.")
+    for famille, fiches in vues_controle.par_famille(affiche):
+        st.markdown(f"##### {famille}")
+        for fiche in fiches:
+            with st.expander(f"{fiche.get('numero')} – {fiche.get('libelle')}", expanded=bool(recherche)):
+                _fiche(fiche)
+    tableau = vues_controle.tableau_dictionnaire(affiche)
+    st.caption(f"Téléchargement : le dictionnaire tel qu'affiché ({tableau.height} indicateurs).")
+    composants.telechargements(ctx, tableau, "dictionnaire", "methodologie_dictionnaire", PAGE)
+
+
+def corps(ctx: composants.Contexte) -> None:
+    section_publication(ctx)
+    section_lecture(ctx)
+    section_dictionnaire(ctx)
+
+
+composants.executer(PAGE, "Méthodologie", corps)

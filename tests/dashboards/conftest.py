@@ -177,11 +177,12 @@ def construire_entrepot(path: Path) -> Entrepot:
         con.execute("alter table referentiel.agences add column libelle_ze2020 varchar")
         con.execute("update referentiel.agences set libelle_agence = 'Agence ' || code_agence, "
                     "libelle_ze2020 = 'Bassin ' || code_ze2020")
-        for seed in ("nomenclatures/listes_codes", "nomenclatures/valeurs_reference"):
+        for seed in ("nomenclatures/listes_codes", "nomenclatures/valeurs_reference", "referentiel/experimentations"):
             nom = seed.split("/")[1]
             con.execute(f"create table referentiel.{nom} as select * from read_csv(?, all_varchar = true)",
                         [str(SEEDS / f"{seed}.csv")])
         con.execute("alter table referentiel.valeurs_reference alter valeur type double")
+        con.execute("alter table referentiel.experimentations alter date_debut type date")
         ecrire_dictionnaire(con)
     finally:
         con.close()

@@ -1,0 +1,53 @@
+"""Page Méthodologie, run with AppTest on the real demo warehouse, for every role."""
+
+from __future__ import annotations
+
+import pytest
+
+from dashboards import format as fmt
+
+from . import aide_pages as aide
+from .aide_pages import entrepot_marque  # noqa: F401 - fixture
+
+pytestmark = pytest.mark.slow
+
+PAGE = "methodologie"
+
+
+@pytest.mark.parametrize("identifiant", list(aide.UTILISATEURS))
+def test_page_par_role(entrepot_marque, monkeypatch, identifiant):
+    u = aide.UTILISATEURS[identifiant]
+    at = aide.ouvrir(monkeypatch, entrepot_marque, identifiant, PAGE)
+    assert at.title[0].value == "Méthodologie"
+    assert not at.get("plotly_chart")
+    metriques = {m.label: m.value for m in at.metric}
+    arrete = aide.requete(entrepot_marque, "select max(date_arrete) as d from marts.arrete")["d"][0]
+    assert metriques["Date d'arrêté"] == fmt.format_date(arrete)
+    assert metriques["Statut qualité"] != fmt.VIDE
+    # One expander per indicator of the dictionary, by family, in the contract's order.
+    nombre = aide.requete(entrepot_marque, "select count(*) as n from marts.dictionnaire")["n"][0]
+    fiches = [e.label for e in at.expander if " – " in e.label]
+    assert len(fiches) == nombre and fiches[0].startswith("A1 – ") and fiches[-1].startswith("E4 – ")
+    assert [m.value for m in at.markdown if m.value.startswith("##### ")][0] == "##### A. Captation"
+    seuil = aide.requete(entrepot_marque, "select seuil_secret from publication.journal "
+                         "order by horodatage desc limit 1")["seuil_secret"][0]
+    assert any(f"entre 1 et {seuil - 1}" in m.value for m in at.markdown)
+    assert any("provisoire" in m.value and "fenêtre d'observation" in m.value for m in at.markdown)
+    # The checks' details quote internal rows of every territory: national only.
+    qualite = [t for t in aide.tableaux(at) if "Résultat" in t.columns]
+    assert qualite and qualite[0]["Résultat"].iloc[0] in ("échec", "réussi")
+    assert all(("Détails" in t.columns) == u.perimetre.tout for t in qualite)
+    assert not aide.marques_vues(at)
+
+
+def test_recherche_dans_le_dictionnaire(entrepot_demo, monkeypatch):
+    at = aide.ouvrir(monkeypatch, entrepot_demo, "comite31", PAGE)
+    at.text_input(key="methodologie_recherche").set_value("sanction").run()
+    aide.verifier_sans_erreur(at)
+    fiches = {e.label.split(" – ")[0] for e in at.expander if " – " in e.label}
+    attendues = set(aide.requete(
+        entrepot_demo,
+        "select numero from marts.dictionnaire where lower(concat_ws(' ', numero, indicateur, libelle, definition)) "
+        "like '%sanction%'",
+    )["numero"])
+    assert {"D2", "D4"} <= fiches == attendues
