@@ -317,6 +317,43 @@ def qualite(
         raise typer.Exit(code=2)
 
 
+@app.command()
+def rapport(
+    region: str = typer.Option(..., "--region", help="Code région INSEE (76 Occitanie, 93 PACA…)."),
+    periode: str = typer.Option(..., "--periode", help="Mois AAAA-MM ; trimestre AAAA-T1…T4 ou année AAAA selon l'édition (un mois désigne alors son trimestre ou son année)."),
+    edition: str = typer.Option("mensuelle", "--edition", help="mensuelle, trimestrielle ou annuelle."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Fichier PDF à écrire."),
+    warehouse: Optional[Path] = typer.Option(None, help="Entrepôt publié (défaut : SOCLE_WAREHOUSE ou data/socle.duckdb)."),
+    envoyer: bool = typer.Option(False, "--envoyer", help="Archiver sous data/rapports/ et envoyer au CSE de la région (une seule fois par période)."),
+    forcer: bool = typer.Option(False, "--forcer", help="Avec --envoyer : renvoyer même si le rapport a déjà été envoyé."),
+) -> None:
+    """Produit le rapport PDF au CSE d'une région pour une période, depuis la vue publiée."""
+    from rich.markup import escape
+
+    from pipelines.rapports import QualiteBloquante, RapportError, periode as lire_periode, produire_rapport
+
+    settings = Settings.from_env(warehouse=warehouse)
+    if out is None and not envoyer:
+        console.print("[bold red]Précisez --out FICHIER.pdf (ou --envoyer pour archiver et envoyer au CSE).[/]")
+        raise typer.Exit(code=1)
+    try:
+        p = lire_periode(periode, edition)
+        if out is not None:
+            produit = produire_rapport(settings.warehouse, region, p)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_bytes(produit.pdf)
+            console.print(f"[bold green]Rapport écrit :[/] {out} ({produit.libelle_region}, {p.libelle} ; "
+                          f"qualité {produit.qualite})")
+        if envoyer:
+            from pipelines.rapports.diffusion import diffuser
+
+            console.print(escape(diffuser(settings, region, p, forcer=forcer).message))
+    except RapportError as exc:
+        console.print(f"[bold red]{escape(str(exc))}[/]")
+        # 2, as « socle qualite »: the publication is blocked (not a usage error).
+        raise typer.Exit(code=2 if isinstance(exc, QualiteBloquante) else 1) from None
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
 

@@ -18,6 +18,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from pipelines.contract import CORE_EXPORTS, EXPORTS
 from pipelines.dbt_runner import environment, ensure_manifest
+from pipelines.rapports.reglages import regions_planifiees
 from pipelines.settings import DBT_PROJECT_DIR, Settings, pseudonymisation_key
 
 
@@ -145,7 +146,8 @@ def entrepot_publie(context: dg.AssetExecutionContext, socle: SocleConfig) -> dg
 
 construction_job = dg.define_asset_job(
     "construction_socle",
-    selection=dg.AssetSelection.all(),
+    # The reports are partitioned and sent on their own schedule, after the publication.
+    selection=dg.AssetSelection.all() - dg.AssetSelection.groups("rapports"),
     description="Ingestion des nouveaux exports, calcul des indicateurs, publication.",
 )
 
@@ -243,11 +245,92 @@ def controles_qualite(context: dg.AssetCheckExecutionContext, socle: SocleConfig
     )
 
 
+# --------------------------------------------------------------------------- CSE reports
+# One partition per month and region: a missed month is backfilled from the Dagster UI
+# (asset rapports/cse_mensuel, « Materialize » on the chosen partitions). The business logic is in
+# pipelines/rapports (quality gate, archive, e-mail, idempotent sending record).
+
+rapports_partitions = dg.MultiPartitionsDefinition({
+    # Reports exist for months that are over (the current month is not a partition yet).
+    "mois": dg.MonthlyPartitionsDefinition(
+        start_date=os.environ.get("SOCLE_PREMIER_MOIS") or "2024-01", fmt="%Y-%m", timezone="Europe/Paris"
+    ),
+    "region": dg.StaticPartitionsDefinition(regions_planifiees()),
+})
+
+
+class RapportConfig(dg.Config):
+    """Run configuration of a report: ``forcer`` sends again a report already sent."""
+
+    forcer: bool = False
+
+
+@dg.asset(
+    key=dg.AssetKey(["rapports", "cse_mensuel"]),
+    group_name="rapports",
+    partitions_def=rapports_partitions,
+    deps=[dg.AssetKey(["publication", "entrepot"])],
+    description=(
+        "Rapport mensuel au CSE d'une région (PDF) : contrôle qualité de la publication, archive "
+        "rapports/<région>/<période>.pdf, envoi par courriel à la liste du CSE, registre des envois "
+        "(un seul envoi par région et mois, sauf « forcer »)."
+    ),
+    kinds={"pdf", "python"},
+)
+def rapport_cse_mensuel(context: dg.AssetExecutionContext, socle: SocleConfig, config: RapportConfig) -> dg.MaterializeResult:
+    from pipelines.rapports.diffusion import diffuser
+    from pipelines.rapports.periodes import periode
+
+    cles = context.partition_key.keys_by_dimension
+    resultat = diffuser(socle.settings(), cles["region"], periode(cles["mois"]), forcer=config.forcer)
+    context.log.info(resultat.message)
+    entree = resultat.entree
+    return dg.MaterializeResult(metadata={
+        "envoye": dg.MetadataValue.bool(resultat.envoye),
+        "fichier": dg.MetadataValue.path(entree.get("chemin") or ""),
+        "sha256": dg.MetadataValue.text(entree.get("sha256") or ""),
+        "destinataires": dg.MetadataValue.text(", ".join(entree.get("destinataires") or [])),
+        "envoye_le": dg.MetadataValue.text(entree.get("horodatage") or ""),
+    })
+
+
+rapports_job = dg.define_asset_job(
+    "rapports_cse",
+    selection=dg.AssetSelection.assets(rapport_cse_mensuel),
+    description="Rapport mensuel au CSE d'une région et d'un mois : PDF, archive, envoi.",
+)
+
+
+@dg.schedule(
+    name="rapports_cse_mensuels",
+    job=rapports_job,
+    cron_schedule="0 8 * * *",
+    execution_timezone="Europe/Paris",
+    description=(
+        "Chaque matin à 8 h (après la construction de 6 h) : dès que la publication couvre tout le mois "
+        "écoulé, un rapport par région ; une fois par mois et par région (clé de run)."
+    ),
+)
+def rapports_cse_mensuels(context: dg.ScheduleEvaluationContext, socle: SocleConfig):
+    from pipelines.rapports.calendrier import mois_echu, publication_couvre
+
+    mois = mois_echu(context.scheduled_execution_time)
+    couvre, raison = publication_couvre(socle.settings().warehouse, mois)
+    if not couvre:
+        return dg.SkipReason(raison)
+    cle_mois = f"{mois:%Y-%m}"
+    return [
+        dg.RunRequest(run_key=f"rapport_cse|{cle_mois}|{region}",
+                      partition_key=dg.MultiPartitionKey({"mois": cle_mois, "region": region}))
+        for region in rapports_partitions.get_partitions_def_for_dimension("region").get_partition_keys()
+    ]
+
+
 defs = dg.Definitions(
-    assets=[*raw_assets, registre_fichiers, socle_dbt_models, indicateurs_publies, entrepot_publie],
+    assets=[*raw_assets, registre_fichiers, socle_dbt_models, indicateurs_publies, entrepot_publie, rapport_cse_mensuel],
     asset_checks=[controles_qualite],
-    jobs=[construction_job],
-    schedules=[construction_quotidienne],
+    jobs=[construction_job, rapports_job],
+    schedules=[construction_quotidienne, rapports_cse_mensuels],
     sensors=[nouveaux_exports, alerte_echec_run],
     # DuckDB allows one writer per file: the steps of a run go one after the other, in one process.
     executor=dg.in_process_executor,

@@ -69,30 +69,36 @@ def version_path(settings: Settings, version_id: str) -> Path:
     return versions_dir(settings) / f"{settings.warehouse.stem}_{version_id}{settings.warehouse.suffix}"
 
 
-def lire_journal(settings: Settings) -> list[dict]:
-    """Journal entries of this warehouse, oldest first (a truncated last line — crash — is skipped)."""
-    path = journal_path(settings)
+def lire_lignes_json(path: Path) -> list[dict]:
+    """The records of a JSON Lines file, oldest first; a line cut by a crash is skipped."""
     if not path.exists():
         return []
     entries = []
     for line in path.read_text(encoding="utf-8").splitlines():
         try:
-            entry = json.loads(line)
+            entries.append(json.loads(line))
         except json.JSONDecodeError:
             continue
-        # Several warehouses may share a directory: keep the entries of this one.
-        if entry.get("entrepot") == settings.warehouse.name:
-            entries.append(entry)
     return entries
 
 
-def _append_journal(settings: Settings, entry: dict) -> None:
-    path = journal_path(settings)
+def ajouter_ligne_json(path: Path, entry: dict) -> None:
+    """Append one record to a JSON Lines file, on disk before returning (fsync)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a", encoding="utf-8") as fh:
         fh.write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")
         fh.flush()
         os.fsync(fh.fileno())
+
+
+def lire_journal(settings: Settings) -> list[dict]:
+    """Journal entries of this warehouse, oldest first (a truncated last line — crash — is skipped)."""
+    # Several warehouses may share a directory: keep the entries of this one.
+    return [e for e in lire_lignes_json(journal_path(settings)) if e.get("entrepot") == settings.warehouse.name]
+
+
+def _append_journal(settings: Settings, entry: dict) -> None:
+    ajouter_ligne_json(journal_path(settings), entry)
 
 
 def _new_id(settings: Settings, now: datetime) -> str:

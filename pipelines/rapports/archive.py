@@ -1,0 +1,96 @@
+"""Archive of the reports sent and the sending record (``<data dir>/rapports/``).
+
+- ``rapports/<région>/<période>.pdf``: the last report produced for a region and period
+  (``2025-06``, ``2025-T2``, ``2025``). When a forced sending replaces a file that had been sent
+  with other contents, the earlier file is kept beside it as ``<période>.<sha256 12>.pdf``: every
+  file ever sent stays retrievable from its hash in the index.
+- ``rapports/envois.jsonl``: one JSON line per sending (who, when, which file, its SHA-256, the
+  publication it came from). It is what makes the delivery idempotent: a region, period and
+  edition already in it is not sent again unless forced.
+
+Sendings are serialised by a file lock (``rapports/.envois.lock``): two runs for the same
+partition cannot both find "not sent yet" and both send.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from pipelines.rapports.periodes import Periode
+from pipelines.versions import ajouter_ligne_json, lire_lignes_json
+
+DOSSIER = "rapports"
+INDEX = "envois.jsonl"
+
+
+def dossier(data_dir: Path) -> Path:
+    return Path(data_dir) / DOSSIER
+
+
+def chemin_archive(data_dir: Path, region: str, periode: Periode) -> Path:
+    return dossier(data_dir) / region / f"{periode.cle}.pdf"
+
+
+def chemin_index(data_dir: Path) -> Path:
+    return dossier(data_dir) / INDEX
+
+
+def sha256(contenu: bytes) -> str:
+    return hashlib.sha256(contenu).hexdigest()
+
+
+def lire_index(data_dir: Path) -> list[dict]:
+    """Every sending recorded, oldest first (a line cut by a crash is skipped)."""
+    return lire_lignes_json(chemin_index(data_dir))
+
+
+def dernier_envoi(data_dir: Path, region: str, periode: Periode) -> dict | None:
+    for entree in reversed(lire_index(data_dir)):
+        if (entree.get("region"), entree.get("edition"), entree.get("periode")) == (region, periode.edition, periode.cle):
+            return entree
+    return None
+
+
+def _ecrire(chemin: Path, contenu: bytes) -> None:
+    """Write beside then rename: a reader never sees half a PDF."""
+    chemin.parent.mkdir(parents=True, exist_ok=True)
+    tmp = chemin.with_name(f".{chemin.name}.tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(contenu)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, chemin)
+
+
+def archiver(data_dir: Path, region: str, periode: Periode, contenu: bytes) -> tuple[Path, str]:
+    """Archive a report; returns its path and SHA-256."""
+    chemin = chemin_archive(data_dir, region, periode)
+    empreinte = sha256(contenu)
+    if chemin.exists():
+        ancienne = sha256(chemin.read_bytes())
+        envoyees = {e.get("sha256") for e in lire_index(data_dir)}
+        if ancienne != empreinte and ancienne in envoyees:
+            os.replace(chemin, chemin.with_name(f"{periode.cle}.{ancienne[:12]}.pdf"))
+    _ecrire(chemin, contenu)
+    return chemin, empreinte
+
+
+def enregistrer_envoi(data_dir: Path, entree: dict) -> None:
+    ajouter_ligne_json(chemin_index(data_dir), entree)
+
+
+@contextmanager
+def verrou(data_dir: Path) -> Iterator[None]:
+    chemin = dossier(data_dir) / ".envois.lock"
+    chemin.parent.mkdir(parents=True, exist_ok=True)
+    with open(chemin, "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)

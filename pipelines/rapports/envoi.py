@@ -1,0 +1,76 @@
+"""The e-mail to the CSE list: a short French message with the PDF attached, over SMTP.
+
+Unlike a failure alert (``pipelines.alertes``, which must never raise), a report that cannot be
+delivered is an error: it raises :class:`EnvoiError`, the sending is not recorded, and the next run
+tries again.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+from dashboards.format import format_date
+from pipelines.rapports.erreurs import EnvoiError
+from pipelines.rapports.periodes import ANNUELLE, TRIMESTRIELLE
+from pipelines.rapports.reglages import ReglagesSmtp
+
+DELAI_SMTP_S = 30
+_ADJECTIF = {TRIMESTRIELLE: "trimestriel", ANNUELLE: "annuel"}
+
+
+def objet(rapport) -> str:
+    return f"[Socle] Rapport au CSE — {rapport.libelle_region} — {rapport.periode.libelle}"
+
+
+def corps(rapport) -> str:
+    arrete = format_date(rapport.date_arrete) if rapport.date_arrete else "inconnue"
+    return (
+        "Bonjour,\n\n"
+        f"Veuillez trouver ci-joint le rapport {_ADJECTIF.get(rapport.periode.edition, 'mensuel')} de suivi de la "
+        f"réforme pour le CSE de la région {rapport.libelle_region}, période : {rapport.periode.libelle}.\n\n"
+        f"Date d'arrêté des données : {arrete}.\n"
+        f"État qualité de la publication : {rapport.qualite}.\n\n"
+        "Les chiffres proviennent de la vue publiée de Socle, après secret statistique : « s » marque une cellule "
+        "secrète, « p » une valeur provisoire. Les définitions, les règles et les sources sont en annexe du rapport.\n\n"
+        "Ce message est envoyé automatiquement par Socle ; pour toute question, adressez-vous à la direction "
+        "régionale.\n"
+    )
+
+
+def message(rapport, expediteur: str, destinataires: list[str]) -> EmailMessage:
+    msg = EmailMessage()
+    msg["Subject"] = objet(rapport)
+    msg["From"] = expediteur
+    msg["To"] = ", ".join(destinataires)
+    msg["Date"] = formatdate(localtime=True)
+    msg["Message-ID"] = make_msgid(domain=expediteur.rpartition("@")[2] or None)
+    msg.set_content(corps(rapport))
+    msg.add_attachment(rapport.pdf, maintype="application", subtype="pdf", filename=rapport.nom_fichier)
+    return msg
+
+
+def envoyer(smtp: ReglagesSmtp, msg: EmailMessage) -> dict[str, tuple]:
+    """Send; returns the recipients the server refused (empty when all accepted)."""
+    contexte = ssl.create_default_context()
+    try:
+        if smtp.tls == "ssl":
+            client = smtplib.SMTP_SSL(smtp.hote, smtp.port, timeout=DELAI_SMTP_S, context=contexte)
+        else:
+            client = smtplib.SMTP(smtp.hote, smtp.port, timeout=DELAI_SMTP_S)
+        with client:
+            if smtp.tls == "starttls":
+                client.starttls(context=contexte)
+            if smtp.utilisateur:
+                client.login(smtp.utilisateur, smtp.mot_de_passe or "")
+            return client.send_message(msg)
+    except smtplib.SMTPAuthenticationError as exc:
+        raise EnvoiError(f"Le serveur SMTP {smtp.hote}:{smtp.port} refuse l'authentification de "
+                         f"« {smtp.utilisateur} » ({exc.smtp_code}).") from None
+    except smtplib.SMTPRecipientsRefused as exc:
+        raise EnvoiError(f"Le serveur SMTP {smtp.hote}:{smtp.port} refuse tous les destinataires : "
+                         f"{', '.join(exc.recipients)}.") from None
+    except (smtplib.SMTPException, OSError) as exc:
+        raise EnvoiError(f"Envoi impossible par le serveur SMTP {smtp.hote}:{smtp.port} ({smtp.tls}) : {exc}.") from None

@@ -1,0 +1,104 @@
+"""The quality gate of a report: nothing goes out of a publication whose blocking checks failed.
+
+The published file carries its own quality status: the last quality run (``qualite.executions``,
+read by :func:`pipelines.versions.resume_qualite`) and the record of its publication
+(``publication.journal``, whose ``qualite`` column is the status at publication). Either one saying
+``BLOQUE`` stops the report, with the failed checks named (``qualite.resultats``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import duckdb
+
+from pipelines.rapports.erreurs import QualiteBloquante
+from pipelines.versions import _table_exists, resume_qualite
+
+BLOQUE = "BLOQUE"
+
+
+@dataclass
+class EtatQualite:
+    statut: str | None  # OK, AVERTISSEMENTS, BLOQUE; None: the gates never ran on this file
+    horodatage: datetime | None = None
+    controles: int | None = None
+    bloquants: int = 0
+    avertissements: int = 0
+    echecs_bloquants: list[str] = field(default_factory=list)
+    avertissements_detail: list[str] = field(default_factory=list)
+
+    @property
+    def bloque(self) -> bool:
+        return self.statut == BLOQUE or self.bloquants > 0
+
+    @property
+    def libelle(self) -> str:
+        """The status in words, for the cover and the e-mail."""
+        if self.statut is None:
+            return "non évaluée (entrepôt construit avant les contrôles qualité)"
+        if self.bloque:
+            return f"bloquée : {self.bloquants} contrôle(s) bloquant(s) en échec"
+        if self.statut == "AVERTISSEMENTS" or self.avertissements:
+            return (f"conforme, avec {self.avertissements} avertissement(s) : aucun contrôle bloquant "
+                    f"en échec sur {self.controles or 0} contrôles")
+        return f"conforme : les {self.controles or 0} contrôles qualité sont passés"
+
+
+def _echecs(con: duckdb.DuckDBPyConnection, horodatage, severite: str) -> list[str]:
+    if horodatage is None or not _table_exists(con, "qualite", "resultats"):
+        return []
+    rows = con.execute(
+        "select controle, cible, details from qualite.resultats "
+        "where horodatage = ? and not succes and severite = ? order by suite, cible, controle",
+        [horodatage, severite],
+    ).fetchall()
+    return [f"{controle} sur {cible}" + (f" ({details})" if details else "") for controle, cible, details in rows]
+
+
+def lire_etat_qualite(con: duckdb.DuckDBPyConnection) -> EtatQualite:
+    resume = resume_qualite(con) or {}
+    horodatage = datetime.fromisoformat(resume["horodatage"]) if resume.get("horodatage") else None
+    etat = EtatQualite(
+        statut=resume.get("statut"),
+        horodatage=horodatage,
+        controles=resume.get("controles"),
+        bloquants=int(resume.get("bloquants") or 0),
+        avertissements=int(resume.get("avertissements") or 0),
+    )
+    if _table_exists(con, "publication", "journal"):
+        rows = con.execute("select qualite from publication.journal order by horodatage desc limit 1").fetchall()
+        row = rows[0] if rows else None
+        publiee = json.loads(row[0]) if row and row[0] else {}
+        if isinstance(publiee, dict) and publiee.get("statut") == BLOQUE:
+            etat.statut = BLOQUE
+            etat.bloquants = max(etat.bloquants, int(publiee.get("bloquants") or 1))
+    etat.echecs_bloquants = _echecs(con, horodatage, "bloquant")
+    etat.avertissements_detail = _echecs(con, horodatage, "avertissement")
+    return etat
+
+
+def verifier_qualite(etat: EtatQualite, quoi: str) -> None:
+    """Raise :class:`QualiteBloquante` naming the failed checks when the publication is blocked."""
+    if not etat.bloque:
+        return
+    quand = f" du {etat.horodatage:%d/%m/%Y à %H:%M}" if etat.horodatage else ""
+    detail = "".join(f"\n  - {e}" for e in etat.echecs_bloquants) or "\n  - (détail absent de qualite.resultats)"
+    raise QualiteBloquante(
+        f"{quoi} : rien n'est produit ni envoyé, les contrôles qualité bloquants de la publication"
+        f"{quand} sont en échec ({etat.bloquants}) :{detail}\n"
+        "Corrigez la livraison et relancez « socle build », ou revenez à une version saine (« socle rollback »)."
+    )
+
+
+def controler_publication(warehouse, quoi: str) -> EtatQualite:
+    """Open the published file read-only and apply the gate (before anything is produced)."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        etat = lire_etat_qualite(con)
+    finally:
+        con.close()
+    verifier_qualite(etat, quoi)
+    return etat

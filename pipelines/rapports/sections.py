@@ -1,0 +1,228 @@
+"""What the CSE report shows, section by section: a plain description read by ``contenu``.
+
+The choice follows what the staff representatives asked for in the CSE minutes (regular follow-up
+of the Loi plein emploi: orientations by operator, delays, intensity of accompaniment, waiting
+lists, job-search control and list management, equity of treatment between agencies, audits of
+data misuse and their false positives, the MSA experiment) and the indicators of the contract.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Indicator codes of the contract (pipelines/indicateurs.py), named once for this module.
+A1, A2 = "demandeurs_fin_de_mois", "entrees"
+B1, B2, B3, B4, B5 = ("delai_inscription_diagnostic_median", "taux_diagnostic_30j", "en_attente_diagnostic",
+                      "orientations_initiales", "repartition_orientation")
+B7, B8, B9, B10, B11, B12 = ("taux_contrat_engagement_1_mois", "taux_entree_parcours_15j", "en_attente_parcours",
+                             "accompagnements_en_cours", "part_accompagnement_intensif", "reorientations")
+C1, C2 = "taux_retour_emploi_6m", "taux_retour_emploi_durable_6m"
+D1, D2, D3, D4 = "controles_decides", "taux_sanction_cre", "delai_controle_median", "taux_sanction_manquements"
+E1, E2, E3, E4 = "alertes", "taux_faux_positifs", "taux_examen_alertes", "delai_traitement_alerte_median"
+
+#: Not an indicator of the contract: the complement of D4 among breaches with a known outcome
+#: (the « 80 % des GL n'aboutissent pas sur une sanction » of the CSE minutes).
+SANS_SANCTION = "manquements_sans_sanction"
+
+#: Short labels for table headers and chart legends (the full label and definition are in the
+#: annex, from the data dictionary).
+COURTS: dict[str, str] = {
+    A1: "Demandeurs en fin de mois",
+    A2: "Entrées",
+    B1: "Délai médian inscription → diagnostic",
+    B2: "Diagnostiqués sous 30 jours",
+    B3: "En attente de diagnostic",
+    B4: "Orientations initiales",
+    B5: "Part des orientations",
+    B7: "Contrat d'engagement sous 1 mois",
+    B8: "Entrée en parcours sous 15 jours",
+    B9: "Diagnostiqués en attente de parcours",
+    B10: "Accompagnements en cours",
+    B11: "Part d'accompagnement intensif",
+    B12: "Réorientations",
+    C1: "Retour à l'emploi à 6 mois",
+    C2: "Retour à l'emploi durable à 6 mois",
+    D1: "Contrôles décidés",
+    D2: "Taux de sanction (CRE)",
+    D3: "Délai médian d'un contrôle",
+    D4: "Manquements sanctionnés",
+    SANS_SANCTION: "Manquements sans sanction",
+    E1: "Alertes",
+    E2: "Faux positifs (non avérées)",
+    E3: "Alertes examinées",
+    E4: "Délai médian de traitement",
+}
+
+
+@dataclass(frozen=True)
+class Repartition:
+    """A table of one breakdown at the region level: a row per modality, a column per indicator
+    (``transposee``: a row per indicator, a column per modality)."""
+
+    titre: str
+    dimension: str
+    indicateurs: tuple[str, ...]
+    transposee: bool = False
+
+
+@dataclass(frozen=True)
+class Graphique:
+    """``tendance``: monthly lines of the indicators (same unit) at the region level;
+    ``barres``: the first indicator by ``dimension``; ``reference``: B5 by operator against the
+    reference values; ``groupes``: indicators by ``dimension`` side by side; ``entonnoir``: the
+    equity funnel plot of D2 by agency."""
+
+    sorte: str
+    titre: str
+    indicateurs: tuple[str, ...] = ()
+    dimension: str | None = None
+    demi: bool = False
+
+
+@dataclass(frozen=True)
+class Section:
+    ident: str
+    titre: str
+    intro: str
+    departements: tuple[str, ...]
+    #: Tables by département of one indicator across the modalities of a breakdown.
+    departements_modalites: tuple[tuple[str, str], ...] = ()
+    repartitions: tuple[Repartition, ...] = ()
+    graphiques: tuple[Graphique, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+SECTIONS: tuple[Section, ...] = (
+    Section(
+        "inscriptions", "Inscriptions et orientations",
+        "Qui s'inscrit et vers quel organisme référent chacun est orienté depuis la loi pour le plein "
+        "emploi (inscription automatique des allocataires du RSA et des jeunes en CEJ depuis janvier 2025).",
+        departements=(A1, A2, B4, B12),
+        departements_modalites=((B5, "operateur_retenu"),),
+        repartitions=(
+            Repartition("Entrées par canal d'inscription", "canal_inscription", (A2,)),
+            Repartition("Orientations initiales par organisme référent", "operateur_retenu", (B4, B5)),
+            Repartition("Orientations initiales par parcours", "parcours_retenu", (B4, B5)),
+            Repartition("Réorientations par motif (dont cordes de rappel)", "motif_reorientation", (B12,)),
+        ),
+        graphiques=(
+            Graphique("tendance", "Entrées et orientations initiales, par mois", (A2, B4)),
+            Graphique("reference", "Part des orientations par organisme, et valeur de référence (trait noir)",
+                      (B5,), "operateur_retenu", demi=True),
+            Graphique("barres", "Réorientations par motif", (B12,), "motif_reorientation", demi=True),
+        ),
+    ),
+    Section(
+        "delais", "Délais",
+        "Du premier contact au parcours : délai jusqu'au diagnostic, signature du contrat d'engagement "
+        "dans le mois de l'orientation (délai légal) et entrée en parcours après le diagnostic.",
+        departements=(B1, B2, B7, B8),
+        repartitions=(
+            Repartition("Délai et diagnostic sous 30 jours par canal d'inscription", "canal_inscription", (B1, B2)),
+            Repartition("Contrat d'engagement sous 1 mois par organisme", "operateur_retenu", (B7,)),
+            Repartition("Entrée en parcours sous 15 jours, par parcours", "parcours", (B8,)),
+        ),
+        graphiques=(
+            Graphique("tendance", "Diagnostic sous 30 jours, contrat sous 1 mois, parcours sous 15 jours", (B2, B7, B8)),
+            Graphique("tendance", "Délai médian entre l'inscription et le diagnostic (jours)", (B1,)),
+        ),
+    ),
+    Section(
+        "accompagnement", "Accompagnement",
+        "Accompagnements en cours et leur intensité (15 heures d'activité par semaine ou plus), et les "
+        "listes d'attente : inscrits sans diagnostic, diagnostiqués sans parcours.",
+        departements=(B10, B11, B9, B3),
+        repartitions=(
+            Repartition("Accompagnements en cours par organisme", "operateur", (B10, B11)),
+            Repartition("Accompagnements en cours par modalité", "modalite", (B10,)),
+            Repartition("En attente de diagnostic, par ancienneté de l'inscription", "attente", (B3,)),
+        ),
+        graphiques=(
+            Graphique("barres", "Accompagnements en cours par modalité", (B10,), "modalite", demi=True),
+            Graphique("barres", "En attente de diagnostic, par ancienneté", (B3,), "attente", demi=True),
+            Graphique("tendance", "Listes d'attente en fin de mois", (B3, B9)),
+        ),
+    ),
+    Section(
+        "emploi", "Retour à l'emploi",
+        "Part des personnes entrées en accompagnement qui ont repris un emploi, et un emploi durable "
+        "(CDI, CDD ou mission de 6 mois et plus, création d'entreprise), dans les 6 mois.",
+        departements=(C1, C2),
+        repartitions=(
+            Repartition("Par parcours", "parcours", (C1, C2)),
+            Repartition("Par organisme", "operateur", (C1, C2)),
+            Repartition("Par allocation", "allocation", (C1, C2)),
+        ),
+        graphiques=(
+            Graphique("tendance", "Retour à l'emploi et à l'emploi durable dans les 6 mois, par mois d'entrée", (C1, C2)),
+        ),
+        notes=(
+            "La fenêtre d'observation est de 6 mois : les cohortes des six derniers mois sont provisoires "
+            "et leur taux ne peut que monter.",
+            "Les valeurs de référence publiées (accompagnement rénové des bénéficiaires du RSA) portent sur "
+            "une population différente de l'ensemble des accompagnés : elles situent un ordre de grandeur.",
+        ),
+    ),
+    Section(
+        "controle", "Contrôle de la recherche d'emploi et gestion de la liste",
+        "Contrôles décidés et leur issue, par origine et par procédure ; suites des manquements "
+        "(gestion de la liste) ; équité de traitement entre agences.",
+        departements=(D1, D2, D3, D4, SANS_SANCTION),
+        repartitions=(
+            Repartition("Par origine du contrôle", "origine", (D1, D2)),
+            Repartition("Par procédure", "procedure", (D1, D2)),
+            Repartition("Contrôles décidés par issue", "issue", (D1,)),
+            Repartition("Manquements par type", "type_manquement", (D4, SANS_SANCTION)),
+        ),
+        graphiques=(
+            Graphique("barres", "Taux de sanction par origine du contrôle", (D2,), "origine", demi=True),
+            Graphique("tendance", "Taux de sanction des contrôles, par mois", (D2,), demi=True),
+            Graphique("entonnoir", "Équité de traitement : taux de sanction par agence (entonnoir)", (D2,)),
+        ),
+    ),
+    Section(
+        "alertes", "Alertes de détournement de finalité",
+        "Alertes sur des consultations de dossiers (agents, anciens agents, élus ou candidats, hors "
+        "horaires), part examinée, part de faux positifs et délai de conclusion.",
+        departements=(E1, E3, E2, E4),
+        repartitions=(
+            Repartition("Par situation", "situation", (E1, E2)),
+            Repartition("Par type d'examen", "examen", (E1, E3, E2)),
+        ),
+        graphiques=(
+            Graphique("tendance", "Alertes par mois", (E1,), demi=True),
+            Graphique("barres", "Part de faux positifs par situation", (E2,), "situation", demi=True),
+        ),
+        notes=(
+            "Une alerte d'une entité nationale (DG, DSI, PES) ne compte qu'au niveau national ; une alerte "
+            "rattachée à la direction régionale sans agence compte pour la région mais pour aucun département.",
+        ),
+    ),
+    Section(
+        "msa", "Expérimentation MSA",
+        "Les agences de l'expérimentation des modalités de suivi et d'accompagnement : modèle 1 "
+        "(segmentation par besoins), modèle 2 (alliance de travail), comparées aux autres agences.",
+        departements=(),
+        departements_modalites=((A1, "groupe_experimentation"),),
+        repartitions=(
+            Repartition("Indicateurs par groupe d'agences", "groupe_experimentation",
+                        (A1, B1, B2, B8, C1, C2, D2), transposee=True),
+        ),
+        graphiques=(
+            Graphique("groupes", "Taux par groupe d'agences", (B2, B8, C1, C2, D2), "groupe_experimentation"),
+        ),
+    ),
+)
+
+#: The headline indicators of the one-page summary, in order.
+SYNTHESE: tuple[str, ...] = (B1, B5, C2, D2, E2)
+
+
+def ventilations_utilisees() -> set[tuple[str, str]]:
+    """(indicator, breakdown) pairs the report shows besides the ``ensemble`` cells: the only
+    breakdowns read from the warehouse."""
+    paires = {(i, dim) for sec in SECTIONS for i, dim in sec.departements_modalites}
+    paires |= {(i, r.dimension) for sec in SECTIONS for r in sec.repartitions for i in r.indicateurs}
+    paires |= {(i, g.dimension) for sec in SECTIONS for g in sec.graphiques if g.dimension for i in g.indicateurs}
+    paires.add((B5, "operateur_retenu"))  # the summary's orientation split
+    return {(D4 if i == SANS_SANCTION else i, dim) for i, dim in paires}
