@@ -58,7 +58,7 @@ def main() -> int:
             at.run()  # the default page, imports: not measured
             st.cache_data.clear()
             t0 = time.perf_counter()
-            at.switch_page(f"pages/{page.fichier}").run()
+            at.switch_page(page.relatif).run()
             froid = time.perf_counter() - t0
             chauds = []
             for _ in range(args.repetitions):

@@ -8,14 +8,16 @@ from pathlib import Path
 
 from dashboards import acces
 
-DOSSIER_PAGES = Path(__file__).resolve().parent / "pages"
+#: Not ``pages/``: Streamlit would find a folder of that name by itself and serve its files by
+#: address before any session has run the app (and its sign-in).
+DOSSIER_PAGES = Path(__file__).resolve().parent / "ecrans"
 
 TOUS_LES_ROLES = acces.ROLES
 
 
 @dataclass(frozen=True)
 class PageDef:
-    fichier: str  # file name in dashboards/pages/
+    fichier: str  # file name in dashboards/ecrans/
     titre: str
     icone: str
     url: str  # url path of the page (``/<url>``)
@@ -26,6 +28,11 @@ class PageDef:
     @property
     def chemin(self) -> Path:
         return DOSSIER_PAGES / self.fichier
+
+    @property
+    def relatif(self) -> str:
+        """Path from the app's folder (AppTest's ``switch_page``)."""
+        return f"{DOSSIER_PAGES.name}/{self.fichier}"
 
 
 PAGES: tuple[PageDef, ...] = (

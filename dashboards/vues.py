@@ -131,9 +131,14 @@ def _graduations(periodes: list[date], maximum: int = 12) -> tuple[list[date], l
 def _axe_valeurs(fig: go.Figure, unite: str | None) -> None:
     if unite == "taux":
         fig.update_yaxes(tickformat=".0%", rangemode="tozero", title=None)
-    else:
-        fig.update_yaxes(rangemode="tozero", title="jours" if unite == "jours" else None,
-                         tickformat=",d" if unite == "nombre" else None)
+        return
+    fig.update_yaxes(rangemode="tozero", title="jours" if unite == "jours" else None,
+                     tickformat=",d" if unite == "nombre" else None)
+    if unite == "nombre":
+        # Counts are whole: a tiny range would otherwise get ticks 0,2 … rounded to « 0 0 1 1 ».
+        valeurs = [v for t in fig.data for v in (getattr(t, "y", None) or ()) if v is not None]
+        if not valeurs or max(valeurs) <= 5:
+            fig.update_yaxes(dtick=1, range=[0, max(valeurs or [0]) + 1])
 
 
 def _mise_en_page(fig: go.Figure, hauteur: int = 360) -> go.Figure:

@@ -239,8 +239,8 @@ def test_avant_connexion_rien_que_le_formulaire(navigateur, serveur, artefacts):
     """Signed out, nothing but the sign-in form: no menu of pages, and ``/journal_acces`` typed
     in the address bar gives the form, not the page. First test of the module on purpose: it
     must see the server before anyone has signed in (Streamlit lists the files of
-    ``dashboards/pages/`` and runs them by address as long as no session has called
-    ``st.navigation``)."""
+    ``pages/`` beside the app and runs them by address as long as no session has called
+    ``st.navigation``; the app keeps its pages in ``dashboards/ecrans/`` for that reason)."""
     contexte, page = _nouvelle_session(navigateur, serveur)
     dossier = artefacts / "captures" / "anonyme"
     try:

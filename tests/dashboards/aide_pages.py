@@ -63,13 +63,13 @@ def entrepot_marque(entrepot_demo, tmp_path_factory) -> Path:
 
 
 def ouvrir(monkeypatch, warehouse: Path, identifiant: str, page: str, mois: date | None = None) -> AppTest:
-    """The app signed in as a demo user, on ``pages/<page>.py``, its first territory and
+    """The app signed in as a demo user, on ``ecrans/<page>.py``, its first territory and
     ``mois`` (default :func:`mois_de_test`) chosen in the sidebar, after a full run."""
     monkeypatch.setenv("SOCLE_WAREHOUSE", str(warehouse))
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
     at.session_state["utilisateur"] = UTILISATEURS[identifiant]
     at.run()
-    at.switch_page(f"pages/{page}.py")
+    at.switch_page(f"ecrans/{page}.py")
     at.run()
     verifier_sans_erreur(at)
     choisir_mois(at, mois or mois_de_test(warehouse, identifiant))

@@ -18,7 +18,7 @@ from .conftest import AGENCES, DEPARTEMENTS, MOIS
 
 RACINE = Path(__file__).resolve().parents[2]
 APP = RACINE / "dashboards" / "app.py"
-PAGE_JOURNAL = RACINE / "dashboards" / "pages" / "journal_acces.py"
+PAGE_JOURNAL = RACINE / "dashboards" / "ecrans" / "journal_acces.py"
 TIMEOUT = 60
 
 NATIONAL = Utilisateur("nat", "National", "national", "NATIONAL", "FR")
@@ -366,7 +366,7 @@ def test_comite_ne_voit_que_des_valeurs_publiees(entrepot, monkeypatch):
         at.query_params["territoire"] = "7602"
         at.run()
         assert not at.exception
-        at.switch_page("pages/territoires.py").run()
+        at.switch_page("ecrans/territoires.py").run()
         assert not at.exception
         textes = [str(v) for d in at.dataframe for v in d.value.to_numpy().ravel()]
         assert attendu in textes, (u.identifiant, textes)

@@ -141,7 +141,7 @@ def test_chaque_page_pour_chaque_role(entrepot, monkeypatch, u):
     exception, empty states in words."""
     at = _lancer(monkeypatch, entrepot.path, u)
     for page in navigation.pages_pour(u.role):
-        at.switch_page(f"pages/{page.fichier}").run()
+        at.switch_page(page.relatif).run()
         assert not at.exception, (page.titre, [e.value for e in at.exception])
         assert at.title[0].value == page.titre
         assert not any("Connexion requise" in e.value for e in at.error)
@@ -153,7 +153,7 @@ def test_le_choix_suit_l_utilisateur_de_page_en_page(entrepot, monkeypatch):
     at.selectbox(key="sel_territoire_DEPARTEMENT").set_value("34").run()
     at.selectbox(key="sel_mois_DEPARTEMENT_34").set_value(MOIS[0]).run()
     for page in navigation.pages_pour(NATIONAL.role)[1:3] + navigation.pages_pour(NATIONAL.role)[:1]:
-        at.switch_page(f"pages/{page.fichier}").run()
+        at.switch_page(page.relatif).run()
         assert not at.exception
         choix = {s.key: s.value for s in at.selectbox if s.key and s.key.startswith("sel_")}
         assert choix == {"sel_niveau": "DEPARTEMENT", "sel_territoire_DEPARTEMENT": "34",

@@ -109,3 +109,12 @@ def test_derniere_definitive():
                           _cellule(periode=MOIS[2], valeur=None, provisoire=True)])
     assert vues.derniere_definitive(serie)["valeur"] == 25.0
     assert vues.derniere_definitive(serie.filter(pl.col("provisoire"))) is None
+
+
+def test_petits_effectifs_graduations_entieres():
+    serie = pl.DataFrame([_cellule(indicateur=A1, unite="nombre", periode=m, valeur=float(v), denominateur=None)
+                          for m, v in zip(MOIS, [0, 1, 0, 1])])
+    fig = vues.figure_serie(serie)
+    assert fig.layout.yaxis.dtick == 1 and fig.layout.yaxis.tickformat == ",d"
+    grand = serie.with_columns(valeur=pl.col("valeur") * 1000)
+    assert vues.figure_serie(grand).layout.yaxis.dtick is None

@@ -24,7 +24,7 @@ def test_chaque_page_de_chaque_role(entrepot_demo, monkeypatch, tmp_path, u):
     assert not at.exception, [e.value for e in at.exception]
     vus_secret = False
     for page in navigation.pages_pour(u.role):
-        at.switch_page(f"pages/{page.fichier}").run()
+        at.switch_page(page.relatif).run()
         assert not at.exception, (page.titre, [e.value for e in at.exception])
         assert at.title[0].value == page.titre
         assert not at.error, (page.titre, [e.value for e in at.error])

@@ -472,7 +472,7 @@ def ouvrir(monkeypatch, warehouse: Path, identifiant: str, page: str, mois: date
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
     at.session_state["utilisateur"] = UTILISATEURS[identifiant]
     at.run()
-    at.switch_page(f"pages/{page}.py").run()
+    at.switch_page(f"ecrans/{page}.py").run()
     if mois is not None and at.sidebar.selectbox:
         at.sidebar.selectbox[-1].set_value(mois).run()
     return at
