@@ -28,20 +28,27 @@ def sandbox() -> Path:
 
 
 @pytest.fixture(scope="session")
-def entrepot_demo(tmp_path_factory) -> Path:
-    """One small real warehouse for the whole session (Occitanie and PACA, 14 months), built by
-    the real ``socle generate`` and ``socle build``: the dashboards' browser test and the CSE
-    reports read it. Read-only for its users: copy it before writing."""
+def entrepot_demo(tmp_path_factory, worker_id) -> Path:
+    """One small real warehouse for the whole run (Occitanie and PACA, 14 months), built by
+    the real ``socle generate`` and ``socle build``: the dashboards' page and browser tests and
+    the CSE reports read it. Read-only for its users: copy it before writing.
+
+    Under pytest-xdist the workers share one build (a file lock, the first one builds), so the
+    run pays for it once."""
+    from filelock import FileLock
     from typer.testing import CliRunner
 
     from pipelines.cli import app
 
-    racine = tmp_path_factory.mktemp("entrepot_demo")
+    base = tmp_path_factory.getbasetemp()
+    racine = (base.parent if worker_id != "master" else base) / "entrepot_demo"
     inbox, warehouse = racine / "inbox", racine / "socle.duckdb"
-    runner = CliRunner()
-    gen = runner.invoke(app, ["generate", "--out", str(inbox), "--regions", "76,93", "--months", "14",
-                              "--persons", "6000", "--seed", "11"])
-    assert gen.exit_code == 0, gen.output
-    res = runner.invoke(app, ["build", "--inbox", str(inbox), "--warehouse", str(warehouse)])
-    assert res.exit_code == 0, res.output
+    with FileLock(str(racine) + ".lock"):
+        if not warehouse.exists():
+            runner = CliRunner()
+            gen = runner.invoke(app, ["generate", "--out", str(inbox), "--regions", "76,93", "--months", "14",
+                                      "--persons", "6000", "--seed", "11"])
+            assert gen.exit_code == 0, gen.output
+            res = runner.invoke(app, ["build", "--inbox", str(inbox), "--warehouse", str(warehouse)])
+            assert res.exit_code == 0, res.output
     return warehouse
