@@ -265,7 +265,7 @@ def telechargements(ctx: Contexte, df: pl.DataFrame, nom: str, cle: str, page: s
     )
 
 
-def notes(ctx: Contexte, df: pl.DataFrame | None = None) -> None:
+def notes(ctx: Contexte) -> None:
     """The notes under a table or chart: provisional marks, and the secret note when the view
     is the published one."""
     morceaux = ["« (provisoire) » : fenêtre d'observation non close à la date d'arrêté."]

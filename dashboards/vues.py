@@ -99,12 +99,6 @@ def tableau_detail(cellules: pl.DataFrame, listes: Mapping | None = None, dico: 
     return pl.DataFrame(lignes, schema=[(c, pl.String) for c in colonnes], orient="row")
 
 
-def tableau_modalites(cellules: pl.DataFrame, listes: Mapping | None = None) -> pl.DataFrame:
-    """One month of one indicator by modality: Modalité, Valeur, Numérateur, Dénominateur."""
-    detail = tableau_detail(cellules, listes)
-    return detail.select("Modalité", "Valeur", "Numérateur", "Dénominateur")
-
-
 def colonnes_tableau(indicateurs: Sequence[str], dico: Mapping | None = None) -> dict:
     """``column_config`` of :func:`tableau_territoires`: figures right-aligned, definitions as help."""
     import streamlit as st
