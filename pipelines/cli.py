@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Optional
+from typing import NoReturn, Optional
 
 import typer
 from rich.console import Console
@@ -47,17 +47,54 @@ def _inbox_has_files(inbox: Path) -> bool:
 
 
 def do_generate(
-    out: Path, regions: str, months: int | None, persons: int, seed: int, overwrite: bool = False
+    out: Path,
+    regions: str | None,
+    months: int | None,
+    persons: int | None,
+    seed: int,
+    overwrite: bool = False,
+    *,
+    departements: str | None = None,
 ) -> dict:
-    from pipelines.synthetic import generate, last_day_of_previous_month, start_for_months
+    """``regions`` (default 76,93) or ``departements`` (comma-separated COG codes), not both;
+    ``persons=None``: 50,000, or the real number of registered people of the départements."""
+    from pipelines.synthetic import (
+        generate,
+        last_day_of_previous_month,
+        normalize_departements,
+        personnes_reference,
+        start_for_months,
+    )
+    from pipelines.synthetic.generator import DEFAULT_PERSONS
+    from pipelines.synthetic.referentiel import CONFLIT_REGIONS_DEPARTEMENTS
 
+    def refuse(message: str) -> NoReturn:
+        console.print(f"[bold red]{message}[/]")
+        raise typer.Exit(code=1)
+
+    if regions is not None and departements is not None:
+        refuse(CONFLIT_REGIONS_DEPARTEMENTS)
     end = last_day_of_previous_month()
     if months is not None and months < 1:
         raise typer.BadParameter("--months doit être au moins 1")
     start = start_for_months(end, months) if months else date(2024, 1, 1)
+    deps = None
+    affiche, origine = persons, ""
+    try:
+        if departements is not None:
+            deps = list(normalize_departements(departements.split(",")))
+            if persons is None:  # generate() takes the same figure and records its source
+                affiche, mois = personnes_reference(deps)
+                origine = f" (inscrits DEFM A à E de {mois}, référentiel)"
+    except ValueError as exc:
+        refuse(str(exc))
+    if affiche is None:
+        affiche = DEFAULT_PERSONS
+    territoire = f"départements {','.join(deps)}" if deps else f"régions {regions or DEFAULT_REGIONS}"
+    nombre = f"{affiche:,}".replace(",", " ")
     console.print(
-        f"Génération de données synthétiques : {persons:,} personnes, régions {regions}, "
-        f"du {start:%d/%m/%Y} au {end:%d/%m/%Y}, graine {seed} → {out}".replace(",", " ")
+        f"Génération de données synthétiques : {nombre} personnes{origine}, {territoire}, "
+        f"du {start:%d/%m/%Y} au {end:%d/%m/%Y}, graine {seed} → {out}"
     )
     with _progress() as progress:
         task = progress.add_task("Génération", total=None)
@@ -65,9 +102,10 @@ def do_generate(
         def on_progress(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
 
+        scope = {"departements": deps} if deps else {"regions": parse_regions(regions or DEFAULT_REGIONS)}
         try:
             summary = generate(
-                out, regions=parse_regions(regions), start=start, end=end, persons=persons,
+                out, **scope, start=start, end=end, persons=persons,
                 seed=seed, progress=on_progress, overwrite=overwrite,
             )
         except (FileExistsError, ValueError) as exc:
@@ -118,14 +156,21 @@ def do_build(settings: Settings) -> None:
 @app.command()
 def generate(
     out: Path = typer.Option(..., "--out", help="Dossier de dépôt à remplir (une sous-dossier par export)."),
-    regions: str = typer.Option(DEFAULT_REGIONS, help="Codes région séparés par des virgules, ou « all »."),
+    regions: Optional[str] = typer.Option(
+        None, help=f"Codes région séparés par des virgules, ou « all » (défaut : {DEFAULT_REGIONS})."),
+    departements: Optional[str] = typer.Option(
+        None, "--departements",
+        help="Codes département (COG) séparés par des virgules, par exemple 31 ou 31,32 : seulement les "
+             "agences de ces départements, à leur taille réelle par défaut. Incompatible avec --regions."),
     months: Optional[int] = typer.Option(None, help="Nombre de mois jusqu'au mois dernier (défaut : depuis janvier 2024)."),
-    persons: int = typer.Option(50_000, help="Nombre de personnes simulées."),
+    persons: Optional[int] = typer.Option(
+        None, help="Nombre de personnes simulées (défaut : 50 000 ; avec --departements, le nombre réel "
+                   "d'inscrits de ces départements, DEFM A à E du référentiel)."),
     seed: int = typer.Option(42, help="Graine : même graine, mêmes fichiers."),
     ecraser: bool = typer.Option(False, "--ecraser", help="Remplacer les livraisons déjà présentes dans le dossier."),
 ) -> None:
     """Écrit des exports synthétiques réalistes (livraisons quotidiennes) dans un dossier de dépôt."""
-    summary = do_generate(out, regions, months, persons, seed, overwrite=ecraser)
+    summary = do_generate(out, regions, months, persons, seed, overwrite=ecraser, departements=departements)
     fichiers = summary.get("fichiers", {})
     total = sum(fichiers.values()) if isinstance(fichiers, dict) else len(fichiers)
     console.print(

@@ -9,5 +9,13 @@ from pipelines.synthetic.generator import (
     last_day_of_previous_month,
     start_for_months,
 )
+from pipelines.synthetic.referentiel import normalize_departements, personnes_reference
 
-__all__ = ["SUMMARY_FILE", "generate", "last_day_of_previous_month", "start_for_months"]
+__all__ = [
+    "SUMMARY_FILE",
+    "generate",
+    "last_day_of_previous_month",
+    "normalize_departements",
+    "personnes_reference",
+    "start_for_months",
+]

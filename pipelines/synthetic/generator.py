@@ -13,11 +13,20 @@ import polars as pl
 
 from pipelines import contract as C
 from pipelines.synthetic.delivery import FORMATS, DeliveryWriter, day_to_date, extractions, to_frame
-from pipelines.synthetic.referentiel import Scope, day_number, load_scope
+from pipelines.synthetic.referentiel import (
+    CATEGORIES_INSCRITS,
+    CONFLIT_REGIONS_DEPARTEMENTS,
+    Scope,
+    day_number,
+    load_scope,
+    normalize_departements,
+    personnes_reference,
+)
 from pipelines.synthetic.simulation import DAY, ChunkSimulator, alertes
 
 SUMMARY_FILE = "_generation.json"
 DEFAULT_REGIONS = ("76", "93")
+DEFAULT_PERSONS = 50_000
 
 
 def last_day_of_previous_month(today: date | None = None) -> date:
@@ -37,9 +46,10 @@ def generate(
     out: Path,
     *,
     regions: list[str] | tuple[str, ...] | None = DEFAULT_REGIONS,
+    departements: list[str] | tuple[str, ...] | None = None,
     start: date = date(2024, 1, 1),
     end: date | None = None,
-    persons: int = 50_000,
+    persons: int | None = None,
     seed: int = 42,
     chunk_size: int = 20_000,
     progress: Callable[[int, int], None] | None = None,
@@ -47,19 +57,37 @@ def generate(
 ) -> dict:
     """Write the synthetic inbox under ``out`` and return (and write) the generation summary.
 
-    ``regions=None`` or ``["all"]``: every metropolitan region. ``end`` defaults to the last day
-    of the previous month. Deterministic: the same arguments give byte-identical files. With
-    ``overwrite``, the nine export folders and the summary of a previous generation are removed
-    first; otherwise an inbox that already holds deliveries is refused.
+    ``regions=None`` or ``["all"]``: every metropolitan region. ``departements`` (COG codes, e.g.
+    ``["31"]``) restricts the simulation to the agencies of those départements instead; ``regions``
+    must then be left at its default. ``persons`` defaults to 50,000, or with ``departements`` to
+    their real number of registered people (``personnes_reference``: DEFM A to E, latest month).
+    ``end`` defaults to the last day of the previous month. Deterministic: the same arguments give
+    byte-identical files. With ``overwrite``, the nine export folders and the summary of a previous
+    generation are removed first; otherwise an inbox that already holds deliveries is refused.
     """
     out = Path(out)
     end = end or last_day_of_previous_month()
     if end < start:
         raise ValueError(f"Période vide : fin {end} avant début {start}")
+    if departements is not None:
+        # ``regions is DEFAULT_REGIONS``: left at its default (an explicit choice, even the same
+        # codes, is a conflict)
+        if regions is not DEFAULT_REGIONS:
+            raise ValueError(CONFLIT_REGIONS_DEPARTEMENTS)
+        departements = normalize_departements(departements)
+        regions = None
+    reference = None
+    if persons is None:
+        if departements is not None:
+            persons, mois = personnes_reference(departements)
+            reference = {"source": "defm_departement.csv", "mois": mois,
+                         "categories": "+".join(CATEGORIES_INSCRITS), "personnes": persons}
+        else:
+            persons = DEFAULT_PERSONS
     if persons < 1 or chunk_size < 1:
         raise ValueError("persons et chunk_size doivent être positifs")
+    scope = load_scope(regions, departements=departements)
     _prepare_out(out, overwrite)
-    scope = load_scope(regions)
 
     writer = DeliveryWriter(out, start, end, seed)
     mess = {"corrections": [], "tombstones": [], "doublons": []}
@@ -82,7 +110,8 @@ def generate(
             progress(first + n, persons)
 
     writer.finalize()
-    summary = _summary(out, writer, scope, mess, regions, start, end, persons, seed, chunk_size)
+    summary = _summary(out, writer, scope, mess, regions, departements, reference, start, end, persons, seed,
+                       chunk_size)
     (out / SUMMARY_FILE).write_text(json.dumps(summary, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
     return summary
 
@@ -176,7 +205,8 @@ def _with_ts(rows: pl.DataFrame, ts: np.ndarray) -> pl.DataFrame:
 # ---------------------------------------------------------------------------------------------
 
 
-def _summary(out, writer: DeliveryWriter, scope: Scope, mess, regions, start, end, persons, seed, chunk_size) -> dict:
+def _summary(out, writer: DeliveryWriter, scope: Scope, mess, regions, departements, reference, start, end, persons,
+             seed, chunk_size) -> dict:
     files, rows = {}, {}
     for export in C.CORE_EXPORTS:
         keys = writer.files(export)
@@ -211,7 +241,11 @@ def _summary(out, writer: DeliveryWriter, scope: Scope, mess, regions, start, en
 
     return {
         "parametres": {
-            "regions": list(scope.regions), "regions_demandees": None if regions is None else list(regions),
+            "regions": list(scope.regions),
+            "regions_demandees": None if regions is None else list(regions),
+            "departements": list(scope.departements),
+            "departements_demandes": None if departements is None else list(departements),
+            "personnes_reference": reference,
             "debut": start.isoformat(), "fin": end.isoformat(), "personnes": persons, "graine": seed,
             "taille_lot": chunk_size,
             "derniere_extraction": (end + timedelta(days=1)).isoformat(),

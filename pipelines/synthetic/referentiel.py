@@ -65,37 +65,102 @@ def metropolitan_regions(seeds_dir: Path = REFERENTIEL_DIR) -> tuple[str, ...]:
     return tuple(sorted(r for r in regions if r not in DROM_REGIONS))
 
 
-def load_scope(regions: list[str] | tuple[str, ...] | None, seeds_dir: Path = REFERENTIEL_DIR) -> Scope:
-    """Build the draw tables for ``regions`` (None or ["all"]: all metropolitan regions)."""
-    all_regions = metropolitan_regions(seeds_dir)
-    if regions is None or list(regions) == ["all"]:
-        regions = all_regions
-    regions = tuple(sorted(str(r).zfill(2) for r in regions))
-    unknown = [r for r in regions if r not in all_regions]
-    if unknown:
-        raise ValueError(
-            f"Régions inconnues ou hors métropole : {', '.join(unknown)} "
-            f"(attendu parmi {', '.join(all_regions)} ou 'all')"
-        )
+#: DEFM categories counted as "registered persons" for the default size of a département: the
+#: generator gives every person one of the categories A to E at registration (G and F, created in
+#: 2025, do not exist in the 2016 series), so its persons match the whole A–E stock.
+CATEGORIES_INSCRITS = ("A", "B", "C", "D", "E")
 
-    deps = (
-        _read("departements.csv", seeds_dir)
-        .filter(pl.col("code_region").is_in(regions))
-        .sort("code_departement")
-    )
-    dep_codes = tuple(deps["code_departement"].to_list())
-    dep_index = {d: i for i, d in enumerate(dep_codes)}
+CONFLIT_REGIONS_DEPARTEMENTS = (
+    "--regions et --departements ne peuvent pas être utilisées ensemble : choisir soit des régions, "
+    "soit des départements"
+)
 
-    # Département weights: share of the A+B+C stock of the latest month available.
+
+def _latest_defm(seeds_dir: Path, categories) -> tuple[str, dict[str, int]]:
+    """Latest month of the DEFM series and the stock of ``categories`` per département that month."""
     defm = _read("defm_departement.csv", seeds_dir)
     last = defm["mois"].max()
     stock = (
-        defm.filter((pl.col("mois") == last) & pl.col("categorie").is_in(["A", "B", "C"]))
+        defm.filter((pl.col("mois") == last) & pl.col("categorie").is_in(list(categories)))
         .with_columns(pl.col("demandeurs").cast(pl.Int64))
         .group_by("code_departement")
         .agg(pl.col("demandeurs").sum())
     )
-    stock_map = dict(zip(stock["code_departement"].to_list(), stock["demandeurs"].to_list()))
+    return last, dict(zip(stock["code_departement"].to_list(), stock["demandeurs"].to_list()))
+
+
+def normalize_departements(departements, seeds_dir: Path = REFERENTIEL_DIR) -> tuple[str, ...]:
+    """Sorted, de-duplicated COG codes of metropolitan départements (``1`` → ``01``, ``2a`` → ``2A``).
+
+    Raises ``ValueError`` in French naming the unknown or overseas codes.
+    """
+    codes = sorted({str(d).strip().upper().zfill(2) for d in departements if str(d).strip()})
+    if not codes:
+        raise ValueError("Aucun département demandé : donner au moins un code COG (par exemple 31 ou 2A)")
+    table = _read("departements.csv", seeds_dir)
+    region_of = dict(zip(table["code_departement"].to_list(), table["code_region"].to_list()))
+    unknown = [d for d in codes if d not in region_of]
+    if unknown:
+        raise ValueError(
+            f"{'Départements inconnus' if len(unknown) > 1 else 'Département inconnu'} : {', '.join(unknown)} "
+            "(codes COG des départements, par exemple 31, 2A ou 31,32)"
+        )
+    overseas = [d for d in codes if region_of[d] in DROM_REGIONS]
+    if overseas:
+        raise ValueError(
+            f"{'Départements' if len(overseas) > 1 else 'Département'} hors métropole : {', '.join(overseas)} "
+            "(les effectifs DARES du référentiel ne couvrent que la métropole)"
+        )
+    return tuple(codes)
+
+
+def personnes_reference(departements, seeds_dir: Path = REFERENTIEL_DIR) -> tuple[int, str]:
+    """Real number of registered people of ``departements`` and the month of that figure.
+
+    Sum of the DEFM categories A to E (``CATEGORIES_INSCRITS``) of the latest month of
+    ``defm_departement.csv`` (2016-06). Raises ``ValueError`` for unknown codes.
+    """
+    codes = normalize_departements(departements, seeds_dir)
+    mois, stock = _latest_defm(seeds_dir, CATEGORIES_INSCRITS)
+    missing = [d for d in codes if not stock.get(d)]
+    if missing:
+        raise ValueError(f"Pas d'effectif DARES dans le référentiel pour les départements {', '.join(missing)}")
+    return sum(stock[d] for d in codes), mois
+
+
+def load_scope(
+    regions: list[str] | tuple[str, ...] | None,
+    seeds_dir: Path = REFERENTIEL_DIR,
+    *,
+    departements: list[str] | tuple[str, ...] | None = None,
+) -> Scope:
+    """Build the draw tables for ``regions`` (None or ["all"]: all metropolitan regions), or for
+    the ``departements`` only (then ``regions`` must be None: the scope is those départements,
+    their communes and agencies, drawn exactly as within their regions)."""
+    all_regions = metropolitan_regions(seeds_dir)
+    dep_table = _read("departements.csv", seeds_dir).sort("code_departement")
+    if departements is not None:
+        if regions is not None:
+            raise ValueError(CONFLIT_REGIONS_DEPARTEMENTS)
+        dep_codes = normalize_departements(departements, seeds_dir)
+        deps = dep_table.filter(pl.col("code_departement").is_in(dep_codes))
+        regions = tuple(sorted(set(deps["code_region"].to_list())))
+    else:
+        if regions is None or list(regions) == ["all"]:
+            regions = all_regions
+        regions = tuple(sorted(str(r).zfill(2) for r in regions))
+        unknown = [r for r in regions if r not in all_regions]
+        if unknown:
+            raise ValueError(
+                f"Régions inconnues ou hors métropole : {', '.join(unknown)} "
+                f"(attendu parmi {', '.join(all_regions)} ou 'all')"
+            )
+        deps = dep_table.filter(pl.col("code_region").is_in(regions))
+        dep_codes = tuple(deps["code_departement"].to_list())
+    dep_index = {d: i for i, d in enumerate(dep_codes)}
+
+    # Département weights: share of the A+B+C stock of the latest month available.
+    _, stock_map = _latest_defm(seeds_dir, ("A", "B", "C"))
     dep_weight = np.array([float(stock_map.get(d, 0)) for d in dep_codes])
     if dep_weight.sum() <= 0:  # no DEFM count for the scope: fall back to population
         dep_weight = np.ones(len(dep_codes))
@@ -180,13 +245,16 @@ def load_scope(regions: list[str] | tuple[str, ...] | None, seeds_dir: Path = RE
             rsa[i] = True
             rsa_debut[i] = debut
 
-    # CRE platforms: up to 3 per region, départements shared among them in code order.
+    # CRE platforms: up to 3 per region, the region's départements shared among them in code order
+    # (ranked among all the départements of the region: a département simulated alone keeps the
+    # platform it has when its whole region is simulated).
     plateforme = []
     dep_rank_in_region: dict[int, int] = {}
-    for r in regions:
-        r_deps = [i for i, d in enumerate(dep_codes) if deps["code_region"][i] == r]
-        for k, d in enumerate(r_deps):
-            dep_rank_in_region[d] = k
+    seen: dict[str, int] = {}
+    for code, reg in zip(dep_table["code_departement"].to_list(), dep_table["code_region"].to_list()):
+        if code in dep_index:
+            dep_rank_in_region[dep_index[code]] = seen.get(reg, 0)
+        seen[reg] = seen.get(reg, 0) + 1
     for reg, d in zip(a_region.tolist(), a_dep.tolist()):
         plateforme.append(f"PF{reg}-{dep_rank_in_region[d] % 3 + 1}")
 
