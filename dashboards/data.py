@@ -13,7 +13,9 @@ Every function takes the warehouse path first and returns a Polars DataFrame (or
 Every function returning indicator cells takes the reader's :class:`~dashboards.acces.Perimetre`
 second and filters in SQL: the table is the perimeter's (internal or published view) and only the
 cells of its territories are read (see :func:`cellules_visibles`). A territory outside the
-perimeter gives an empty frame, whatever the caller asks.
+perimeter gives an empty frame, whatever the caller asks. The pages show months: only the monthly
+cells are read (``type_periode = 'mois'``), never the quarters and 12-month totals that share
+``periode`` with their last month.
 """
 
 from __future__ import annotations
@@ -46,9 +48,10 @@ _COLONNE_AGENCES = {
 def cellules_visibles(perimetre: Perimetre) -> tuple[str, list]:
     """SQL of two CTEs (``visibles``, ``cellules``) and their parameters.
 
-    ``cellules`` is the perimeter's table restricted to its territories, with a ``secret`` column
-    (always false on the internal view). Queries read ``cellules``, never a table directly.
-    Only the level picks among fixed SQL fragments; codes are parameters.
+    ``cellules`` is the perimeter's table restricted to its territories and to the monthly cells
+    (``type_periode = 'mois'``), with a ``secret`` column (always false on the internal view).
+    Queries read ``cellules``, never a table directly. Only the level picks among fixed SQL
+    fragments; codes are parameters.
     """
     if not isinstance(perimetre, Perimetre):
         raise TypeError("Un périmètre d'accès (dashboards.acces.Perimetre) est obligatoire.")
@@ -60,7 +63,7 @@ def cellules_visibles(perimetre: Perimetre) -> tuple[str, list]:
     if perimetre.tout:
         visibles = "visibles as (select null::varchar as niveau, null::varchar as territoire where false)"
         return (
-            f"{visibles}, cellules as (select {colonnes} from {perimetre.table})",
+            f"{visibles}, cellules as (select {colonnes} from {perimetre.table} where type_periode = 'mois')",
             [],
         )
     niveau = perimetre.niveau
@@ -88,7 +91,7 @@ def cellules_visibles(perimetre: Perimetre) -> tuple[str, list]:
         visibles as ({" union ".join(morceaux)}),
         cellules as (
             select {colonnes} from {perimetre.table} c
-            where exists (
+            where c.type_periode = 'mois' and exists (
                 select 1 from visibles v where v.niveau = c.niveau and v.territoire = c.territoire
             )
         )"""
@@ -206,8 +209,8 @@ def date_arrete(path: Path | str) -> date | None:
 
 
 def cellules(path: Path | str, perimetre: Perimetre, indicateur: str | None = None) -> pl.DataFrame:
-    """Every cell of the perimeter (all dimensions), optionally of one indicator: what the
-    access tests check the perimeters against."""
+    """Every monthly cell of the perimeter (all dimensions), optionally of one indicator: what
+    the access tests check the perimeters against."""
     cte, params = cellules_visibles(perimetre)
     return requete(
         path,

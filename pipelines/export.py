@@ -9,9 +9,16 @@ Formats (from the extension of the output file):
   encoding), decimal comma, dates ``AAAA-MM-JJ``, booleans ``oui``/``non``, secret values « s »;
   French headers.
 - ``.xlsx``: sheet « Indicateurs » (numbers stay numbers, secret values « s », French headers),
-  sheet « Dictionnaire » (the data dictionary of the dbt model ``indicateurs``).
-- ``.parquet``: typed, contract column names (for programs), secret values null with the
-  ``secret`` column.
+  sheet « Dictionnaire » (the data dictionary of the dbt model ``indicateurs``, with each
+  indicator's types of period).
+- ``.parquet``: typed, contract column names in the contract's order (for programs), secret
+  values null with the ``secret`` column.
+
+Every cell is exported, monthly or of several months: ``type_periode`` (``mois``,
+``trimestre``, ``cumul_12_mois``; ``periode`` is the first day of the period's last month)
+tells them apart. In the CSV and Excel files it is the last column, « Type de période », so that
+the columns already distributed keep their place (readers' workbooks and macros read them by
+position).
 
 ``motif_secret`` is never exported: telling primary from secondary secret would say which
 hidden cells are small.
@@ -25,14 +32,17 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-COLONNES = ["indicateur", "periode", "niveau", "territoire", "dimension", "modalite",
+COLONNES = ["indicateur", "periode", "type_periode", "niveau", "territoire", "dimension", "modalite",
             "numerateur", "denominateur", "valeur", "unite", "provisoire"]
+#: Headers of the CSV and Excel files, in their column order (``type_periode`` last: see above).
 ENTETES = {
     "indicateur": "Indicateur", "periode": "Période", "niveau": "Niveau", "territoire": "Territoire",
     "dimension": "Dimension", "modalite": "Modalité", "numerateur": "Numérateur",
     "denominateur": "Dénominateur", "valeur": "Valeur", "unite": "Unité", "provisoire": "Provisoire",
-    "secret": "Secret",
+    "secret": "Secret", "type_periode": "Type de période",
 }
+#: Order of the types of period in an export: the months, then the quarters, then the 12-month totals.
+ORDRE_TYPES_PERIODE = ("mois", "trimestre", "cumul_12_mois")
 VALEURS = ["numerateur", "denominateur", "valeur"]
 FORMATS = {".csv", ".xlsx", ".parquet"}
 SECRET = "s"
@@ -85,8 +95,10 @@ def lire_cellules(
         ).fetchall()[0][0]
         if not existe:
             raise ExportError(f"Table {table} absente de {warehouse} : relancez « socle build ».")
+        ordre_type = " ".join(f"when '{t}' then {i}" for i, t in enumerate(ORDRE_TYPES_PERIODE))
         sql = (f"select {', '.join(colonnes)} from {table} {where} "
-               "order by indicateur, periode, niveau, territoire, dimension, modalite")
+               f"order by indicateur, case type_periode {ordre_type} end, periode, niveau, territoire, "
+               "dimension, modalite")
         return con.sql(sql, params=params).pl()
     finally:
         con.close()
@@ -120,6 +132,8 @@ def ecrire_export(df: pl.DataFrame, out: Path) -> Path:
     if fmt not in FORMATS:
         raise ExportError(f"Format inconnu « {out.suffix} » : utilisez .csv, .xlsx ou .parquet.")
     out.parent.mkdir(parents=True, exist_ok=True)
+    if fmt != ".parquet":
+        df = df.select([c for c in ENTETES if c in df.columns])
     if fmt == ".parquet":
         df.write_parquet(out)
     elif fmt == ".csv":

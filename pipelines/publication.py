@@ -45,7 +45,7 @@ from pipelines.settings import SEEDS_DIR, SEUIL_SECRET_MIN
 FAMILLES_SEUIL_PLANCHER = {"D", "E"}
 
 COLONNES_CONTRAT = [
-    "indicateur", "periode", "niveau", "territoire", "dimension", "modalite",
+    "indicateur", "periode", "type_periode", "niveau", "territoire", "dimension", "modalite",
     "numerateur", "denominateur", "valeur", "unite", "provisoire",
 ]
 COLONNES_PUBLICATION = [*COLONNES_CONTRAT, "secret", "motif_secret"]
@@ -166,18 +166,18 @@ def _primaire(cells: pl.DataFrame, seuil: int) -> pl.Series:
 def _groupes(c: pl.DataFrame, hierarchie: pl.DataFrame) -> pl.DataFrame:
     """The membership table: one row per (group, cell): ``gid``, ``_i`` (cell), ``total``,
     ``kind`` (``modalites`` or ``territoires``). Only groups with a total row and ≥ 1 member."""
-    cle_cellule = ["indicateur", "periode", "niveau", "territoire", "dimension", "modalite"]
+    cle_cellule = ["indicateur", "periode", "type_periode", "niveau", "territoire", "dimension", "modalite"]
     idx = c.select([*cle_cellule, "_i"])
 
     # (a) within a breakdown: members are the modalities, the total is the ensemble cell.
     membres_a = idx.filter(pl.col("dimension") != "ensemble")
-    cle_a = ["indicateur", "periode", "niveau", "territoire", "dimension"]
+    cle_a = ["indicateur", "periode", "type_periode", "niveau", "territoire", "dimension"]
     # sorted: group ids (and so the motif of a cell chosen by two groups) do not depend on row order
     groupes_a = membres_a.select(cle_a).unique().sort(cle_a).with_row_index("gid")
     ensembles = idx.filter(pl.col("dimension") == "ensemble").select(
-        "indicateur", "periode", "niveau", "territoire", pl.col("_i").alias("_t")
+        "indicateur", "periode", "type_periode", "niveau", "territoire", pl.col("_i").alias("_t")
     )
-    totaux_a = groupes_a.join(ensembles, on=["indicateur", "periode", "niveau", "territoire"], how="inner")
+    totaux_a = groupes_a.join(ensembles, on=["indicateur", "periode", "type_periode", "niveau", "territoire"], how="inner")
     a = pl.concat([
         membres_a.join(totaux_a.select([*cle_a, "gid"]), on=cle_a).select("gid", "_i", pl.lit(False).alias("total")),
         totaux_a.select("gid", pl.col("_t").alias("_i"), pl.lit(True).alias("total")),
@@ -186,13 +186,15 @@ def _groupes(c: pl.DataFrame, hierarchie: pl.DataFrame) -> pl.DataFrame:
     # (b) among the children of a parent territory, for each (dimension, modalité).
     rel = _relations(c, hierarchie)
     membres_b = idx.join(rel, left_on=["niveau", "territoire"], right_on=["niveau_enfant", "territoire_enfant"])
-    cle_b = ["indicateur", "periode", "dimension", "modalite", "lien", "niveau_parent", "territoire_parent"]
+    cle_b = ["indicateur", "periode", "type_periode", "dimension", "modalite", "lien", "niveau_parent", "territoire_parent"]
     groupes_b = membres_b.select(cle_b).unique().sort(cle_b).with_row_index("gid")
     parents = idx.select(
-        "indicateur", "periode", "dimension", "modalite",
+        "indicateur", "periode", "type_periode", "dimension", "modalite",
         pl.col("niveau").alias("niveau_parent"), pl.col("territoire").alias("territoire_parent"), pl.col("_i").alias("_t"),
     )
-    totaux_b = groupes_b.join(parents, on=["indicateur", "periode", "dimension", "modalite", "niveau_parent", "territoire_parent"])
+    totaux_b = groupes_b.join(
+        parents, on=["indicateur", "periode", "type_periode", "dimension", "modalite", "niveau_parent", "territoire_parent"]
+    )
     offset = groupes_a.height
     b = pl.concat([
         membres_b.join(totaux_b.select([*cle_b, "gid"]), on=cle_b).select("gid", "_i", pl.lit(False).alias("total")),
@@ -322,7 +324,7 @@ def publier_vue(con, seuil: int = SEUIL_SECRET_MIN) -> int:
     _verifier_seuil(seuil)
     cells = con.sql(
         f"select {', '.join(COLONNES_CONTRAT)} from marts.indicateurs "
-        "order by indicateur, periode, niveau, territoire, dimension, modalite"
+        "order by indicateur, periode, type_periode, niveau, territoire, dimension, modalite"
     ).pl()
     try:
         hierarchie = con.sql(

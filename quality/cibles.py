@@ -1,7 +1,9 @@
 """The frames the checks run on, read from the warehouse with DuckDB (then handed to GX as pandas).
 
 Heavy lifting (filters, the month × territory grid, month-over-month changes, averages) is done in
-SQL so that GX only sees compact frames.
+SQL so that GX only sees compact frames. The checks about months (grid, month-over-month changes,
+averages over the final months) read the monthly cells only (``type_periode = 'mois'``); those
+about every cell (ratios in bounds, published view) read every type of period.
 """
 
 from __future__ import annotations
@@ -129,7 +131,8 @@ def grille_a1(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         f"""
         with a1 as (
             select distinct periode, niveau, territoire from marts.indicateurs
-            where indicateur = '{A1}' and dimension = 'ensemble' and niveau in ('REGION', 'DEPARTEMENT')
+            where indicateur = '{A1}' and type_periode = 'mois' and dimension = 'ensemble'
+              and niveau in ('REGION', 'DEPARTEMENT')
         ),
         mois as (
             select unnest(generate_series(min(periode), max(periode), interval 1 month))::date as periode from a1
@@ -151,8 +154,8 @@ def sauts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
             select indicateur, niveau, territoire, periode, valeur,
                    lag(valeur) over w as valeur_precedente, lag(periode) over w as periode_precedente
             from marts.indicateurs
-            where unite = 'nombre' and dimension = 'ensemble' and niveau in ('REGION', 'DEPARTEMENT')
-              and not provisoire
+            where unite = 'nombre' and type_periode = 'mois' and dimension = 'ensemble'
+              and niveau in ('REGION', 'DEPARTEMENT') and not provisoire
             window w as (partition by indicateur, niveau, territoire order by periode)
         )
         select indicateur, niveau, territoire, periode, valeur_precedente, valeur,
@@ -186,7 +189,7 @@ def references(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
             """
             select avg(v) from (
                 select periode, sum(valeur) as v from marts.indicateurs
-                where indicateur = ? and niveau = ? and territoire = ? and dimension = ?
+                where indicateur = ? and type_periode = 'mois' and niveau = ? and territoire = ? and dimension = ?
                   and modalite in (select unnest(?::varchar[])) and not provisoire and valeur is not null
                 group by periode having count(*) = ?
             )
@@ -201,8 +204,8 @@ def references(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
             "ecart_normalise": None if observe is None else (observe - reference) / bande,
         })
     fp = con.execute(
-        """select avg(valeur) from marts.indicateurs where indicateur = 'taux_faux_positifs' and niveau = 'NATIONAL'
-           and dimension = 'ensemble' and not provisoire and valeur is not null"""
+        """select avg(valeur) from marts.indicateurs where indicateur = 'taux_faux_positifs' and type_periode = 'mois'
+           and niveau = 'NATIONAL' and dimension = 'ensemble' and not provisoire and valeur is not null"""
     ).fetchone()[0]
     if fp is not None:
         rows.append({"indicateur": "taux_faux_positifs", "territoire": "FR", "modalite": "ensemble",

@@ -20,7 +20,7 @@ SEVERITES = (BLOQUANT, AVERTISSEMENT)
 #: Columns that locate a faulty raw row in its delivery (cited in the details of a failure).
 LOCALISATION_LIVRAISON = ("_fichier", "_ligne")
 #: Columns that locate a faulty cell of the marts.
-LOCALISATION_CELLULE = ("indicateur", "periode", "niveau", "territoire", "dimension", "modalite")
+LOCALISATION_CELLULE = ("indicateur", "periode", "type_periode", "niveau", "territoire", "dimension", "modalite")
 
 #: Event dates that cannot lie after the extraction date. Not every dated column: an interview
 #: can be planned ahead, a hiring (DPAE) is declared before it starts, a path can be scheduled.

@@ -18,12 +18,21 @@
     Only 'nombre' supports cle_unique = false.
     Cells are produced where the group has members; zero counts are added by marts/indicateurs.
 
+    Every cell carries type_periode: 'mois' for the monthly cells. calendrier (unite 'jours'
+    only, the relation int_mois__calendrier): the member rows are also expanded to the
+    multi-month periods that contain their month (periodes_multi_mois: 'trimestre',
+    'cumul_12_mois', periode = first day of the period's last month), so that a median over
+    several months is exact over the pooled members of the period, never derived from the
+    monthly medians; numerateur and denominateur are then the sums of the monthly ones. Such a
+    cell is provisoire when any month of its period is (macros/periodes.sql). Counts and ratios
+    over several months are sums of monthly cells: marts/indicateurs (cumuler_periodes).
+
     denominateur_ensemble (unite 'taux' only, default false): the denominator of every cell is
     the whole population of its period and territory (the 'ensemble' cell's), not the
     modality's: a share of the population (B5 repartition_orientation). Each member has exactly
     one modality per breakdown, so the population is the sum of the modalities' counts within
     (periode, niveau, territoire, dimension). -#}
-{% macro agreger_indicateur(membres, indicateur, unite, dimensions=[], cle_unique=true, denominateur_ensemble=false) -%}
+{% macro agreger_indicateur(membres, indicateur, unite, dimensions=[], cle_unique=true, denominateur_ensemble=false, calendrier=none) -%}
     {%- if unite not in ('nombre', 'taux', 'jours') -%}
         {{ exceptions.raise_compiler_error("agreger_indicateur : unité inconnue « " ~ unite ~ " » (nombre, taux, jours)") }}
     {%- endif -%}
@@ -33,10 +42,14 @@
     {%- if denominateur_ensemble and unite != 'taux' -%}
         {{ exceptions.raise_compiler_error("agreger_indicateur : denominateur_ensemble n'est prévu que pour l'unité taux") }}
     {%- endif -%}
-    {%- set cles = ['periode', 'provisoire', 'niveau', 'territoire', 'dimension', 'modalite'] -%}
+    {%- if calendrier is not none and unite != 'jours' -%}
+        {{ exceptions.raise_compiler_error("agreger_indicateur : calendrier n'est prévu que pour l'unité jours (les comptages et taux sur plusieurs mois sont des sommes de cellules mensuelles : cumuler_periodes)") }}
+    {%- endif -%}
+    {%- set cles = ['type_periode', 'periode', 'provisoire', 'niveau', 'territoire', 'dimension', 'modalite'] -%}
     select
         cast('{{ indicateur }}' as {{ dbt.type_string() }}) as indicateur,
         cellules.periode,
+        cellules.type_periode,
         cellules.niveau,
         cellules.territoire,
         cellules.dimension,
@@ -57,13 +70,64 @@
             select
                 par_modalite.*,
                 sum(par_modalite.denominateur) over (
-                    partition by par_modalite.periode, par_modalite.provisoire, par_modalite.niveau,
-                        par_modalite.territoire, par_modalite.dimension
+                    partition by par_modalite.type_periode, par_modalite.periode, par_modalite.provisoire,
+                        par_modalite.niveau, par_modalite.territoire, par_modalite.dimension
                 ) as population
             from (
                 {{ _agreger_niveaux(membres, unite, dimensions, none) }}
             ) as par_modalite
         ) as parts
+    {%- elif cle_unique and calendrier is not none %}
+        {#- what _agreger_niveaux reads of a median's members, besides periode and provisoire #}
+        {%- set colonnes_membres = ['code_region', 'code_departement', 'code_bassin', 'code_agence', 'cle', 'delai'] + dimensions %}
+        with periodes as (
+            {{ periodes_multi_mois(calendrier) }}
+        ),
+
+        provisoires_periodes as (
+            -- a period is provisional when any of its months is, for this indicator (per the
+            -- calendar, or per its members that month)
+            select
+                periodes.type_periode,
+                periodes.periode,
+                max(case
+                    when periodes.mois_provisoire then 1
+                    when mois_membres.provisoire = 1 then 1
+                    else 0
+                end) = 1 as provisoire
+            from periodes
+            left join (
+                select periode, max(case when provisoire then 1 else 0 end) as provisoire
+                from {{ membres }}
+                group by periode
+            ) as mois_membres
+                on mois_membres.periode = periodes.mois
+            group by periodes.type_periode, periodes.periode
+        ),
+
+        membres_periodes as (
+            -- each member in its month, and in every multi-month period containing its month
+            select
+                cast('mois' as {{ dbt.type_string() }}) as type_periode,
+                membres.periode,
+                membres.provisoire,
+                membres.{{ colonnes_membres | join(',\n                membres.') }}
+            from {{ membres }} as membres
+            union all
+            select
+                periodes.type_periode,
+                periodes.periode,
+                provisoires_periodes.provisoire,
+                membres.{{ colonnes_membres | join(',\n                membres.') }}
+            from {{ membres }} as membres
+            inner join periodes
+                on periodes.mois = membres.periode
+            inner join provisoires_periodes
+                on provisoires_periodes.type_periode = periodes.type_periode
+                and provisoires_periodes.periode = periodes.periode
+        )
+
+        {{ _agreger_niveaux('membres_periodes', unite, dimensions, none, par_periode=true) }}
     {%- elif cle_unique %}
         {{ _agreger_niveaux(membres, unite, dimensions, none) }}
     {%- else %}
@@ -92,13 +156,14 @@
 {#- GROUPING SETS over the five levels of the rows of `membres` repeated per breakdown.
     repetee: none = every row, counted; false = keys seen once in the month, counted;
     true = keys seen several times in the month, counted distinct (then `membres` carries
-    occurrences_cle). -#}
-{% macro _agreger_niveaux(membres, unite, dimensions, repetee) -%}
+    occurrences_cle). par_periode: `membres` carries type_periode (else every row is 'mois'). -#}
+{% macro _agreger_niveaux(membres, unite, dimensions, repetee, par_periode=false) -%}
     {%- set niveaux = ['code_region', 'code_departement', 'code_bassin', 'code_agence'] -%}
     {%- set mesure = 'est_numerateur' if unite == 'taux' else 'cast(null as boolean)' -%}
     {%- set delai = 'delai' if unite == 'jours' else 'cast(null as integer)' -%}
     {%- set compte = 'count(distinct cle)' if repetee else 'count(*)' -%}
         select
+            type_periode,
             periode,
             provisoire,
             dimension,
@@ -134,6 +199,11 @@
         from (
             {%- for dimension in ['ensemble'] + dimensions %}
             select
+                {% if par_periode -%}
+                type_periode,
+                {%- else -%}
+                cast('mois' as {{ dbt.type_string() }}) as type_periode,
+                {%- endif %}
                 periode,
                 provisoire,
                 {%- for niveau in niveaux %}
@@ -159,9 +229,9 @@
             {%- endfor %}
         ) as membres_par_modalite
         group by grouping sets (
-            (periode, provisoire, dimension, modalite),
+            (type_periode, periode, provisoire, dimension, modalite),
             {%- for niveau in niveaux %}
-            (periode, provisoire, dimension, modalite, {{ niveau }}){% if not loop.last %},{% endif %}
+            (type_periode, periode, provisoire, dimension, modalite, {{ niveau }}){% if not loop.last %},{% endif %}
             {%- endfor %}
         )
 {%- endmacro %}

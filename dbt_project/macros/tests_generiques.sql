@@ -23,25 +23,26 @@ where numerateur is not null and denominateur is not null and numerateur > denom
 {% endtest %}
 
 {#- Generic data test: for count cells, a region equals the sum of its départements (same
-    indicator, period, dimension, modality). `au_plus`: indicators counted as distinct persons,
-    where a person present in two départements counts once in the region (region <= sum).
+    indicator, period and type of period, dimension, modality). `au_plus`: indicators counted
+    as distinct persons, where a person present in two départements counts once in the region
+    (region <= sum).
     `exclus`: indicators whose cells are not all attributed to a département (alerts attributed
     to a regional directorate only). -#}
 {% test region_somme_departements(model, exclus=[], au_plus=[]) %}
 with departements as (
     select
-        cellules.indicateur, cellules.periode, cellules.dimension, cellules.modalite,
-        referentiel.code_region as territoire,
+        cellules.indicateur, cellules.periode, cellules.type_periode, cellules.dimension,
+        cellules.modalite, referentiel.code_region as territoire,
         sum(cellules.valeur) as somme_departements
     from {{ model }} as cellules
     inner join {{ ref('departements') }} as referentiel
         on referentiel.code_departement = cellules.territoire
     where cellules.niveau = 'DEPARTEMENT' and cellules.unite = 'nombre'
-    group by 1, 2, 3, 4, 5
+    group by 1, 2, 3, 4, 5, 6
 ),
 
 regions as (
-    select indicateur, periode, dimension, modalite, territoire, valeur
+    select indicateur, periode, type_periode, dimension, modalite, territoire, valeur
     from {{ model }}
     where niveau = 'REGION' and unite = 'nombre'
 )
@@ -51,6 +52,7 @@ from regions
 left join departements
     on departements.indicateur = regions.indicateur
     and departements.periode = regions.periode
+    and departements.type_periode = regions.type_periode
     and departements.dimension = regions.dimension
     and departements.modalite = regions.modalite
     and departements.territoire = regions.territoire

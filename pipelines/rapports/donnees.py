@@ -5,6 +5,9 @@ control; ``motif_secret`` is never read: telling primary from secondary secret w
 hidden cells are small). Around them: the date d'arrêté (``marts.arrete``), the data dictionary
 (``marts.dictionnaire``, public metadata), labels and reference values (``referentiel.*``), the
 publication record (``publication.journal``) and its quality status (``qualite.*``).
+
+A report reads the monthly cells only (``type_periode = 'mois'``) and makes its quarters and
+years itself (``agregation``); the view's quarters and 12-month totals are not read.
 """
 
 from __future__ import annotations
@@ -103,7 +106,7 @@ def _cellules(con, region: str, debut: date, fin: date) -> list[dict]:
                case when p.secret then null else p.valeur end as valeur
         from publication.indicateurs p
         join territoires t on t.niveau = p.niveau and t.territoire = p.territoire
-        where p.periode between ? and ?
+        where p.type_periode = 'mois' and p.periode between ? and ?
           and (p.niveau <> 'AGENCE' or (p.indicateur = ? and p.dimension = 'ensemble'))
           and (p.dimension = 'ensemble' or list_contains(?::varchar[], p.indicateur || '|' || p.dimension))
         """,
@@ -131,7 +134,8 @@ def lire_donnees(warehouse: Path, region: str, periode: Periode) -> Donnees:
         verifier_qualite(qualite, f"Rapport CSE de la région {region}, {periode.libelle}")
         libelle_region = _verifier_region(con, region)
         etendue = _premiere(
-            con, "select min(periode), max(periode) from publication.indicateurs where niveau = 'REGION' and territoire = ?",
+            con, "select min(periode), max(periode) from publication.indicateurs "
+                 "where type_periode = 'mois' and niveau = 'REGION' and territoire = ?",
             [region],
         )
         premier, dernier = etendue if etendue else (None, None)

@@ -47,7 +47,8 @@ def marquer(source: Path, cible: Path) -> Path:
                 valeur = case m.unite when 'nombre' then {NOMBRE_MARQUE} when 'taux' then {TAUX_MARQUE}
                                       else {JOURS_MARQUE} end
             from publication.indicateurs p
-            where p.secret and p.indicateur = m.indicateur and p.periode = m.periode and p.niveau = m.niveau
+            where p.secret and p.indicateur = m.indicateur and p.periode = m.periode
+              and p.type_periode = m.type_periode and p.niveau = m.niveau
               and p.territoire = m.territoire and p.dimension = m.dimension and p.modalite = m.modalite
             """
         )
@@ -144,8 +145,10 @@ def tableaux(at: AppTest) -> list:
 
 def cellules(path: Path, table: str, **egal) -> pl.DataFrame:
     """Rows of ``table`` (``marts.indicateurs`` / ``publication.indicateurs``) with the given
-    column values, read directly (not through the dashboards' data layer)."""
-    filtres = " and ".join(f"{c} = ?" for c in egal) or "true"
+    column values, read directly (not through the dashboards' data layer); monthly cells unless
+    ``type_periode`` says otherwise (the pages show months)."""
+    egal = {"type_periode": "mois", **egal}
+    filtres = " and ".join(f"{c} = ?" for c in egal)
     con = duckdb.connect(str(path), read_only=True)
     try:
         return con.sql(f"select * from {table} where {filtres}", params=list(egal.values())).pl()
@@ -176,6 +179,6 @@ def mois_affiche(at: AppTest) -> date:
 def dernier_mois_definitif(path: Path, region: str) -> date:
     """Latest month whose A1 of the region is final (the month the tests pin in the address)."""
     df = requete(path, "select max(periode) as m from marts.indicateurs where indicateur = "
-                       "'demandeurs_fin_de_mois' and niveau = 'REGION' and territoire = ? and "
-                       "dimension = 'ensemble' and not provisoire", [region])
+                       "'demandeurs_fin_de_mois' and type_periode = 'mois' and niveau = 'REGION' and "
+                       "territoire = ? and dimension = 'ensemble' and not provisoire", [region])
     return df["m"][0]

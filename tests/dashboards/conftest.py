@@ -2,7 +2,9 @@
 
 Two regions with data (76: départements 31 and 34; 84: département 69), one region of the
 referential without data (11), four months, the last one provisional for A1 and the last two for
-B1. Expected figures are looked up in ``Entrepot.cellules``, never retyped in the tests.
+B1. Expected figures are looked up in ``Entrepot.cellules``, never retyped in the tests. Beside
+the monthly cells, a quarter and a 12-month total of B1 and of the entries, which share periode
+with their last month: the dashboards show months and must never read them.
 """
 
 from __future__ import annotations
@@ -54,8 +56,8 @@ class Entrepot:
 
 
 def _lignes() -> list[tuple]:
-    """Rows of marts.indicateurs: (indicateur, periode, niveau, territoire, dimension, modalite,
-    numerateur, denominateur, valeur, unite, provisoire)."""
+    """Monthly rows of marts.indicateurs: (indicateur, periode, niveau, territoire, dimension,
+    modalite, numerateur, denominateur, valeur, unite, provisoire)."""
     rows = []
     for m_idx, mois in enumerate(MOIS):
         a1_prov = m_idx == 3
@@ -95,6 +97,19 @@ def _lignes() -> list[tuple]:
     return rows
 
 
+def _lignes_plusieurs_mois() -> list[tuple]:
+    """Cells of several months (same columns, then type_periode), with values no monthly cell has."""
+    rows = []
+    for type_periode, periode in (("trimestre", MOIS[2]), ("cumul_12_mois", MOIS[3])):
+        for niveau, territoire in (("NATIONAL", "FR"), ("REGION", "76"), ("REGION", "84"), ("DEPARTEMENT", "31"),
+                                   ("DEPARTEMENT", "34"), ("DEPARTEMENT", "69"), ("AGENCE", "31001")):
+            rows.append((B1, periode, niveau, territoire, "ensemble", "ensemble", 400, 700, 777.0, "jours", True,
+                         type_periode))
+            rows.append(("entrees", periode, niveau, territoire, "ensemble", "ensemble", 9_876, None, 9_876,
+                         "nombre", False, type_periode))
+    return rows
+
+
 SEEDS = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds"
 MARTS_YML = Path(__file__).resolve().parents[2] / "dbt_project" / "models" / "marts" / "_marts.yml"
 
@@ -112,15 +127,16 @@ def ecrire_dictionnaire(con) -> None:
     con.execute(
         "create table marts.dictionnaire (indicateur varchar, numero varchar, famille varchar, "
         "libelle varchar, unite varchar, statut varchar, definition varchar, population varchar, "
-        "fenetre varchar, ventilations varchar, exports_sources varchar, territoire varchar, choix varchar)"
+        "fenetre varchar, ventilations varchar, types_periode varchar, exports_sources varchar, "
+        "territoire varchar, choix varchar)"
     )
     for code, f in fiches_dictionnaire().items():
         con.execute(
-            "insert into marts.dictionnaire values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "insert into marts.dictionnaire values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [code, f.get("numero"), f.get("famille"), f.get("libelle"), f.get("unite"), f.get("statut"),
              f.get("definition"), f.get("population"), f.get("fenetre"),
-             ", ".join(f.get("ventilations") or []), ", ".join(f.get("exports_sources") or []),
-             f.get("territoire"), "\n".join(f.get("choix") or [])],
+             ", ".join(f.get("ventilations") or []), ", ".join(f.get("types_periode") or []),
+             ", ".join(f.get("exports_sources") or []), f.get("territoire"), "\n".join(f.get("choix") or [])],
         )
 
 
@@ -132,14 +148,17 @@ def construire_entrepot(path: Path) -> Entrepot:
         con.execute(
             """
             create table marts.indicateurs (
-                indicateur varchar, periode date, niveau varchar, territoire varchar,
+                indicateur varchar, periode date, type_periode varchar, niveau varchar, territoire varchar,
                 dimension varchar, modalite varchar, numerateur double, denominateur double,
                 valeur double, unite varchar, provisoire boolean
             )
             """
         )
         rows = _lignes()
-        con.executemany("insert into marts.indicateurs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        colonnes = ("indicateur, periode, niveau, territoire, dimension, modalite, numerateur, denominateur, "
+                    "valeur, unite, provisoire, type_periode")
+        con.executemany(f"insert into marts.indicateurs ({colonnes}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [(*r, "mois") for r in rows] + _lignes_plusieurs_mois())
         # Published view: same rows, small counts secret (values null), as the contract says.
         con.execute("create schema publication")
         con.execute(

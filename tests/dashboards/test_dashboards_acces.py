@@ -49,7 +49,7 @@ def _attendus(u: Utilisateur) -> set[tuple[str, str]] | None:
 def _table(path, table: str) -> dict[tuple, dict]:
     con = duckdb.connect(str(path), read_only=True)
     try:
-        df = con.sql(f"select * from {table}").pl()
+        df = con.sql(f"select * from {table} where type_periode = 'mois'").pl()  # the pages show months
     finally:
         con.close()
     cle = ("indicateur", "periode", "niveau", "territoire", "dimension", "modalite")

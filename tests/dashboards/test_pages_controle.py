@@ -53,7 +53,7 @@ def _sommes(path, table: str, niveau: str, codes: list[str], debut, fin) -> pl.D
         path,
         f"""select territoire, sum(numerateur) as numerateur, sum(denominateur) as denominateur,
                    bool_or(coalesce({'secret' if table.startswith('publication') else 'false'}, false)) as secret
-            from {table} where indicateur = ? and niveau = ? and dimension = 'ensemble'
+            from {table} where indicateur = ? and type_periode = 'mois' and niveau = ? and dimension = 'ensemble'
               and list_contains(?, territoire) and periode between ? and ?
             group by territoire""",
         [D2, niveau, codes, debut, fin],

@@ -38,8 +38,8 @@ def _cumul_campagnes(path, table: str, indicateur: str, niveau: str, code: str, 
         path,
         f"""select modalite, sum(numerateur) as numerateur, sum(denominateur) as denominateur,
                    sum(valeur) as valeur, {secret} as secret
-            from {table} where indicateur = ? and niveau = ? and territoire = ? and dimension = 'campagne'
-              and periode <= ? group by modalite""",
+            from {table} where indicateur = ? and type_periode = 'mois' and niveau = ? and territoire = ?
+              and dimension = 'campagne' and periode <= ? group by modalite""",
         [indicateur, niveau, code, fin],
     )
     return {r["modalite"]: r for r in df.to_dicts()}
@@ -75,8 +75,8 @@ def test_alertes_de_la_seule_direction_regionale(entrepot_demo, monkeypatch):
                            dimension="ensemble", periode=mois)["valeur"].sum()
     departements = aide.requete(
         entrepot_demo,
-        "select coalesce(sum(valeur), 0) as v from marts.indicateurs where indicateur = ? and niveau = 'DEPARTEMENT' "
-        "and dimension = 'ensemble' and periode = ? and territoire in "
+        "select coalesce(sum(valeur), 0) as v from marts.indicateurs where indicateur = ? and type_periode = 'mois' "
+        "and niveau = 'DEPARTEMENT' and dimension = 'ensemble' and periode = ? and territoire in "
         "(select code_departement from referentiel.departements where code_region = '76')",
         [E1, mois],
     )["v"][0]

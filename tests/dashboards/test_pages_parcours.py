@@ -422,7 +422,7 @@ def completer_entrepot(path: Path) -> None:
                     lignes.append(_ligne(indicateur, unite, periode, "AGENCE", code, "ensemble", "ensemble",
                                          taille, 0, prov))
     schema = {k: v for k, v in vp.SCHEMA_CELLULE.items() if k not in ("libelle", "secret")}
-    internes = pl.DataFrame(lignes, schema=schema)
+    internes = pl.DataFrame(lignes, schema=schema).with_columns(type_periode=pl.lit("mois"))
     publiees = internes.with_columns(
         secret=pl.Series([_secret(r["unite"], r["numerateur"], r["denominateur"], r["valeur"]) for r in lignes])
     ).with_columns([pl.when(pl.col("secret")).then(None).otherwise(pl.col(c)).alias(c)

@@ -149,7 +149,8 @@ def test_dbt_alertes_egal_au_calcul_independant(entrepot_alertes, indicateur):
         f"""select periode, niveau, territoire, dimension, modalite, numerateur, denominateur,
                    valeur, provisoire
             from marts.indicateurs_alertes
-            where indicateur = ? and dimension in ({', '.join('?' * len(DIMENSIONS[indicateur]))})""",
+            where indicateur = ? and type_periode = 'mois'
+              and dimension in ({', '.join('?' * len(DIMENSIONS[indicateur]))})""",
         [indicateur, *DIMENSIONS[indicateur]],
     )
     obtenu = {r[:5]: tuple(r[5:]) for r in rows}

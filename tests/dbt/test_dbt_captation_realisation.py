@@ -302,7 +302,8 @@ def _cellules_sql(entrepot):
         """select indicateur, periode, niveau, territoire, dimension, modalite, numerateur,
                   denominateur, valeur, provisoire
            from (select * from marts.indicateurs_captation
-                 union all select * from marts.indicateurs_realisation)""")
+                 union all select * from marts.indicateurs_realisation)
+           where type_periode = 'mois'""")
     return {r[:6]: tuple(r[6:]) for r in rows if r[4] in CONTROLES.get(r[0], ())}
 
 

@@ -208,13 +208,43 @@ def test_dbt_controle_egal_au_calcul_independant(entrepot_controle, indicateur):
         f"""select periode, niveau, territoire, dimension, modalite, numerateur, denominateur,
                    valeur, provisoire
             from marts.indicateurs_controle
-            where indicateur = ? and dimension in ({', '.join('?' * len(DIMENSIONS[indicateur]))})""",
+            where indicateur = ? and type_periode = 'mois'
+              and dimension in ({', '.join('?' * len(DIMENSIONS[indicateur]))})""",
         [indicateur, *DIMENSIONS[indicateur]],
     )
     obtenu = {r[:5]: tuple(r[5:]) for r in rows}
     assert obtenu.keys() == attendu.keys()
     for k, v in attendu.items():
         assert obtenu[k] == pytest.approx(v), k
+
+
+def test_dbt_controle_d3_trimestre_sur_les_controles_reunis(entrepot_controle):
+    """D3 over the first quarter: the lower median of the controls of its three months pooled,
+    numerator and denominator the sums of the monthly ones; provisional (March is not over at
+    the date d'arrêté)."""
+    entrepot, episodes, controles, manquements = entrepot_controle
+    mensuel = _attendu(episodes, controles, manquements)["delai_controle_median"]
+    agence = {e["id_inscription"]: e["code_agence"] for e in episodes}
+    delais: dict[tuple, list] = {}
+    for c in controles:
+        dd = c["date_decision"]
+        if c["issue"] in DECIDEES and dd is not None and dd <= ARRETE and _mois(dd) >= MOIS[0]:
+            for n, t in _territoires(agence[c["id_inscription"]]):
+                delais.setdefault((n, t), []).append((dd - c["date_ouverture"]).days)
+    attendu = {k: (float(len(v)), float(len(v)), float(sorted(v)[(len(v) + 1) // 2 - 1]), True)
+               for k, v in delais.items()}
+    rows = entrepot.requete(
+        """select niveau, territoire, numerateur, denominateur, valeur, provisoire
+           from marts.indicateurs_controle
+           where indicateur = 'delai_controle_median' and type_periode = 'trimestre'
+             and periode = date '2025-03-01'""")
+    assert {r[:2]: tuple(r[2:]) for r in rows} == attendu
+    for (n, t), (num, den, _, _) in attendu.items():
+        mois = [v for k, v in mensuel.items() if k[1:3] == (n, t)]
+        assert num == sum(v[0] for v in mois) and den == sum(v[1] for v in mois)
+    assert entrepot.requete(
+        "select count(*) from marts.indicateurs_controle where type_periode <> 'mois' "
+        "and indicateur <> 'delai_controle_median'") == [(0,)]
 
 
 def test_dbt_controle_scenario_exerce_les_regles(entrepot_controle):

@@ -1,5 +1,6 @@
 """End to end through dbt: hand-made raw rows -> marts.indicateurs, checked against an
-independent Python computation of A1 and B1 (the contract's rules, written again plainly)."""
+independent Python computation of A1 and B1 (the contract's rules, written again plainly), B1
+also over a quarter (the median of the pooled members)."""
 
 from __future__ import annotations
 
@@ -175,7 +176,25 @@ def _attendu(episodes, diagnostics):
             _dernier_jour(k[0]) + timedelta(days=HORIZON) > ARRETE)
         for k, v in b1.items()
     }
-    return a1_cells, b1_cells, mois
+    return a1_cells, b1_cells, mois, b1
+
+
+def _trimestres_b1(b1: dict, mois: list[date]) -> dict:
+    """B1 over every complete calendar quarter of ``mois`` (named by its last month): the lower
+    median of the pooled members of its three months; provisional when one of its months is."""
+    cellules = {}
+    for fin in (m for m in mois if m.month % 3 == 0):
+        trois = [fin.replace(month=fin.month - k) for k in (2, 1, 0)]
+        if not all(m in mois for m in trois):
+            continue
+        reunis: dict[tuple, list] = {}
+        for (m, n, t, dim, mod), delais in b1.items():
+            if m in trois:
+                reunis.setdefault((fin, n, t, dim, mod), []).extend(delais)
+        provisoire = any(_dernier_jour(m) + timedelta(days=HORIZON) > ARRETE for m in trois)
+        for k, v in reunis.items():
+            cellules[k] = (float(sum(d is not None for d in v)), float(len(v)), _mediane_inferieure(v), provisoire)
+    return cellules
 
 
 @pytest.fixture(scope="module")
@@ -190,20 +209,20 @@ def entrepot_rempli(entrepot_vide):
     return entrepot_vide, episodes, diagnostics
 
 
-def _cellules(entrepot, indicateur):
+def _cellules(entrepot, indicateur, type_periode="mois"):
     rows = entrepot.requete(
         """select periode, niveau, territoire, dimension, modalite, numerateur, denominateur,
                   valeur, provisoire
            from marts.indicateurs
-           where indicateur = ? and dimension in ('ensemble', 'groupe_experimentation')""",
-        [indicateur],
+           where indicateur = ? and type_periode = ? and dimension in ('ensemble', 'groupe_experimentation')""",
+        [indicateur, type_periode],
     )
     return {r[:5]: tuple(r[5:]) for r in rows}
 
 
 def test_dbt_a1_b1_egaux_au_calcul_independant(entrepot_rempli):
     entrepot, episodes, diagnostics = entrepot_rempli
-    a1_attendu, b1_attendu, mois = _attendu(episodes, diagnostics)
+    a1_attendu, b1_attendu, mois, _ = _attendu(episodes, diagnostics)
     assert entrepot.requete("select date_arrete from marts.arrete") == [(ARRETE,)]
     assert [r[0] for r in entrepot.requete(
         "select periode from intermediate.int_mois__calendrier order by periode")] == mois
@@ -214,6 +233,29 @@ def test_dbt_a1_b1_egaux_au_calcul_independant(entrepot_rempli):
     # the scenario exercises what it is meant to
     assert any(v[2] is None for v in b1.values()), "aucune médiane nulle"
     assert any(v[2] == 0.0 for v in a1.values()), "aucune cellule à zéro"
+
+
+def test_dbt_b1_trimestre_mediane_des_membres_reunis(entrepot_rempli):
+    """The quarter of B1 is the median of the pooled members of its months, computed again here;
+    its numerator and denominator are the sums of the monthly ones; a stock (A1) has no quarter."""
+    entrepot, episodes, diagnostics = entrepot_rempli
+    _, b1_mensuel, mois, b1_membres = _attendu(episodes, diagnostics)
+    attendu = _trimestres_b1(b1_membres, mois)
+    assert attendu, "le scénario n'a aucun trimestre complet"
+    assert _cellules(entrepot, "delai_inscription_diagnostic_median", "trimestre") == attendu
+    assert _cellules(entrepot, "delai_inscription_diagnostic_median", "cumul_12_mois") == {}  # < 12 mois
+    assert _cellules(entrepot, "demandeurs_fin_de_mois", "trimestre") == {}
+    ecarts = 0
+    for (fin, n, t, dim, mod), (num, den, valeur, _) in attendu.items():
+        mois_du_trimestre = [v for (m, *cle), v in b1_mensuel.items()
+                             if tuple(cle) == (n, t, dim, mod) and fin.replace(month=fin.month - 2) <= m <= fin]
+        assert num == sum(v[0] for v in mois_du_trimestre) and den == sum(v[1] for v in mois_du_trimestre)
+        medianes = [v[2] for v in mois_du_trimestre if v[2] is not None]
+        moyenne = sum(medianes) / len(medianes) if medianes else None
+        ecarts += valeur != moyenne
+    # e.g. months with medians (0, none, none): the pooled median is none (fewer than half of
+    # the quarter diagnosed), the mean of the monthly medians would say 0
+    assert ecarts > 0, "aucune médiane trimestrielle différente de la moyenne des médianes mensuelles"
 
 
 def test_dbt_a1_region_egale_somme_departements(entrepot_rempli):
@@ -241,7 +283,7 @@ def test_dbt_indicateurs_colonnes_du_contrat(entrepot_rempli):
         """select column_name, data_type from information_schema.columns
            where table_schema = 'marts' and table_name = 'indicateurs' order by ordinal_position""")
     assert colonnes == [
-        ("indicateur", "VARCHAR"), ("periode", "DATE"), ("niveau", "VARCHAR"),
+        ("indicateur", "VARCHAR"), ("periode", "DATE"), ("type_periode", "VARCHAR"), ("niveau", "VARCHAR"),
         ("territoire", "VARCHAR"), ("dimension", "VARCHAR"), ("modalite", "VARCHAR"),
         ("numerateur", "DOUBLE"), ("denominateur", "DOUBLE"), ("valeur", "DOUBLE"),
         ("unite", "VARCHAR"), ("provisoire", "BOOLEAN"),
@@ -272,3 +314,10 @@ def test_dbt_dictionnaire_dans_le_manifeste(entrepot_rempli):
         dims = {r[0] for r in entrepot.requete(
             "select distinct dimension from marts.indicateurs where indicateur = ?", [code])}
         assert dims == {"ensemble", *dictionnaire[code]["ventilations"]}, code
+    # types of period: a month, and a quarter for all but the stocks (the scenario has one
+    # complete quarter, and fewer than 12 months)
+    for code in produits:
+        types = {r[0] for r in entrepot.requete(
+            "select distinct type_periode from marts.indicateurs where indicateur = ?", [code])}
+        assert types <= set(dictionnaire[code]["types_periode"]), code
+        assert ("trimestre" in types) == ("trimestre" in dictionnaire[code]["types_periode"]), code

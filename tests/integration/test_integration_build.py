@@ -16,7 +16,7 @@ pytestmark = pytest.mark.slow
 
 LEVELS = {"NATIONAL", "REGION", "DEPARTEMENT", "BASSIN", "AGENCE"}
 CONTRACT_COLUMNS = [
-    "indicateur", "periode", "niveau", "territoire", "dimension", "modalite",
+    "indicateur", "periode", "type_periode", "niveau", "territoire", "dimension", "modalite",
     "numerateur", "denominateur", "valeur", "unite", "provisoire",
 ]
 

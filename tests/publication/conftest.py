@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 SCHEMA = {
-    "indicateur": pl.String, "periode": pl.Date, "niveau": pl.String, "territoire": pl.String,
+    "indicateur": pl.String, "periode": pl.Date, "type_periode": pl.String, "niveau": pl.String, "territoire": pl.String,
     "dimension": pl.String, "modalite": pl.String, "numerateur": pl.Float64, "denominateur": pl.Float64,
     "valeur": pl.Float64, "unite": pl.String, "provisoire": pl.Boolean,
 }
@@ -27,13 +27,14 @@ HIERARCHIE = pl.DataFrame({
 
 
 def cellule(niveau, territoire, valeur=None, *, indicateur="demandeurs_fin_de_mois", dimension="ensemble",
-            modalite="ensemble", unite="nombre", numerateur=None, denominateur=None, periode=PERIODE) -> dict:
+            modalite="ensemble", unite="nombre", numerateur=None, denominateur=None, periode=PERIODE,
+            type_periode="mois") -> dict:
     if unite == "nombre":
         numerateur = valeur if numerateur is None else numerateur
     elif unite == "taux" and valeur is None and denominateur:
         valeur = numerateur / denominateur
     return {
-        "indicateur": indicateur, "periode": periode, "niveau": niveau, "territoire": territoire,
+        "indicateur": indicateur, "periode": periode, "type_periode": type_periode, "niveau": niveau, "territoire": territoire,
         "dimension": dimension, "modalite": modalite,
         "numerateur": None if numerateur is None else float(numerateur),
         "denominateur": None if denominateur is None else float(denominateur),

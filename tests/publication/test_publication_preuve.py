@@ -78,8 +78,9 @@ def cellules_aleatoires(rng: np.random.Generator, hier: pl.DataFrame) -> pl.Data
         pl.lit("delai_inscription_diagnostic_median").alias("indicateur"), *base,
         pl.col("num_jours").cast(pl.Float64).alias("numerateur"), pl.col("den_jours").cast(pl.Float64).alias("denominateur"),
         pl.lit(12.0).alias("valeur"), pl.lit("jours").alias("unite"))
-    return pl.concat([nombre, controles, taux, jours]).with_columns(pl.lit(False).alias("provisoire")).select(
-        "indicateur", "periode", "niveau", "territoire", "dimension", "modalite",
+    return pl.concat([nombre, controles, taux, jours]).with_columns(
+        pl.lit(False).alias("provisoire"), pl.lit("mois").alias("type_periode")).select(
+        "indicateur", "periode", "type_periode", "niveau", "territoire", "dimension", "modalite",
         "numerateur", "denominateur", "valeur", "unite", "provisoire")
 
 

@@ -58,7 +58,7 @@ def test_secret_rows_keep_their_row_with_values_nulled(outils):
             outils.cellule("NATIONAL", "FR", unite="taux", indicateur="taux_diagnostic_30j", numerateur=3, denominateur=50)]
     out = _appliquer(outils, rows)
     assert out.height == 3
-    assert out.columns[:11] == list(outils.SCHEMA) and out.columns[11:] == ["secret", "motif_secret"]
+    assert out.columns[:12] == list(outils.SCHEMA) and out.columns[12:] == ["secret", "motif_secret"]
     for r in out.filter(pl.col("secret")).to_dicts():
         assert r["numerateur"] is None and r["denominateur"] is None and r["valeur"] is None
     assert secret_de(out, indicateur="entrees")["valeur"] == 40
@@ -231,7 +231,7 @@ def test_secret_ne_depend_pas_de_l_ordre_des_lignes():
             .with_columns(pl.col("territoire").replace_strict(dep_of).alias("territoire"), pl.lit("DEPARTEMENT").alias("niveau"))
             .group_by("niveau", "territoire", "dimension", "modalite", "periode").agg(pl.col("valeur").sum()))
     cells = pl.concat([cells, deps.select(cells.columns)]).with_columns(
-        pl.lit("entrees").alias("indicateur"), pl.col("periode").str.to_date(),
+        pl.lit("entrees").alias("indicateur"), pl.col("periode").str.to_date(), pl.lit("mois").alias("type_periode"),
         pl.col("valeur").alias("numerateur"), pl.lit(None, dtype=pl.Float64).alias("denominateur"),
         pl.lit("nombre").alias("unite"), pl.lit(False).alias("provisoire"))
     hierarchie = pl.DataFrame({"code_agence": list(dep_of), "code_bassin": ["B1"] * 5,

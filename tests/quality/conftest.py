@@ -10,7 +10,9 @@ import pytest
 
 from pipelines.warehouse import ensure_raw_schema
 
-COLS = "indicateur, periode, niveau, territoire, dimension, modalite, numerateur, denominateur, valeur, unite, provisoire"
+# type_periode last in the tuples (tests index them by position), after periode in the table
+COLS = ("indicateur, periode, niveau, territoire, dimension, modalite, numerateur, denominateur, valeur, unite, "
+        "provisoire, type_periode")
 
 
 @pytest.fixture(scope="session")
@@ -21,8 +23,9 @@ def validateur():
 
 
 def ligne_marts(indicateur, periode, niveau, territoire, valeur, *, num=None, den=None, unite="nombre",
-                dimension="ensemble", modalite="ensemble", provisoire=False):
-    return (indicateur, periode, niveau, territoire, dimension, modalite, num, den, valeur, unite, provisoire)
+                dimension="ensemble", modalite="ensemble", provisoire=False, type_periode="mois"):
+    return (indicateur, periode, niveau, territoire, dimension, modalite, num, den, valeur, unite, provisoire,
+            type_periode)
 
 
 def bonnes_cellules() -> list[tuple]:
@@ -41,10 +44,10 @@ def creer_entrepot(path: Path, cellules: list[tuple], *, secret_avec_valeur: boo
     try:
         ensure_raw_schema(con)
         con.execute("create schema marts")
-        con.execute("""create table marts.indicateurs (indicateur varchar, periode date, niveau varchar,
-            territoire varchar, dimension varchar, modalite varchar, numerateur double, denominateur double,
-            valeur double, unite varchar, provisoire boolean)""")
-        con.executemany(f"insert into marts.indicateurs ({COLS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", cellules)
+        con.execute("""create table marts.indicateurs (indicateur varchar, periode date, type_periode varchar,
+            niveau varchar, territoire varchar, dimension varchar, modalite varchar, numerateur double,
+            denominateur double, valeur double, unite varchar, provisoire boolean)""")
+        con.executemany(f"insert into marts.indicateurs ({COLS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", cellules)
         con.execute("create schema publication")
         con.execute("""create table publication.indicateurs as
             select *, false as secret, null::varchar as motif_secret from marts.indicateurs""")

@@ -81,6 +81,31 @@ def test_quality_reference_band(tmp_path):
     assert "taux_sanction_cre" in rapport.avertissements[0].details
 
 
+def test_quality_monthly_checks_read_monthly_cells_only(tmp_path):
+    """A quarter and a 12-month total share periode with their last month: the checks about
+    months (jumps, A1 grid, reference averages) ignore them; the ratio bounds check them too."""
+    plusieurs_mois = [
+        ligne_marts("demandeurs_fin_de_mois", date(2025, 3, 1), "REGION", "76", 9000, type_periode="trimestre"),
+        ligne_marts("demandeurs_fin_de_mois", date(2025, 6, 1), "DEPARTEMENT", "32", 9000, type_periode="trimestre"),
+        ligne_marts("taux_sanction_cre", date(2025, 3, 1), "NATIONAL", "FR", 0.9, num=270, den=300, unite="taux",
+                    type_periode="trimestre"),
+        ligne_marts("taux_sanction_cre", date(2025, 6, 1), "NATIONAL", "FR", 0.8, num=480, den=600, unite="taux",
+                    type_periode="cumul_12_mois"),
+    ]
+    path = creer_entrepot(tmp_path / "w.duckdb", bonnes_cellules() + plusieurs_mois)
+    rapport = _controler(path)
+    assert rapport.bloquants == [] and rapport.avertissements == [], rapport.resume()
+    with duckdb.connect(str(path), read_only=True) as con:
+        refs = cibles.references(con)
+    assert abs(refs[refs.indicateur == "taux_sanction_cre"].iloc[0].observe - 0.17) < 1e-9
+
+    hors_bornes = ligne_marts("taux_sanction_cre", date(2025, 6, 1), "NATIONAL", "FR", 1.2, num=120, den=100,
+                              unite="taux", type_periode="trimestre")
+    rapport = _controler(creer_entrepot(tmp_path / "w2.duckdb", bonnes_cellules() + [hors_bornes]))
+    assert {r.controle for r in rapport.bloquants} == {"taux.entre_0_et_1", "taux.numerateur_inferieur_denominateur"}
+    assert "trimestre" in next(r.details for r in rapport.bloquants if r.controle == "taux.entre_0_et_1")
+
+
 def test_quality_volume_check(tmp_path, validateur):
     path = creer_entrepot(tmp_path / "w.duckdb", bonnes_cellules())
     d0 = date(2025, 1, 1)

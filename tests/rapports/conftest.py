@@ -140,6 +140,28 @@ SECRETS: dict[tuple, tuple] = {
 FUITES = ["4 321", "4321", "43,2 %", "37 j", "22,5 %", "33 j"]
 
 
+def _lignes_plusieurs_mois() -> list[tuple]:
+    """Quarters and 12-month totals as the warehouse has them beside the months (same columns,
+    then type_periode), with values no month has: a report reads months and makes its own
+    quarters, so none of these may change a figure."""
+    rows = []
+    territoires = [("REGION", REGION)] + [("DEPARTEMENT", c) for c, _ in DEPARTEMENTS]
+    for type_periode, periode in (("trimestre", date(2025, 3, 1)), ("trimestre", DERNIER_MOIS),
+                                  ("cumul_12_mois", DERNIER_MOIS)):
+        for ind in INDICATEURS:
+            for niveau, terr in territoires:
+                if ind in MEDIANES:
+                    rows.append((ind, periode, niveau, terr, "ensemble", "ensemble", 900.0, 1000.0, 99.0, "jours",
+                                 False, type_periode))
+                elif ind in TAUX:
+                    rows.append((ind, periode, niveau, terr, "ensemble", "ensemble", 999.0, 1000.0, 0.999, "taux",
+                                 False, type_periode))
+                else:
+                    rows.append((ind, periode, niveau, terr, "ensemble", "ensemble", 99_999.0, None, 99_999.0,
+                                 "nombre", False, type_periode))
+    return rows
+
+
 def construire_entrepot(path: Path) -> Entrepot:
     rows = _lignes()
     index = {(r[0], r[2], r[3], r[1]): n for n, r in enumerate(rows) if r[4] == "ensemble"}
@@ -150,16 +172,18 @@ def construire_entrepot(path: Path) -> Entrepot:
     try:
         for schema in ("marts", "publication", "referentiel", "qualite"):
             con.execute(f"create schema {schema}")
-        con.execute("""create table marts.indicateurs (indicateur varchar, periode date, niveau varchar,
-            territoire varchar, dimension varchar, modalite varchar, numerateur double, denominateur double,
-            valeur double, unite varchar, provisoire boolean)""")
-        con.executemany("insert into marts.indicateurs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        con.execute("""create table marts.indicateurs (indicateur varchar, periode date, type_periode varchar,
+            niveau varchar, territoire varchar, dimension varchar, modalite varchar, numerateur double,
+            denominateur double, valeur double, unite varchar, provisoire boolean)""")
+        con.executemany("""insert into marts.indicateurs (indicateur, periode, niveau, territoire, dimension, modalite,
+            numerateur, denominateur, valeur, unite, provisoire, type_periode)
+            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", [(*r, "mois") for r in rows] + _lignes_plusieurs_mois())
         con.execute("create table secrets (indicateur varchar, niveau varchar, territoire varchar, periode date)")
         con.executemany("insert into secrets values (?, ?, ?, ?)", list(SECRETS))
         # The published view as the disclosure control writes it: same rows, secret ones emptied.
         con.execute("""
             create table publication.indicateurs as
-            select m.indicateur, m.periode, m.niveau, m.territoire, m.dimension, m.modalite,
+            select m.indicateur, m.periode, m.type_periode, m.niveau, m.territoire, m.dimension, m.modalite,
                    case when s.indicateur is null then m.numerateur end as numerateur,
                    case when s.indicateur is null then m.denominateur end as denominateur,
                    case when s.indicateur is null then m.valeur end as valeur,
@@ -167,7 +191,8 @@ def construire_entrepot(path: Path) -> Entrepot:
                    case when s.indicateur is not null then 'secondaire_territoires' end as motif_secret
             from marts.indicateurs m
             left join secrets s on s.indicateur = m.indicateur and s.niveau = m.niveau
-                 and s.territoire = m.territoire and s.periode = m.periode and m.dimension = 'ensemble'""")
+                 and s.territoire = m.territoire and s.periode = m.periode and m.dimension = 'ensemble'
+                 and m.type_periode = 'mois'""")
         con.execute("drop table secrets")
         con.execute("create table marts.arrete (date_arrete date)")
         con.execute("insert into marts.arrete values (?)", [DATE_ARRETE])
@@ -351,8 +376,9 @@ class Attendu:
     def cellule(self, con, indicateur, niveau, territoire, mois: list[date]) -> str:
         rows = con.execute(
             "select periode, valeur, numerateur, denominateur, unite, secret, provisoire from publication.indicateurs "
-            "where indicateur = ? and niveau = ? and territoire = ? and periode between ? and ? "
-            "and dimension = 'ensemble' order by periode", [indicateur, niveau, territoire, mois[0], mois[-1]]
+            "where indicateur = ? and type_periode = 'mois' and niveau = ? and territoire = ? "
+            "and periode between ? and ? and dimension = 'ensemble' order by periode",
+            [indicateur, niveau, territoire, mois[0], mois[-1]]
         ).fetchall()
         if not rows:
             return "–"

@@ -57,7 +57,7 @@ def test_secret_cells_read_s_and_hidden_values_appear_nowhere(entrepot_rapport, 
             "select valeur, unite from publication.indicateurs where not secret and valeur is not null").fetchall()}
         internes = con.execute(
             "select m.valeur, m.unite from marts.indicateurs m join publication.indicateurs p using "
-            "(indicateur, periode, niveau, territoire, dimension, modalite) where p.secret").fetchall()
+            "(indicateur, periode, type_periode, niveau, territoire, dimension, modalite) where p.secret").fetchall()
     finally:
         con.close()
     # The test means something: the hidden values are distinctive, no published figure reads like them.
@@ -82,7 +82,8 @@ def test_the_quarterly_edition_aggregates_published_months_only(entrepot_rapport
     try:
         avril, juin = (con.execute(
             "select valeur from publication.indicateurs where indicateur = 'orientations_initiales' and niveau = "
-            "'DEPARTEMENT' and territoire = '34' and dimension = 'ensemble' and periode = ?", [m]).fetchall()[0][0]
+            "'DEPARTEMENT' and territoire = '34' and dimension = 'ensemble' and periode = ? "
+            "and type_periode = 'mois'", [m]).fetchall()[0][0]
             for m in (mois[0], mois[2]))
     finally:
         con.close()
@@ -99,7 +100,8 @@ def test_summary_compares_with_previous_period_year_before_and_references(entrep
     try:
         def region(ind, mois, dim="ensemble", mod="ensemble"):
             return con.execute("select valeur from publication.indicateurs where indicateur = ? and niveau = 'REGION' "
-                               "and territoire = '76' and periode = ? and dimension = ? and modalite = ?",
+                               "and territoire = '76' and periode = ? and dimension = ? and modalite = ? "
+                               "and type_periode = 'mois'",
                                [ind, mois, dim, mod]).fetchall()[0][0]
         ft = region("repartition_orientation", date(2025, 6, 1), "operateur_retenu", "FT")
         ref = con.execute("select valeur from referentiel.valeurs_reference where indicateur = 'repartition_orientation' "
@@ -123,7 +125,8 @@ def test_orientation_split_uses_national_references_when_the_region_has_none(cop
     con.execute("delete from referentiel.valeurs_reference where territoire = '76'")
     cd, cap, total = (con.execute(
         "select numerateur, denominateur from publication.indicateurs where indicateur = 'repartition_orientation' "
-        "and niveau = 'REGION' and territoire = '76' and periode = '2025-06-01' and modalite = ?", [m]).fetchall()[0]
+        "and niveau = 'REGION' and territoire = '76' and periode = '2025-06-01' and modalite = ? "
+        "and type_periode = 'mois'", [m]).fetchall()[0]
         for m in ("CD", "CAP_EMPLOI", "ensemble"))
     con.close()
     lignes = contenu.repartition_b5(lire_donnees(copie_entrepot.path, "76", periode("2025-06")), periode("2025-06"))

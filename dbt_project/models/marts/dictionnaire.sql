@@ -21,6 +21,7 @@ with fiches as (
         {{ litteral_texte(fiche.get('population')) }} as population,
         {{ litteral_texte(fiche.get('fenetre')) }} as fenetre,
         {{ litteral_texte((fiche.get('ventilations') or []) | join(', ')) }} as ventilations,
+        {{ litteral_texte((fiche.get('types_periode') or []) | join(', ')) }} as types_periode,
         {{ litteral_texte((fiche.get('exports_sources') or []) | join(', ')) }} as exports_sources,
         {{ litteral_texte(fiche.get('territoire')) }} as territoire,
         {{ litteral_texte(fiche.get('choix') or []) }} as choix
@@ -28,7 +29,8 @@ with fiches as (
 {%- else %}
     select
         {% for c in ['indicateur', 'numero', 'famille', 'libelle', 'unite', 'statut', 'definition',
-                     'population', 'fenetre', 'ventilations', 'exports_sources', 'territoire', 'choix'] -%}
+                     'population', 'fenetre', 'ventilations', 'types_periode', 'exports_sources',
+                     'territoire', 'choix'] -%}
         cast(null as {{ dbt.type_string() }}) as {{ c }}{% if not loop.last %},{% endif %}
         {% endfor %}
     where 1 = 0

@@ -1,10 +1,20 @@
--- marts.indicateurs: every cell of every family, in the columns of the contract, plus the zero
--- count cells: a count indicator gets 0 for each of its (dimension, modalité) in every month and
--- territory that has data (int_territoires__mois_actifs) but no event. Count indicators observe
--- the month, so a zero cell is provisional when the month is.
+-- marts.indicateurs: every cell of every family, in the columns of the contract, plus
+--   - the zero count cells: a count indicator gets 0 for each of its (dimension, modalité) in
+--     every month and territory that has data (int_territoires__mois_actifs) but no event.
+--     Count indicators observe the month, so a zero cell is provisional when the month is;
+--   - the cells of several months (type_periode 'trimestre', 'cumul_12_mois', periode = first
+--     day of the period's last month; macros/periodes.sql) of every indicator but the stocks:
+--     counts and ratios summed from the monthly cells (zero cells included), medians computed
+--     by the families on the pooled members of the period (agreger_indicateur).
 {%- set familles = [
     'indicateurs_captation', 'indicateurs_realisation', 'indicateurs_performance',
     'indicateurs_controle', 'indicateurs_alertes',
+] %}
+{#- Stocks (observed on the last day of a month) and the ratio of a stock: no cell of several
+    months; over several months, a stock is read on its last month (its monthly cell). #}
+{%- set stocks = [
+    'demandeurs_fin_de_mois', 'en_attente_diagnostic', 'en_attente_parcours',
+    'accompagnements_en_cours', 'part_accompagnement_intensif',
 ] %}
 
 with cellules_familles as (
@@ -17,16 +27,24 @@ with cellules_familles as (
 ),
 
 calendrier as (
-    select periode from {{ ref('int_mois__calendrier') }}
+    select periode, mois_provisoire from {{ ref('int_mois__calendrier') }}
+),
+
+periodes as (
+    {{ periodes_multi_mois('calendrier') }}
 ),
 
 territoires_actifs as (
     select periode, niveau, territoire, mois_provisoire from {{ ref('int_territoires__mois_actifs') }}
 ),
 
+cellules_familles_mensuelles as (
+    select * from cellules_familles where type_periode = 'mois'
+),
+
 modalites_comptees as (
     select distinct indicateur, dimension, modalite
-    from cellules_familles
+    from cellules_familles_mensuelles
     where unite = 'nombre'
 ),
 
@@ -34,6 +52,7 @@ cellules_nulles as (
     select
         modalites_comptees.indicateur,
         territoires_actifs.periode,
+        cast('mois' as {{ dbt.type_string() }}) as type_periode,
         territoires_actifs.niveau,
         territoires_actifs.territoire,
         modalites_comptees.dimension,
@@ -47,25 +66,55 @@ cellules_nulles as (
     cross join territoires_actifs
     where not exists (
         select 1
-        from cellules_familles
-        where cellules_familles.indicateur = modalites_comptees.indicateur
-            and cellules_familles.periode = territoires_actifs.periode
-            and cellules_familles.niveau = territoires_actifs.niveau
-            and cellules_familles.territoire = territoires_actifs.territoire
-            and cellules_familles.dimension = modalites_comptees.dimension
-            and cellules_familles.modalite = modalites_comptees.modalite
+        from cellules_familles_mensuelles
+        where cellules_familles_mensuelles.indicateur = modalites_comptees.indicateur
+            and cellules_familles_mensuelles.periode = territoires_actifs.periode
+            and cellules_familles_mensuelles.niveau = territoires_actifs.niveau
+            and cellules_familles_mensuelles.territoire = territoires_actifs.territoire
+            and cellules_familles_mensuelles.dimension = modalites_comptees.dimension
+            and cellules_familles_mensuelles.modalite = modalites_comptees.modalite
     )
 ),
 
+-- months from the first month with data to the month of the date d'arrêté only
+cellules_mensuelles as (
+    select *
+    from (
+        select * from cellules_familles_mensuelles
+        union all
+        select * from cellules_nulles
+    ) as cellules
+    where periode in (select periode from calendrier)
+),
+
+cellules_a_cumuler as (
+    select *
+    from cellules_mensuelles
+    where unite in ('nombre', 'taux')
+        and indicateur not in ('{{ stocks | join("', '") }}')
+),
+
+cellules_cumulees as (
+    {{ cumuler_periodes('cellules_a_cumuler', 'periodes') }}
+),
+
+-- medians of several months, computed by the families (complete periods of the calendar only)
+medianes_cumulees as (
+    select * from cellules_familles where type_periode <> 'mois'
+),
+
 cellules as (
-    select * from cellules_familles
+    select * from cellules_mensuelles
     union all
-    select * from cellules_nulles
+    select * from cellules_cumulees
+    union all
+    select * from medianes_cumulees
 )
 
 select
     cast(indicateur as {{ dbt.type_string() }}) as indicateur,
     cast(periode as date) as periode,
+    cast(type_periode as {{ dbt.type_string() }}) as type_periode,
     cast(niveau as {{ dbt.type_string() }}) as niveau,
     cast(territoire as {{ dbt.type_string() }}) as territoire,
     cast(dimension as {{ dbt.type_string() }}) as dimension,
@@ -76,5 +125,3 @@ select
     cast(unite as {{ dbt.type_string() }}) as unite,
     cast(provisoire as boolean) as provisoire
 from cellules
--- months from the first month with data to the month of the date d'arrêté only
-where periode in (select periode from calendrier)

@@ -1,10 +1,12 @@
--- Family B, réalisation: cells of B1 to B12, from member-level rows.
+-- Family B, réalisation: cells of B1 to B12, from member-level rows; the median B1 also over
+-- the periods of several months (pooled members, see agreger_indicateur).
 with delai_inscription_diagnostic_median as (
     {{ agreger_indicateur(
         ref('int_membres__b1_delai_diagnostic'),
         'delai_inscription_diagnostic_median',
         'jours',
-        ['allocation', 'canal_inscription', 'groupe_experimentation']
+        ['allocation', 'canal_inscription', 'groupe_experimentation'],
+        calendrier=ref('int_mois__calendrier')
     ) }}
 ),
 

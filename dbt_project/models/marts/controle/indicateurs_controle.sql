@@ -1,5 +1,5 @@
 -- Family D, contrôle: cells of D1 to D4 from member-level rows (D1, D2, D3 share the population
--- of decided controls).
+-- of decided controls); the median D3 also over the periods of several months (pooled members).
 with controles_decides as (
     {{ agreger_indicateur(
         ref('int_membres__d1_d3_controles_decides'),
@@ -22,7 +22,8 @@ delai_controle_median as (
     {{ agreger_indicateur(
         ref('int_membres__d1_d3_controles_decides'),
         'delai_controle_median',
-        'jours'
+        'jours',
+        calendrier=ref('int_mois__calendrier')
     ) }}
 ),
 
