@@ -281,6 +281,17 @@ def appliquer_secret_detail(
             secret[choix_i] = True
             tour[choix_i] = tour_courant
 
+    if n and "type_periode" in cells.columns:
+        # a quarter or a rolling 12-month cell is published only as the sum of published months:
+        # otherwise it minus its published months would give the hidden ones away
+        from pipelines.secret.protection import _publier_cumuls
+
+        agregat = (cells.get_column("type_periode") != "mois").to_numpy()
+        cumul_cache = _publier_cumuls(c, secret, np.zeros(n, dtype=bool)) & agregat & ~secret
+        motifs[cumul_cache] = "derive"
+        tour[cumul_cache] = int(tour.max()) + 1
+        secret = secret | cumul_cache
+
     return cells.with_columns(
         pl.Series("secret", secret, dtype=pl.Boolean),
         pl.Series("motif_secret", motifs.tolist(), dtype=pl.String),

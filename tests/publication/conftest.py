@@ -62,7 +62,7 @@ def parents(hierarchie: pl.DataFrame, niveaux_presents: dict[str, set[str]]) -> 
 def equations(rows: list[dict], hierarchie: pl.DataFrame) -> list[tuple[tuple, list[tuple]]]:
     """Every (total key, member keys) an attacker can write: ensemble = Σ modalities, parent = Σ
     children (region/départements, bassin/agences, département/agences, FR/régions)."""
-    keys = {(r["indicateur"], r["periode"], r["niveau"], r["territoire"], r["dimension"], r["modalite"]) for r in rows}
+    keys = {(r["indicateur"], (r["periode"], r.get("type_periode", "mois")), r["niveau"], r["territoire"], r["dimension"], r["modalite"]) for r in rows}
     presents = defaultdict(set)
     for k in keys:
         presents[k[2]].add(k[3])
@@ -86,7 +86,7 @@ def attaquer(publiees: list[dict], hierarchie: pl.DataFrame) -> dict[tuple, floa
     exactly one unknown (for one additive component), solve it; a recovered value is then known
     in the next rounds. Returns {(cell key, component): recovered value}."""
     def cle(r):
-        return (r["indicateur"], r["periode"], r["niveau"], r["territoire"], r["dimension"], r["modalite"])
+        return (r["indicateur"], (r["periode"], r.get("type_periode", "mois")), r["niveau"], r["territoire"], r["dimension"], r["modalite"])
 
     composantes = {"nombre": ("valeur",), "taux": ("numerateur", "denominateur"), "jours": ("numerateur", "denominateur")}
     unite = {cle(r): r["unite"] for r in publiees}

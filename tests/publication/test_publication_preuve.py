@@ -100,9 +100,9 @@ def verifier_motifs(detail: pl.DataFrame, seuil: int, hier: pl.DataFrame, equati
         if r["motif_secret"] is None or r["motif_secret"] in MOTIFS_PRIMAIRES:
             assert r["motif_secret"] == attendu, r
         assert r["secret"] is (r["motif_secret"] is not None), r
-        assert r["motif_secret"] is None or r["motif_secret"] in MOTIFS_PRIMAIRES | MOTIFS_SECONDAIRES
+        assert r["motif_secret"] is None or r["motif_secret"] in MOTIFS_PRIMAIRES | MOTIFS_SECONDAIRES | {"derive"}
 
-    par_cle = {(r["indicateur"], r["periode"], r["niveau"], r["territoire"], r["dimension"], r["modalite"]): r for r in rows}
+    par_cle = {(r["indicateur"], (r["periode"], r.get("type_periode", "mois")), r["niveau"], r["territoire"], r["dimension"], r["modalite"]): r for r in rows}
 
     def taille(r):
         return (r["valeur"] if r["unite"] == "nombre" else r["denominateur"]) or 0
@@ -152,7 +152,7 @@ def test_attacker_does_recover_without_secondary_suppression(outils):
     primaire = detail.with_columns(pl.col("tour_secret") == 0).with_columns(pl.col("tour_secret").alias("secret"))
     retrouve = outils.attaquer(primaire.to_dicts(), hier)
     assert retrouve
-    vrai = {(r["indicateur"], r["periode"], r["niveau"], r["territoire"], r["dimension"], r["modalite"]): r
+    vrai = {(r["indicateur"], (r["periode"], r.get("type_periode", "mois")), r["niveau"], r["territoire"], r["dimension"], r["modalite"]): r
             for r in cells.to_dicts()}
     for (k, comp), v in retrouve.items():
         assert v == pytest.approx(vrai[k][comp] or 0)
@@ -188,7 +188,7 @@ def test_generated_build_published_view_is_safe(outils, tmp_path, monkeypatch):
 
     # Only territories that have cells enter the attack (the referential lists every agency).
     retrouve = outils.attaquer(pub.to_dicts(), hier)
-    vrai = {(r["indicateur"], r["periode"], r["niveau"], r["territoire"], r["dimension"], r["modalite"]): r
+    vrai = {(r["indicateur"], (r["periode"], r.get("type_periode", "mois")), r["niveau"], r["territoire"], r["dimension"], r["modalite"]): r
             for r in marts.to_dicts()}
     # The attacker assumes every parent is the sum of its children. That is false for alerts
     # (national entities count only at FR, regional directorates only at REGION), where the

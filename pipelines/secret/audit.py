@@ -1,0 +1,475 @@
+"""Independent audit of the published view: what can an outsider compute from it?
+
+A different code path from the suppression: the outsider's system is rebuilt here in SQL from what
+an outsider holds — the published cells (``secret`` and the published values), the public agency
+referential and the data dictionary (``relations``) — and solved here, with SciPy's interface to
+HiGHS. The true values (``marts.indicateurs``) only say which quantities are primary-secret and
+check the protection rule: for a primary-secret quantity with true value n, the values an outsider
+cannot exclude must span [max(m, n − écart), n + écart], where m is what the table's structure
+alone tells (a cell that exists has a population of at least 1, a total at least the sum of its
+members' least values).
+
+Two attackers, from the cheapest:
+
+- **propagation** (every run): each equation bounds each of its unknowns by the bounds of the
+  others, repeated until nothing moves — what a careful outsider does by hand across sums,
+  identities, stock and flows and known bounds. Its bounds are valid for the outsider, so a
+  quantity it pins closer than the rule allows is a **certain violation**;
+- **linear programming** (``exact=True``, for systems of modest size): for every primary-secret
+  quantity, the exact minimum and maximum over the outsider's whole feasible set.
+
+Rolling 12-month and derived quarterly cells: a published one must be the sum of published base
+cells (else its equation joins the system and it is counted in ``cumuls_non_derivables``).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import duckdb
+import numpy as np
+import polars as pl
+import scipy.sparse as sp
+from scipy.optimize import linprog
+from scipy.sparse.csgraph import connected_components
+
+from pipelines.indicateurs import famille
+from pipelines.secret.relations import (
+    DENOMINATEUR_ENSEMBLE, IDENTITES, LIENS, PARENT_AU_MOINS_SOMME, PARENT_AU_PLUS_SOMME, STOCK_FLUX,
+)
+
+TOL = 1e-6
+
+
+@dataclass
+class ResultatAudit:
+    """Figures of an audit (``socle qualite`` prints ``resume()``)."""
+
+    methode: str = "propagation"
+    quantites_auditees: int = 0
+    inconnues: int = 0
+    lp_exacts: int = 0
+    cumuls_non_derivables: int = 0
+    relations_ecartees: int = 0
+    violations: list[dict] = field(default_factory=list)
+    #: the narrowest interval found among audited quantities (cell, value, min, max)
+    plus_etroit: dict | None = None
+    duree: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+    def table(self) -> pl.DataFrame:
+        colonnes = {"indicateur": pl.String, "type_periode": pl.String, "periode": pl.String, "niveau": pl.String,
+                    "territoire": pl.String, "dimension": pl.String, "modalite": pl.String, "quantite": pl.String,
+                    "valeur": pl.Float64, "min": pl.Float64, "max": pl.Float64, "raison": pl.String}
+        return pl.DataFrame(self.violations, schema=colonnes)
+
+    def resume(self) -> str:
+        etroit = ""
+        if self.plus_etroit:
+            e = self.plus_etroit
+            etroit = (f" ; intervalle le plus étroit : [{e['min']:g} ; {e['max']:g}] pour une valeur {e['valeur']:g} "
+                      f"({e['indicateur']}, {e['niveau']} {e['territoire']}, {e['periode']})")
+        methode = "programmation linéaire exacte" if self.methode == "exact" else "propagation des équations"
+        return (
+            f"Audit du secret ({methode}) : {self.quantites_auditees} quantités secrètes primaires auditées, "
+            f"{self.inconnues} quantités masquées, {self.lp_exacts} programmes linéaires, "
+            f"{len(self.violations)} violation(s) de la règle{etroit}."
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# The outsider's system, in SQL
+
+
+def _cellules(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    return con.sql("""
+        select
+            row_number() over (order by p.indicateur, p.type_periode, p.periode, p.niveau, p.territoire,
+                                        p.dimension, p.modalite) - 1 as cid,
+            p.indicateur, p.type_periode, p.periode, p.niveau, p.territoire, p.dimension, p.modalite, p.unite, p.secret,
+            coalesce(m.valeur, 0) as t_v, coalesce(m.numerateur, 0) as t_n, coalesce(m.denominateur, 0) as t_d
+        from publication.indicateurs as p
+        join marts.indicateurs as m
+            on m.indicateur = p.indicateur and m.type_periode = p.type_periode and m.periode = p.periode
+            and m.niveau = p.niveau and m.territoire = p.territoire and m.dimension = p.dimension
+            and m.modalite = p.modalite
+    """).pl()
+
+
+def _primaire(cel: pl.DataFrame, seuil: int) -> np.ndarray:
+    """The contract's primary rule, written again (the audit does not call the suppression's)."""
+    s = np.array([max(seuil, 11) if famille(i) in (None, "D", "E") else seuil for i in cel["indicateur"].to_list()])
+    u = cel["unite"].to_numpy()
+    v, n, d = cel["t_v"].to_numpy(), cel["t_n"].to_numpy(), cel["t_d"].to_numpy()
+    return (((u == "nombre") & (v >= 1) & (v <= s - 1))
+            | ((u == "taux") & ((d < s) | ((n >= 1) & (n <= s - 1))))
+            | ((u == "jours") & (d < s)))
+
+
+def _mois(col: str) -> str:
+    return f"(year({col}) * 12 + month({col}) - 1)"
+
+
+@dataclass
+class _Systeme:
+    y: np.ndarray          # true value of each merged quantity
+    connu: np.ndarray      # published through at least one of its cells
+    sensible: np.ndarray   # carried by a primary-secret cell
+    borne: np.ndarray      # 0, or 1 for the population of a cell that exists
+    A: sp.csr_matrix       # rows × quantities
+    bas: np.ndarray        # bounds of each row on Σ a·x (absolute values)
+    haut: np.ndarray
+    cid: np.ndarray        # one carrying cell per quantity
+    lettre: np.ndarray
+
+
+def _systeme(a: duckdb.DuckDBPyConnection, cel: pl.DataFrame, res: ResultatAudit) -> _Systeme:
+    a.execute("""
+        create table qc as
+        select row_number() over (order by x.cid, x.k) - 1 as qb, x.*, c.indicateur, c.type_periode, c.periode,
+               c.niveau, c.territoire, c.dimension, c.modalite
+        from (
+            select cid, 'v' as k, t_v as y, not secret as connu, prim from cel where unite = 'nombre'
+            union all select cid, 'n', t_n, not secret, prim from cel where unite <> 'nombre'
+            union all select cid, 'd', t_d, not secret, prim from cel where unite <> 'nombre'
+        ) as x join cel as c using (cid)
+    """)
+    # identities of the dictionary, checked on the true values
+    paires = []
+    for ia, ka, da, ma, ib, kb, db, mb in IDENTITES:
+        cond = ["l.type_periode = r.type_periode", "l.periode = r.periode", "l.niveau = r.niveau",
+                "l.territoire = r.territoire",
+                "l.dimension = r.dimension" if db == "*" else f"r.dimension = '{db}'",
+                "l.modalite = r.modalite" if mb == "*" else f"r.modalite = '{mb}'"]
+        filtre = [f"l.indicateur = '{ia}'", f"l.k = '{ka}'", f"r.indicateur = '{ib}'", f"r.k = '{kb}'"]
+        filtre += [f"l.dimension = '{da}'"] if da != "*" else []
+        filtre += [f"l.modalite = '{ma}'"] if ma != "*" else []
+        paires.append(a.sql(f"""
+            select l.qb as a, r.qb as b, abs(l.y - r.y) < 1e-9 as egal
+            from qc as l join qc as r on {' and '.join(cond)} where {' and '.join(filtre)}
+        """).pl())
+    p = pl.concat(paires)
+    res.relations_ecartees += int((~p["egal"]).sum())
+    p = p.filter("egal")
+    q = a.sql("select qb, cid, k, y, connu, prim from qc order by qb").pl()
+    nb = q.height
+    g = sp.coo_matrix((np.ones(p.height), (p["a"].to_numpy(), p["b"].to_numpy())), shape=(nb, nb))
+    _, m = connected_components(g, directed=False)
+    nm = int(m.max()) + 1
+    y = np.zeros(nm)
+    y[m] = q["y"].to_numpy()
+    connu = np.zeros(nm, dtype=bool)
+    np.logical_or.at(connu, m, q["connu"].to_numpy())
+    sensible = np.zeros(nm, dtype=bool)
+    np.logical_or.at(sensible, m, q["prim"].to_numpy())
+    lettre_b = q["k"].to_numpy()
+    borne = np.zeros(nm)
+    np.maximum.at(borne, m, (lettre_b == "d").astype(float))
+    cid = np.zeros(nm, dtype=np.int64)
+    cid[m[::-1]] = q["cid"].to_numpy()[::-1]
+    lettre = np.empty(nm, dtype=object)
+    lettre[m[::-1]] = lettre_b[::-1]
+
+    pas_den = "not (x.indicateur in ({}) and x.k = 'd' and x.dimension <> 'ensemble')".format(
+        ", ".join(f"'{i}'" for i in DENOMINATEUR_ENSEMBLE))
+    moins = ", ".join(f"'{i}'" for i in PARENT_AU_MOINS_SOMME)
+    plus = ", ".join(f"'{i}'" for i in PARENT_AU_PLUS_SOMME)
+    sens_terr = f"case when x.indicateur in ({moins}) then '<=' when x.indicateur in ({plus}) then '>=' else '=' end"
+    a1, a2, a3 = STOCK_FLUX
+    a.register("liens", pl.DataFrame({"lien": [l for l, _, _ in LIENS], "ne": [e for _, e, _ in LIENS],
+                                      "np": [n for _, _, n in LIENS]}).to_arrow())
+    a.execute("""
+        create table rel as
+        select 'FR_regions' as lien, territoire as enfant, 'FR' as parent from cel where niveau = 'REGION' group by territoire
+        union select 'region_departements', code_departement, code_region from hier
+        union select 'departement_agences', code_agence, code_departement from hier
+        union select 'bassin_agences', code_agence, code_bassin from hier
+    """)
+    eqs = a.sql(f"""
+        with membres_m as (
+            select x.* from qc as x where x.dimension <> 'ensemble' and {pas_den}
+        ),
+        totaux_m as (
+            select distinct t.qb, m.indicateur, m.type_periode, m.periode, m.niveau, m.territoire, m.k, m.dimension
+            from membres_m as m join qc as t
+                on t.indicateur = m.indicateur and t.type_periode = m.type_periode and t.periode = m.periode
+                and t.niveau = m.niveau and t.territoire = m.territoire and t.k = m.k and t.dimension = 'ensemble'
+        ),
+        enfants as (
+            select x.*, r.lien, r.parent, l.np
+            from qc as x join liens as l on x.niveau = l.ne join rel as r on r.lien = l.lien and r.enfant = x.territoire
+            where {pas_den}
+        ),
+        parents as (
+            select distinct t.qb, e.lien, e.parent, e.indicateur, e.type_periode, e.periode, e.dimension, e.modalite, e.k
+            from enfants as e join qc as t
+                on t.niveau = e.np and t.territoire = e.parent and t.indicateur = e.indicateur
+                and t.type_periode = e.type_periode and t.periode = e.periode and t.dimension = e.dimension
+                and t.modalite = e.modalite and t.k = e.k
+        )
+        -- a breakdown adds up to its ensemble cell
+        select concat_ws('|', 'm', indicateur, type_periode, periode, niveau, territoire, k, dimension) as e, qb, 1.0 as coef, '=' as sens
+        from membres_m
+        union all
+        select concat_ws('|', 'm', indicateur, type_periode, periode, niveau, territoire, k, dimension), qb, -1.0, '='
+        from totaux_m
+        union all
+        -- children add up to their parent (parents of these indicators: at least / at most the sum)
+        select concat_ws('|', 't', e.lien, e.parent, e.indicateur, e.type_periode, e.periode, e.dimension, e.modalite, e.k),
+               e.qb, 1.0, {sens_terr.replace('x.', 'e.')}
+        from enfants as e
+        where exists (select 1 from parents as p where p.lien = e.lien and p.parent = e.parent and p.indicateur = e.indicateur
+                      and p.type_periode = e.type_periode and p.periode = e.periode and p.dimension = e.dimension
+                      and p.modalite = e.modalite and p.k = e.k)
+        union all
+        select concat_ws('|', 't', p.lien, p.parent, p.indicateur, p.type_periode, p.periode, p.dimension, p.modalite, p.k),
+               p.qb, -1.0, {sens_terr.replace('x.', 'p.')}
+        from parents as p
+        union all
+        -- a quarter is the sum of its months
+        select 'q|' || t.qb, x.qb, 1.0, '='
+        from qc as t join qc as x
+            on x.type_periode = 'mois' and x.indicateur = t.indicateur and x.niveau = t.niveau and x.territoire = t.territoire
+            and x.dimension = t.dimension and x.modalite = t.modalite and x.k = t.k
+            and {_mois('x.periode')} between {_mois('t.periode')} - 2 and {_mois('t.periode')}
+        where t.type_periode = 'trimestre'
+        union all
+        select 'q|' || qb, qb, -1.0, '=' from qc where type_periode = 'trimestre'
+        union all
+        -- stock and flows of registrants: A1(t) − A1(t−1) − A2(t) + A3(t) = 0
+        select 's|' || s.qb, x.qb, x.coef, '='
+        from qc as s
+        join qc as s0 on s0.indicateur = '{a1}' and s0.type_periode = 'mois' and s0.dimension = 'ensemble'
+            and s0.niveau = s.niveau and s0.territoire = s.territoire and {_mois('s0.periode')} + 1 = {_mois('s.periode')}
+        join qc as e on e.indicateur = '{a2}' and e.type_periode = 'mois' and e.dimension = 'ensemble'
+            and e.niveau = s.niveau and e.territoire = s.territoire and e.periode = s.periode
+        join qc as o on o.indicateur = '{a3}' and o.type_periode = 'mois' and o.dimension = 'ensemble'
+            and o.niveau = s.niveau and o.territoire = s.territoire and o.periode = s.periode
+        cross join lateral (values (s.qb, 1.0), (s0.qb, -1.0), (e.qb, -1.0), (o.qb, 1.0)) as x(qb, coef)
+        where s.indicateur = '{a1}' and s.type_periode = 'mois' and s.dimension = 'ensemble'
+        union all
+        -- a numerator is at most its denominator
+        select 'n|' || cid, qb, case when k = 'n' then 1.0 else -1.0 end, '<=' from qc where k in ('n', 'd')
+    """).pl().with_columns(pl.col("coef").cast(pl.Float64), pl.col("qb").cast(pl.Int64))
+    # rolling 12-month cells: a published one that is not the sum of published months (or of four
+    # published quarters ending with it) joins the system with its equation
+    cumuls = a.sql(f"""
+        with w as (select * from qc where type_periode = 'cumul_12_mois'),
+        mois as (
+            select w.qb as wq, bool_and(x.connu) as connus, list(x.qb) as membres
+            from w join qc as x
+                on x.type_periode = 'mois' and x.indicateur = w.indicateur and x.niveau = w.niveau
+                and x.territoire = w.territoire and x.dimension = w.dimension and x.modalite = w.modalite and x.k = w.k
+                and {_mois('x.periode')} between {_mois('w.periode')} - 11 and {_mois('w.periode')}
+            group by w.qb
+        ),
+        trims as (
+            select w.qb as wq, bool_and(x.connu) and count(*) = 4 as connus
+            from w join qc as x
+                on x.type_periode = 'trimestre' and x.indicateur = w.indicateur and x.niveau = w.niveau
+                and x.territoire = w.territoire and x.dimension = w.dimension and x.modalite = w.modalite and x.k = w.k
+                and {_mois('x.periode')} in ({_mois('w.periode')}, {_mois('w.periode')} - 3, {_mois('w.periode')} - 6,
+                                             {_mois('w.periode')} - 9)
+            group by w.qb
+        )
+        select w.qb as wq, w.connu, coalesce(mois.connus, true) or coalesce(trims.connus, false) as derivable,
+               mois.membres
+        from w left join mois on mois.wq = w.qb left join trims on trims.wq = w.qb
+    """).pl()
+    non_derivables = cumuls.filter(pl.col("connu") & ~pl.col("derivable")).with_columns(pl.col("wq").cast(pl.Int64))
+    res.cumuls_non_derivables = non_derivables.height
+    if non_derivables.height:
+        ex = non_derivables.explode("membres")
+        eqs = pl.concat([
+            eqs,
+            ex.select(pl.format("w|{}", "wq").alias("e"), pl.col("membres").cast(pl.Int64).alias("qb"), pl.lit(1.0).alias("coef"), pl.lit("=").alias("sens")),
+            non_derivables.select(pl.format("w|{}", "wq").alias("e"), pl.col("wq").alias("qb"), pl.lit(-1.0).alias("coef"), pl.lit("=").alias("sens")),
+        ])
+    eqs = eqs.with_columns(pl.Series("mq", m[eqs["qb"].to_numpy()]))
+    cles = eqs.select("e", "sens").unique(subset="e", keep="first").sort("e").with_row_index("r")
+    lignes = eqs.join(cles.select("e", "r"), on="e").group_by("r", "mq").agg(pl.col("coef").sum()).filter(pl.col("coef") != 0)
+    A = sp.csr_matrix((lignes["coef"].to_numpy(), (lignes["r"].to_numpy().astype(np.int64), lignes["mq"].to_numpy())),
+                      shape=(cles.height, nm))
+    sens = cles["sens"].to_numpy()
+    est_nd = np.char.startswith(cles["e"].to_numpy().astype(str), "n|")
+    valeur = A @ y
+    tient = np.abs(valeur) < 1e-9
+    garde = (np.diff(A.indptr) > 0) & (tient | ((sens == "<=") & (valeur < 0)) | ((sens == ">=") & (valeur > 0)))
+    res.relations_ecartees += int(((np.diff(A.indptr) > 0) & ~garde).sum())
+    A, sens, tient, est_nd = A[garde], sens[garde], tient[garde], est_nd[garde]
+    egal = tient & ~est_nd
+    bas = np.where(egal, 0.0, np.where(sens == ">=", 0.0, -np.inf))
+    haut = np.where(egal, 0.0, np.where(sens == "<=", 0.0, np.inf))
+    return _Systeme(y=y, connu=connu, sensible=sensible, borne=borne, A=A.tocsr(), bas=bas, haut=haut, cid=cid,
+                    lettre=lettre)
+
+
+# ---------------------------------------------------------------------------------------------
+# The attackers
+
+
+def _propager(A: sp.csr_matrix, bas: np.ndarray, haut: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+              inconnu: np.ndarray, tours: int = 30) -> tuple[np.ndarray, np.ndarray]:
+    """Interval propagation on the unknowns: rows Σ a·x ∈ [bas, haut] with the known quantities
+    already moved into the bounds. Returns valid bounds for every unknown."""
+    lo, hi = lo.copy(), hi.copy()
+    Au = A[:, np.flatnonzero(inconnu)].tocsr()
+    idx = np.flatnonzero(inconnu)
+    l, h = lo[idx], hi[idx]
+    rows = np.repeat(np.arange(Au.shape[0]), np.diff(Au.indptr))
+    cols, a = Au.indices, Au.data
+    for _ in range(tours):
+        # contribution bounds of each term a·x
+        cmin = np.where(a > 0, a * l[cols], a * h[cols])
+        cmax = np.where(a > 0, a * h[cols], a * l[cols])
+        inf_min = ~np.isfinite(cmin)
+        inf_max = ~np.isfinite(cmax)
+        smin = np.bincount(rows, weights=np.where(inf_min, 0.0, cmin), minlength=Au.shape[0])
+        smax = np.bincount(rows, weights=np.where(inf_max, 0.0, cmax), minlength=Au.shape[0])
+        nmin = np.bincount(rows, weights=inf_min.astype(float), minlength=Au.shape[0])
+        nmax = np.bincount(rows, weights=inf_max.astype(float), minlength=Au.shape[0])
+        # for each term: the others' sum range, then a·x ∈ [bas − others_max, haut − others_min]
+        autres_max_fini = (nmax[rows] - inf_max) == 0
+        autres_min_fini = (nmin[rows] - inf_min) == 0
+        autres_max = smax[rows] - np.where(inf_max, 0.0, cmax)
+        autres_min = smin[rows] - np.where(inf_min, 0.0, cmin)
+        ax_bas = np.where(autres_max_fini & np.isfinite(bas[rows]), bas[rows] - autres_max, -np.inf)
+        ax_haut = np.where(autres_min_fini & np.isfinite(haut[rows]), haut[rows] - autres_min, np.inf)
+        x_bas = np.where(a > 0, ax_bas / a, ax_haut / a)
+        x_haut = np.where(a > 0, ax_haut / a, ax_bas / a)
+        nl = l.copy()
+        nh = h.copy()
+        np.maximum.at(nl, cols, np.nan_to_num(x_bas, nan=-np.inf))
+        np.minimum.at(nh, cols, np.nan_to_num(x_haut, nan=np.inf))
+        if np.allclose(nl, l, equal_nan=True) and np.allclose(nh, h, equal_nan=True):
+            break
+        l, h = nl, nh
+    lo[idx], hi[idx] = l, h
+    return lo, hi
+
+
+def _bornes_lignes(s: _Systeme, inconnu: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row bounds on the unknowns' part: the known quantities at their true value."""
+    connu_part = s.A @ np.where(inconnu, 0.0, s.y)
+    return s.bas - connu_part, s.haut - connu_part
+
+
+def _intervalle_exact(s: _Systeme, inconnu: np.ndarray, lo_r, hi_r, comp, parts, j: int):
+    cols = parts[comp[j]]
+    A = s.A[:, cols]
+    lignes = np.flatnonzero(np.diff(A.tocsr().indptr) > 0)
+    A = A.tocsr()[lignes]
+    lo, hi = lo_r[lignes], hi_r[lignes]
+    eq = lo == hi
+    iu, il = ~eq & np.isfinite(hi), ~eq & np.isfinite(lo)
+    A_ub = sp.vstack([A[iu], -A[il]]).tocsr() if (iu.any() or il.any()) else None
+    b_ub = np.concatenate([hi[iu], -lo[il]]) if A_ub is not None else None
+    k = int(np.flatnonzero(cols == j)[0])
+    bornes = [(b, None) for b in s.borne[cols]]
+    out = []
+    for signe in (1.0, -1.0):
+        c = np.zeros(len(cols))
+        c[k] = signe
+        r = linprog(c, A_ub=A_ub, b_ub=b_ub, A_eq=A[eq] if eq.any() else None, b_eq=lo[eq] if eq.any() else None,
+                    bounds=bornes, method="highs")
+        out.append(signe * r.fun if r.status == 0 else (np.inf if signe < 0 else -np.inf))
+    return out[0], out[1]
+
+
+def auditer(con: duckdb.DuckDBPyConnection, seuil: int, ecart: int = 3, hierarchie: pl.DataFrame | None = None,
+            exact: bool = False, zeros_masques: bool | None = None) -> ResultatAudit:
+    """Audit ``publication.indicateurs`` against ``marts.indicateurs`` on an open connection.
+
+    ``exact``: also solve two LPs per primary-secret quantity (small systems: tests).
+    ``zeros_masques``: whether the method that produced the view may hide zero counts (read from
+    ``publication.methode_secret`` when None). When it never does, an outsider knows that a hidden
+    count is at least 1, and the audit gives him that knowledge."""
+    t0 = time.perf_counter()
+    res = ResultatAudit(methode="exact" if exact else "propagation")
+    cel = _cellules(con)
+    if cel.height == 0:
+        return res
+    if hierarchie is None:
+        hierarchie = con.sql(
+            "select code_agence, code_bassin, code_departement, code_region from intermediate.int_territoires__agences").pl()
+    cel = cel.with_columns(pl.Series("prim", _primaire(cel, seuil)))
+    a = duckdb.connect()  # the audit's own scratch database: nothing is written to the warehouse
+    try:
+        a.register("cel", cel.to_arrow())
+        a.register("hier", hierarchie.select(*(pl.col(c).cast(pl.String) for c in
+                                               ("code_agence", "code_bassin", "code_departement", "code_region"))).to_arrow())
+        s = _systeme(a, cel, res)
+    finally:
+        a.close()
+    if zeros_masques is None:
+        zeros_masques = _zeros_masques(con)
+    if not zeros_masques:
+        s.borne = np.where(s.lettre == "v", 1.0, s.borne)
+    inconnu = ~s.connu
+    res.inconnues = int(inconnu.sum())
+    res.quantites_auditees = int(s.sensible.sum())
+    # what the structure alone tells: every value hidden
+    tout = np.ones(len(s.y), dtype=bool)
+    lo_s, hi_s = _bornes_lignes(s, tout)
+    structure = np.where(s.lettre == "d", 1.0, 0.0)
+    m0, _ = _propager(s.A, lo_s, hi_s, structure, np.full(len(s.y), np.inf), tout)
+    # what the published view tells
+    lo_r, hi_r = _bornes_lignes(s, inconnu)
+    lo0 = np.where(inconnu, s.borne, s.y)
+    hi0 = np.where(inconnu, np.inf, s.y)
+    lo, hi = _propager(s.A, lo_r, hi_r, lo0, hi0, inconnu)
+    if exact:
+        n_u = int(inconnu.sum())
+        G = s.A[:, np.flatnonzero(inconnu)]
+        Gr = (G.T @ G).tocsr() if G.shape[0] else sp.csr_matrix((n_u, n_u))
+        _, comp_u = connected_components(Gr, directed=False)
+        comp = np.full(len(s.y), -1)
+        comp[np.flatnonzero(inconnu)] = comp_u
+        ordre = np.argsort(comp, kind="stable")
+        ordre = ordre[comp[ordre] >= 0]
+        coupures = np.flatnonzero(np.diff(comp[ordre])) + 1
+        parts = {int(comp[p[0]]): p for p in np.split(ordre, coupures) if len(p)}
+        for j in np.flatnonzero(s.sensible & inconnu).tolist():
+            lo[j], hi[j] = _intervalle_exact(s, inconnu, lo_r, hi_r, comp, parts, j)
+            res.lp_exacts += 2
+    cel_rows = cel.select("indicateur", "type_periode", "periode", "niveau", "territoire", "dimension", "modalite")
+    plus_etroit = None
+    for j in np.flatnonzero(s.sensible).tolist():
+        n = s.y[j]
+        bas_requis = max(m0[j], n - ecart)
+        v_lo, v_hi = (n, n) if s.connu[j] else (lo[j], hi[j])
+        raison = None
+        if s.connu[j]:
+            raison = "publiée (par une autre cellule qui porte la même quantité)"
+        elif v_hi < n + ecart - TOL:
+            raison = "majorant trop proche"
+        elif v_lo > bas_requis + TOL:
+            raison = "minorant trop proche"
+        largeur = v_hi - v_lo
+        if plus_etroit is None or largeur < plus_etroit[0]:
+            plus_etroit = (largeur, j, v_lo, v_hi)
+        if raison:
+            res.violations.append(_ligne(cel_rows, s, j, v_lo, v_hi, raison))
+    if plus_etroit is not None:
+        _, j, v_lo, v_hi = plus_etroit
+        res.plus_etroit = _ligne(cel_rows, s, j, v_lo, v_hi, "")
+    res.duree = time.perf_counter() - t0
+    return res
+
+
+def _zeros_masques(con: duckdb.DuckDBPyConnection) -> bool:
+    existe = con.execute("select count(*) from information_schema.tables where table_schema = 'publication' "
+                         "and table_name = 'methode_secret'").fetchone()[0]
+    if not existe:
+        return False
+    return bool(con.execute("select zeros_masques from publication.methode_secret").fetchone()[0])
+
+
+def _ligne(cel_rows: pl.DataFrame, s: _Systeme, j: int, v_lo: float, v_hi: float, raison: str) -> dict:
+    r = cel_rows.row(int(s.cid[j]), named=True)
+    return {**{k: (str(v) if k == "periode" else v) for k, v in r.items()}, "quantite": str(s.lettre[j]),
+            "valeur": float(s.y[j]), "min": float(v_lo), "max": float(v_hi), "raison": raison}

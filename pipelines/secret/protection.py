@@ -1,0 +1,664 @@
+"""Secondary suppression by linear programming (HiGHS), over every equation an outsider can write.
+
+The protection rule (``RegleProtection``): for every primary-secret quantity with true value n,
+the values compatible with everything published must span at least [max(b, n − écart), n + écart]
+(écart = 3 by default; b = 0, or 1 for the population of a cell that exists, which an outsider
+knows). A quantity is *protected* when two feasible points of the outsider's system prove it: one
+where it is n + écart or more, one where it is max(b, n − écart) or less. A feasible point is a
+displacement d of the hidden quantities that keeps every equation and bound (``systeme``).
+
+Before the optimiser:
+
+- **primary secret** (``primaire``);
+- **series published by quarter**: where most monthly cells of a breakdown of a territory are
+  primary-secret (share above ``RegleProtection.part_trimestrielle``), its monthly cells are all
+  hidden and its quarters are published instead (``regime_trimestriel``); a monthly series keeps
+  its months, and its quarters are published only as the sum of published months;
+- **hidden zeros**: a zero count that shares an equation with a primary-secret quantity is hidden
+  (``secondaire_zero``), so that a hidden count is never known to be at least 1.
+
+Then, block by block (a calendar quarter: its three months and its quarter cells; a month
+outside a complete quarter on its own), indicator group by indicator group:
+
+1. **certify** the sensitive quantities: small LPs whose columns are the hidden quantities of one
+   breakdown (then of the whole group), every other quantity held at its true value, each
+   target boxed to its requirement and pushed towards it with random weights; a solution that
+   reaches a target's bound proves it. Holding quantities at their value only shrinks the
+   outsider's feasible set, so a point found this way is feasible for the whole system, and
+   hiding more cells later never invalidates it.
+2. **repair** what is left: one LP per block and group, whose columns also include the published
+   quantities at the cost of hiding their cells (``cout_cellule``: larger for totals and higher
+   levels), pushes every uncertified target to its requirement at the least cost; the published
+   cells it moves become secret (``secondaire``). Then certify again, until nothing is left.
+
+Finally the cumulated cells are published only where they are the sum of published base cells
+(months of a monthly series, quarters of a quarterly one): rolling 12-month cells then teach an
+outsider nothing beyond the base cells, and a hidden one is protected by the base cells it sums
+(``derive`` otherwise). The independent audit (``pipelines.secret.audit``) checks all of it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import date
+
+import highspy
+import numpy as np
+import polars as pl
+import scipy.sparse as sp
+
+from pipelines.secret.certificats import Preuves, rectangles, transferts, verifier
+from pipelines.secret.primaire import motifs_primaires, verifier_seuil
+from pipelines.secret.relations import CUMUL_12_MOIS, MOIS, STOCK_FLUX, STOCKS, TRIMESTRE, groupe
+from pipelines.secret.systeme import Systeme, construire, minimum_structurel
+
+EPS = 1e-6
+POIDS_NIVEAU = {"NATIONAL": 16.0, "REGION": 8.0, "DEPARTEMENT": 4.0, "BASSIN": 2.0, "AGENCE": 1.0}
+
+
+@dataclass(frozen=True)
+class RegleProtection:
+    """The protection rule and the publication choices (``docs/secret-statistique.md``)."""
+
+    #: Half-width of the interval required around a primary-secret quantity.
+    ecart: int = 3
+    #: Share of primary-secret monthly cells above which a series is published by quarter.
+    part_trimestrielle: float = 0.5
+    #: Certification rounds per LP before giving up on the remaining targets of a unit.
+    tours: int = 4
+    graine: int = 0
+    #: Processes solving the LPs of independent units side by side.
+    processus: int = 2
+
+
+@dataclass
+class BilanProtection:
+    """Figures of a protection run (printed by ``socle qualite`` with the audit's)."""
+
+    cellules: int = 0
+    quantites: int = 0
+    sensibles: int = 0
+    primaires: int = 0
+    regime_trimestriel: int = 0
+    zeros_masques: int = 0
+    secondaires: int = 0
+    derives: int = 0
+    non_proteges: int = 0
+    lp_certification: int = 0
+    lp_reparation: int = 0
+    iterations: int = 0
+    ecarts_relations: dict = field(default_factory=dict)
+    durees: dict = field(default_factory=dict)
+
+
+def cout_cellule(c: pl.DataFrame) -> np.ndarray:
+    """Information lost by hiding each cell: larger for big values, totals and higher levels."""
+    taille = (
+        pl.when(pl.col("unite") == "nombre").then(pl.col("valeur")).otherwise(pl.col("denominateur"))
+        .fill_null(0).fill_nan(0).clip(lower_bound=0)
+    )
+    return c.select(
+        (
+            (1.0 + taille.log1p())
+            * pl.col("niveau").replace_strict(POIDS_NIVEAU, default=1.0, return_dtype=pl.Float64)
+            * pl.when(pl.col("dimension") == "ensemble").then(2.0).otherwise(1.0)
+        ).alias("c")
+    ).to_series().to_numpy()
+
+
+def _mois_index(periode: pl.Expr) -> pl.Expr:
+    return periode.dt.year().cast(pl.Int64) * 12 + periode.dt.month().cast(pl.Int64) - 1
+
+
+def _blocs(c: pl.DataFrame) -> np.ndarray:
+    """Block of each cell: the end month (as an index) of its calendar quarter when the quarter
+    has quarter cells, else its own month; -1 for rolling 12-month cells (not in the system)."""
+    fins = set(c.filter(pl.col("type_periode") == TRIMESTRE).select(_mois_index(pl.col("periode"))).to_series().to_list())
+    m = c.select(_mois_index(pl.col("periode"))).to_series().to_numpy()
+    fin_trimestre = m + (2 - m % 3)
+    a_trimestre = np.isin(fin_trimestre, np.array(sorted(fins), dtype=np.int64))
+    tp = c.get_column("type_periode").to_numpy()
+    bloc = np.where(tp == TRIMESTRE, m, np.where(a_trimestre, fin_trimestre, m))
+    return np.where(tp == CUMUL_12_MOIS, -1, bloc)
+
+
+class _Solveur:
+    """One HiGHS instance reused for every LP (quiet, simplex)."""
+
+    def __init__(self) -> None:
+        self.h = highspy.Highs()
+        self.h.setOptionValue("output_flag", False)
+        self.nb = 0
+        self.temps = 0.0
+        self.taille = 0
+
+    def resoudre(self, M: sp.csc_matrix, lo_r, hi_r, lo_c, hi_c, cout) -> np.ndarray | None:
+        h = self.h
+        h.clearModel()
+        lp = highspy.HighsLp()
+        lp.num_col_ = M.shape[1]
+        lp.num_row_ = M.shape[0]
+        lp.col_cost_ = np.ascontiguousarray(cout, dtype=np.float64)
+        lp.col_lower_ = np.ascontiguousarray(lo_c, dtype=np.float64)
+        lp.col_upper_ = np.ascontiguousarray(hi_c, dtype=np.float64)
+        lp.row_lower_ = np.ascontiguousarray(lo_r, dtype=np.float64)
+        lp.row_upper_ = np.ascontiguousarray(hi_r, dtype=np.float64)
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = M.indptr
+        lp.a_matrix_.index_ = M.indices
+        lp.a_matrix_.value_ = M.data
+        h.passModel(lp)
+        t = time.perf_counter()
+        h.run()
+        self.temps += time.perf_counter() - t
+        self.taille += M.shape[1]
+        self.nb += 1
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+        return np.asarray(h.getSolution().col_value)
+
+
+    def charger(self, M, lo_r, hi_r, lo_c, hi_c, cout) -> None:
+        """Load one model for a series of single-target LPs (``pousser``), warm-started."""
+        self.lo_c, self.hi_c, self.cout = lo_c.copy(), hi_c.copy(), cout.copy()
+        h = self.h
+        h.clearModel()
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = M.shape[1], M.shape[0]
+        lp.col_cost_, lp.col_lower_, lp.col_upper_ = self.cout, self.lo_c, self.hi_c
+        lp.row_lower_, lp.row_upper_ = lo_r, hi_r
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = M.indptr, M.indices, M.data
+        h.passModel(lp)
+
+    def pousser(self, col: int, sens: float, borne: float, poids: float):
+        """Push one column towards ``borne`` in the direction ``sens`` (+1: up to +borne; -1:
+        down to -borne), every other column at its loaded cost and bounds; restored afterwards."""
+        h = self.h
+        ix = np.asarray([col], dtype=np.int32)
+        lo, hi, c = self.lo_c[col], self.hi_c[col], self.cout[col]
+        if sens > 0:
+            h.changeColsCost(1, ix, np.asarray([c - poids]))
+            h.changeColsBounds(1, ix, np.asarray([lo]), np.asarray([min(hi, borne)]))
+        else:
+            h.changeColsCost(1, ix, np.asarray([c + poids]))
+            h.changeColsBounds(1, ix, np.asarray([max(lo, -borne)]), np.asarray([hi]))
+        h.run()
+        ok = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+        x = np.asarray(h.getSolution().col_value) if ok else None
+        h.changeColsCost(1, ix, np.asarray([c]))
+        h.changeColsBounds(1, ix, np.asarray([lo]), np.asarray([hi]))
+        self.nb += 1
+        return x
+
+
+class _Protection:
+    def __init__(self, c: pl.DataFrame, S: Systeme, masque: np.ndarray, sensible_cellule: np.ndarray,
+                 regle: RegleProtection, bilan: BilanProtection):
+        self.S, self.regle, self.bilan = S, regle, bilan
+        self.masque = masque  # hidden cells (updated in place)
+        self.motifs_ajoutes: dict[int, str] = {}
+        self.rng = np.random.default_rng(regle.graine)
+        self.solveur = _Solveur()
+        n = S.nb_quantites
+        cq_c, cq_q = S.cq_cellule, S.cq_quantite
+        self.cq_c, self.cq_q = cq_c, cq_q
+        self.sensible = np.zeros(n, dtype=bool)
+        self.sensible[cq_q[sensible_cellule[cq_c]]] = True
+        y = S.y
+        # the requirement never goes below what the table's structure alone tells (see systeme)
+        self.minimum = minimum_structurel(S)
+        self.r_haut = np.where(self.sensible, float(regle.ecart), 0.0)
+        self.r_bas = np.where(self.sensible, np.clip(np.minimum(float(regle.ecart), y - self.minimum), 0.0, None), 0.0)
+        self.cert_haut = ~self.sensible
+        self.cert_bas = ~self.sensible | (self.r_bas <= 0)
+        self.preuves = Preuves()
+        #: quantities whose requirement was lowered to what the table's structure allows
+        self.ajustes = np.zeros(n, dtype=bool)
+        self.preuve_haut = np.full(n, -1, dtype=np.int64)
+        self.preuve_bas = np.full(n, -1, dtype=np.int64)
+        self.c = c
+        self._publies = None
+        indicateurs = c.get_column("indicateur").unique().to_list()
+        self.groupe_de = {i: groupe(i) for i in indicateurs}
+        self.exclus_transferts = frozenset({groupe(STOCK_FLUX[0])})
+        self.A_csc = S.A.tocsc()
+        self.cout_c = cout_cellule(c)
+        # unit of each quantity: block, group, breakdown (from its carriers)
+        bloc_c = _blocs(c)
+        grp = c.select(pl.col("indicateur").map_elements(groupe, return_dtype=pl.String)).to_series()
+        grp_c = grp.cast(pl.Categorical).to_physical().to_numpy().astype(np.int64)
+        dim_c = c.get_column("dimension").cast(pl.Categorical).to_physical().to_numpy().astype(np.int64)
+        ens_c = (c.get_column("dimension") == "ensemble").to_numpy()
+        self.q_bloc = np.full(n, -1, dtype=np.int64)
+        self.q_bloc[cq_q] = bloc_c[cq_c]
+        self.q_groupe = np.zeros(n, dtype=np.int64)
+        self.q_groupe[cq_q] = grp_c[cq_c]
+        self.q_dim = np.zeros(n, dtype=np.int64)
+        self.q_dim[cq_q] = dim_c[cq_c]
+        q_ens = np.zeros(n, dtype=bool)
+        np.logical_or.at(q_ens, cq_q, ens_c[cq_c])
+        self.q_dim[q_ens] = -1  # a quantity carried by an ensemble cell belongs to every breakdown's unit: none
+        # numerator of each denominator (n ≤ d ties them: they move the same way in a round)
+        lettre = S.cq_lettre
+        n_de = pl.DataFrame({"c": cq_c[lettre == "n"], "n": cq_q[lettre == "n"]})
+        d_de = pl.DataFrame({"c": cq_c[lettre == "d"], "d": cq_q[lettre == "d"]})
+        nd = n_de.join(d_de, on="c").unique(subset="d", keep="first")
+        self.num_de = np.full(n, -1, dtype=np.int64)
+        self.num_de[nd["d"].to_numpy()] = nd["n"].to_numpy()
+
+    # -- state ------------------------------------------------------------------------------------
+
+    def libres(self) -> np.ndarray:
+        """Hidden quantities: no published cell carries them."""
+        if self._publies is None:
+            self._publies = np.bincount(self.cq_q, weights=(~self.masque[self.cq_c]).astype(float),
+                                        minlength=self.S.nb_quantites)
+        return self._publies == 0
+
+    def a_faire(self) -> np.ndarray:
+        return self.sensible & ~(self.cert_haut & self.cert_bas)
+
+    # -- LPs --------------------------------------------------------------------------------------
+
+    def traiter(self, Q: np.ndarray, libre: np.ndarray):
+        """LP rounds on the unit Q (its quantities move, every other quantity stays at its value).
+
+        Columns: the displacement of every quantity of Q (for a published one, split in an upward
+        and a downward part that cost the hiding of its cells), and for each target of the round a
+        gain t ≤ its requirement with t ≤ its displacement in the round's direction. A round
+        maximises the weighted gains minus the hiding costs: up-rounds and down-rounds alternate,
+        so targets pushed the same way do not fight. The published quantities a solution moves are
+        hidden, which makes the solution a feasible point of the outsider's system: it proves every
+        target it reaches. Returns (solutions, quantities to hide, LPs solved)."""
+        S, y = self.S, self.S.y
+        cert_h, cert_b = self.cert_haut[Q].copy(), self.cert_bas[Q].copy()
+        sens = self.sensible[Q]
+        vide = np.array([], dtype=np.int64)
+        if not (sens & ~(cert_h & cert_b)).any():
+            return [], vide, 0, []
+        publie = ~libre[Q]
+        sub, lignes = self._sous_systeme(Q)
+        nQ = len(Q)
+        iP = np.flatnonzero(publie)
+        nP = len(iP)
+        base = sp.hstack([sub, -sub[:, iP]], format="csc")
+        lo_r, hi_r = S.bas[lignes], S.haut[lignes]
+        cout_q = self.cout_quantite(Q)
+        marge_bas = y[Q] - S.borne_inf[Q]
+        rh, rb = self.r_haut[Q], self.r_bas[Q]
+        poids = 1e3 * max(1.0, float(cout_q.max()) if len(cout_q) else 1.0)
+        rng = np.random.default_rng(int(self.regle.graine) * 7919 + int(Q[0]))
+        a_cacher = np.zeros(nQ, dtype=bool)
+        nb_lp, cale = 0, 0
+        solutions = []
+        for tour in range(self.regle.tours):
+            nh = sens & ~cert_h
+            nb = sens & ~cert_b
+            if not (nh | nb).any():
+                break
+            haut = (tour % 2 == 0 and nh.any()) or not nb.any()
+            cible = np.flatnonzero(nh if haut else nb)
+            sg = 1.0 if haut else -1.0
+            r = (rh if haut else rb)[cible]
+            nT = len(cible)
+            # rows t_k − sg·(u_k − v_k) ≤ 0
+            pos_v = np.full(nQ, -1, dtype=np.int64)
+            pos_v[iP] = np.arange(nP)
+            a_v = pos_v[cible] >= 0
+            rows = np.concatenate([np.arange(nT), np.arange(nT), np.flatnonzero(a_v)])
+            cols = np.concatenate([nQ + nP + np.arange(nT), cible, nQ + pos_v[cible][a_v]])
+            vals = np.concatenate([np.ones(nT), np.full(nT, -sg), np.full(int(a_v.sum()), sg)])
+            lien = sp.csr_matrix((vals, (rows, cols)), shape=(nT, nQ + nP + nT))
+            M = sp.vstack([sp.hstack([base, sp.csc_matrix((base.shape[0], nT))]), lien], format="csc")
+            M.sort_indices()
+            lo = np.concatenate([np.where(publie, 0.0, -marge_bas), np.zeros(nP), np.zeros(nT)])
+            hi = np.concatenate([np.full(nQ, np.inf), marge_bas[iP], r])
+            w = rng.uniform(0.5, 1.5, nT) * poids / np.maximum(r, 1.0)
+            cout = np.concatenate([np.where(publie & ~a_cacher, cout_q, 0.0),
+                                   np.where(a_cacher[iP], 0.0, cout_q[iP]), -w])
+            x = self.solveur.resoudre(M, np.concatenate([lo_r, np.full(nT, -np.inf)]),
+                                      np.concatenate([hi_r, np.zeros(nT)]), lo, hi, cout)
+            nb_lp += 1
+            if x is None:
+                break
+            d = x[:nQ].copy()
+            d[iP] -= x[nQ:nQ + nP]
+            bouge = publie & ((np.abs(x[:nQ]) + np.bincount(iP, weights=x[nQ:nQ + nP], minlength=nQ)) > EPS)
+            a_cacher |= bouge
+            nouveaux_h = sens & ~cert_h & (d >= rh - EPS)
+            nouveaux_b = sens & ~cert_b & (-d >= rb - EPS)
+            cert_h |= nouveaux_h
+            cert_b |= nouveaux_b
+            if nouveaux_h.any() or nouveaux_b.any():
+                nz = np.abs(d) > 1e-12
+                solutions.append((Q[nz], d[nz], Q[nouveaux_h], Q[nouveaux_b]))
+                cale = 0
+            else:
+                cale += 1
+            if cale >= 2:
+                break
+        # what is left, one target at a time: the best displacement the unit allows (published
+        # quantities at the cost of hiding them); short of the requirement, the structure of the
+        # table itself forbids more, and the requirement becomes that limit (``ajustes``)
+        ajustes = []
+        reste = np.flatnonzero(sens & ~(cert_h & cert_b))
+        if len(reste):
+            lo0 = np.concatenate([np.where(publie, 0.0, -marge_bas), np.zeros(nP)])
+            hi0 = np.concatenate([np.full(nQ, np.inf), marge_bas[iP]])
+            cout0 = np.concatenate([np.where(publie & ~a_cacher, cout_q, 0.0), np.where(a_cacher[iP], 0.0, cout_q[iP])])
+            pos_v = np.full(nQ, -1, dtype=np.int64)
+            pos_v[iP] = np.arange(nP)
+            base.sort_indices()
+            h = _Solveur()
+            h.charger(base, lo_r, hi_r, lo0, hi0, cout0)
+            for j in reste.tolist():
+                for sg in (1.0, -1.0):
+                    if (cert_h[j] if sg > 0 else cert_b[j]):
+                        continue
+                    r = rh[j] if sg > 0 else rb[j]
+                    if pos_v[j] >= 0 and sg < 0:  # a published quantity goes down through its downward part
+                        x = h.pousser(nQ + pos_v[j], 1.0, r, poids / max(r, 1.0))
+                    else:
+                        x = h.pousser(j, sg, r, poids / max(r, 1.0))
+                    nb_lp += 1
+                    if x is None:
+                        continue
+                    dd = x[:nQ].copy()
+                    dd[iP] -= x[nQ:]
+                    atteint = sg * dd[j]
+                    if atteint < r - EPS:
+                        ajustes.append((Q[j], sg, max(atteint, 0.0)))
+                    a_cacher |= publie & ((np.abs(x[:nQ]) + np.bincount(iP, weights=x[nQ:], minlength=nQ)) > EPS)
+                    (cert_h if sg > 0 else cert_b)[j] = True
+                    nz = np.abs(dd) > 1e-12
+                    solutions.append((Q[nz], dd[nz], Q[[j]] if sg > 0 else vide, Q[[j]] if sg < 0 else vide))
+        return solutions, Q[a_cacher], nb_lp, ajustes
+
+    def cout_quantite(self, Q: np.ndarray) -> np.ndarray:
+        """Cost of moving each quantity of Q: hiding every published cell that carries it."""
+        publie_c = ~self.masque[self.cq_c]
+        cout = np.bincount(self.cq_q, weights=np.where(publie_c, self.cout_c[self.cq_c], 0.0),
+                           minlength=self.S.nb_quantites)
+        return cout[Q]
+
+    def _sous_systeme(self, cols: np.ndarray):
+        sub = self.A_csc[:, cols]
+        lignes = np.unique(sub.indices)
+        sub = sub.tocsr()[lignes].tocsc()
+        sub.sort_indices()
+        return sub, lignes
+
+    def enregistrer(self, cert, q, d, p_cert, p_q, p_sens, p_montant=None) -> int:
+        """Verify certificates against the system and record the bounds they prove: (p_cert, p_q,
+        p_sens) claims, with the displacement reached (``p_montant``; None: the requirement)."""
+        if not len(cert):
+            return 0
+        ok = verifier(self.S, self.libres(), cert, q, d)
+        garde = ok[cert]
+        if not garde.any():
+            return 0
+        ids = self.preuves.ajouter(cert[garde], q[garde], d[garde])
+        glob = np.full(int(max(cert.max(), p_cert.max() if len(p_cert) else 0)) + 1, -1, dtype=np.int64)
+        glob[np.unique(cert[garde])] = ids
+        g = glob[p_cert]
+        r = np.where(p_sens > 0, self.r_haut[p_q], self.r_bas[p_q])
+        atteint = np.ones(len(p_q), dtype=bool) if p_montant is None else (p_montant >= r - EPS)
+        valide = (g >= 0) & atteint & self.sensible[p_q]
+        n = 0
+        for tableau, preuve, sens in ((self.cert_haut, self.preuve_haut, 1.0), (self.cert_bas, self.preuve_bas, -1.0)):
+            sel = valide & (p_sens == sens) & ~tableau[p_q]
+            qs, premier = np.unique(p_q[sel], return_index=True)
+            tableau[qs] = True
+            preuve[qs] = g[sel][premier]
+            n += len(qs)
+        return n
+
+    def appliquer(self, solutions, a_cacher) -> int:
+        caches = self.cacher(a_cacher)
+        for cols, d, nh, nb in solutions:
+            cert = np.zeros(len(cols), dtype=np.int64)
+            cibles = np.concatenate([nh, nb])
+            sens = np.concatenate([np.ones(len(nh)), -np.ones(len(nb))])
+            self.enregistrer(cert, cols, d, np.zeros(len(cibles), dtype=np.int64), cibles, sens)
+        return caches
+
+    def cacher(self, a_cacher) -> int:
+        if not len(a_cacher):
+            return 0
+        sel = np.isin(self.cq_q, a_cacher) & ~self.masque[self.cq_c]
+        cellules = np.unique(self.cq_c[sel])
+        self.masque[cellules] = True
+        if self._publies is not None:
+            np.subtract.at(self._publies, self.cq_q[np.isin(self.cq_c, cellules)], 1.0)
+        for i in cellules.tolist():
+            self.motifs_ajoutes[i] = "secondaire"
+        return len(cellules)
+
+    # -- the loop ---------------------------------------------------------------------------------
+
+    def unites(self, qids: np.ndarray, avec_dim: bool) -> list[np.ndarray]:
+        cles = [self.q_bloc[qids], self.q_groupe[qids]] + ([self.q_dim[qids]] if avec_dim else [])
+        ordre = np.lexsort(cles[::-1])
+        q = qids[ordre]
+        k = np.stack([c[ordre] for c in cles], axis=1)
+        coupures = np.flatnonzero(np.any(k[1:] != k[:-1], axis=1)) + 1
+        return np.split(q, coupures)
+
+    def executer(self, journal, hierarchie, max_iterations: int = 12) -> None:
+        dans_systeme = self.q_bloc >= 0
+        for iteration in range(max_iterations):
+            # bulk proofs without an LP: rectangles in the agencies' breakdown tables
+            besoin_h = self.sensible & ~self.cert_haut
+            besoin_b = self.sensible & ~self.cert_bas
+            prouves = self.enregistrer(*transferts(self.c, self.S, hierarchie, self.libres(), self.groupe_de,
+                                                   self.exclus_transferts))
+            journal(f"secret : {prouves} bornes prouvées par des transferts entre agences jumelles")
+            besoin_h = self.sensible & ~self.cert_haut
+            besoin_b = self.sensible & ~self.cert_bas
+            prouves = self.enregistrer(*rectangles(self.c, self.S, hierarchie, self.libres(), self.sensible, self.r_haut,
+                                                   self.r_bas, besoin_h, besoin_b))
+            journal(f"secret : {prouves} bornes prouvées par des rectangles")
+            self.bilan.iterations = iteration + 1
+            todo = self.a_faire() & dans_systeme
+            journal(f"secret : passe {iteration + 1}, {int(todo.sum())} quantités sensibles à prouver")
+            if not todo.any():
+                return
+            caches = 0
+            # one breakdown at a time (its ensemble held), then the whole indicator group
+            for avec_dim in (True, False):
+                libre = self.libres()
+                cand = np.flatnonzero(dans_systeme & ((self.q_dim >= 0) if avec_dim else True))
+                todo = self.a_faire()
+                unites = [Q for Q in self.unites(cand, avec_dim) if todo[Q].any()]
+                for solutions, cacher, n, ajustes in _executer_unites(self, unites, libre):
+                    for q, sg, atteint in ajustes:
+                        (self.r_haut if sg > 0 else self.r_bas)[q] = atteint
+                        self.ajustes[q] = True
+                    caches += self.appliquer(solutions, cacher)
+                    self.bilan.lp_certification += n
+            reste = int((self.a_faire() & dans_systeme).sum())
+            journal(f"secret : {reste} quantités non prouvées, {caches} cellules masquées "
+                    f"({self.bilan.lp_certification} programmes linéaires, {self.solveur.temps:.1f} s de solveur)")
+            if reste == 0 or (caches == 0 and reste == int(todo.sum())):
+                return
+
+
+_ETAT: dict = {}
+
+
+def _traiter_unite(i: int):
+    p, unites, libre = _ETAT["p"], _ETAT["unites"], _ETAT["libre"]
+    return p.traiter(unites[i], libre)
+
+
+def _executer_unites(p: _Protection, unites: list[np.ndarray], libre: np.ndarray):
+    """The units' LPs, on ``p.regle.processus`` processes (forked: they read the state, the
+    parent applies their results in order)."""
+    processus = max(1, int(p.regle.processus))
+    if processus == 1 or len(unites) < 4:
+        for Q in unites:
+            yield p.traiter(Q, libre)
+        return
+    import multiprocessing as mp
+
+    _ETAT.update(p=p, unites=unites, libre=libre)
+    try:
+        with mp.get_context("fork").Pool(processus) as pool:
+            # biggest units first, so that the last ones to finish are small
+            ordre = sorted(range(len(unites)), key=lambda i: -len(unites[i]))
+            resultats = dict(zip(ordre, pool.imap(_traiter_unite, ordre, chunksize=1)))
+        for i in range(len(unites)):
+            yield resultats[i]
+    finally:
+        _ETAT.clear()
+
+
+def _regime_trimestriel(c: pl.DataFrame, primaire: np.ndarray, part: float) -> np.ndarray:
+    """Monthly cells of the series published by quarter (breakdown of a territory whose monthly
+    cells are mostly primary-secret), for indicators that have quarter cells."""
+    avec_trimestres = set(c.filter(pl.col("type_periode") == TRIMESTRE).get_column("indicateur").unique().to_list())
+    if not avec_trimestres:
+        return np.zeros(c.height, dtype=bool)
+    cle = ["indicateur", "niveau", "territoire", "dimension"]
+    m = c.with_columns(pl.Series("_p", primaire)).filter(
+        (pl.col("type_periode") == MOIS) & pl.col("indicateur").is_in(list(avec_trimestres))
+        & ~pl.col("indicateur").is_in(list(STOCKS))
+    )
+    series = m.group_by(cle).agg(pl.col("_p").mean().alias("_part")).filter(pl.col("_part") > part)
+    marque = c.select("_i", *cle, "type_periode").join(series.select(cle), on=cle, how="inner").filter(
+        pl.col("type_periode") == MOIS)
+    out = np.zeros(c.height, dtype=bool)
+    out[marque.get_column("_i").to_numpy()] = True
+    return out
+
+
+def _zeros_a_masquer(c: pl.DataFrame, S: Systeme, sensible_cellule: np.ndarray, masque: np.ndarray) -> np.ndarray:
+    """Published zero counts sharing a breakdown or territorial equation with a sensitive quantity."""
+    sens_q = np.zeros(S.nb_quantites, dtype=bool)
+    sens_q[S.cq_quantite[sensible_cellule[S.cq_cellule]]] = True
+    lignes = np.isin(S.famille, ["modalites", "territoires"])
+    A = S.A[lignes]
+    touchees = (A @ sens_q.astype(float)) != 0
+    voisins = np.zeros(S.nb_quantites, dtype=bool)
+    voisins[np.unique(A[touchees].indices)] = True
+    valeur = c.get_column("valeur").fill_null(-1).to_numpy()
+    nombre = (c.get_column("unite") == "nombre").to_numpy()
+    zero_c = np.zeros(c.height, dtype=bool)
+    sel = voisins[S.cq_quantite] & nombre[S.cq_cellule] & (valeur[S.cq_cellule] == 0)
+    zero_c[S.cq_cellule[sel]] = True
+    return zero_c & ~masque
+
+
+def _publier_cumuls(c: pl.DataFrame, masque: np.ndarray, trimestriel: np.ndarray) -> np.ndarray:
+    """Hidden status of the aggregates: a quarter of a monthly series and every rolling 12-month
+    cell are published only when none of their base cells (months of a monthly series, quarters of
+    a quarterly one) is hidden; a 12-month cell of a quarterly series only ends on a quarter."""
+    cle = ["indicateur", "niveau", "territoire", "dimension", "modalite"]
+    serie = ["indicateur", "niveau", "territoire", "dimension"]
+    base = c.with_columns(pl.Series("_m", masque), pl.Series("_tri", trimestriel), _mois_index(pl.col("periode")).alias("_mi"))
+    regime_t = base.filter(pl.col("_tri")).select(serie).unique().with_columns(pl.lit(True).alias("_serie_t"))
+    base = base.join(regime_t, on=serie, how="left").with_columns(pl.col("_serie_t").fill_null(False))
+    mois = base.filter(pl.col("type_periode") == MOIS).select(*cle, "_mi", "_m")
+    trims = base.filter(pl.col("type_periode") == TRIMESTRE).select(*cle, "_mi", "_m")
+    agr = base.filter(pl.col("type_periode") != MOIS).select("_i", *cle, "type_periode", "_mi", "_serie_t", "_m")
+
+    def caches_dans(agregats: pl.DataFrame, cellules: pl.DataFrame, pas: int, n: int) -> pl.DataFrame:
+        liens = pl.concat([agregats.with_columns((pl.col("_mi") - k * pas).alias("_b")) for k in range(n)])
+        j = liens.join(cellules.select(*cle, pl.col("_mi").alias("_b"), pl.col("_m").alias("_mb")), on=[*cle, "_b"], how="left")
+        return j.group_by("_i").agg(pl.col("_mb").fill_null(False).any().alias("_cache"))
+
+    resultats = []
+    # quarters of monthly series: their three months
+    t_mensuels = agr.filter((pl.col("type_periode") == TRIMESTRE) & ~pl.col("_serie_t"))
+    resultats.append(caches_dans(t_mensuels, mois, 1, 3))
+    # 12-month cells of monthly series: their twelve months
+    c_mensuels = agr.filter((pl.col("type_periode") == CUMUL_12_MOIS) & ~pl.col("_serie_t"))
+    resultats.append(caches_dans(c_mensuels, mois, 1, 12))
+    # 12-month cells of quarterly series: their four quarters, and only at a quarter's end
+    c_trim = agr.filter((pl.col("type_periode") == CUMUL_12_MOIS) & pl.col("_serie_t"))
+    fin_t = c_trim.filter(pl.col("_mi") % 3 == 2)
+    resultats.append(caches_dans(fin_t, trims, 3, 4))
+    resultats.append(c_trim.filter(pl.col("_mi") % 3 != 2).select("_i", pl.lit(True).alias("_cache")))
+    r = pl.concat(resultats)
+    out = np.zeros(c.height, dtype=bool)
+    out[r.filter("_cache").get_column("_i").to_numpy()] = True
+    return out
+
+
+def proteger(
+    cells: pl.DataFrame, hierarchie: pl.DataFrame, seuil: int, regle: RegleProtection | None = None,
+    journal=None,
+) -> tuple[pl.DataFrame, BilanProtection]:
+    """``cells`` (contract columns with ``type_periode``) with ``secret`` and ``motif_secret``, and
+    the figures of the run. Values are not nulled here (``publication`` does it)."""
+    verifier_seuil(seuil)
+    regle = regle or RegleProtection()
+    journal = journal or (lambda _m: None)
+    bilan = BilanProtection()
+    t0 = time.perf_counter()
+    if "type_periode" not in cells.columns:
+        cells = cells.with_columns(pl.lit(MOIS).alias("type_periode"))
+    c = cells.with_row_index("_i")
+    n = c.height
+    bilan.cellules = n
+    motif_p = motifs_primaires(c, seuil)
+    primaire = motif_p.is_not_null().to_numpy()
+    motifs = np.array(motif_p.to_list(), dtype=object)
+    bilan.primaires = int(primaire.sum())
+    if n == 0:
+        return cells.with_columns(pl.lit(False).alias("secret"), pl.lit(None, pl.String).alias("motif_secret")), bilan
+
+    masque = primaire.copy()
+    trimestriel = _regime_trimestriel(c, primaire, regle.part_trimestrielle)
+    nouveau = trimestriel & ~masque
+    motifs[nouveau] = "regime_trimestriel"
+    masque |= trimestriel
+    bilan.regime_trimestriel = int(nouveau.sum())
+    # quarters of monthly series: free during the optimisation, published at the end only as sums
+    serie = ["indicateur", "niveau", "territoire", "dimension"]
+    series_t = c.filter(pl.Series(trimestriel)).select(serie).unique().with_columns(pl.lit(True).alias("_t"))
+    trim_mensuel = (
+        c.join(series_t, on=serie, how="left").sort("_i")
+        .select((pl.col("type_periode") == TRIMESTRE) & pl.col("_t").is_null()).to_series().to_numpy()
+    )
+    masque |= trim_mensuel
+    bilan.durees["preparation"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    S = construire(c, hierarchie)
+    bilan.quantites = S.nb_quantites
+    bilan.ecarts_relations = S.ecarts
+    bilan.durees["systeme"] = time.perf_counter() - t0
+
+    zeros = _zeros_a_masquer(c, S, primaire, masque)
+    motifs[zeros] = "secondaire_zero"
+    masque |= zeros
+    bilan.zeros_masques = int(zeros.sum())
+
+    t0 = time.perf_counter()
+    p = _Protection(c, S, masque, primaire, regle, bilan)
+    bilan.sensibles = int(p.sensible.sum())
+    p.executer(journal, hierarchie)
+    for i, m in p.motifs_ajoutes.items():
+        if motifs[i] is None:
+            motifs[i] = m
+    bilan.secondaires = len(p.motifs_ajoutes)
+    bilan.non_proteges = int((p.a_faire() & (p.q_bloc >= 0)).sum())
+    bilan.durees["optimisation"] = time.perf_counter() - t0
+
+    # aggregates: published only as sums of published base cells
+    derive = _publier_cumuls(c, masque, trimestriel)
+    derive_tri = derive & trim_mensuel
+    masque = np.where(trim_mensuel, derive_tri | primaire, masque)
+    cumul = (c.get_column("type_periode") == CUMUL_12_MOIS).to_numpy()
+    masque = np.where(cumul, derive | primaire, masque)
+    nouveaux_derives = (trim_mensuel | cumul) & masque & ~primaire
+    motifs[nouveaux_derives] = "derive"
+    motifs[(trim_mensuel | cumul) & ~masque] = None
+    bilan.derives = int(nouveaux_derives.sum())
+    return cells.with_columns(
+        pl.Series("secret", masque, dtype=pl.Boolean),
+        pl.Series("motif_secret", motifs.tolist(), dtype=pl.String),
+    ), bilan

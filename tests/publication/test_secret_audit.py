@@ -1,0 +1,144 @@
+"""The independent audit finds what an outsider recovers from the published view, on hand-made
+tables that reproduce the leaks of the issue, and finds nothing once the optimiser has protected
+them (exact LP audit: two LPs per primary-secret quantity)."""
+
+from __future__ import annotations
+
+import importlib.util
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from pipelines.publication import appliquer_secret_detail
+from pipelines.secret.audit import auditer
+from pipelines.secret.protection import proteger
+
+_spec = importlib.util.spec_from_file_location("aide_secret", Path(__file__).with_name("aide_secret.py"))
+aide = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(aide)
+
+JUIN = date(2026, 6, 1)
+
+
+def _audit(tmp_path, cells, hier, publiee, zeros_masques):
+    chemin = aide.entrepot(tmp_path / "w.duckdb", cells, hier, publiee)
+    con = duckdb.connect(str(chemin), read_only=True)
+    try:
+        return auditer(con, 11, exact=True, zeros_masques=zeros_masques)
+    finally:
+        con.close()
+
+
+def _ancienne(cells, hier):
+    return appliquer_secret_detail(cells, 11, hier).select(*aide.COLONNES, "secret")
+
+
+def _nouvelle(cells, hier):
+    out, bilan = proteger(cells, hier, 11)
+    assert bilan.non_proteges == 0, bilan
+    return out.select(*aide.COLONNES, "secret")
+
+
+def _douze_entrants():
+    """Six agencies of one département and one bassin; 12 entrants, one per (agency, age) cell in
+    12 of the 18 cells, the others 0 (the issue's example: entrées, June 2026, département 06)."""
+    agences = {f"06{i:03d}": ("0601", "06", "93") for i in range(6)}
+    hier = aide.hierarchie(agences)
+    ages = ["moins_26", "26_49", "50_plus"]
+    feuilles = {(a, m): int(k < 12) for k, (a, m) in enumerate(aide.grille(list(agences), ages))}
+    return aide.comptes("entrees", JUIN, feuilles, hier, ["tranche_age"]), hier
+
+
+def test_twelve_ones_recovered_from_the_old_view_when_zeros_are_shown(tmp_path):
+    cells, hier = _douze_entrants()
+    res = _audit(tmp_path, cells, hier, _ancienne(cells, hier), zeros_masques=False)
+    agence_age = res.table().filter((pl.col("niveau") == "AGENCE") & (pl.col("dimension") == "tranche_age"))
+    # each hidden agency × age cell is pinned at its value 1
+    assert agence_age.height == 12
+    assert (agence_age["min"] == 1).all() and (agence_age["max"] == 1).all()
+
+
+def test_twelve_ones_protected_by_the_optimiser(tmp_path):
+    cells, hier = _douze_entrants()
+    res = _audit(tmp_path, cells, hier, _nouvelle(cells, hier), zeros_masques=True)
+    assert res.violations == []
+    assert res.quantites_auditees > 0
+
+
+def _stock_flux():
+    """Agency 06362, January 2026: A1 = 17, A1 of December = 14, exits 0 → entries 3."""
+    agences = {"06362": ("0601", "06", "93"), "06363": ("0601", "06", "93"), "06364": ("0602", "06", "93")}
+    hier = aide.hierarchie(agences)
+    dec, jan = date(2025, 12, 1), date(2026, 1, 1)
+    parts = [
+        aide.comptes("demandeurs_fin_de_mois", dec, {("06362",): 14, ("06363",): 40, ("06364",): 55}, hier, []),
+        aide.comptes("demandeurs_fin_de_mois", jan, {("06362",): 17, ("06363",): 42, ("06364",): 60}, hier, []),
+        aide.comptes("entrees", jan, {("06362",): 3, ("06363",): 2, ("06364",): 5}, hier, []),
+        aide.comptes("sorties", jan, {("06362",): 0, ("06363",): 0, ("06364",): 0}, hier, []),
+    ]
+    return pl.concat(parts), hier
+
+
+def test_stock_and_flows_give_away_entries_in_the_old_view(tmp_path):
+    cells, hier = _stock_flux()
+    res = _audit(tmp_path, cells, hier, _ancienne(cells, hier), zeros_masques=False)
+    a2 = res.table().filter((pl.col("indicateur") == "entrees") & (pl.col("territoire") == "06362"))
+    assert a2.height == 1 and a2["min"][0] == 3 and a2["max"][0] == 3
+
+
+def test_stock_and_flows_protected_by_the_optimiser(tmp_path):
+    cells, hier = _stock_flux()
+    res = _audit(tmp_path, cells, hier, _nouvelle(cells, hier), zeros_masques=True)
+    assert res.violations == []
+
+
+def _sanctions():
+    """D1 publishes 0 sanctions for an agency whose D2 (5 controls) is secret: D2 = 0 %."""
+    agences = {"31001": ("7601", "31", "76"), "31002": ("7601", "31", "76"), "31003": ("7602", "31", "76")}
+    hier = aide.hierarchie(agences)
+    issues = {("31001", "SANCTION"): 0, ("31001", "RECHERCHE_ACTIVE"): 5, ("31002", "SANCTION"): 12,
+              ("31002", "RECHERCHE_ACTIVE"): 30, ("31003", "SANCTION"): 11, ("31003", "RECHERCHE_ACTIVE"): 25}
+    d1 = aide.comptes("controles_decides", JUIN, issues, hier, ["issue"])
+    d2 = aide.taux("taux_sanction_cre", JUIN, {("31001",): (0, 5), ("31002",): (12, 42), ("31003",): (11, 36)}, hier, [])
+    return pl.concat([d1, d2]), hier
+
+
+def test_zero_sanctions_give_away_a_secret_rate_in_the_old_view(tmp_path):
+    cells, hier = _sanctions()
+    res = _audit(tmp_path, cells, hier, _ancienne(cells, hier), zeros_masques=False)
+    # D2's numerator and D1's sanctions are one quantity: the audit names one of its cells
+    fuite = res.table().filter((pl.col("territoire") == "31001") & (
+        ((pl.col("indicateur") == "taux_sanction_cre") & (pl.col("quantite") == "n"))
+        | ((pl.col("indicateur") == "controles_decides") & (pl.col("modalite") == "SANCTION"))))
+    assert fuite.height == 1 and fuite["max"][0] == 0 and fuite["min"][0] == 0
+
+
+def test_linked_indicators_protected_by_the_optimiser(tmp_path):
+    cells, hier = _sanctions()
+    res = _audit(tmp_path, cells, hier, _nouvelle(cells, hier), zeros_masques=True)
+    assert res.violations == []
+
+
+def _bassin_a_cheval():
+    """Département 31 (31315, 31555) and 32 (32002); bassin 7625 = {31315, 32002}: 31 and the
+    bassin published, each protected alone, pin both agencies together."""
+    agences = {"31315": ("7625", "31", "76"), "31555": ("7626", "31", "76"), "32002": ("7625", "32", "76"),
+               "32100": ("7627", "32", "76")}
+    hier = aide.hierarchie(agences)
+    feuilles = {("31315",): 2, ("31555",): 30, ("32002",): 1, ("32100",): 25}
+    return aide.comptes("en_attente_diagnostic", date(2026, 8, 1), feuilles, hier, []), hier
+
+
+def test_straddling_bassin_pins_agencies_in_the_old_view(tmp_path):
+    cells, hier = _bassin_a_cheval()
+    res = _audit(tmp_path, cells, hier, _ancienne(cells, hier), zeros_masques=False)
+    assert res.violations, "the old view should leak through the straddling bassin"
+
+
+def test_straddling_bassin_protected_by_the_optimiser(tmp_path):
+    cells, hier = _bassin_a_cheval()
+    res = _audit(tmp_path, cells, hier, _nouvelle(cells, hier), zeros_masques=True)
+    assert res.violations == []
