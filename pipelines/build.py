@@ -103,7 +103,7 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def publier_vue_secret(work: Path, seuil: int) -> int:
+def publier_vue_secret(work: Path, seuil: int, methode: str = "groupes", journal=None) -> int:
     """``publication.indicateurs`` (the view after statistical disclosure control) in ``work``."""
     import duckdb
 
@@ -111,7 +111,7 @@ def publier_vue_secret(work: Path, seuil: int) -> int:
 
     con = duckdb.connect(str(work))
     try:
-        return publier_vue(con, seuil)
+        return publier_vue(con, seuil, methode, journal)
     finally:
         con.close()
 
@@ -163,7 +163,7 @@ def run_build(
         t0 = time.perf_counter()
         step(f"Secret statistique (seuil {settings.seuil_secret})")
         try:
-            publier_vue_secret(work, settings.seuil_secret)
+            publier_vue_secret(work, settings.seuil_secret, settings.methode_secret, step)
         except Exception as exc:  # noqa: BLE001 - re-raised with the step named
             raise BuildError("secret statistique", str(exc)) from exc
         result.durations["secret"] = time.perf_counter() - t0

@@ -340,9 +340,25 @@ def rollback(
     )
 
 
+def _audit_secret(settings: Settings) -> None:
+    """Run the independent disclosure audit on the published warehouse and print its figures."""
+    from pipelines.secret.audit import auditer
+    from pipelines.warehouse import connect
+
+    console.print("Audit du secret statistique : reconstruction des équations de la vue publiée…")
+    with connect(settings.warehouse, read_only=True) as con:
+        res = auditer(con, settings.seuil_secret)
+    typer.echo(res.resume())
+    if res.violations:
+        t = res.table()
+        typer.echo("Violations par niveau : " + ", ".join(
+            f"{r['niveau']} {r['len']}" for r in t.group_by("niveau").len().sort("len", descending=True).to_dicts()))
+
+
 @app.command()
 def qualite(
     warehouse: Optional[Path] = typer.Option(None, help="Entrepôt publié (défaut : SOCLE_WAREHOUSE ou data/socle.duckdb)."),
+    audit_secret: bool = typer.Option(False, "--audit-secret", help="Audit indépendant du secret statistique de la vue publiée."),
 ) -> None:
     """Affiche l'état qualité de la publication : statut, contrôles en échec ou en avertissement, Data Docs."""
     from quality.gates import lire_statut
@@ -351,6 +367,8 @@ def qualite(
     if not settings.warehouse.exists():
         console.print(f"[bold red]Aucun entrepôt publié en {settings.warehouse} : lancez d'abord « socle build ».[/]")
         raise typer.Exit(code=1)
+    if audit_secret:
+        _audit_secret(settings)
     rapport = lire_statut(settings.warehouse)
     if rapport is None:
         console.print(f"[bold yellow]{settings.warehouse} ne contient aucun résultat de contrôle qualité "

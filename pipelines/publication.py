@@ -329,10 +329,20 @@ def appliquer_secret(
     )
 
 
-def publier_vue(con, seuil: int = SEUIL_SECRET_MIN) -> int:
+METHODES = ("groupes", "optimiseur")
+
+
+def publier_vue(con, seuil: int = SEUIL_SECRET_MIN, methode: str = "groupes", journal=None) -> int:
     """Write ``publication.indicateurs`` from ``marts.indicateurs`` (same rows, contract columns
-    + ``secret`` + ``motif_secret``) on an open DuckDB connection; returns the row count."""
+    + ``secret`` + ``motif_secret``) on an open DuckDB connection; returns the row count.
+
+    ``methode``: ``groupes`` (the group rule of this module) or ``optimiseur`` (the LP optimiser
+    of ``pipelines.secret.protection``, over every equation an outsider can write). The method is
+    recorded in ``publication.methode_secret``: the audit needs to know whether zeros may be
+    hidden (only the optimiser hides them)."""
     _verifier_seuil(seuil)
+    if methode not in METHODES:
+        raise ValueError(f"Méthode de secret inconnue : {methode!r} (attendu : {', '.join(METHODES)}).")
     cells = con.sql(
         f"select {', '.join(COLONNES_CONTRAT)} from marts.indicateurs "
         "order by indicateur, periode, type_periode, niveau, territoire, dimension, modalite"
@@ -343,8 +353,21 @@ def publier_vue(con, seuil: int = SEUIL_SECRET_MIN) -> int:
         ).pl()
     except Exception:  # noqa: BLE001 - a warehouse without the model: the referential seeds
         hierarchie = hierarchie_referentiel()
-    publiee = appliquer_secret(cells, seuil, hierarchie).select(COLONNES_PUBLICATION)
+    if methode == "optimiseur":
+        from pipelines.secret.protection import proteger
+
+        protegee, _bilan = proteger(cells, hierarchie, seuil, journal=journal)
+        publiee = protegee.with_columns(
+            pl.when(pl.col("secret")).then(None).otherwise(pl.col(col)).cast(cells.schema[col]).alias(col)
+            for col in ("numerateur", "denominateur", "valeur")
+        ).select(COLONNES_PUBLICATION)
+    else:
+        publiee = appliquer_secret(cells, seuil, hierarchie).select(COLONNES_PUBLICATION)
     con.execute("create schema if not exists publication")
+    con.execute(
+        "create or replace table publication.methode_secret as select ? as methode, ? as zeros_masques, ? as seuil",
+        [methode, methode == "optimiseur", seuil],
+    )
     con.register("_publication_indicateurs", publiee.to_arrow())
     try:
         con.execute("create or replace table publication.indicateurs as select * from _publication_indicateurs")

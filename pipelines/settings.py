@@ -36,6 +36,9 @@ class Settings:
     seuil_secret: int
     #: Published versions kept under ``<warehouse dir>/versions/`` for ``socle rollback``.
     versions_conservees: int = 5
+    #: Secondary suppression: ``groupes`` (the group rule, default for now) or ``optimiseur``
+    #: (LP over every published equation, ``pipelines.secret``; see docs/secret-statistique.md).
+    methode_secret: str = "groupes"
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":
@@ -49,6 +52,7 @@ class Settings:
             date_arrete=date.fromisoformat(arrete) if arrete else None,
             seuil_secret=int(os.environ.get("SOCLE_SEUIL_SECRET", SEUIL_SECRET_MIN)),
             versions_conservees=int(os.environ.get("SOCLE_VERSIONS_CONSERVEES", 5)),
+            methode_secret=os.environ.get("SOCLE_SECRET_METHODE", "groupes"),
         )
         overrides = {k: v for k, v in overrides.items() if v is not None}
         return replace(s, **overrides) if overrides else s

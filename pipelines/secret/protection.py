@@ -47,6 +47,7 @@ import highspy
 import numpy as np
 import polars as pl
 import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
 
 from pipelines.secret.certificats import Preuves, rectangles, transferts, verifier
 from pipelines.secret.primaire import motifs_primaires, verifier_seuil
@@ -214,6 +215,9 @@ class _Protection:
         self.cert_haut = ~self.sensible
         self.cert_bas = ~self.sensible | (self.r_bas <= 0)
         self.preuves = Preuves()
+        #: last resort, one LP per remaining target (``traiter``)
+        self.un_par_un = False
+        self.par_structure = np.zeros(n, dtype=bool)
         #: quantities whose requirement was lowered to what the table's structure allows
         self.ajustes = np.zeros(n, dtype=bool)
         self.preuve_haut = np.full(n, -1, dtype=np.int64)
@@ -344,7 +348,7 @@ class _Protection:
         # table itself forbids more, and the requirement becomes that limit (``ajustes``)
         ajustes = []
         reste = np.flatnonzero(sens & ~(cert_h & cert_b))
-        if len(reste):
+        if len(reste) and self.un_par_un:
             lo0 = np.concatenate([np.where(publie, 0.0, -marge_bas), np.zeros(nP)])
             hi0 = np.concatenate([np.full(nQ, np.inf), marge_bas[iP]])
             cout0 = np.concatenate([np.where(publie & ~a_cacher, cout_q, 0.0), np.where(a_cacher[iP], 0.0, cout_q[iP])])
@@ -446,9 +450,33 @@ class _Protection:
         coupures = np.flatnonzero(np.any(k[1:] != k[:-1], axis=1)) + 1
         return np.split(q, coupures)
 
+    def structure(self) -> int:
+        """Targets of the parts of the system that nothing published touches: there the outsider
+        knows the table's structure only, and the rule (whose lower end is what the structure
+        alone tells) holds by definition. Returns the number of bounds so proven."""
+        libre = self.libres()
+        A = abs(self.S.A).tocsr()
+        ligne_publiee = (A @ (~libre).astype(float)) > 0
+        Af = A[:, np.flatnonzero(libre)].tocsr()
+        touche = np.diff(Af.indptr) > 0
+        n_f = Af.shape[1]
+        G = (Af.T @ Af).tocsr() if Af.shape[0] else sp.csr_matrix((n_f, n_f))
+        _, comp = connected_components(G, directed=False)
+        ouverte = np.zeros(int(comp.max()) + 1 if n_f else 0, dtype=bool)
+        ouverte[np.unique(comp[np.unique(Af[ligne_publiee & touche].indices)])] = True
+        q_libres = np.flatnonzero(libre)
+        fermees = q_libres[~ouverte[comp]]
+        avant = int(self.cert_haut[fermees].sum() + self.cert_bas[fermees].sum())
+        self.cert_haut[fermees] = True
+        self.cert_bas[fermees] = True
+        self.par_structure[fermees] = True
+        return int(self.cert_haut[fermees].sum() + self.cert_bas[fermees].sum()) - avant
+
     def executer(self, journal, hierarchie, max_iterations: int = 12) -> None:
         dans_systeme = self.q_bloc >= 0
         for iteration in range(max_iterations):
+            prouves = self.structure()
+            journal(f"secret : {prouves} bornes tenues par la seule structure (parties où rien n'est publié)")
             # bulk proofs without an LP: rectangles in the agencies' breakdown tables
             besoin_h = self.sensible & ~self.cert_haut
             besoin_b = self.sensible & ~self.cert_bas
@@ -480,9 +508,13 @@ class _Protection:
                     self.bilan.lp_certification += n
             reste = int((self.a_faire() & dans_systeme).sum())
             journal(f"secret : {reste} quantités non prouvées, {caches} cellules masquées "
-                    f"({self.bilan.lp_certification} programmes linéaires, {self.solveur.temps:.1f} s de solveur)")
-            if reste == 0 or (caches == 0 and reste == int(todo.sum())):
+                    f"({self.bilan.lp_certification} programmes linéaires)")
+            if reste == 0:
                 return
+            if caches == 0 and reste == int(todo.sum()):
+                if self.un_par_un:
+                    return
+                self.un_par_un = True  # no progress: one LP per remaining target next pass
 
 
 _ETAT: dict = {}

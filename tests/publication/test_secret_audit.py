@@ -142,3 +142,36 @@ def test_straddling_bassin_protected_by_the_optimiser(tmp_path):
     cells, hier = _bassin_a_cheval()
     res = _audit(tmp_path, cells, hier, _nouvelle(cells, hier), zeros_masques=True)
     assert res.violations == []
+
+
+def test_publication_with_the_optimiser_records_its_method_and_passes_the_audit(tmp_path):
+    from pipelines.publication import publier_vue
+
+    cells, hier = _douze_entrants()
+    chemin = aide.entrepot(tmp_path / "w.duckdb", cells, hier)
+    con = duckdb.connect(str(chemin))
+    try:
+        with pytest.raises(ValueError, match="Méthode de secret inconnue"):
+            publier_vue(con, 11, "arrondi")
+        publier_vue(con, 11, "optimiseur")
+        assert con.sql("select methode, zeros_masques, seuil from publication.methode_secret").fetchall() == [
+            ("optimiseur", True, 11)]
+        # nothing secret keeps a value in the published table
+        assert con.sql("select count(*) from publication.indicateurs where secret and "
+                       "(valeur is not null or numerateur is not null or denominateur is not null)").fetchall() == [(0,)]
+        res = auditer(con, 11, exact=True)  # zeros_masques read from publication.methode_secret
+    finally:
+        con.close()
+    assert res.quantites_auditees > 0 and res.violations == []
+
+
+def test_socle_qualite_prints_the_audit_figures_and_the_violations(tmp_path):
+    from typer.testing import CliRunner
+
+    from pipelines.cli import app
+
+    cells, hier = _douze_entrants()
+    chemin = aide.entrepot(tmp_path / "w.duckdb", cells, hier, _ancienne(cells, hier))
+    sortie = CliRunner().invoke(app, ["qualite", "--warehouse", str(chemin), "--audit-secret"]).output
+    assert "Audit du secret (propagation des équations)" in sortie
+    assert "Violations par niveau : AGENCE" in sortie
