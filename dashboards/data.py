@@ -491,3 +491,33 @@ def seuil_secret_publie(path: Path | str) -> int | None:
     except (EntrepotIndisponible, duckdb.Error):  # no journal, or one written before the column
         return None
     return None if df.height == 0 or df["seuil_secret"][0] is None else int(df["seuil_secret"][0])
+
+
+def utilite_secret(path: Path | str, perimetre: Perimetre):
+    """Utility figures of the published view (:mod:`pipelines.secret.utilite`): share of secret
+    monthly cells by level and family, committees' visibility on the latest 12-month period.
+
+    Aggregates of the published view (what leaves the direction anyway), the same for every
+    reader; the per-territory rows (``comites.perimetres``) are only those of the perimeter's
+    territories (all for a national reader). None when the warehouse has no published view."""
+    from dataclasses import replace
+
+    from dashboards.acces import TABLE_PUBLIEE
+    from pipelines.secret import utilite
+
+    if not isinstance(perimetre, Perimetre):
+        raise TypeError("Un périmètre d'accès (dashboards.acces.Perimetre) est obligatoire.")
+    try:
+        u = utilite.depuis_comptes(
+            requete(path, utilite.sql_comptes_mensuels(TABLE_PUBLIEE)),
+            requete(path, utilite.sql_visibilite_12_mois(TABLE_PUBLIEE)),
+        )
+    except EntrepotIndisponible:
+        return None
+    if perimetre.tout:
+        return u
+    cte, params = cellules_visibles(perimetre)
+    # the CTE reads its table only in ``cellules``, which is not queried here: the territories only
+    visibles = requete(path, f"with {cte} select distinct niveau, territoire from visibles", params)
+    perimetres = u.comites.perimetres.join(visibles, on=["niveau", "territoire"], how="semi")
+    return replace(u, comites=replace(u.comites, perimetres=perimetres))

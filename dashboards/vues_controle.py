@@ -545,3 +545,86 @@ def texte_regle_secret(seuil: int) -> str:
         "pages Contrôle et Détournement de finalité, un cumul de plusieurs mois reste « s » dès qu'un de ses "
         "mois l'est."
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Utility of the published view (Méthodologie): what the secret hides
+
+
+def tableau_part_secret(part: pl.DataFrame) -> pl.DataFrame:
+    """Secret monthly cells by level (:func:`pipelines.secret.utilite.calculer_part_secret`):
+    one row per level, its counts and share, then the share of each family (A … E)."""
+    from pipelines.secret.utilite import ENSEMBLE
+
+    colonnes_fixes = ["Niveau", "Cellules mensuelles", "Secrètes", "Part secrète"]
+    if part.height == 0:
+        return pl.DataFrame(schema=[(c, pl.String) for c in colonnes_fixes])
+    familles = sorted({f for f in part["famille"].to_list() if f != ENSEMBLE})
+    lignes = []
+    for (niveau,), g in part.group_by("niveau", maintain_order=True):
+        par_famille = {r["famille"]: r for r in g.to_dicts()}
+        e = par_famille[ENSEMBLE]
+        lignes.append([
+            fmt.libelle_niveau(niveau), fmt.format_nombre(e["cellules"]), fmt.format_nombre(e["secretes"]),
+            fmt.format_taux(e["part_secret"]),
+            *(fmt.format_taux(par_famille[f]["part_secret"]) if f in par_famille else fmt.VIDE for f in familles),
+        ])
+    colonnes = colonnes_fixes + [f"Famille {f}" for f in familles]
+    return pl.DataFrame(lignes, schema=[(c, pl.String) for c in colonnes], orient="row")
+
+
+def tableau_visibilite_comites(synthese: pl.DataFrame) -> pl.DataFrame:
+    """Committees' visibility on 12 months, one row per level of perimeters (départements,
+    bassins): how many, median and minimum share of visible indicators, how many reach the
+    target, and the share of all the level's 12-month indicator cells that are visible."""
+    from pipelines.secret.utilite import CIBLE_VISIBILITE, LIBELLES_COMITES
+
+    cible = fmt.format_taux(CIBLE_VISIBILITE, 0)
+    colonnes = ["Périmètres", "Nombre", "Médiane", "Minimum", f"À {cible} ou plus", "Indicateurs visibles (tous)"]
+    lignes = [[
+        LIBELLES_COMITES.get(r["niveau"], r["niveau"]), fmt.format_nombre(r["perimetres"]),
+        fmt.format_taux(r["mediane"]), fmt.format_taux(r["minimum"]),
+        f"{fmt.format_nombre(r['au_moins_cible'])} ({fmt.format_taux(r['part_au_moins_cible'])})",
+        f"{fmt.format_taux(r['part_visible'])} ({fmt.format_nombre(r['visibles'])} sur {fmt.format_nombre(r['indicateurs'])})",
+    ] for r in synthese.to_dicts()]
+    return pl.DataFrame(lignes, schema=[(c, pl.String) for c in colonnes], orient="row")
+
+
+def tableau_visibilite_perimetres(perimetres: pl.DataFrame, territoires: pl.DataFrame | None = None) -> pl.DataFrame:
+    """One row per committee perimeter (level, territory with its label from the frame of
+    :func:`dashboards.data.territoires` when there, indicators, visible ones, share), least
+    visible first."""
+    colonnes = ["Niveau", "Territoire", "Indicateurs sur 12 mois", "Visibles", "Part visible"]
+    if perimetres.height == 0:
+        return pl.DataFrame(schema=[(c, pl.String) for c in colonnes])
+    libelles = {}
+    if territoires is not None and territoires.height:
+        libelles = {(n, c): l for n, c, l in territoires.select("niveau", "code", "libelle").iter_rows()}
+    ordre = perimetres.sort(pl.col("part_visible").fill_null(-1.0), "niveau", "territoire", maintain_order=True)
+    lignes = [[
+        fmt.libelle_niveau(r["niveau"]),
+        fmt.libelle_territoire(r["niveau"], r["territoire"], libelles.get((r["niveau"], r["territoire"]))),
+        fmt.format_nombre(r["indicateurs"]), fmt.format_nombre(r["visibles"]), fmt.format_taux(r["part_visible"]),
+    ] for r in ordre.to_dicts()]
+    return pl.DataFrame(lignes, schema=[(c, pl.String) for c in colonnes], orient="row")
+
+
+def texte_visibilite_departements(periode: date | None, synthese: pl.DataFrame) -> str:
+    """The issue's target in one sentence: share of the départements' 12-month indicators
+    visible on the latest 12-month period, against ``CIBLE_VISIBILITE``."""
+    from pipelines.secret.utilite import CIBLE_VISIBILITE, atteint_cible
+
+    if periode is None:
+        return "Aucun cumul sur 12 mois dans la version publiée : la visibilité des comités sur 12 mois n'est pas mesurée."
+    cible = fmt.format_taux(CIBLE_VISIBILITE, 0)
+    dep = synthese.filter(pl.col("niveau") == "DEPARTEMENT")
+    debut = f"Cumul sur 12 mois se terminant en {fmt.format_mois_long(periode)} : "
+    if dep.height == 0 or not dep["indicateurs"][0]:
+        return debut + "aucun indicateur départemental publié."
+    r = dep.row(0, named=True)
+    atteint = "atteint" if atteint_cible(r["visibles"], r["indicateurs"]) else "non atteint"
+    return (
+        debut + f"{fmt.format_taux(r['part_visible'])} des indicateurs départementaux sont visibles "
+        f"({fmt.format_nombre(r['visibles'])} sur {fmt.format_nombre(r['indicateurs'])} ; objectif de {cible} "
+        f"{atteint}). Un indicateur est visible quand sa valeur « ensemble » du territoire n'est pas secrète."
+    )

@@ -355,12 +355,31 @@ def _audit_secret(settings: Settings) -> None:
             f"{r['niveau']} {r['len']}" for r in t.group_by("niveau").len().sort("len", descending=True).to_dicts()))
 
 
+def _utilite_secret(settings: Settings) -> None:
+    """Print the utility figures of the published view (share of secret cells, committees'
+    visibility on 12 months): two aggregate queries, well under a second. A warehouse without
+    a published view says so; it never changes the command's exit code."""
+    import duckdb
+
+    from pipelines.secret.utilite import mesurer, resume_utilite
+    from pipelines.warehouse import connect
+
+    try:
+        with connect(settings.warehouse, read_only=True) as con:
+            u = mesurer(con)
+    except duckdb.Error as exc:
+        typer.echo(f"Utilité de la vue publiée non mesurée : {str(exc).splitlines()[0]}")
+        return
+    typer.echo(resume_utilite(u))
+
+
 @app.command()
 def qualite(
     warehouse: Optional[Path] = typer.Option(None, help="Entrepôt publié (défaut : SOCLE_WAREHOUSE ou data/socle.duckdb)."),
     audit_secret: bool = typer.Option(False, "--audit-secret", help="Audit indépendant du secret statistique de la vue publiée."),
 ) -> None:
-    """Affiche l'état qualité de la publication : statut, contrôles en échec ou en avertissement, Data Docs."""
+    """Affiche l'état qualité de la publication : statut, contrôles en échec ou en avertissement, Data Docs,
+    puis l'utilité de la vue publiée (part des cellules secrètes, visibilité des comités sur 12 mois)."""
     from quality.gates import lire_statut
 
     settings = Settings.from_env(warehouse=warehouse)
@@ -373,9 +392,12 @@ def qualite(
     if rapport is None:
         console.print(f"[bold yellow]{settings.warehouse} ne contient aucun résultat de contrôle qualité "
                       "(entrepôt construit avant les contrôles).[/]")
+        # the utility figures are still printed (after the status message), then exit 1 as before
+        _utilite_secret(settings)
         raise typer.Exit(code=1)
     # stdout, not the stderr console: the status is the command's output (pipes, reports).
     typer.echo(rapport.resume())
+    _utilite_secret(settings)
     if rapport.bloquants:
         raise typer.Exit(code=2)
 

@@ -1,5 +1,6 @@
 """Méthodologie: the data dictionary by family, the date d'arrêté and the quality status of the
-publication, the disclosure rule and how to read provisional months. No chart, no territory
+publication, the disclosure rule and what it hides (share of secret cells, committees' visibility
+on 12 months) and how to read provisional months. No chart, no territory
 (the header and the logged view still go through ``composants.executer``)."""
 
 from __future__ import annotations
@@ -86,6 +87,28 @@ def section_lecture(ctx: composants.Contexte) -> None:
         )
 
 
+def section_utilite(ctx: composants.Contexte) -> None:
+    u = data.utilite_secret(ctx.chemin, ctx.perimetre)
+    with st.container(border=True):
+        st.markdown("**Ce que le secret statistique masque dans la version publiée**")
+        if u is None or u.vide:
+            composants.vide("La version publiée ne contient aucune cellule : rien à mesurer.")
+            return
+        st.caption("Part des cellules mensuelles secrètes (« s ») de la vue publiée, par niveau et par famille "
+                   "d'indicateurs, toutes ventilations comprises.")
+        st.dataframe(vues_controle.tableau_part_secret(u.part_secret), hide_index=True, key="methodologie_part_secret")
+        st.markdown("**Visibilité des comités sur 12 mois**")
+        st.caption(vues_controle.texte_visibilite_departements(u.comites.periode, u.comites.synthese))
+        if u.comites.periode is None:
+            return
+        st.dataframe(vues_controle.tableau_visibilite_comites(u.comites.synthese), hide_index=True,
+                     key="methodologie_visibilite_comites")
+        perimetres = vues_controle.tableau_visibilite_perimetres(u.comites.perimetres, ctx.territoires)
+        if perimetres.height:
+            with st.expander(f"Par périmètre ({perimetres.height}, les moins visibles en premier)"):
+                st.dataframe(perimetres, hide_index=True, key="methodologie_visibilite_perimetres")
+
+
 def _fiche(fiche: dict) -> None:
     st.markdown(fiche.get("definition") or fmt.VIDE)
     lignes = [
@@ -131,6 +154,7 @@ def section_dictionnaire(ctx: composants.Contexte) -> None:
 def corps(ctx: composants.Contexte) -> None:
     section_publication(ctx)
     section_lecture(ctx)
+    section_utilite(ctx)
     section_dictionnaire(ctx)
 
 

@@ -167,3 +167,32 @@ def test_chemin_entrepot(monkeypatch, tmp_path):
     monkeypatch.delenv("SOCLE_WAREHOUSE")
     monkeypatch.setenv("SOCLE_DATA_DIR", str(tmp_path / "d"))
     assert data.chemin_entrepot() == tmp_path / "d" / "socle.duckdb"
+
+
+def test_utilite_du_secret_et_perimetre(entrepot):
+    u = data.utilite_secret(entrepot.path, NAT)
+    # the published view's monthly cells: A1 of agency 31002 and of bassin 7602 (7) are secret
+    assert u.total() == aide_requete(entrepot.path, "select count(*), count(*) filter (where secret) "
+                                                    "from publication.indicateurs where type_periode = 'mois'")
+    assert u.total()[1] == 2 * len(MOIS)
+    v = u.comites
+    assert v.periode == MOIS[3]
+    # every département shows its two 12-month indicators; the bassins have no 12-month cell
+    assert v.part_departements == 1.0
+    assert set(v.perimetres["territoire"]) == {"31", "34", "69", "7601", "7602", "8401"}
+    assert v.niveau("BASSIN")["sans_indicateur"] == 3
+    # a committee's rows are its perimeter's territories; the aggregates stay those of the view
+    comite = Utilisateur("comite31", "Comité 31", "comite", "DEPARTEMENT", "31").perimetre
+    u31 = data.utilite_secret(entrepot.path, comite)
+    assert u31.comites.perimetres.select("niveau", "territoire").rows() == [("DEPARTEMENT", "31"), ("BASSIN", "7602")]
+    assert u31.comites.synthese.equals(v.synthese) and u31.part_secret.equals(u.part_secret)
+    with pytest.raises(TypeError):
+        data.utilite_secret(entrepot.path, None)
+
+
+def aide_requete(path, sql):
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return tuple(con.execute(sql).fetchone())
+    finally:
+        con.close()

@@ -37,6 +37,17 @@ def test_page_par_role(entrepot_marque, monkeypatch, identifiant):
     qualite = [t for t in aide.tableaux(at) if "Résultat" in t.columns]
     assert qualite and qualite[0]["Résultat"].iloc[0] in ("échec", "réussi")
     assert all(("Détails" in t.columns) == u.perimetre.tout for t in qualite)
+    # What the secret hides: share of secret monthly cells by level, committees' visibility on 12 months.
+    (part,) = [t for t in aide.tableaux(at) if "Part secrète" in t.columns]
+    assert part["Niveau"].iloc[0] == "National" and part["Part secrète"].str.endswith("%").all()
+    assert any(c.value.startswith("Cumul sur 12 mois se terminant en ") for c in at.caption)
+    (perimetres,) = [t for t in aide.tableaux(at) if "Part visible" in t.columns]
+    comites = aide.requete(entrepot_marque, "select count(distinct (niveau, territoire)) as n from "
+                           "publication.indicateurs where niveau in ('DEPARTEMENT', 'BASSIN')")["n"][0]
+    # every committee perimeter for national, only the perimeter's own territories for the others
+    assert (len(perimetres) == comites) == u.perimetre.tout
+    if u.territoire_niveau == "DEPARTEMENT":
+        assert set(perimetres.loc[perimetres["Niveau"] == "Département", "Territoire"]) == {f"{u.territoire_code} – Haute-Garonne"}
     assert not aide.marques_vues(at)
 
 
