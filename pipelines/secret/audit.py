@@ -407,6 +407,7 @@ def auditer(con: duckdb.DuckDBPyConnection, seuil: int, ecart: int = 3, hierarch
         a.close()
     if zeros_masques is None:
         zeros_masques = _zeros_masques(con)
+    borne_structure = s.borne.copy()
     if not zeros_masques:
         s.borne = np.where(s.lettre == "v", 1.0, s.borne)
     inconnu = ~s.connu
@@ -415,8 +416,9 @@ def auditer(con: duckdb.DuckDBPyConnection, seuil: int, ecart: int = 3, hierarch
     # what the structure alone tells: every value hidden
     tout = np.ones(len(s.y), dtype=bool)
     lo_s, hi_s = _bornes_lignes(s, tout)
-    structure = np.where(s.lettre == "d", 1.0, 0.0)
-    m0, _ = _propager(s.A, lo_s, hi_s, structure, np.full(len(s.y), np.inf), tout)
+    # the structure's known bounds (borne: 1 for the population of a cell that exists, whichever
+    # letter the merged quantity is named by), without the knowledge that hidden counts are ≥ 1
+    m0, _ = _propager(s.A, lo_s, hi_s, borne_structure, np.full(len(s.y), np.inf), tout)
     # what the published view tells
     lo_r, hi_r = _bornes_lignes(s, inconnu)
     lo0 = np.where(inconnu, s.borne, s.y)

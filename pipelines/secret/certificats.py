@@ -50,9 +50,11 @@ class Preuves:
         return tuple(np.concatenate([p[i] for p in self.parts]) for i in range(3))
 
 
-def verifier(S: Systeme, libre: np.ndarray, cert: np.ndarray, q: np.ndarray, d: np.ndarray) -> np.ndarray:
+def verifier(S: Systeme, libre: np.ndarray, cert: np.ndarray, q: np.ndarray, d: np.ndarray,
+             A_csc: sp.csc_matrix | None = None) -> np.ndarray:
     """Which certificates (ids 0..max(cert)) are feasible points: they move free quantities only,
-    keep every row of the system within its bounds and every quantity above its lower bound."""
+    keep every row of the system within its bounds and every quantity above its lower bound.
+    ``A_csc``: the system's matrix by columns, to compute only the columns the certificates move."""
     n = int(cert.max()) + 1 if len(cert) else 0
     if n == 0:
         return np.zeros(0, dtype=bool)
@@ -60,8 +62,13 @@ def verifier(S: Systeme, libre: np.ndarray, cert: np.ndarray, q: np.ndarray, d: 
     bouge = np.abs(d) > 1e-12
     ok[np.unique(cert[bouge & ~libre[q]])] = False
     ok[np.unique(cert[bouge & (S.y[q] + d < S.borne_inf[q] - TOL)])] = False
-    D = sp.csr_matrix((d, (q, cert)), shape=(S.nb_quantites, n))
-    R = (S.A @ D).tocoo()
+    if A_csc is None:
+        D = sp.csr_matrix((d, (q, cert)), shape=(S.nb_quantites, n))
+        R = (S.A @ D).tocoo()
+    else:  # only the columns moved: a few hundred, not the whole system
+        uq, iq = np.unique(q, return_inverse=True)
+        D = sp.csr_matrix((d, (iq, cert)), shape=(len(uq), n))
+        R = (A_csc[:, uq] @ D).tocoo()
     viol = (R.data > S.haut[R.row] + TOL) | (R.data < S.bas[R.row] - TOL)
     ok[np.unique(R.col[viol])] = False
     # rows an inequality keeps below/above a bound other than 0 with no displacement: fine (0 inside)

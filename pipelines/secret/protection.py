@@ -88,6 +88,8 @@ class BilanProtection:
     non_proteges: int = 0
     lp_certification: int = 0
     lp_reparation: int = 0
+    #: bounds whose requirement was lowered to what the table's structure allows
+    ajustes: int = 0
     iterations: int = 0
     ecarts_relations: dict = field(default_factory=dict)
     durees: dict = field(default_factory=dict)
@@ -349,19 +351,22 @@ class _Protection:
         ajustes = []
         reste = np.flatnonzero(sens & ~(cert_h & cert_b))
         if len(reste) and self.un_par_un:
-            lo0 = np.concatenate([np.where(publie, 0.0, -marge_bas), np.zeros(nP)])
-            hi0 = np.concatenate([np.full(nQ, np.inf), marge_bas[iP]])
-            cout0 = np.concatenate([np.where(publie & ~a_cacher, cout_q, 0.0), np.where(a_cacher[iP], 0.0, cout_q[iP])])
             pos_v = np.full(nQ, -1, dtype=np.int64)
             pos_v[iP] = np.arange(nP)
             base.sort_indices()
-            h = _Solveur()
-            h.charger(base, lo_r, hi_r, lo0, hi0, cout0)
+            h = None  # the unit's model, loaded once, warm-started from one target to the next
             for j in reste.tolist():
                 for sg in (1.0, -1.0):
                     if (cert_h[j] if sg > 0 else cert_b[j]):
                         continue
                     r = rh[j] if sg > 0 else rb[j]
+                    if h is None:
+                        h = _Solveur()
+                        lo0 = np.concatenate([np.where(publie, 0.0, -marge_bas), np.zeros(nP)])
+                        hi0 = np.concatenate([np.full(nQ, np.inf), marge_bas[iP]])
+                        cout0 = np.concatenate([np.where(publie & ~a_cacher, cout_q, 0.0),
+                                                np.where(a_cacher[iP], 0.0, cout_q[iP])])
+                        h.charger(base, lo_r, hi_r, lo0, hi0, cout0)
                     if pos_v[j] >= 0 and sg < 0:  # a published quantity goes down through its downward part
                         x = h.pousser(nQ + pos_v[j], 1.0, r, poids / max(r, 1.0))
                     else:
@@ -372,12 +377,17 @@ class _Protection:
                     dd = x[:nQ].copy()
                     dd[iP] -= x[nQ:]
                     atteint = sg * dd[j]
-                    if atteint < r - EPS:
+                    if atteint < r - EPS:  # the unit allows no more: the requirement becomes that
                         ajustes.append((Q[j], sg, max(atteint, 0.0)))
-                    a_cacher |= publie & ((np.abs(x[:nQ]) + np.bincount(iP, weights=x[nQ:], minlength=nQ)) > EPS)
-                    (cert_h if sg > 0 else cert_b)[j] = True
                     nz = np.abs(dd) > 1e-12
-                    solutions.append((Q[nz], dd[nz], Q[[j]] if sg > 0 else vide, Q[[j]] if sg < 0 else vide))
+                    a_cacher |= publie & nz
+                    # a point that proves this target may prove others of the unit
+                    nouveaux_h = sens & ~cert_h & (dd >= rh - EPS)
+                    nouveaux_b = sens & ~cert_b & (-dd >= rb - EPS)
+                    (nouveaux_h if sg > 0 else nouveaux_b)[j] = True
+                    cert_h |= nouveaux_h
+                    cert_b |= nouveaux_b
+                    solutions.append((Q[nz], dd[nz], Q[nouveaux_h], Q[nouveaux_b]))
         return solutions, Q[a_cacher], nb_lp, ajustes
 
     def cout_quantite(self, Q: np.ndarray) -> np.ndarray:
@@ -399,7 +409,7 @@ class _Protection:
         p_sens) claims, with the displacement reached (``p_montant``; None: the requirement)."""
         if not len(cert):
             return 0
-        ok = verifier(self.S, self.libres(), cert, q, d)
+        ok = verifier(self.S, self.libres(), cert, q, d, self.A_csc)
         garde = ok[cert]
         if not garde.any():
             return 0
@@ -493,6 +503,7 @@ class _Protection:
             journal(f"secret : passe {iteration + 1}, {int(todo.sum())} quantités sensibles à prouver")
             if not todo.any():
                 return
+            avant = int(todo.sum())
             caches = 0
             # one breakdown at a time (its ensemble held), then the whole indicator group
             for avec_dim in (True, False):
@@ -507,14 +518,15 @@ class _Protection:
                     caches += self.appliquer(solutions, cacher)
                     self.bilan.lp_certification += n
             reste = int((self.a_faire() & dans_systeme).sum())
-            journal(f"secret : {reste} quantités non prouvées, {caches} cellules masquées "
+            journal(f"secret : {reste} quantités non prouvées, {caches} cellules masquées, "
+                    f"{int(self.ajustes.sum())} exigences limitées par leur unité "
                     f"({self.bilan.lp_certification} programmes linéaires)")
             if reste == 0:
                 return
-            if caches == 0 and reste == int(todo.sum()):
-                if self.un_par_un:
-                    return
-                self.un_par_un = True  # no progress: one LP per remaining target next pass
+            if self.un_par_un and caches == 0 and reste == avant:
+                return
+            if reste > 0.9 * avant:
+                self.un_par_un = True  # batches hardly progress: one target at a time next pass
 
 
 _ETAT: dict = {}
@@ -678,6 +690,7 @@ def proteger(
             motifs[i] = m
     bilan.secondaires = len(p.motifs_ajoutes)
     bilan.non_proteges = int((p.a_faire() & (p.q_bloc >= 0)).sum())
+    bilan.ajustes = int(p.ajustes.sum())
     bilan.durees["optimisation"] = time.perf_counter() - t0
 
     # aggregates: published only as sums of published base cells

@@ -175,3 +175,18 @@ def test_socle_qualite_prints_the_audit_figures_and_the_violations(tmp_path):
     sortie = CliRunner().invoke(app, ["qualite", "--warehouse", str(chemin), "--audit-secret"]).output
     assert "Audit du secret (propagation des équations)" in sortie
     assert "Violations par niveau : AGENCE" in sortie
+
+
+def test_audit_knows_a_rate_cell_reveals_its_denominator_exists_whatever_cell_names_it(tmp_path):
+    """Agency 31001 made 1 control (D1 = D2's denominator). Every agency cell hidden, the
+    département published: an outsider knows D1 ≥ 1 from the mere existence of the D2 cell, as the
+    structure alone tells; that lower end is no violation, whichever cell names the quantity."""
+    agences = {"31001": ("7601", "31", "76"), "31002": ("7601", "31", "76"), "31003": ("7602", "31", "76")}
+    hier = aide.hierarchie(agences)
+    d1 = aide.comptes("controles_decides", JUIN, {("31001",): 1, ("31002",): 30, ("31003",): 25}, hier, [])
+    d2 = aide.taux("taux_sanction_cre", JUIN, {("31001",): (0, 1), ("31002",): (12, 30), ("31003",): (11, 25)}, hier, [])
+    cells = pl.concat([d1, d2])
+    publiee = cells.with_columns(secret=pl.col("niveau").is_in(["AGENCE", "BASSIN"]))
+    res = _audit(tmp_path, cells, hier, publiee, zeros_masques=True)
+    d1_31001 = res.table().filter((pl.col("territoire") == "31001") & (pl.col("indicateur") == "controles_decides"))
+    assert d1_31001.height == 0, d1_31001.to_dicts()
