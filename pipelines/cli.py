@@ -342,12 +342,13 @@ def rollback(
 
 def _audit_secret(settings: Settings) -> None:
     """Run the independent disclosure audit on the published warehouse and print its figures."""
-    from pipelines.secret.audit import auditer
+    from pipelines.secret.audit import auditer, seuil_publie
     from pipelines.warehouse import connect
 
     console.print("Audit du secret statistique : reconstruction des équations de la vue publiée…")
     with connect(settings.warehouse, read_only=True) as con:
-        res = auditer(con, settings.seuil_secret)
+        # the threshold the view was protected with; the current setting for older warehouses
+        res = auditer(con, seuil_publie(con) or settings.seuil_secret)
     typer.echo(res.resume())
     if res.violations:
         t = res.table()

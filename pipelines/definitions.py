@@ -119,8 +119,10 @@ def indicateurs_publies(context: dg.AssetExecutionContext, socle: SocleConfig) -
     from pipelines.build import prepare_work_warehouse, publier_vue_secret
 
     settings = socle.settings()
-    lignes = publier_vue_secret(prepare_work_warehouse(settings), settings.seuil_secret)
-    context.log.info(f"publication.indicateurs : {lignes} cellules, seuil {settings.seuil_secret}")
+    lignes = publier_vue_secret(prepare_work_warehouse(settings), settings.seuil_secret, settings.methode_secret,
+                                context.log.info)
+    context.log.info(f"publication.indicateurs : {lignes} cellules, seuil {settings.seuil_secret}, "
+                     f"méthode {settings.methode_secret}")
     return dg.MaterializeResult(
         metadata={"cellules": dg.MetadataValue.int(lignes), "seuil": dg.MetadataValue.int(settings.seuil_secret)}
     )

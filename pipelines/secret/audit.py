@@ -463,12 +463,22 @@ def auditer(con: duckdb.DuckDBPyConnection, seuil: int, ecart: int = 3, hierarch
     return res
 
 
+def _methode_secret(con: duckdb.DuckDBPyConnection) -> tuple | None:
+    """(zeros_masques, seuil) of ``publication.methode_secret``; None for a view published before it."""
+    existe = con.sql("select count(*) from information_schema.tables where table_schema = 'publication' "
+                     "and table_name = 'methode_secret'").fetchall()[0][0]
+    return con.sql("select zeros_masques, seuil from publication.methode_secret").fetchall()[0] if existe else None
+
+
+def seuil_publie(con: duckdb.DuckDBPyConnection) -> int | None:
+    """The threshold the published view was protected with."""
+    m = _methode_secret(con)
+    return None if m is None else int(m[1])
+
+
 def _zeros_masques(con: duckdb.DuckDBPyConnection) -> bool:
-    existe = con.execute("select count(*) from information_schema.tables where table_schema = 'publication' "
-                         "and table_name = 'methode_secret'").fetchone()[0]
-    if not existe:
-        return False
-    return bool(con.execute("select zeros_masques from publication.methode_secret").fetchone()[0])
+    m = _methode_secret(con)
+    return False if m is None else bool(m[0])
 
 
 def _ligne(cel_rows: pl.DataFrame, s: _Systeme, j: int, v_lo: float, v_hi: float, raison: str) -> dict:
