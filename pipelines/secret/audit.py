@@ -28,10 +28,10 @@ import time
 from dataclasses import dataclass, field
 
 import duckdb
+import highspy
 import numpy as np
 import polars as pl
 import scipy.sparse as sp
-from scipy.optimize import linprog
 from scipy.sparse.csgraph import connected_components
 
 from pipelines.indicateurs import famille
@@ -358,26 +358,41 @@ def _bornes_lignes(s: _Systeme, inconnu: np.ndarray) -> tuple[np.ndarray, np.nda
     return s.bas - connu_part, s.haut - connu_part
 
 
-def _intervalle_exact(s: _Systeme, inconnu: np.ndarray, lo_r, hi_r, comp, parts, j: int):
-    cols = parts[comp[j]]
-    A = s.A[:, cols]
-    lignes = np.flatnonzero(np.diff(A.tocsr().indptr) > 0)
-    A = A.tocsr()[lignes]
-    lo, hi = lo_r[lignes], hi_r[lignes]
-    eq = lo == hi
-    iu, il = ~eq & np.isfinite(hi), ~eq & np.isfinite(lo)
-    A_ub = sp.vstack([A[iu], -A[il]]).tocsr() if (iu.any() or il.any()) else None
-    b_ub = np.concatenate([hi[iu], -lo[il]]) if A_ub is not None else None
-    k = int(np.flatnonzero(cols == j)[0])
-    bornes = [(b, None) for b in s.borne[cols]]
-    out = []
-    for signe in (1.0, -1.0):
-        c = np.zeros(len(cols))
-        c[k] = signe
-        r = linprog(c, A_ub=A_ub, b_ub=b_ub, A_eq=A[eq] if eq.any() else None, b_eq=lo[eq] if eq.any() else None,
-                    bounds=bornes, method="highs")
-        out.append(signe * r.fun if r.status == 0 else (np.inf if signe < 0 else -np.inf))
-    return out[0], out[1]
+def _intervalles_exacts(s: _Systeme, lo_r, hi_r, cols: np.ndarray, cibles: np.ndarray) -> dict[int, tuple]:
+    """Min and max of each target under every published equation and bound: one HiGHS model per
+    connected part of the unknowns (``cols``), loaded once; for each target only the objective
+    changes, so each solve starts from the previous basis."""
+    A = s.A[:, cols].tocsr()
+    lignes = np.flatnonzero(np.diff(A.indptr) > 0)
+    A = A[lignes].tocsc()
+    A.sort_indices()
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = len(cols), len(lignes)
+    lp.col_cost_ = np.zeros(len(cols))
+    lp.col_lower_ = np.ascontiguousarray(s.borne[cols], dtype=np.float64)
+    lp.col_upper_ = np.full(len(cols), np.inf)
+    lp.row_lower_ = np.ascontiguousarray(lo_r[lignes], dtype=np.float64)
+    lp.row_upper_ = np.ascontiguousarray(hi_r[lignes], dtype=np.float64)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = A.indptr, A.indices, A.data
+    h.passModel(lp)
+    out = {}
+    for j in cibles.tolist():
+        k = int(np.searchsorted(cols, j))
+        ix = np.array([k], dtype=np.int32)
+        bornes = []
+        for signe in (1.0, -1.0):  # min x_j, then min −x_j
+            h.changeColsCost(1, ix, np.array([signe]))
+            h.run()
+            if h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+                bornes.append(float(h.getSolution().col_value[k]))
+            else:  # unbounded (or, for a system the true values satisfy, nothing else)
+                bornes.append(-np.inf if signe > 0 else np.inf)
+        h.changeColsCost(1, ix, np.array([0.0]))
+        out[j] = (bornes[0], bornes[1])
+    return out
 
 
 def auditer(con: duckdb.DuckDBPyConnection, seuil: int, ecart: int = 3, hierarchie: pl.DataFrame | None = None,
@@ -434,10 +449,16 @@ def auditer(con: duckdb.DuckDBPyConnection, seuil: int, ecart: int = 3, hierarch
         ordre = np.argsort(comp, kind="stable")
         ordre = ordre[comp[ordre] >= 0]
         coupures = np.flatnonzero(np.diff(comp[ordre])) + 1
-        parts = {int(comp[p[0]]): p for p in np.split(ordre, coupures) if len(p)}
-        for j in np.flatnonzero(s.sensible & inconnu).tolist():
-            lo[j], hi[j] = _intervalle_exact(s, inconnu, lo_r, hi_r, comp, parts, j)
-            res.lp_exacts += 2
+        parts = {int(comp[p[0]]): np.sort(p) for p in np.split(ordre, coupures) if len(p)}
+        # what propagation already finds too narrow is a violation (the exact interval lies
+        # inside); the others get their two LPs, part by part
+        n_ = s.y
+        deja = (hi < n_ + ecart - TOL) | (lo > np.maximum(m0, n_ - ecart) + TOL)
+        cibles = np.flatnonzero(s.sensible & inconnu & ~deja)
+        for k in np.unique(comp[cibles]).tolist():
+            for j, (a_, b_) in _intervalles_exacts(s, lo_r, hi_r, parts[k], cibles[comp[cibles] == k]).items():
+                lo[j], hi[j] = max(lo[j], a_), min(hi[j], b_)
+                res.lp_exacts += 2
     cel_rows = cel.select("indicateur", "type_periode", "periode", "niveau", "territoire", "dimension", "modalite")
     plus_etroit = None
     for j in np.flatnonzero(s.sensible).tolist():

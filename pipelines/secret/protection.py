@@ -239,6 +239,11 @@ class _Protection:
         ens_c = (c.get_column("dimension") == "ensemble").to_numpy()
         self.q_bloc = np.full(n, -1, dtype=np.int64)
         self.q_bloc[cq_q] = bloc_c[cq_c]
+        # rank of each block in time: units may join two consecutive blocks (``fusion``), so that
+        # a stock and its flows move across a block's edge
+        blocs = np.unique(self.q_bloc[self.q_bloc >= 0])
+        self.q_rang = np.where(self.q_bloc >= 0, np.searchsorted(blocs, self.q_bloc), -1)
+        self.fusion, self.decalage = 1, 0
         self.q_groupe = np.zeros(n, dtype=np.int64)
         self.q_groupe[cq_q] = grp_c[cq_c]
         self.q_dim = np.zeros(n, dtype=np.int64)
@@ -377,14 +382,16 @@ class _Protection:
                     dd = x[:nQ].copy()
                     dd[iP] -= x[nQ:]
                     atteint = sg * dd[j]
-                    if atteint < r - EPS:  # the unit allows no more: the requirement becomes that
+                    ajuste = atteint < r - EPS and self.fusion > 1
+                    if ajuste:  # even two blocks allow no more: the requirement becomes that
                         ajustes.append((Q[j], sg, max(atteint, 0.0)))
                     nz = np.abs(dd) > 1e-12
                     a_cacher |= publie & nz
                     # a point that proves this target may prove others of the unit
                     nouveaux_h = sens & ~cert_h & (dd >= rh - EPS)
                     nouveaux_b = sens & ~cert_b & (-dd >= rb - EPS)
-                    (nouveaux_h if sg > 0 else nouveaux_b)[j] = True
+                    if ajuste:
+                        (nouveaux_h if sg > 0 else nouveaux_b)[j] = True
                     cert_h |= nouveaux_h
                     cert_b |= nouveaux_b
                     solutions.append((Q[nz], dd[nz], Q[nouveaux_h], Q[nouveaux_b]))
@@ -453,7 +460,8 @@ class _Protection:
     # -- the loop ---------------------------------------------------------------------------------
 
     def unites(self, qids: np.ndarray, avec_dim: bool) -> list[np.ndarray]:
-        cles = [self.q_bloc[qids], self.q_groupe[qids]] + ([self.q_dim[qids]] if avec_dim else [])
+        bloc = (self.q_rang[qids] + self.decalage) // self.fusion
+        cles = [bloc, self.q_groupe[qids]] + ([self.q_dim[qids]] if avec_dim else [])
         ordre = np.lexsort(cles[::-1])
         q = qids[ordre]
         k = np.stack([c[ordre] for c in cles], axis=1)
@@ -523,10 +531,17 @@ class _Protection:
                     f"({self.bilan.lp_certification} programmes linéaires)")
             if reste == 0:
                 return
-            if self.un_par_un and caches == 0 and reste == avant:
+            if self.un_par_un and self.fusion > 1 and caches == 0 and reste == avant:
                 return
+            if self.fusion > 1:
+                self.decalage = 1 - self.decalage  # the other pairs of blocks next pass
             if reste > 0.9 * avant:
-                self.un_par_un = True  # batches hardly progress: one target at a time next pass
+                # batches hardly progress: one target at a time, then two blocks at a time
+                if not self.un_par_un:
+                    self.un_par_un = True
+                elif self.fusion == 1:
+                    self.fusion = 2
+                    journal("secret : unités de deux blocs consécutifs (stocks et flux de part et d'autre)")
 
 
 _ETAT: dict = {}
