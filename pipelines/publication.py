@@ -332,6 +332,27 @@ def appliquer_secret(
 METHODES = ("groupes", "optimiseur")
 
 
+CLES_CELLULE = ["indicateur", "type_periode", "periode", "niveau", "territoire", "dimension", "modalite"]
+
+
+def _ecrire_certificats(con, cells: pl.DataFrame, bilan) -> None:
+    """The optimiser's proofs, keyed by cell, in the internal schema ``secret`` (never published:
+    the displacements are relative to the true values), for the independent audit to check. A
+    method without proofs removes those of an earlier build."""
+    con.execute("create schema if not exists secret")
+    if bilan is None or bilan.certificats is None:
+        con.execute("drop table if exists secret.certificats")
+        con.execute("drop table if exists secret.revendications")
+        return
+    cles = cells.select(CLES_CELLULE).with_row_index("_i")
+    for nom, table in (("certificats", bilan.certificats), ("revendications", bilan.revendications)):
+        con.register("_secret_preuves", table.join(cles, on="_i").drop("_i").to_arrow())
+        try:
+            con.execute(f"create or replace table secret.{nom} as select * from _secret_preuves")
+        finally:
+            con.unregister("_secret_preuves")
+
+
 def publier_vue(con, seuil: int = SEUIL_SECRET_MIN, methode: str = "groupes", journal=None) -> int:
     """Write ``publication.indicateurs`` from ``marts.indicateurs`` (same rows, contract columns
     + ``secret`` + ``motif_secret``) on an open DuckDB connection; returns the row count.
@@ -356,13 +377,15 @@ def publier_vue(con, seuil: int = SEUIL_SECRET_MIN, methode: str = "groupes", jo
     if methode == "optimiseur":
         from pipelines.secret.protection import proteger
 
-        protegee, _bilan = proteger(cells, hierarchie, seuil, journal=journal)
+        protegee, bilan = proteger(cells, hierarchie, seuil, journal=journal)
+        _ecrire_certificats(con, cells, bilan)
         publiee = protegee.with_columns(
             pl.when(pl.col("secret")).then(None).otherwise(pl.col(col)).cast(cells.schema[col]).alias(col)
             for col in ("numerateur", "denominateur", "valeur")
         ).select(COLONNES_PUBLICATION)
     else:
         publiee = appliquer_secret(cells, seuil, hierarchie).select(COLONNES_PUBLICATION)
+        _ecrire_certificats(con, cells, None)
     con.execute("create schema if not exists publication")
     con.execute(
         "create or replace table publication.methode_secret as select ? as methode, ? as zeros_masques, ? as seuil",

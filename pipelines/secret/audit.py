@@ -52,6 +52,11 @@ class ResultatAudit:
     lp_exacts: int = 0
     cumuls_non_derivables: int = 0
     relations_ecartees: int = 0
+    #: bounds proven by the protection's certificates, checked on this audit's system
+    prouvees_certificats: int = 0
+    certificats_invalides: int = 0
+    #: bounds neither refuted nor proven (no certificate, no exact LP)
+    non_prouvees: int = 0
     violations: list[dict] = field(default_factory=list)
     #: the narrowest interval found among audited quantities (cell, value, min, max)
     plus_etroit: dict | None = None
@@ -77,7 +82,9 @@ class ResultatAudit:
         return (
             f"Audit du secret ({methode}) : {self.quantites_auditees} quantités secrètes primaires auditées, "
             f"{self.inconnues} quantités masquées, {self.lp_exacts} programmes linéaires, "
-            f"{len(self.violations)} violation(s) de la règle{etroit}."
+            f"{len(self.violations)} violation(s) de la règle{etroit} ; "
+            f"{self.prouvees_certificats} bornes prouvées par les certificats de la protection vérifiés ici "
+            f"({self.certificats_invalides} certificat(s) refusé(s)), {self.non_prouvees} bornes ni réfutées ni prouvées."
         )
 
 
@@ -125,6 +132,8 @@ class _Systeme:
     haut: np.ndarray
     cid: np.ndarray        # one carrying cell per quantity
     lettre: np.ndarray
+    #: every (cell, letter) of the cells, and the merged quantity it carries
+    porteurs: pl.DataFrame | None = None
 
 
 def _systeme(a: duckdb.DuckDBPyConnection, cel: pl.DataFrame, res: ResultatAudit) -> _Systeme:
@@ -304,8 +313,9 @@ def _systeme(a: duckdb.DuckDBPyConnection, cel: pl.DataFrame, res: ResultatAudit
     egal = tient & ~est_nd
     bas = np.where(egal, 0.0, np.where(sens == ">=", 0.0, -np.inf))
     haut = np.where(egal, 0.0, np.where(sens == "<=", 0.0, np.inf))
+    porteurs = q.select("cid", pl.col("k").alias("lettre"), pl.Series("m", m))
     return _Systeme(y=y, connu=connu, sensible=sensible, borne=borne, A=A.tocsr(), bas=bas, haut=haut, cid=cid,
-                    lettre=lettre)
+                    lettre=lettre, porteurs=porteurs)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -356,6 +366,67 @@ def _bornes_lignes(s: _Systeme, inconnu: np.ndarray) -> tuple[np.ndarray, np.nda
     """Row bounds on the unknowns' part: the known quantities at their true value."""
     connu_part = s.A @ np.where(inconnu, 0.0, s.y)
     return s.bas - connu_part, s.haut - connu_part
+
+
+def _lire_certificats(con: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, pl.DataFrame] | None:
+    existe = con.sql("select count(*) from information_schema.tables where table_schema = 'secret' "
+                     "and table_name in ('certificats', 'revendications')").fetchall()[0][0]
+    if existe < 2:
+        return None
+    return con.sql("select * from secret.certificats").pl(), con.sql("select * from secret.revendications").pl()
+
+
+def _verifier_certificats(s: _Systeme, cel: pl.DataFrame, certificats: pl.DataFrame, revendications: pl.DataFrame,
+                          inconnu: np.ndarray, m0: np.ndarray, ecart: float, res: "ResultatAudit"):
+    """The bounds that the protection's certificates prove on this audit's own system: a
+    certificate is a displacement of cells; it must move every cell of a merged quantity alike,
+    move no published quantity, keep every row within its bounds and every quantity above what an
+    outsider knows. Returns (proven up, proven down) per merged quantity."""
+    nq = len(s.y)
+    haut, bas = np.zeros(nq, dtype=bool), np.zeros(nq, dtype=bool)
+    cles = ["indicateur", "type_periode", "periode", "niveau", "territoire", "dimension", "modalite"]
+    cid = cel.select("cid", *cles)
+    dep = (certificats.join(cid, on=cles).select("cert", "cid", "lettre", "delta")
+           .join(s.porteurs, on=["cid", "lettre"]))
+    if dep.height == 0:
+        return haut, bas
+    ids, cert = np.unique(dep["cert"].to_numpy(), return_inverse=True)
+    nc = len(ids)
+    m = dep["m"].to_numpy()
+    delta = dep["delta"].to_numpy()
+    # every carrier of a merged quantity moves alike (those a certificate leaves out move by 0)
+    n_porteurs = np.bincount(s.porteurs["m"].to_numpy(), minlength=nq)
+    S1 = sp.csr_matrix((delta, (m, cert)), shape=(nq, nc))
+    S2 = sp.csr_matrix((delta ** 2, (m, cert)), shape=(nq, nc)).tocoo()
+    S1c = S1.tocoo()
+    cnt = n_porteurs[S2.row]
+    s1 = np.asarray(S1[S2.row, S2.col]).ravel()
+    inegal = np.abs(cnt * S2.data - s1 ** 2) > 1e-6 * np.maximum(1.0, s1 ** 2)
+    invalide = np.zeros(nc, dtype=bool)
+    invalide[np.unique(S2.col[inegal])] = True
+    D = sp.csr_matrix((S1c.data / n_porteurs[S1c.row], (S1c.row, S1c.col)), shape=(nq, nc))
+    Dc = D.tocoo()
+    bouge = np.abs(Dc.data) > 1e-9
+    invalide[np.unique(Dc.col[bouge & ~inconnu[Dc.row]])] = True
+    invalide[np.unique(Dc.col[bouge & (s.y[Dc.row] + Dc.data < s.borne[Dc.row] - TOL)])] = True
+    R = (s.A @ D).tocoo()
+    base = s.A @ s.y
+    v = base[R.row] + R.data
+    invalide[np.unique(R.col[(v > s.haut[R.row] + TOL) | (v < s.bas[R.row] - TOL)])] = True
+    res.certificats_invalides = int(invalide.sum())
+    # the bounds they prove
+    r = revendications.join(cid, on=cles).join(s.porteurs, on=["cid", "lettre"]).unique(subset=["cert", "m", "sens"])
+    pos = np.searchsorted(ids, r["cert"].to_numpy())
+    connu_id = (pos < nc) & (ids[np.minimum(pos, nc - 1)] == r["cert"].to_numpy())
+    pos, mr, sens = pos[connu_id], r["m"].to_numpy()[connu_id], r["sens"].to_numpy()[connu_id]
+    ok = ~invalide[pos]
+    d = np.asarray(D[mr, pos]).ravel()
+    y = s.y[mr]
+    atteint_h = (sens > 0) & (y + d >= y + ecart - TOL)
+    atteint_b = (sens < 0) & (y + d <= np.maximum(m0[mr], y - ecart) + TOL)
+    haut[mr[ok & atteint_h]] = True
+    bas[mr[ok & atteint_b]] = True
+    return haut, bas
 
 
 def _intervalles_exacts(s: _Systeme, lo_r, hi_r, cols: np.ndarray, cibles: np.ndarray) -> dict[int, tuple]:
@@ -439,6 +510,17 @@ def auditer(con: duckdb.DuckDBPyConnection, seuil: int, ecart: int = 3, hierarch
     lo0 = np.where(inconnu, s.borne, s.y)
     hi0 = np.where(inconnu, np.inf, s.y)
     lo, hi = _propager(s.A, lo_r, hi_r, lo0, hi0, inconnu)
+    # bounds proven: by the protection's certificates checked here; by an exact LP below; and for a
+    # quantity in no equation, by propagation itself (its interval is exact)
+    prouve_h = np.zeros(len(s.y), dtype=bool)
+    prouve_b = np.zeros(len(s.y), dtype=bool)
+    preuves = _lire_certificats(con)
+    if preuves is not None:
+        prouve_h, prouve_b = _verifier_certificats(s, cel, *preuves, inconnu, m0, ecart, res)
+        res.prouvees_certificats = int((prouve_h & s.sensible).sum() + (prouve_b & s.sensible).sum())
+    seule = np.diff(s.A.tocsc().indptr) == 0
+    prouve_h |= seule
+    prouve_b |= seule
     if exact:
         n_u = int(inconnu.sum())
         G = s.A[:, np.flatnonzero(inconnu)]
@@ -454,10 +536,11 @@ def auditer(con: duckdb.DuckDBPyConnection, seuil: int, ecart: int = 3, hierarch
         # inside); the others get their two LPs, part by part
         n_ = s.y
         deja = (hi < n_ + ecart - TOL) | (lo > np.maximum(m0, n_ - ecart) + TOL)
-        cibles = np.flatnonzero(s.sensible & inconnu & ~deja)
+        cibles = np.flatnonzero(s.sensible & inconnu & ~deja & ~(prouve_h & prouve_b))
         for k in np.unique(comp[cibles]).tolist():
             for j, (a_, b_) in _intervalles_exacts(s, lo_r, hi_r, parts[k], cibles[comp[cibles] == k]).items():
                 lo[j], hi[j] = max(lo[j], a_), min(hi[j], b_)
+                prouve_h[j] = prouve_b[j] = True  # the exact interval: the rule is checked on it below
                 res.lp_exacts += 2
     cel_rows = cel.select("indicateur", "type_periode", "periode", "niveau", "territoire", "dimension", "modalite")
     plus_etroit = None
@@ -477,6 +560,8 @@ def auditer(con: duckdb.DuckDBPyConnection, seuil: int, ecart: int = 3, hierarch
             plus_etroit = (largeur, j, v_lo, v_hi)
         if raison:
             res.violations.append(_ligne(cel_rows, s, j, v_lo, v_hi, raison))
+        elif not s.connu[j]:
+            res.non_prouvees += int(not prouve_h[j]) + int(not prouve_b[j])
     if plus_etroit is not None:
         _, j, v_lo, v_hi = plus_etroit
         res.plus_etroit = _ligne(cel_rows, s, j, v_lo, v_hi, "")

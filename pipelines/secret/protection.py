@@ -91,6 +91,10 @@ class BilanProtection:
     #: bounds whose requirement was lowered to what the table's structure allows
     ajustes: int = 0
     iterations: int = 0
+    #: the proofs, in cell space, for the independent audit to check on its own system:
+    #: (cert, _i, lettre, delta) and the bounds they prove (cert, _i, lettre, sens)
+    certificats: pl.DataFrame | None = field(default=None, repr=False)
+    revendications: pl.DataFrame | None = field(default=None, repr=False)
     ecarts_relations: dict = field(default_factory=dict)
     durees: dict = field(default_factory=dict)
 
@@ -646,6 +650,24 @@ def _publier_cumuls(c: pl.DataFrame, masque: np.ndarray, trimestriel: np.ndarray
     return out
 
 
+def _certificats_cellules(c: pl.DataFrame, S: Systeme, p: "_Protection") -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The certificates that prove a bound, written on cells: every cell carrying a moved quantity
+    moves with it (``_i``: row of the cell in ``c``, ``lettre``: v, n or d)."""
+    ids, q, d = p.preuves.table()
+    sens_q = np.flatnonzero(p.sensible)
+    claims = []
+    for preuve, sens in ((p.preuve_haut, 1), (p.preuve_bas, -1)):
+        sel = sens_q[preuve[sens_q] >= 0]
+        claims.append(pl.DataFrame({"cert": preuve[sel], "q": sel, "sens": np.full(len(sel), sens, dtype=np.int8)}))
+    claims = pl.concat(claims)
+    porteurs = pl.DataFrame({"q": S.cq_quantite, "_i": S.cq_cellule, "lettre": S.cq_lettre.astype(str)})
+    dep = pl.DataFrame({"cert": ids, "q": q, "delta": d}).join(claims.select("cert").unique(), on="cert", how="semi")
+    certificats = dep.join(porteurs, on="q").select("cert", "_i", "lettre", "delta")
+    # a claim names the quantity by one of its cells
+    revendications = claims.join(porteurs.unique(subset="q", keep="first"), on="q").select("cert", "_i", "lettre", "sens")
+    return certificats, revendications
+
+
 def proteger(
     cells: pl.DataFrame, hierarchie: pl.DataFrame, seuil: int, regle: RegleProtection | None = None,
     journal=None,
@@ -706,6 +728,7 @@ def proteger(
     bilan.secondaires = len(p.motifs_ajoutes)
     bilan.non_proteges = int((p.a_faire() & (p.q_bloc >= 0)).sum())
     bilan.ajustes = int(p.ajustes.sum())
+    bilan.certificats, bilan.revendications = _certificats_cellules(c, S, p)
     bilan.durees["optimisation"] = time.perf_counter() - t0
 
     # aggregates: published only as sums of published base cells

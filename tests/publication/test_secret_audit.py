@@ -160,6 +160,14 @@ def test_publication_with_the_optimiser_records_its_method_and_passes_the_audit(
         assert con.sql("select count(*) from publication.indicateurs where secret and "
                        "(valeur is not null or numerateur is not null or denominateur is not null)").fetchall() == [(0,)]
         res = auditer(con, 11, exact=True)  # zeros_masques read from publication.methode_secret
+        # the protection's proofs, checked on the audit's own system, prove bounds without an LP
+        propag = auditer(con, 11)
+        assert propag.certificats_invalides == 0 and propag.prouvees_certificats > 0, propag.resume()
+        # a certificate whose cells no longer add up is refused: move one of its cells a bit more
+        con.execute("update secret.certificats set delta = delta + 0.5 "
+                    "where rowid = (select rowid from secret.certificats order by abs(delta) desc, cert limit 1)")
+        altere = auditer(con, 11)
+        assert altere.certificats_invalides == 1 and altere.prouvees_certificats < propag.prouvees_certificats
     finally:
         con.close()
     assert res.quantites_auditees > 0 and res.violations == []
