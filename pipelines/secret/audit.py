@@ -107,14 +107,19 @@ def _cellules(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """).pl()
 
 
-def _primaire(cel: pl.DataFrame, seuil: int) -> np.ndarray:
-    """The contract's primary rule, written again (the audit does not call the suppression's)."""
+def _primaire(cel: pl.DataFrame, seuil: int) -> tuple[np.ndarray, np.ndarray]:
+    """The contract's primary rule, written again (the audit does not call the suppression's):
+    (cell primary-secret, its denominator a small count too). A rate secret for its numerator
+    alone (1..s−1 of at least s people) protects that numerator; its denominator is a large
+    population, published anyway by the count it usually is."""
     s = np.array([max(seuil, 11) if famille(i) in (None, "D", "E") else seuil for i in cel["indicateur"].to_list()])
     u = cel["unite"].to_numpy()
     v, n, d = cel["t_v"].to_numpy(), cel["t_n"].to_numpy(), cel["t_d"].to_numpy()
-    return (((u == "nombre") & (v >= 1) & (v <= s - 1))
-            | ((u == "taux") & ((d < s) | ((n >= 1) & (n <= s - 1))))
-            | ((u == "jours") & (d < s)))
+    petit_d = (u != "nombre") & (d < s)
+    prim = (((u == "nombre") & (v >= 1) & (v <= s - 1))
+            | ((u == "taux") & (petit_d | ((n >= 1) & (n <= s - 1))))
+            | ((u == "jours") & petit_d))
+    return prim, prim & petit_d
 
 
 def _mois(col: str) -> str:
@@ -144,7 +149,7 @@ def _systeme(a: duckdb.DuckDBPyConnection, cel: pl.DataFrame, res: ResultatAudit
         from (
             select cid, 'v' as k, t_v as y, not secret as connu, prim from cel where unite = 'nombre'
             union all select cid, 'n', t_n, not secret, prim from cel where unite <> 'nombre'
-            union all select cid, 'd', t_d, not secret, prim from cel where unite <> 'nombre'
+            union all select cid, 'd', t_d, not secret, prim_d from cel where unite <> 'nombre'
         ) as x join cel as c using (cid)
     """)
     # identities of the dictionary, checked on the true values
@@ -482,7 +487,8 @@ def auditer(con: duckdb.DuckDBPyConnection, seuil: int, ecart: int = 3, hierarch
     if hierarchie is None:
         hierarchie = con.sql(
             "select code_agence, code_bassin, code_departement, code_region from intermediate.int_territoires__agences").pl()
-    cel = cel.with_columns(pl.Series("prim", _primaire(cel, seuil)))
+    prim, prim_d = _primaire(cel, seuil)
+    cel = cel.with_columns(pl.Series("prim", prim), pl.Series("prim_d", prim_d))
     a = duckdb.connect()  # the audit's own scratch database: nothing is written to the warehouse
     try:
         a.register("cel", cel.to_arrow())

@@ -202,7 +202,7 @@ class _Solveur:
 
 class _Protection:
     def __init__(self, c: pl.DataFrame, S: Systeme, masque: np.ndarray, sensible_cellule: np.ndarray,
-                 regle: RegleProtection, bilan: BilanProtection):
+                 regle: RegleProtection, bilan: BilanProtection, numerateur_seul: np.ndarray | None = None):
         self.S, self.regle, self.bilan = S, regle, bilan
         self.masque = masque  # hidden cells (updated in place)
         self.motifs_ajoutes: dict[int, str] = {}
@@ -211,8 +211,13 @@ class _Protection:
         n = S.nb_quantites
         cq_c, cq_q = S.cq_cellule, S.cq_quantite
         self.cq_c, self.cq_q = cq_c, cq_q
+        if numerateur_seul is None:
+            numerateur_seul = np.zeros(len(sensible_cellule), dtype=bool)
         self.sensible = np.zeros(n, dtype=bool)
-        self.sensible[cq_q[sensible_cellule[cq_c]]] = True
+        # a rate secret for its numerator alone protects that numerator (its denominator is a
+        # population of at least the threshold, published anyway by the count it usually is)
+        sens_cq = sensible_cellule[cq_c] & ~(numerateur_seul[cq_c] & (S.cq_lettre == "d"))
+        self.sensible[cq_q[sens_cq]] = True
         y = S.y
         # the requirement never goes below what the table's structure alone tells (see systeme)
         self.minimum = minimum_structurel(S)
@@ -719,7 +724,7 @@ def proteger(
     bilan.zeros_masques = int(zeros.sum())
 
     t0 = time.perf_counter()
-    p = _Protection(c, S, masque, primaire, regle, bilan)
+    p = _Protection(c, S, masque, primaire, regle, bilan, numerateur_seul=(motif_p == "primaire_numerateur").fill_null(False).to_numpy())
     bilan.sensibles = int(p.sensible.sum())
     p.executer(journal, hierarchie)
     for i, m in p.motifs_ajoutes.items():

@@ -198,3 +198,22 @@ def test_audit_knows_a_rate_cell_reveals_its_denominator_exists_whatever_cell_na
     res = _audit(tmp_path, cells, hier, publiee, zeros_masques=True)
     d1_31001 = res.table().filter((pl.col("territoire") == "31001") & (pl.col("indicateur") == "controles_decides"))
     assert d1_31001.height == 0, d1_31001.to_dicts()
+
+
+def test_a_rate_secret_for_its_numerator_alone_does_not_make_its_denominator_secret(tmp_path):
+    """D2 of agency 31001 is 3 sanctions out of 40 controls: secret for its numerator. The 40
+    controls are D1's published total: the rule protects the 3, not the population of 40."""
+    agences = {"31001": ("7601", "31", "76"), "31002": ("7601", "31", "76"), "31003": ("7602", "31", "76")}
+    hier = aide.hierarchie(agences)
+    issues = {("31001", "SANCTION"): 3, ("31001", "RECHERCHE_ACTIVE"): 37, ("31002", "SANCTION"): 12,
+              ("31002", "RECHERCHE_ACTIVE"): 30, ("31003", "SANCTION"): 11, ("31003", "RECHERCHE_ACTIVE"): 25}
+    d1 = aide.comptes("controles_decides", JUIN, issues, hier, ["issue"])
+    d2 = aide.taux("taux_sanction_cre", JUIN, {("31001",): (3, 40), ("31002",): (12, 42), ("31003",): (11, 36)}, hier, [])
+    cells = pl.concat([d1, d2])
+    res = _audit(tmp_path, cells, hier, _nouvelle(cells, hier), zeros_masques=True)
+    assert res.violations == []
+    # the optimiser did not have to hide D1's total of the agency to protect the denominator
+    publiee = _nouvelle(cells, hier)
+    total = publiee.filter((pl.col("indicateur") == "controles_decides") & (pl.col("territoire") == "31001")
+                           & (pl.col("dimension") == "ensemble"))
+    assert not total["secret"][0]
