@@ -472,15 +472,16 @@ def _intervalles_exacts(s: _Systeme, lo_r, hi_r, cols: np.ndarray, cibles: np.nd
 
 
 def auditer(con: duckdb.DuckDBPyConnection, seuil: int, ecart: int = 3, hierarchie: pl.DataFrame | None = None,
-            exact: bool = False, zeros_masques: bool | None = None) -> ResultatAudit:
+            exact: bool = False, zeros_masques: bool | None = None, taille_lp: int = 2000) -> ResultatAudit:
     """Audit ``publication.indicateurs`` against ``marts.indicateurs`` on an open connection.
 
-    ``exact``: also solve two LPs per primary-secret quantity (small systems: tests).
+    ``exact``: also solve two LPs per primary-secret quantity (small systems: tests); otherwise
+    only for the bounds no certificate proves, in parts of at most ``taille_lp`` unknowns.
     ``zeros_masques``: whether the method that produced the view may hide zero counts (read from
     ``publication.methode_secret`` when None). When it never does, an outsider knows that a hidden
     count is at least 1, and the audit gives him that knowledge."""
     t0 = time.perf_counter()
-    res = ResultatAudit(methode="exact" if exact else "propagation")
+    res = ResultatAudit(methode="exact" if exact else "propagation")  # + certificates, small LPs
     cel = _cellules(con)
     if cel.height == 0:
         return res
@@ -527,27 +528,29 @@ def auditer(con: duckdb.DuckDBPyConnection, seuil: int, ecart: int = 3, hierarch
     seule = np.diff(s.A.tocsc().indptr) == 0
     prouve_h |= seule
     prouve_b |= seule
-    if exact:
-        n_u = int(inconnu.sum())
-        G = s.A[:, np.flatnonzero(inconnu)]
-        Gr = (G.T @ G).tocsr() if G.shape[0] else sp.csr_matrix((n_u, n_u))
-        _, comp_u = connected_components(Gr, directed=False)
-        comp = np.full(len(s.y), -1)
-        comp[np.flatnonzero(inconnu)] = comp_u
-        ordre = np.argsort(comp, kind="stable")
-        ordre = ordre[comp[ordre] >= 0]
-        coupures = np.flatnonzero(np.diff(comp[ordre])) + 1
-        parts = {int(comp[p[0]]): np.sort(p) for p in np.split(ordre, coupures) if len(p)}
-        # what propagation already finds too narrow is a violation (the exact interval lies
-        # inside); the others get their two LPs, part by part
-        n_ = s.y
-        deja = (hi < n_ + ecart - TOL) | (lo > np.maximum(m0, n_ - ecart) + TOL)
-        cibles = np.flatnonzero(s.sensible & inconnu & ~deja & ~(prouve_h & prouve_b))
-        for k in np.unique(comp[cibles]).tolist():
-            for j, (a_, b_) in _intervalles_exacts(s, lo_r, hi_r, parts[k], cibles[comp[cibles] == k]).items():
-                lo[j], hi[j] = max(lo[j], a_), min(hi[j], b_)
-                prouve_h[j] = prouve_b[j] = True  # the exact interval: the rule is checked on it below
-                res.lp_exacts += 2
+    # exact LPs: every remaining bound (exact=True), else those of the parts of modest size
+    n_u = int(inconnu.sum())
+    G = s.A[:, np.flatnonzero(inconnu)]
+    Gr = (G.T @ G).tocsr() if G.shape[0] else sp.csr_matrix((n_u, n_u))
+    _, comp_u = connected_components(Gr, directed=False)
+    comp = np.full(len(s.y), -1)
+    comp[np.flatnonzero(inconnu)] = comp_u
+    ordre = np.argsort(comp, kind="stable")
+    ordre = ordre[comp[ordre] >= 0]
+    coupures = np.flatnonzero(np.diff(comp[ordre])) + 1
+    parts = {int(comp[p[0]]): np.sort(p) for p in np.split(ordre, coupures) if len(p)}
+    # what propagation already finds too narrow is a violation (the exact interval lies
+    # inside); the others get their two LPs, part by part
+    n_ = s.y
+    deja = (hi < n_ + ecart - TOL) | (lo > np.maximum(m0, n_ - ecart) + TOL)
+    cibles = np.flatnonzero(s.sensible & inconnu & ~deja & ~(prouve_h & prouve_b))
+    for k in np.unique(comp[cibles]).tolist():
+        if not exact and len(parts[k]) > taille_lp:
+            continue
+        for j, (a_, b_) in _intervalles_exacts(s, lo_r, hi_r, parts[k], cibles[comp[cibles] == k]).items():
+            lo[j], hi[j] = max(lo[j], a_), min(hi[j], b_)
+            prouve_h[j] = prouve_b[j] = True  # the exact interval: the rule is checked on it below
+            res.lp_exacts += 2
     cel_rows = cel.select("indicateur", "type_periode", "periode", "niveau", "territoire", "dimension", "modalite")
     plus_etroit = None
     for j in np.flatnonzero(s.sensible).tolist():
