@@ -528,6 +528,9 @@ def auditer(con: duckdb.DuckDBPyConnection, seuil: int, ecart: int = 3, hierarch
     seule = np.diff(s.A.tocsc().indptr) == 0
     prouve_h |= seule
     prouve_b |= seule
+    # the true values are a point of the outsider's set: they prove a lower end the value already
+    # reaches (a value at what the structure alone tells)
+    prouve_b |= s.y <= np.maximum(m0, s.y - ecart) + TOL
     # exact LPs: every remaining bound (exact=True), else those of the parts of modest size
     n_u = int(inconnu.sum())
     G = s.A[:, np.flatnonzero(inconnu)]

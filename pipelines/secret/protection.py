@@ -252,7 +252,7 @@ class _Protection:
         # a stock and its flows move across a block's edge
         blocs = np.unique(self.q_bloc[self.q_bloc >= 0])
         self.q_rang = np.where(self.q_bloc >= 0, np.searchsorted(blocs, self.q_bloc), -1)
-        self.fusion, self.decalage = 1, 0
+        self.fusion, self.decalage, self.tours_fusion = 1, 0, 0
         self.q_groupe = np.zeros(n, dtype=np.int64)
         self.q_groupe[cq_q] = grp_c[cq_c]
         self.q_dim = np.zeros(n, dtype=np.int64)
@@ -391,7 +391,7 @@ class _Protection:
                     dd = x[:nQ].copy()
                     dd[iP] -= x[nQ:]
                     atteint = sg * dd[j]
-                    ajuste = atteint < r - EPS and self.fusion > 1
+                    ajuste = atteint < r - EPS and self.tours_fusion >= 2
                     if ajuste:  # even two blocks allow no more: the requirement becomes that
                         ajustes.append((Q[j], sg, max(atteint, 0.0)))
                     nz = np.abs(dd) > 1e-12
@@ -540,17 +540,19 @@ class _Protection:
                     f"({self.bilan.lp_certification} programmes linéaires)")
             if reste == 0:
                 return
-            if self.un_par_un and self.fusion > 1 and caches == 0 and reste == avant:
-                return
             if self.fusion > 1:
+                self.tours_fusion += 1
+                if self.tours_fusion >= 3 and caches == 0 and reste == avant:
+                    return
                 self.decalage = 1 - self.decalage  # the other pairs of blocks next pass
-            if reste > 0.9 * avant:
-                # batches hardly progress: one target at a time, then two blocks at a time
-                if not self.un_par_un:
-                    self.un_par_un = True
-                elif self.fusion == 1:
-                    self.fusion = 2
-                    journal("secret : unités de deux blocs consécutifs (stocks et flux de part et d'autre)")
+            elif self.un_par_un:
+                # every target left had its own LP in its block: two blocks at a time now, both
+                # pairings (each block's edge with the next, then with the previous) before any
+                # requirement is lowered
+                self.fusion = 2
+                journal("secret : unités de deux blocs consécutifs (stocks et flux de part et d'autre)")
+            elif reste > 0.9 * avant:
+                self.un_par_un = True  # batches hardly progress: one target at a time
 
 
 _ETAT: dict = {}
