@@ -274,7 +274,7 @@ def _systeme(a: duckdb.DuckDBPyConnection, cel: pl.DataFrame, res: ResultatAudit
     cumuls = a.sql(f"""
         with w as (select * from qc where type_periode = 'cumul_12_mois'),
         mois as (
-            select w.qb as wq, bool_and(x.connu) as connus, list(x.qb) as membres
+            select w.qb as wq, bool_and(x.connu) as connus, list(x.qb) as membres, count(*) as nb
             from w join qc as x
                 on x.type_periode = 'mois' and x.indicateur = w.indicateur and x.niveau = w.niveau
                 and x.territoire = w.territoire and x.dimension = w.dimension and x.modalite = w.modalite and x.k = w.k
@@ -291,11 +291,15 @@ def _systeme(a: duckdb.DuckDBPyConnection, cel: pl.DataFrame, res: ResultatAudit
             group by w.qb
         )
         select w.qb as wq, w.connu, coalesce(mois.connus, true) or coalesce(trims.connus, false) as derivable,
-               mois.membres
+               mois.membres, coalesce(mois.nb, 0) as nb
         from w left join mois on mois.wq = w.qb left join trims on trims.wq = w.qb
     """).pl()
-    non_derivables = cumuls.filter(pl.col("connu") & ~pl.col("derivable")).with_columns(pl.col("wq").cast(pl.Int64))
-    res.cumuls_non_derivables = non_derivables.height
+    res.cumuls_non_derivables = cumuls.filter(pl.col("connu") & ~pl.col("derivable")).height
+    # every 12-month cell is the sum of its twelve months, published or not: a hidden one too
+    # (a published one, sum of published months, adds nothing but costs nothing)
+    non_derivables = cumuls.filter(
+        (pl.col("connu") & ~pl.col("derivable")) | (~pl.col("connu") & (pl.col("nb") == 12))
+    ).with_columns(pl.col("wq").cast(pl.Int64))
     if non_derivables.height:
         ex = non_derivables.explode("membres")
         eqs = pl.concat([

@@ -94,6 +94,8 @@ class BilanProtection:
     #: the proofs, in cell space, for the independent audit to check on its own system:
     #: (cert, _i, lettre, delta) and the bounds they prove (cert, _i, lettre, sens)
     certificats: pl.DataFrame | None = field(default=None, repr=False)
+    #: bounds of hidden primary-secret 12-month cells proven by the certificates of their months
+    cumuls_prouves: int = 0
     revendications: pl.DataFrame | None = field(default=None, repr=False)
     ecarts_relations: dict = field(default_factory=dict)
     durees: dict = field(default_factory=dict)
@@ -243,7 +245,11 @@ class _Protection:
         # unit of each quantity: block, group, breakdown (from its carriers)
         bloc_c = _blocs(c)
         grp = c.select(pl.col("indicateur").map_elements(groupe, return_dtype=pl.String)).to_series()
-        grp_c = grp.cast(pl.Categorical).to_physical().to_numpy().astype(np.int64)
+        grp_cat = grp.cast(pl.Categorical)
+        grp_c = grp_cat.to_physical().to_numpy().astype(np.int64)
+        stock = np.flatnonzero((grp == groupe(STOCK_FLUX[0])).to_numpy())
+        #: the group whose quantities are tied across blocks (stock and flows): the only one fused
+        self.groupe_stock = int(grp_c[stock[0]]) if len(stock) else -1
         dim_c = c.get_column("dimension").cast(pl.Categorical).to_physical().to_numpy().astype(np.int64)
         ens_c = (c.get_column("dimension") == "ensemble").to_numpy()
         self.q_bloc = np.full(n, -1, dtype=np.int64)
@@ -469,7 +475,8 @@ class _Protection:
     # -- the loop ---------------------------------------------------------------------------------
 
     def unites(self, qids: np.ndarray, avec_dim: bool) -> list[np.ndarray]:
-        bloc = (self.q_rang[qids] + self.decalage) // self.fusion
+        fusion = np.where(self.q_groupe[qids] == self.groupe_stock, self.fusion, 1)
+        bloc = np.where(fusion > 1, (self.q_rang[qids] + self.decalage) // fusion, self.q_rang[qids])
         cles = [bloc, self.q_groupe[qids]] + ([self.q_dim[qids]] if avec_dim else [])
         ordre = np.lexsort(cles[::-1])
         q = qids[ordre]
@@ -527,7 +534,10 @@ class _Protection:
                 libre = self.libres()
                 cand = np.flatnonzero(dans_systeme & ((self.q_dim >= 0) if avec_dim else True))
                 todo = self.a_faire()
-                unites = [Q for Q in self.unites(cand, avec_dim) if todo[Q].any()]
+                # two-block units are for stock and flows; the other groups, already solved one
+                # target at a time in their blocks, come back only when requirements may be lowered
+                unites = [Q for Q in self.unites(cand, avec_dim) if todo[Q].any() and (
+                    self.fusion == 1 or self.tours_fusion >= 2 or self.q_groupe[Q[0]] == self.groupe_stock)]
                 for solutions, cacher, n, ajustes in _executer_unites(self, unites, libre):
                     for q, sg, atteint in ajustes:
                         (self.r_haut if sg > 0 else self.r_bas)[q] = atteint
@@ -675,6 +685,46 @@ def _certificats_cellules(c: pl.DataFrame, S: Systeme, p: "_Protection") -> tupl
     return certificats, revendications
 
 
+def _cumuls_certifies(c: pl.DataFrame, certificats: pl.DataFrame, primaire: np.ndarray,
+                      numerateur_seul: np.ndarray, ecart: float) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A 12-month cell is the sum of its twelve months: each certificate moves the 12-month cells
+    whose window holds the months it moves, by the sum of their displacements (added to the
+    certificates, so that they keep that equation too). A hidden primary-secret 12-month cell is
+    then proven by a certificate that moves it far enough (claims returned)."""
+    serie = ["indicateur", "niveau", "territoire", "dimension", "modalite"]
+    cles = c.select("_i", *serie, "type_periode", _mois_index(pl.col("periode")).alias("_m"),
+                    "valeur", "numerateur", "denominateur", "unite")
+    mois = certificats.join(cles.filter(pl.col("type_periode") == MOIS).select("_i", *serie, "_m"), on="_i")
+    cumuls = cles.filter(pl.col("type_periode") == CUMUL_12_MOIS).select(pl.col("_i").alias("_ic"), *serie, pl.col("_m").alias("_mc"))
+    if mois.height == 0 or cumuls.height == 0:
+        return certificats, pl.DataFrame(schema={"cert": pl.Int64, "_i": pl.UInt32, "lettre": pl.String, "sens": pl.Int8})
+    leves = (
+        mois.join(cumuls, on=serie)
+        .filter((pl.col("_m") <= pl.col("_mc")) & (pl.col("_m") > pl.col("_mc") - 12))
+        .group_by("cert", "_ic", "lettre").agg(pl.col("delta").sum())
+        .filter(pl.col("delta").abs() > 1e-9)
+        .select("cert", pl.col("_ic").alias("_i"), "lettre", "delta")
+    )
+    certificats = pl.concat([certificats, leves.with_columns(pl.col("_i").cast(certificats.schema["_i"]))])
+    # the primary-secret 12-month cells (always hidden), their small quantities, what the rule asks
+    sens = pl.Series("_s", primaire)
+    num_seul = pl.Series("_ns", numerateur_seul)
+    cibles = cles.with_columns(sens, num_seul).filter(pl.col("_s") & (pl.col("type_periode") == CUMUL_12_MOIS))
+    cibles = pl.concat([
+        cibles.filter(pl.col("unite") == "nombre").select("_i", pl.lit("v").alias("lettre"), pl.col("valeur").alias("y")),
+        cibles.filter(pl.col("unite") != "nombre").select("_i", pl.lit("n").alias("lettre"), pl.col("numerateur").alias("y")),
+        cibles.filter((pl.col("unite") != "nombre") & ~pl.col("_ns")).select("_i", pl.lit("d").alias("lettre"), pl.col("denominateur").alias("y")),
+    ]).with_columns(
+        pl.col("y").fill_null(0.0),
+        pl.min_horizontal(pl.lit(ecart), pl.col("y").fill_null(0.0) - (pl.col("lettre") == "d").cast(pl.Float64)).clip(0.0).alias("r_b"),
+    )
+    j = leves.join(cibles.with_columns(pl.col("_i").cast(leves.schema["_i"])), on=["_i", "lettre"])
+    haut = j.filter(pl.col("delta") >= ecart - EPS).group_by("_i", "lettre").agg(pl.col("cert").min()).with_columns(pl.lit(1, pl.Int8).alias("sens"))
+    bas = j.filter(pl.col("delta") <= -pl.col("r_b") + EPS).group_by("_i", "lettre").agg(pl.col("cert").min()).with_columns(pl.lit(-1, pl.Int8).alias("sens"))
+    claims = pl.concat([haut, bas]).select("cert", pl.col("_i").cast(pl.UInt32), "lettre", "sens")
+    return certificats, claims
+
+
 def proteger(
     cells: pl.DataFrame, hierarchie: pl.DataFrame, seuil: int, regle: RegleProtection | None = None,
     journal=None,
@@ -736,6 +786,10 @@ def proteger(
     bilan.non_proteges = int((p.a_faire() & (p.q_bloc >= 0)).sum())
     bilan.ajustes = int(p.ajustes.sum())
     bilan.certificats, bilan.revendications = _certificats_cellules(c, S, p)
+    bilan.certificats, cumuls = _cumuls_certifies(c, bilan.certificats, primaire,
+                                                  (motif_p == "primaire_numerateur").fill_null(False).to_numpy(), regle.ecart)
+    bilan.revendications = pl.concat([bilan.revendications, cumuls])
+    bilan.cumuls_prouves = cumuls.height
     bilan.durees["optimisation"] = time.perf_counter() - t0
 
     # aggregates: published only as sums of published base cells

@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import polars as pl
 import pytest
 
@@ -217,3 +218,26 @@ def test_a_rate_secret_for_its_numerator_alone_does_not_make_its_denominator_sec
     total = publiee.filter((pl.col("indicateur") == "controles_decides") & (pl.col("territoire") == "31001")
                            & (pl.col("dimension") == "ensemble"))
     assert not total["secret"][0]
+
+
+def test_a_twelve_month_cell_moves_with_its_months_in_every_certificate():
+    """A certificate that moves months of a series moves its 12-month cells by the sum: the cell
+    ending in December by the whole displacement, the one ending in November only by November's;
+    a hidden primary-secret 12-month cell is proven when that sum reaches the rule."""
+    from pipelines.secret.protection import _cumuls_certifies
+
+    mois = [date(2026, m, 1) for m in range(1, 13)]
+    base = {"indicateur": "entrees", "niveau": "AGENCE", "territoire": "31001", "dimension": "ensemble",
+            "modalite": "ensemble", "numerateur": None, "denominateur": None, "unite": "nombre"}
+    lignes = [{**base, "periode": p, "type_periode": "mois", "valeur": 1.0} for p in mois]
+    lignes += [{**base, "periode": date(2026, 12, 1), "type_periode": "cumul_12_mois", "valeur": 8.0},
+               {**base, "periode": date(2026, 11, 1), "type_periode": "cumul_12_mois", "valeur": 7.0}]
+    c = pl.DataFrame(lignes, schema_overrides={"numerateur": pl.Float64, "denominateur": pl.Float64}).with_row_index("_i")
+    # certificate 0: +3 in November, +1 in December; certificate 1: +3 in March, −3 in April
+    cert = pl.DataFrame({"cert": [0, 0, 1, 1], "_i": [10, 11, 2, 3], "lettre": ["v"] * 4, "delta": [3.0, 1.0, 3.0, -3.0]},
+                        schema_overrides={"_i": pl.UInt32})
+    primaire = np.array([True] * 12 + [True, True])
+    tous, claims = _cumuls_certifies(c, cert, primaire, np.zeros(14, dtype=bool), 3)
+    leves = tous.filter(pl.col("_i") >= 12).sort("_i")
+    assert leves.select("cert", "_i", "delta").rows() == [(0, 12, 4.0), (0, 13, 3.0)]
+    assert sorted(claims.select("_i", "sens").rows()) == [(12, 1), (13, 1)]
