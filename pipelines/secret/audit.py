@@ -362,8 +362,10 @@ def _propager(A: sp.csr_matrix, bas: np.ndarray, haut: np.ndarray, lo: np.ndarra
         x_haut = np.where(a > 0, ax_haut / a, ax_bas / a)
         nl = l.copy()
         nh = h.copy()
-        np.maximum.at(nl, cols, np.nan_to_num(x_bas, nan=-np.inf))
-        np.minimum.at(nh, cols, np.nan_to_num(x_haut, nan=np.inf))
+        # only NaN is replaced: nan_to_num would also turn ±inf into ±1.8e308, finite numbers
+        # whose sums then cancel out and give wrong bounds
+        np.maximum.at(nl, cols, np.where(np.isnan(x_bas), -np.inf, x_bas))
+        np.minimum.at(nh, cols, np.where(np.isnan(x_haut), np.inf, x_haut))
         if np.allclose(nl, l, equal_nan=True) and np.allclose(nh, h, equal_nan=True):
             break
         l, h = nl, nh

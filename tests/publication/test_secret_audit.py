@@ -241,3 +241,17 @@ def test_a_twelve_month_cell_moves_with_its_months_in_every_certificate():
     leves = tous.filter(pl.col("_i") >= 12).sort("_i")
     assert leves.select("cert", "_i", "delta").rows() == [(0, 12, 4.0), (0, 13, 3.0)]
     assert sorted(claims.select("_i", "sens").rows()) == [(12, 1), (13, 1)]
+
+
+def test_propagation_keeps_unbounded_quantities_unbounded():
+    """A1(t−1) + A2(t) − A3(t) = 12 with A1(t−1) ≤ 526 and A2, A3 unbounded above: A2 = 3 is
+    possible (10 + 3 − 1). Infinite bounds must stay infinite: written as 1.8e308, their sums
+    cancel out and the propagation 'proved' A2 ≥ 12, a false violation."""
+    import scipy.sparse as sp
+
+    from pipelines.secret.audit import _propager
+
+    A = sp.csr_matrix(np.array([[1.0, 1.0, -1.0]]))
+    lo, hi = _propager(A, np.array([12.0]), np.array([12.0]), np.zeros(3), np.array([526.0, np.inf, np.inf]),
+                       np.ones(3, dtype=bool))
+    assert lo[1] <= 3 and np.isinf(hi[1]) and np.isinf(hi[2])
