@@ -259,6 +259,8 @@ class _Protection:
         blocs = np.unique(self.q_bloc[self.q_bloc >= 0])
         self.q_rang = np.where(self.q_bloc >= 0, np.searchsorted(blocs, self.q_bloc), -1)
         self.fusion, self.decalage, self.tours_fusion = 1, 0, 0
+        self.restreinte = False
+        self.q_dep = np.full(n, -1, dtype=np.int64)
         self.q_groupe = np.zeros(n, dtype=np.int64)
         self.q_groupe[cq_q] = grp_c[cq_c]
         self.q_dim = np.zeros(n, dtype=np.int64)
@@ -397,7 +399,7 @@ class _Protection:
                     dd = x[:nQ].copy()
                     dd[iP] -= x[nQ:]
                     atteint = sg * dd[j]
-                    ajuste = atteint < r - EPS and self.tours_fusion >= 2
+                    ajuste = atteint < r - EPS and self.tours_fusion >= 2 and not self.restreinte
                     if ajuste:  # even two blocks allow no more: the requirement becomes that
                         ajustes.append((Q[j], sg, max(atteint, 0.0)))
                     nz = np.abs(dd) > 1e-12
@@ -474,10 +476,13 @@ class _Protection:
 
     # -- the loop ---------------------------------------------------------------------------------
 
-    def unites(self, qids: np.ndarray, avec_dim: bool) -> list[np.ndarray]:
+    def unites(self, qids: np.ndarray, avec_dim: bool, par_departement: bool = False) -> list[np.ndarray]:
+        if par_departement:  # one département's territories; regions, France, straddling bassins held
+            qids = qids[self.q_dep[qids] >= 0]
         fusion = np.where(self.q_groupe[qids] == self.groupe_stock, self.fusion, 1)
         bloc = np.where(fusion > 1, (self.q_rang[qids] + self.decalage) // fusion, self.q_rang[qids])
         cles = [bloc, self.q_groupe[qids]] + ([self.q_dim[qids]] if avec_dim else [])
+        cles += [self.q_dep[qids]] if par_departement else []
         ordre = np.lexsort(cles[::-1])
         q = qids[ordre]
         k = np.stack([c[ordre] for c in cles], axis=1)
@@ -506,8 +511,31 @@ class _Protection:
         self.par_structure[fermees] = True
         return int(self.cert_haut[fermees].sum() + self.cert_bas[fermees].sum()) - avant
 
+    def departements(self, hierarchie: pl.DataFrame) -> None:
+        """Département of each quantity (agencies, départements, bassins within one département);
+        -1 for regions, France and straddling bassins."""
+        h = hierarchie.select(pl.col("code_agence").cast(pl.String), pl.col("code_bassin").cast(pl.String),
+                              pl.col("code_departement").cast(pl.String))
+        bassins = h.group_by("code_bassin").agg(pl.col("code_departement").unique())
+        bassins = bassins.filter(pl.col("code_departement").list.len() == 1).select(
+            pl.col("code_bassin").alias("territoire"), pl.col("code_departement").list.first().alias("_dep"),
+            pl.lit("BASSIN").alias("niveau"))
+        table = pl.concat([
+            h.select(pl.col("code_agence").alias("territoire"), pl.col("code_departement").alias("_dep"),
+                     pl.lit("AGENCE").alias("niveau")),
+            h.select(pl.col("code_departement").alias("territoire"), pl.col("code_departement").alias("_dep"),
+                     pl.lit("DEPARTEMENT").alias("niveau")).unique(),
+            bassins,
+        ])
+        dep = (self.c.select("_i", "niveau", pl.col("territoire").cast(pl.String))
+               .join(table, on=["niveau", "territoire"], how="left").sort("_i")
+               .select(pl.col("_dep").cast(pl.Categorical).to_physical().cast(pl.Int64).fill_null(-1)).to_series().to_numpy())
+        self.q_dep = np.full(self.S.nb_quantites, -1, dtype=np.int64)
+        self.q_dep[self.cq_q] = dep[self.cq_c]
+
     def executer(self, journal, hierarchie, max_iterations: int = 12) -> None:
         dans_systeme = self.q_bloc >= 0
+        self.departements(hierarchie)
         for iteration in range(max_iterations):
             prouves = self.structure()
             journal(f"secret : {prouves} bornes tenues par la seule structure (parties où rien n'est publié)")
@@ -530,13 +558,17 @@ class _Protection:
             avant = int(todo.sum())
             caches = 0
             # one breakdown at a time (its ensemble held), then the whole indicator group
-            for avec_dim in (True, False):
+            # one target at a time: first within a département (small LPs), then the whole unit
+            etapes = [(True, True), (False, True), (True, False), (False, False)] if self.un_par_un else \
+                [(True, False), (False, False)]
+            for avec_dim, par_dep in etapes:
                 libre = self.libres()
                 cand = np.flatnonzero(dans_systeme & ((self.q_dim >= 0) if avec_dim else True))
                 todo = self.a_faire()
                 # two-block units are for stock and flows; the other groups, already solved one
                 # target at a time in their blocks, come back only when requirements may be lowered
-                unites = [Q for Q in self.unites(cand, avec_dim) if todo[Q].any() and (
+                self.restreinte = par_dep  # a requirement is never lowered within a département's unit
+                unites = [Q for Q in self.unites(cand, avec_dim, par_dep) if todo[Q].any() and (
                     self.fusion == 1 or self.tours_fusion >= 2 or self.q_groupe[Q[0]] == self.groupe_stock)]
                 for solutions, cacher, n, ajustes in _executer_unites(self, unites, libre):
                     for q, sg, atteint in ajustes:
