@@ -561,6 +561,8 @@ class _Protection:
             # one target at a time: first within a département (small LPs), then the whole unit
             etapes = [(True, True), (False, True), (True, False), (False, False)] if self.un_par_un else \
                 [(True, False), (False, False)]
+            if self.fusion > 1:  # two-block units: within a département only (their LPs grow fast)
+                etapes = [(True, True), (False, True)]
             for avec_dim, par_dep in etapes:
                 libre = self.libres()
                 cand = np.flatnonzero(dans_systeme & ((self.q_dim >= 0) if avec_dim else True))
@@ -582,11 +584,16 @@ class _Protection:
                     f"({self.bilan.lp_certification} programmes linéaires)")
             if reste == 0:
                 return
-            if self.fusion > 1:
-                self.tours_fusion += 1
-                if self.tours_fusion >= 3 and caches == 0 and reste == avant:
+            if self.tours_fusion >= 2:  # a last pass done: single blocks, requirements lowered
+                if caches == 0 and reste == avant:
                     return
+            elif self.fusion > 1:
+                self.tours_fusion += 1
                 self.decalage = 1 - self.decalage  # the other pairs of blocks next pass
+                if self.tours_fusion >= 2:
+                    # both pairings tried: a last pass in single blocks and whole units, where a
+                    # requirement the unit cannot reach is lowered to what it allows
+                    self.fusion = 1
             elif self.un_par_un:
                 # every target left had its own LP in its block: two blocks at a time now, both
                 # pairings (each block's edge with the next, then with the previous) before any
