@@ -31,6 +31,12 @@ outside a complete quarter on its own), indicator group by indicator group:
    levels), pushes every uncertified target to its requirement at the least cost; the published
    cells it moves become secret (``secondaire``). Then certify again, until nothing is left.
 
+When batches stall: one target at a time (first in a département's territories, then in the
+whole unit), then units of two consecutive blocks for stock and flows (both pairings), and a last
+pass where a requirement no unit can reach is lowered to what the unit allows (``ajustes``; the
+audit judges them). Every bound proven keeps its certificate; written on cells, with the 12-month
+cells moved by the sum of their months (``_cumuls_certifies``), they go to the audit.
+
 Finally the cumulated cells are published only where they are the sum of published base cells
 (months of a monthly series, quarters of a quarterly one): rolling 12-month cells then teach an
 outsider nothing beyond the base cells, and a hidden one is protected by the base cells it sums
