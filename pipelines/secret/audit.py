@@ -52,6 +52,8 @@ class ResultatAudit:
     lp_exacts: int = 0
     cumuls_non_derivables: int = 0
     relations_ecartees: int = 0
+    #: counts known to be 0 because the rate cell they are the denominator of is absent
+    zeros_par_absence: int = 0
     #: bounds proven by the protection's certificates, checked on this audit's system
     prouvees_certificats: int = 0
     certificats_invalides: int = 0
@@ -169,7 +171,34 @@ def _systeme(a: duckdb.DuckDBPyConnection, cel: pl.DataFrame, res: ResultatAudit
     p = pl.concat(paires)
     res.relations_ecartees += int((~p["egal"]).sum())
     p = p.filter("egal")
+    # a rate cell is absent when its denominator is 0: where the indicator has cells for that
+    # period and level, the count its denominator is (by an identity) is known to be 0
+    zeros = []
+    for ia, ka, da, ma, ib, kb, db, mb in IDENTITES:
+        if ka != "d" or kb != "v":
+            continue
+        dim = f"'{da}'" if da != "*" else "b.dimension"
+        mod = f"'{ma}'" if ma != "*" else "b.modalite"
+        filtre = [f"b.indicateur = '{ib}'", "b.k = 'v'"]
+        filtre += [f"b.dimension = '{db}'"] if db != "*" else []
+        filtre += [f"b.modalite = '{mb}'"] if mb != "*" else []
+        zeros.append(a.sql(f"""
+            select b.qb, b.y from qc as b
+            where {' and '.join(filtre)}
+              and exists (select 1 from qc as t where t.indicateur = '{ia}' and t.type_periode = b.type_periode
+                          and t.periode = b.periode and t.niveau = b.niveau)
+              and not exists (select 1 from qc as r where r.indicateur = '{ia}' and r.k = 'd'
+                              and r.type_periode = b.type_periode and r.periode = b.periode and r.niveau = b.niveau
+                              and r.territoire = b.territoire and r.dimension = {dim} and r.modalite = {mod})
+        """).pl())
+    zeros = pl.concat(zeros) if zeros else pl.DataFrame(schema={"qb": pl.Int64, "y": pl.Float64})
+    # the inference is the outsider's; where the data do not bear it out (a count without its
+    # rate cell that is not 0), it teaches him something false, not a secret
+    nuls_connus = zeros.filter(pl.col("y") == 0)["qb"].unique().to_numpy()
+    res.zeros_par_absence = len(nuls_connus)
     q = a.sql("select qb, cid, k, y, connu, prim from qc order by qb").pl()
+    if len(nuls_connus):
+        q = q.with_columns(pl.col("connu") | pl.col("qb").is_in(nuls_connus.tolist()))
     nb = q.height
     g = sp.coo_matrix((np.ones(p.height), (p["a"].to_numpy(), p["b"].to_numpy())), shape=(nb, nb))
     _, m = connected_components(g, directed=False)

@@ -57,7 +57,7 @@ from scipy.sparse.csgraph import connected_components
 
 from pipelines.secret.certificats import Preuves, rectangles, transferts, verifier
 from pipelines.secret.primaire import motifs_primaires, verifier_seuil
-from pipelines.secret.relations import CUMUL_12_MOIS, MOIS, STOCK_FLUX, STOCKS, TRIMESTRE, groupe
+from pipelines.secret.relations import CUMUL_12_MOIS, IDENTITES, MOIS, STOCK_FLUX, STOCKS, TRIMESTRE, groupe
 from pipelines.secret.systeme import Systeme, construire, minimum_structurel
 
 EPS = 1e-6
@@ -210,7 +210,8 @@ class _Solveur:
 
 class _Protection:
     def __init__(self, c: pl.DataFrame, S: Systeme, masque: np.ndarray, sensible_cellule: np.ndarray,
-                 regle: RegleProtection, bilan: BilanProtection, numerateur_seul: np.ndarray | None = None):
+                 regle: RegleProtection, bilan: BilanProtection, numerateur_seul: np.ndarray | None = None,
+                 connus_cellule: np.ndarray | None = None):
         self.S, self.regle, self.bilan = S, regle, bilan
         self.masque = masque  # hidden cells (updated in place)
         self.motifs_ajoutes: dict[int, str] = {}
@@ -221,6 +222,10 @@ class _Protection:
         self.cq_c, self.cq_q = cq_c, cq_q
         if numerateur_seul is None:
             numerateur_seul = np.zeros(len(sensible_cellule), dtype=bool)
+        self.connus = np.zeros(S.nb_quantites)
+        if connus_cellule is not None:
+            sel = connus_cellule[cq_c] & (S.cq_lettre == "v")
+            self.connus[np.unique(cq_q[sel])] = 1.0
         self.sensible = np.zeros(n, dtype=bool)
         # a rate secret for its numerator alone protects that numerator (its denominator is a
         # population of at least the threshold, published anyway by the count it usually is)
@@ -285,10 +290,11 @@ class _Protection:
     # -- state ------------------------------------------------------------------------------------
 
     def libres(self) -> np.ndarray:
-        """Hidden quantities: no published cell carries them."""
+        """Hidden quantities: no published cell carries them, and the outsider does not know them
+        otherwise (``connus``: counts known to be 0 by an absent rate cell)."""
         if self._publies is None:
             self._publies = np.bincount(self.cq_q, weights=(~self.masque[self.cq_c]).astype(float),
-                                        minlength=self.S.nb_quantites)
+                                        minlength=self.S.nb_quantites) + self.connus
         return self._publies == 0
 
     def a_faire(self) -> np.ndarray:
@@ -313,6 +319,7 @@ class _Protection:
         if not (sens & ~(cert_h & cert_b)).any():
             return [], vide, 0, []
         publie = ~libre[Q]
+        fige = self.connus[Q] > 0  # known otherwise than by a cell: hiding cells does not free them
         sub, lignes = self._sous_systeme(Q)
         nQ = len(Q)
         iP = np.flatnonzero(publie)
@@ -348,7 +355,7 @@ class _Protection:
             M = sp.vstack([sp.hstack([base, sp.csc_matrix((base.shape[0], nT))]), lien], format="csc")
             M.sort_indices()
             lo = np.concatenate([np.where(publie, 0.0, -marge_bas), np.zeros(nP), np.zeros(nT)])
-            hi = np.concatenate([np.full(nQ, np.inf), marge_bas[iP], r])
+            hi = np.concatenate([np.where(fige, 0.0, np.inf), np.where(fige[iP], 0.0, marge_bas[iP]), r])
             w = rng.uniform(0.5, 1.5, nT) * poids / np.maximum(r, 1.0)
             cout = np.concatenate([np.where(publie & ~a_cacher, cout_q, 0.0),
                                    np.where(a_cacher[iP], 0.0, cout_q[iP]), -w])
@@ -391,7 +398,7 @@ class _Protection:
                     if h is None:
                         h = _Solveur()
                         lo0 = np.concatenate([np.where(publie, 0.0, -marge_bas), np.zeros(nP)])
-                        hi0 = np.concatenate([np.full(nQ, np.inf), marge_bas[iP]])
+                        hi0 = np.concatenate([np.where(fige, 0.0, np.inf), np.where(fige[iP], 0.0, marge_bas[iP])])
                         cout0 = np.concatenate([np.where(publie & ~a_cacher, cout_q, 0.0),
                                                 np.where(a_cacher[iP], 0.0, cout_q[iP])])
                         h.charger(base, lo_r, hi_r, lo0, hi0, cout0)
@@ -712,6 +719,31 @@ def _publier_cumuls(c: pl.DataFrame, masque: np.ndarray, trimestriel: np.ndarray
     return out
 
 
+def _zeros_par_absence(c: pl.DataFrame) -> np.ndarray:
+    """Count cells known to be 0 by the outsider: the rate cell whose denominator they are (an
+    identity) is absent, as the marts write no rate cell with a denominator of 0, where that
+    indicator has cells for the period and level. Only where the data bear it out (count 0)."""
+    out = np.zeros(c.height, dtype=bool)
+    lieu = ["type_periode", "periode", "niveau"]
+    for ia, ka, da, ma, ib, kb, db, mb in IDENTITES:
+        if ka != "d" or kb != "v":
+            continue
+        b = c.filter(pl.col("indicateur") == ib)
+        b = b.filter(pl.col("dimension") == db) if db != "*" else b
+        b = b.filter(pl.col("modalite") == mb) if mb != "*" else b
+        b = b.with_columns(
+            (pl.lit(da) if da != "*" else pl.col("dimension")).alias("_dim"),
+            (pl.lit(ma) if ma != "*" else pl.col("modalite")).alias("_mod"),
+        )
+        a = c.filter(pl.col("indicateur") == ia)
+        presents = a.select(*lieu, "territoire", pl.col("dimension").alias("_dim"), pl.col("modalite").alias("_mod"))
+        absents = (b.join(a.select(lieu).unique(), on=lieu, how="semi")
+                   .join(presents, on=[*lieu, "territoire", "_dim", "_mod"], how="anti")
+                   .filter(pl.col("valeur").fill_null(0) == 0))
+        out[absents.get_column("_i").to_numpy()] = True
+    return out
+
+
 def _certificats_cellules(c: pl.DataFrame, S: Systeme, p: "_Protection") -> tuple[pl.DataFrame, pl.DataFrame]:
     """The certificates that prove a bound, written on cells: every cell carrying a moved quantity
     moves with it (``_i``: row of the cell in ``c``, ``lettre``: v, n or d)."""
@@ -821,7 +853,9 @@ def proteger(
     bilan.zeros_masques = int(zeros.sum())
 
     t0 = time.perf_counter()
-    p = _Protection(c, S, masque, primaire, regle, bilan, numerateur_seul=(motif_p == "primaire_numerateur").fill_null(False).to_numpy())
+    p = _Protection(c, S, masque, primaire, regle, bilan,
+                    numerateur_seul=(motif_p == "primaire_numerateur").fill_null(False).to_numpy(),
+                    connus_cellule=_zeros_par_absence(c))
     bilan.sensibles = int(p.sensible.sum())
     p.executer(journal, hierarchie)
     for i, m in p.motifs_ajoutes.items():

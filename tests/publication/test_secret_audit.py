@@ -255,3 +255,20 @@ def test_propagation_keeps_unbounded_quantities_unbounded():
     lo, hi = _propager(A, np.array([12.0]), np.array([12.0]), np.zeros(3), np.array([526.0, np.inf, np.inf]),
                        np.ones(3, dtype=bool))
     assert lo[1] <= 3 and np.isinf(hi[1]) and np.isinf(hi[2])
+
+
+def test_an_absent_rate_cell_tells_that_its_denominator_count_is_zero(tmp_path):
+    """The marts write no rate cell with a denominator of 0: no D2 cell for agency 31001 in June
+    tells an outsider that D1 (its denominator) is 0 there, even hidden. Both code paths know it."""
+    from pipelines.secret.protection import _zeros_par_absence
+
+    agences = {"31001": ("7601", "31", "76"), "31002": ("7601", "31", "76"), "31003": ("7602", "31", "76")}
+    hier = aide.hierarchie(agences)
+    d1 = aide.comptes("controles_decides", JUIN, {("31001",): 0, ("31002",): 30, ("31003",): 25}, hier, [])
+    d2 = aide.taux("taux_sanction_cre", JUIN, {("31001",): (0, 0), ("31002",): (12, 30), ("31003",): (11, 25)}, hier, [])
+    cells = pl.concat([d1, d2]).with_row_index("_i")
+    connus = cells.filter(pl.Series(_zeros_par_absence(cells)))
+    assert connus.select("indicateur", "territoire").rows() == [("controles_decides", "31001")]
+    publiee = cells.drop("_i").with_columns(secret=pl.col("niveau") == "AGENCE")
+    res = _audit(tmp_path, cells.drop("_i"), hier, publiee, zeros_masques=True)
+    assert res.zeros_par_absence == 1
