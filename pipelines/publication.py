@@ -38,20 +38,17 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from pipelines.indicateurs import INDICATEURS, famille
+from pipelines.indicateurs import INDICATEURS, famille  # noqa: F401 - famille: read by the tests from here
+from pipelines.secret.primaire import MOTIFS_PRIMAIRES, seuil_effectif  # noqa: F401 - re-exported
+from pipelines.secret.primaire import motifs_primaires as _primaire
+from pipelines.secret.primaire import verifier_seuil as _verifier_seuil
 from pipelines.settings import SEEDS_DIR, SEUIL_SECRET_MIN
-
-#: Families whose threshold never goes below ``SEUIL_SECRET_MIN`` (control, misuse of data).
-FAMILLES_SEUIL_PLANCHER = {"D", "E"}
 
 COLONNES_CONTRAT = [
     "indicateur", "periode", "type_periode", "niveau", "territoire", "dimension", "modalite",
     "numerateur", "denominateur", "valeur", "unite", "provisoire",
 ]
 COLONNES_PUBLICATION = [*COLONNES_CONTRAT, "secret", "motif_secret"]
-UNITES = {"nombre", "taux", "jours"}
-
-MOTIFS_PRIMAIRES = {"primaire_effectif", "primaire_denominateur", "primaire_numerateur", "primaire_population"}
 MOTIFS_SECONDAIRES = {"secondaire_modalites", "secondaire_territoires", "secondaire_niveaux"}
 
 #: Parent/children nestings protected as groups: (relation, child level, parent level).
@@ -61,21 +58,6 @@ LIENS = [
     ("departement_agences", "AGENCE", "DEPARTEMENT"),
     ("bassin_agences", "AGENCE", "BASSIN"),
 ]
-
-
-def seuil_effectif(indicateur: str, seuil: int) -> int:
-    """The threshold applied to an indicator: at least 11 for D and E, and for unknown codes
-    (a new indicator gets the strict threshold until the contract lists it)."""
-    _verifier_seuil(seuil)
-    fam = famille(indicateur)
-    if fam is None or fam in FAMILLES_SEUIL_PLANCHER:
-        return max(seuil, SEUIL_SECRET_MIN)
-    return seuil
-
-
-def _verifier_seuil(seuil: int) -> None:
-    if isinstance(seuil, bool) or not isinstance(seuil, (int, np.integer)) or seuil < 1:
-        raise ValueError(f"Seuil de secret statistique invalide : {seuil!r} (entier au moins égal à 1 attendu).")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -135,32 +117,6 @@ def _relations(cells: pl.DataFrame, hierarchie: pl.DataFrame) -> pl.DataFrame:
 
 # ---------------------------------------------------------------------------------------------
 # Primary and secondary secret
-
-
-def _primaire(cells: pl.DataFrame, seuil: int) -> pl.Series:
-    inconnues = set(cells.get_column("unite").unique().to_list()) - UNITES
-    if inconnues:
-        raise ValueError(f"Unité inconnue du contrat dans les cellules : {sorted(map(str, inconnues))}.")
-    codes = cells.get_column("indicateur").unique().to_list()
-    seuils = pl.DataFrame(
-        {"indicateur": codes, "_seuil": [seuil_effectif(c, seuil) for c in codes]},
-        schema={"indicateur": cells.schema["indicateur"], "_seuil": pl.Int64},
-    )
-    s = cells.select("indicateur", "unite", "numerateur", "denominateur", "valeur").join(
-        seuils, on="indicateur", how="left", maintain_order="left"
-    )
-    val = pl.col("valeur").fill_null(0)
-    num = pl.col("numerateur").fill_null(0)
-    den = pl.col("denominateur").fill_null(0)
-    seuil_c = pl.col("_seuil")
-    motif = (
-        pl.when((pl.col("unite") == "nombre") & (val >= 1) & (val <= seuil_c - 1)).then(pl.lit("primaire_effectif"))
-        .when((pl.col("unite") == "taux") & (den < seuil_c)).then(pl.lit("primaire_denominateur"))
-        .when((pl.col("unite") == "taux") & (num >= 1) & (num <= seuil_c - 1)).then(pl.lit("primaire_numerateur"))
-        .when((pl.col("unite") == "jours") & (den < seuil_c)).then(pl.lit("primaire_population"))
-        .otherwise(pl.lit(None, dtype=pl.String))
-    )
-    return s.select(motif.alias("motif_secret")).get_column("motif_secret")
 
 
 def _groupes(c: pl.DataFrame, hierarchie: pl.DataFrame) -> pl.DataFrame:

@@ -144,9 +144,6 @@ class _Solveur:
     def __init__(self) -> None:
         self.h = highspy.Highs()
         self.h.setOptionValue("output_flag", False)
-        self.nb = 0
-        self.temps = 0.0
-        self.taille = 0
 
     def resoudre(self, M: sp.csc_matrix, lo_r, hi_r, lo_c, hi_c, cout) -> np.ndarray | None:
         h = self.h
@@ -164,11 +161,7 @@ class _Solveur:
         lp.a_matrix_.index_ = M.indices
         lp.a_matrix_.value_ = M.data
         h.passModel(lp)
-        t = time.perf_counter()
         h.run()
-        self.temps += time.perf_counter() - t
-        self.taille += M.shape[1]
-        self.nb += 1
         if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return None
         return np.asarray(h.getSolution().col_value)
@@ -204,7 +197,6 @@ class _Solveur:
         x = np.asarray(h.getSolution().col_value) if ok else None
         h.changeColsCost(1, ix, np.asarray([c]))
         h.changeColsBounds(1, ix, np.asarray([lo]), np.asarray([hi]))
-        self.nb += 1
         return x
 
 
@@ -241,7 +233,6 @@ class _Protection:
         self.preuves = Preuves()
         #: last resort, one LP per remaining target (``traiter``)
         self.un_par_un = False
-        self.par_structure = np.zeros(n, dtype=bool)
         #: quantities whose requirement was lowered to what the table's structure allows
         self.ajustes = np.zeros(n, dtype=bool)
         self.preuve_haut = np.full(n, -1, dtype=np.int64)
@@ -256,8 +247,7 @@ class _Protection:
         # unit of each quantity: block, group, breakdown (from its carriers)
         bloc_c = _blocs(c)
         grp = c.select(pl.col("indicateur").map_elements(groupe, return_dtype=pl.String)).to_series()
-        grp_cat = grp.cast(pl.Categorical)
-        grp_c = grp_cat.to_physical().to_numpy().astype(np.int64)
+        grp_c = grp.cast(pl.Categorical).to_physical().to_numpy().astype(np.int64)
         stock = np.flatnonzero((grp == groupe(STOCK_FLUX[0])).to_numpy())
         #: the group whose quantities are tied across blocks (stock and flows): the only one fused
         self.groupe_stock = int(grp_c[stock[0]]) if len(stock) else -1
@@ -521,7 +511,6 @@ class _Protection:
         avant = int(self.cert_haut[fermees].sum() + self.cert_bas[fermees].sum())
         self.cert_haut[fermees] = True
         self.cert_bas[fermees] = True
-        self.par_structure[fermees] = True
         return int(self.cert_haut[fermees].sum() + self.cert_bas[fermees].sum()) - avant
 
     def departements(self, hierarchie: pl.DataFrame) -> None:

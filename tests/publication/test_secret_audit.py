@@ -22,6 +22,8 @@ aide = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(aide)
 
 JUIN = date(2026, 6, 1)
+#: three agencies of Haute-Garonne: two in bassin 7601, one in 7602
+AGENCES_31 = {"31001": ("7601", "31", "76"), "31002": ("7601", "31", "76"), "31003": ("7602", "31", "76")}
 
 
 def _audit(tmp_path, cells, hier, publiee, zeros_masques):
@@ -98,8 +100,7 @@ def test_stock_and_flows_protected_by_the_optimiser(tmp_path):
 
 def _sanctions():
     """D1 publishes 0 sanctions for an agency whose D2 (5 controls) is secret: D2 = 0 %."""
-    agences = {"31001": ("7601", "31", "76"), "31002": ("7601", "31", "76"), "31003": ("7602", "31", "76")}
-    hier = aide.hierarchie(agences)
+    hier = aide.hierarchie(AGENCES_31)
     issues = {("31001", "SANCTION"): 0, ("31001", "RECHERCHE_ACTIVE"): 5, ("31002", "SANCTION"): 12,
               ("31002", "RECHERCHE_ACTIVE"): 30, ("31003", "SANCTION"): 11, ("31003", "RECHERCHE_ACTIVE"): 25}
     d1 = aide.comptes("controles_decides", JUIN, issues, hier, ["issue"])
@@ -190,8 +191,7 @@ def test_audit_knows_a_rate_cell_reveals_its_denominator_exists_whatever_cell_na
     """Agency 31001 made 1 control (D1 = D2's denominator). Every agency cell hidden, the
     département published: an outsider knows D1 ≥ 1 from the mere existence of the D2 cell, as the
     structure alone tells; that lower end is no violation, whichever cell names the quantity."""
-    agences = {"31001": ("7601", "31", "76"), "31002": ("7601", "31", "76"), "31003": ("7602", "31", "76")}
-    hier = aide.hierarchie(agences)
+    hier = aide.hierarchie(AGENCES_31)
     d1 = aide.comptes("controles_decides", JUIN, {("31001",): 1, ("31002",): 30, ("31003",): 25}, hier, [])
     d2 = aide.taux("taux_sanction_cre", JUIN, {("31001",): (0, 1), ("31002",): (12, 30), ("31003",): (11, 25)}, hier, [])
     cells = pl.concat([d1, d2])
@@ -204,8 +204,7 @@ def test_audit_knows_a_rate_cell_reveals_its_denominator_exists_whatever_cell_na
 def test_a_rate_secret_for_its_numerator_alone_does_not_make_its_denominator_secret(tmp_path):
     """D2 of agency 31001 is 3 sanctions out of 40 controls: secret for its numerator. The 40
     controls are D1's published total: the rule protects the 3, not the population of 40."""
-    agences = {"31001": ("7601", "31", "76"), "31002": ("7601", "31", "76"), "31003": ("7602", "31", "76")}
-    hier = aide.hierarchie(agences)
+    hier = aide.hierarchie(AGENCES_31)
     issues = {("31001", "SANCTION"): 3, ("31001", "RECHERCHE_ACTIVE"): 37, ("31002", "SANCTION"): 12,
               ("31002", "RECHERCHE_ACTIVE"): 30, ("31003", "SANCTION"): 11, ("31003", "RECHERCHE_ACTIVE"): 25}
     d1 = aide.comptes("controles_decides", JUIN, issues, hier, ["issue"])
@@ -262,8 +261,7 @@ def test_an_absent_rate_cell_tells_that_its_denominator_count_is_zero(tmp_path):
     tells an outsider that D1 (its denominator) is 0 there, even hidden. Both code paths know it."""
     from pipelines.secret.protection import _zeros_par_absence
 
-    agences = {"31001": ("7601", "31", "76"), "31002": ("7601", "31", "76"), "31003": ("7602", "31", "76")}
-    hier = aide.hierarchie(agences)
+    hier = aide.hierarchie(AGENCES_31)
     d1 = aide.comptes("controles_decides", JUIN, {("31001",): 0, ("31002",): 30, ("31003",): 25}, hier, [])
     d2 = aide.taux("taux_sanction_cre", JUIN, {("31001",): (0, 0), ("31002",): (12, 30), ("31003",): (11, 25)}, hier, [])
     cells = pl.concat([d1, d2]).with_row_index("_i")
