@@ -76,8 +76,14 @@ def verifier(S: Systeme, libre: np.ndarray, cert: np.ndarray, q: np.ndarray, d: 
 
 
 def rectangles(c: pl.DataFrame, S: Systeme, hierarchie: pl.DataFrame, libre: np.ndarray, sensible: np.ndarray,
-               r_haut: np.ndarray, r_bas: np.ndarray, besoin_haut: np.ndarray, besoin_bas: np.ndarray):
+               r_haut: np.ndarray, r_bas: np.ndarray, besoin_haut: np.ndarray, besoin_bas: np.ndarray,
+               miroir: bool = False):
     """Rectangle certificates for the agency-level breakdown cells that still need a proof.
+
+    ``miroir``: rectangles of rate numerators only, each move copied on the denominator of the
+    same cell. The difference d − n of every cell is unchanged, so n ≤ d still holds where a
+    numerator alone could not rise (a rate of 2 sanctions out of 3 controls), and denominators
+    have the same sums as their numerators (same breakdowns, same territories).
 
     Returns (cert, q, d, p_cert, p_q, p_sens): the certificate rows (local ids) and the bound
     each certificate claims (certificate, target quantity, direction +1 up / -1 down)."""
@@ -101,6 +107,8 @@ def rectangles(c: pl.DataFrame, S: Systeme, hierarchie: pl.DataFrame, libre: np.
         pl.Series("bh", besoin_haut[q_np]), pl.Series("bb", besoin_bas[q_np]),
         pl.Series("rh", r_haut[q_np]), pl.Series("rb", r_bas[q_np]),
     ).filter(pl.col("bh") | pl.col("bb"))
+    if miroir:
+        cible = cible.filter(pl.col("k") == "n")
     sorties = []
     nb_cert = 0
 
@@ -167,6 +175,11 @@ def rectangles(c: pl.DataFrame, S: Systeme, hierarchie: pl.DataFrame, libre: np.
         cibles.append(cib.with_columns(pl.col("cert").cast(pl.Int64) + decalage))
     ent = pl.concat(ents)
     cib = pl.concat(cibles).sort("cert")
+    if miroir:
+        n_d = (cq.filter(pl.col("k") == "n").select("_i", pl.col("q"))
+               .join(cq.filter(pl.col("k") == "d").select("_i", pl.col("q").alias("qd")), on="_i")
+               .unique(subset="q", keep="first").select("q", "qd"))
+        ent = pl.concat([ent, ent.join(n_d, on="q").select("cert", pl.col("qd").alias("q"), "d")])
     ent = _avec_trimestres(c, S, ent)
     # one value per (certificate, merged quantity)
     ent = ent.unique(subset=["cert", "q"], keep="first", maintain_order=True)

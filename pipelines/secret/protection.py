@@ -61,6 +61,8 @@ from pipelines.secret.relations import CUMUL_12_MOIS, IDENTITES, MOIS, STOCK_FLU
 from pipelines.secret.systeme import Systeme, construire, minimum_structurel
 
 EPS = 1e-6
+#: levels whose published quantities the first passes do not move (``_Protection.epargner``)
+NIVEAUX_EPARGNES = ("DEPARTEMENT", "REGION", "NATIONAL")
 POIDS_NIVEAU = {"NATIONAL": 16.0, "REGION": 8.0, "DEPARTEMENT": 4.0, "BASSIN": 2.0, "AGENCE": 1.0}
 
 
@@ -233,6 +235,8 @@ class _Protection:
         self.preuves = Preuves()
         #: last resort, one LP per remaining target (``traiter``)
         self.un_par_un = False
+        #: before that, one LP per class of targets sharing no equation (``traiter``)
+        self.par_classes = False
         #: quantities whose requirement was lowered to what the table's structure allows
         self.ajustes = np.zeros(n, dtype=bool)
         self.preuve_haut = np.full(n, -1, dtype=np.int64)
@@ -262,6 +266,14 @@ class _Protection:
         self.fusion, self.decalage, self.tours_fusion = 1, 0, 0
         self.restreinte = False
         self.q_dep = np.full(n, -1, dtype=np.int64)
+        #: quantities seen by the committees and above (département, région, France): while
+        #: ``epargner`` holds, a published one of them does not move, so the LP finds its points
+        #: among the lower levels' cells instead of hiding a committee's total (the first unit to
+        #: hide a total would make it free for every later unit)
+        haut_c = c.get_column("niveau").is_in(list(NIVEAUX_EPARGNES)).to_numpy()
+        self.q_epargne = np.zeros(n, dtype=bool)
+        np.logical_or.at(self.q_epargne, cq_q, haut_c[cq_c])
+        self.epargner = True
         self.q_groupe = np.zeros(n, dtype=np.int64)
         self.q_groupe[cq_q] = grp_c[cq_c]
         self.q_dim = np.zeros(n, dtype=np.int64)
@@ -310,11 +322,15 @@ class _Protection:
             return [], vide, 0, []
         publie = ~libre[Q]
         fige = self.connus[Q] > 0  # known otherwise than by a cell: hiding cells does not free them
+        if self.epargner:
+            fige = fige | (self.q_epargne[Q] & publie)
         sub, lignes = self._sous_systeme(Q)
         nQ = len(Q)
-        iP = np.flatnonzero(publie)
-        nP = len(iP)
-        base = sp.hstack([sub, -sub[:, iP]], format="csc")
+        # every quantity moves as an upward part minus a downward part, both ≥ 0: at an optimal
+        # vertex most parts stay at 0, so a certificate moves few quantities (a hidden quantity
+        # as one column bounded below would sit at its floor, and every certificate be dense)
+        nP = nQ
+        base = sp.hstack([sub, -sub], format="csc")
         lo_r, hi_r = S.bas[lignes], S.haut[lignes]
         cout_q = self.cout_quantite(Q)
         marge_bas = y[Q] - S.borne_inf[Q]
@@ -324,40 +340,32 @@ class _Protection:
         a_cacher = np.zeros(nQ, dtype=bool)
         nb_lp, cale = 0, 0
         solutions = []
-        for tour in range(self.regle.tours):
-            nh = sens & ~cert_h
-            nb = sens & ~cert_b
-            if not (nh | nb).any():
-                break
-            haut = (tour % 2 == 0 and nh.any()) or not nb.any()
-            cible = np.flatnonzero(nh if haut else nb)
-            sg = 1.0 if haut else -1.0
-            r = (rh if haut else rb)[cible]
+        def tour(cible: np.ndarray, sg: np.ndarray) -> bool | None:
+            """One LP pushing each target of ``cible`` its way (``sg``: +1 up, −1 down) toward its
+            requirement. Returns whether it proved something (None: no solution)."""
+            nonlocal nb_lp, cert_h, cert_b
+            r = np.where(sg > 0, rh[cible], rb[cible])
             nT = len(cible)
             # rows t_k − sg·(u_k − v_k) ≤ 0
-            pos_v = np.full(nQ, -1, dtype=np.int64)
-            pos_v[iP] = np.arange(nP)
-            a_v = pos_v[cible] >= 0
-            rows = np.concatenate([np.arange(nT), np.arange(nT), np.flatnonzero(a_v)])
-            cols = np.concatenate([nQ + nP + np.arange(nT), cible, nQ + pos_v[cible][a_v]])
-            vals = np.concatenate([np.ones(nT), np.full(nT, -sg), np.full(int(a_v.sum()), sg)])
+            rows = np.concatenate([np.arange(nT)] * 3)
+            cols = np.concatenate([nQ + nP + np.arange(nT), cible, nQ + cible])
+            vals = np.concatenate([np.ones(nT), -sg, sg])
             lien = sp.csr_matrix((vals, (rows, cols)), shape=(nT, nQ + nP + nT))
             M = sp.vstack([sp.hstack([base, sp.csc_matrix((base.shape[0], nT))]), lien], format="csc")
             M.sort_indices()
-            lo = np.concatenate([np.where(publie, 0.0, -marge_bas), np.zeros(nP), np.zeros(nT)])
-            hi = np.concatenate([np.where(fige, 0.0, np.inf), np.where(fige[iP], 0.0, marge_bas[iP]), r])
+            lo = np.zeros(nQ + nP + nT)
+            hi = np.concatenate([np.where(fige, 0.0, np.inf), np.where(fige, 0.0, marge_bas), r])
             w = rng.uniform(0.5, 1.5, nT) * poids / np.maximum(r, 1.0)
             cout = np.concatenate([np.where(publie & ~a_cacher, cout_q, 0.0),
-                                   np.where(a_cacher[iP], 0.0, cout_q[iP]), -w])
+                                   np.where(a_cacher, 0.0, cout_q), -w])
             x = self.solveur.resoudre(M, np.concatenate([lo_r, np.full(nT, -np.inf)]),
                                       np.concatenate([hi_r, np.zeros(nT)]), lo, hi, cout)
             nb_lp += 1
             if x is None:
-                break
+                return None
             d = x[:nQ].copy()
-            d[iP] -= x[nQ:nQ + nP]
-            bouge = publie & ((np.abs(x[:nQ]) + np.bincount(iP, weights=x[nQ:nQ + nP], minlength=nQ)) > EPS)
-            a_cacher |= bouge
+            d -= x[nQ:nQ + nP]
+            a_cacher[:] |= publie & ((np.abs(x[:nQ]) + x[nQ:nQ + nP]) > EPS)
             nouveaux_h = sens & ~cert_h & (d >= rh - EPS)
             nouveaux_b = sens & ~cert_b & (-d >= rb - EPS)
             cert_h |= nouveaux_h
@@ -365,19 +373,47 @@ class _Protection:
             if nouveaux_h.any() or nouveaux_b.any():
                 nz = np.abs(d) > 1e-12
                 solutions.append((Q[nz], d[nz], Q[nouveaux_h], Q[nouveaux_b]))
-                cale = 0
-            else:
-                cale += 1
+                return True
+            return False
+
+        # each target's direction: drawn once, reversed every round. Pushing every target the
+        # same way at once would move the totals above them by the sum of the pushes; with mixed
+        # directions the pushes can cancel in the totals, which stay published.
+        parite = rng.integers(0, 2, nQ).astype(bool)
+        for k in range(self.regle.tours):
+            nh = sens & ~cert_h
+            nb = sens & ~cert_b
+            if not (nh | nb).any():
+                break
+            cible = np.flatnonzero(nh | nb)
+            vers_haut = nh[cible] & (~nb[cible] | (parite[cible] ^ bool(k % 2)))
+            ok = tour(cible, np.where(vers_haut, 1.0, -1.0))
+            if ok is None:
+                break
+            cale = 0 if ok else cale + 1
             if cale >= 2:
                 break
+        # an LP spreads its gains: many targets reach part of their requirement, which proves
+        # nothing. Targets sharing no equation do not compete: one LP per such class and
+        # direction gives each its whole room, for far fewer LPs than one per target.
+        if self.par_classes:
+            for sg in (1.0, -1.0):
+                besoin = sens & ~(cert_h if sg > 0 else cert_b)
+                if not besoin.any():
+                    continue
+                cibles = np.flatnonzero(besoin)
+                couleur = _classes_independantes(sub[:, cibles])
+                for k in range(int(couleur.max()) + 1):
+                    encore = ~(cert_h if sg > 0 else cert_b)[cibles]
+                    cible = cibles[(couleur == k) & encore]
+                    if len(cible):
+                        tour(cible, np.full(len(cible), sg))
         # what is left, one target at a time: the best displacement the unit allows (published
         # quantities at the cost of hiding them); short of the requirement, the structure of the
         # table itself forbids more, and the requirement becomes that limit (``ajustes``)
         ajustes = []
         reste = np.flatnonzero(sens & ~(cert_h & cert_b))
         if len(reste) and self.un_par_un:
-            pos_v = np.full(nQ, -1, dtype=np.int64)
-            pos_v[iP] = np.arange(nP)
             base.sort_indices()
             h = None  # the unit's model, loaded once, warm-started from one target to the next
             for j in reste.tolist():
@@ -387,20 +423,20 @@ class _Protection:
                     r = rh[j] if sg > 0 else rb[j]
                     if h is None:
                         h = _Solveur()
-                        lo0 = np.concatenate([np.where(publie, 0.0, -marge_bas), np.zeros(nP)])
-                        hi0 = np.concatenate([np.where(fige, 0.0, np.inf), np.where(fige[iP], 0.0, marge_bas[iP])])
+                        lo0 = np.zeros(nQ + nP)
+                        hi0 = np.concatenate([np.where(fige, 0.0, np.inf), np.where(fige, 0.0, marge_bas)])
                         cout0 = np.concatenate([np.where(publie & ~a_cacher, cout_q, 0.0),
-                                                np.where(a_cacher[iP], 0.0, cout_q[iP])])
+                                                np.where(a_cacher, 0.0, cout_q)])
                         h.charger(base, lo_r, hi_r, lo0, hi0, cout0)
-                    if pos_v[j] >= 0 and sg < 0:  # a published quantity goes down through its downward part
-                        x = h.pousser(nQ + pos_v[j], 1.0, r, poids / max(r, 1.0))
+                    if sg < 0:  # down through the downward part
+                        x = h.pousser(nQ + j, 1.0, r, poids / max(r, 1.0))
                     else:
                         x = h.pousser(j, sg, r, poids / max(r, 1.0))
                     nb_lp += 1
                     if x is None:
                         continue
                     dd = x[:nQ].copy()
-                    dd[iP] -= x[nQ:]
+                    dd -= x[nQ:]
                     atteint = sg * dd[j]
                     ajuste = atteint < r - EPS and self.tours_fusion >= 2 and not self.restreinte
                     if ajuste:  # even two blocks allow no more: the requirement becomes that
@@ -551,6 +587,10 @@ class _Protection:
             besoin_b = self.sensible & ~self.cert_bas
             prouves = self.enregistrer(*rectangles(self.c, self.S, hierarchie, self.libres(), self.sensible, self.r_haut,
                                                    self.r_bas, besoin_h, besoin_b))
+            besoin_h = self.sensible & ~self.cert_haut
+            besoin_b = self.sensible & ~self.cert_bas
+            prouves += self.enregistrer(*rectangles(self.c, self.S, hierarchie, self.libres(), self.sensible,
+                                                    self.r_haut, self.r_bas, besoin_h, besoin_b, miroir=True))
             journal(f"secret : {prouves} bornes prouvées par des rectangles")
             self.bilan.iterations = iteration + 1
             todo = self.a_faire() & dans_systeme
@@ -602,8 +642,33 @@ class _Protection:
                 # requirement is lowered
                 self.fusion = 2
                 journal("secret : unités de deux blocs consécutifs (stocks et flux de part et d'autre)")
-            elif reste > 0.9 * avant:
-                self.un_par_un = True  # batches hardly progress: one target at a time
+            elif self.par_classes:
+                # classes had their pass: one target at a time now, and the committees' totals
+                # may move for what the lower levels could not prove
+                self.un_par_un = True
+                self.epargner = False
+            elif reste > 0.5 * avant:
+                self.par_classes = True  # batches hardly progress: independent classes
+
+
+def _classes_independantes(B: sp.csc_matrix) -> np.ndarray:
+    """Greedy colouring of the columns of B (rows: equations): two columns sharing a row get
+    different classes. Largest degree first."""
+    n = B.shape[1]
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    Bb = (abs(B) > 0).astype(np.float32).tocsc()
+    G = (Bb.T @ Bb).tocsr()
+    degre = np.diff(G.indptr)
+    couleur = np.full(n, -1, dtype=np.int64)
+    for j in np.argsort(-degre, kind="stable").tolist():
+        voisins = couleur[G.indices[G.indptr[j]:G.indptr[j + 1]]]
+        pris = set(voisins[voisins >= 0].tolist())
+        k = 0
+        while k in pris:
+            k += 1
+        couleur[j] = k
+    return couleur
 
 
 _ETAT: dict = {}

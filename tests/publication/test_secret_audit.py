@@ -270,3 +270,31 @@ def test_an_absent_rate_cell_tells_that_its_denominator_count_is_zero(tmp_path):
     publiee = cells.drop("_i").with_columns(secret=pl.col("niveau") == "AGENCE")
     res = _audit(tmp_path, cells.drop("_i"), hier, publiee, zeros_masques=True)
     assert res.zeros_par_absence == 1
+
+
+def test_the_optimiser_keeps_a_committee_total_when_every_agency_is_secret(tmp_path):
+    """Six agencies of one bassin, each with 4 to 7 entrants (all primary-secret), 33 in the
+    département: the agencies can trade among themselves, so the département's, the region's and
+    France's totals stay published (pushing every agency up at once would have hidden them)."""
+    agences = {f"31{i:03d}": ("7601", "31", "76") for i in range(6)}
+    hier = aide.hierarchie(agences)
+    feuilles = {(a,): v for a, v in zip(agences, [4, 7, 5, 6, 5, 6])}
+    cells = aide.comptes("entrees", JUIN, feuilles, hier, [])
+    publiee = _nouvelle(cells, hier)
+    hauts = publiee.filter(pl.col("niveau").is_in(["DEPARTEMENT", "REGION", "NATIONAL"]))
+    assert hauts.height == 3 and not hauts["secret"].any()
+    assert publiee.filter(pl.col("niveau") == "AGENCE")["secret"].all()
+    res = _audit(tmp_path, cells, hier, publiee, zeros_masques=True)
+    assert res.violations == []
+
+
+def test_targets_sharing_an_equation_fall_in_different_classes():
+    import scipy.sparse as sp
+
+    from pipelines.secret.protection import _classes_independantes
+
+    # rows: equations; columns: targets. 0–1 share row 0, 1–2 share row 1, 3 shares nothing
+    B = sp.csc_matrix(np.array([[1, -1, 0, 0], [0, 1, 1, 0], [0, 0, 0, 0]], dtype=float))
+    k = _classes_independantes(B)
+    assert k[0] != k[1] and k[1] != k[2]
+    assert k.max() == 1  # two classes suffice: {0, 2, 3} and {1}
