@@ -267,13 +267,18 @@ class _Protection:
         self.restreinte = False
         self.q_dep = np.full(n, -1, dtype=np.int64)
         #: quantities seen by the committees and above (département, région, France): while
-        #: ``epargner`` holds, a published one of them does not move, so the LP finds its points
+        #: ``epargner`` is 2, a published one of them does not move, so the LP finds its points
         #: among the lower levels' cells instead of hiding a committee's total (the first unit to
-        #: hide a total would make it free for every later unit)
+        #: hide a total would make it free for every later unit); at 1, their quarters still do
+        #: not move (a month hidden is then compensated within its quarter, which stays
+        #: published, and so do the 12-month cells ending on a quarter); at 0, all may move
         haut_c = c.get_column("niveau").is_in(list(NIVEAUX_EPARGNES)).to_numpy()
+        tri_c = haut_c & (c.get_column("type_periode") == TRIMESTRE).to_numpy()
         self.q_epargne = np.zeros(n, dtype=bool)
         np.logical_or.at(self.q_epargne, cq_q, haut_c[cq_c])
-        self.epargner = True
+        self.q_epargne_trimestre = np.zeros(n, dtype=bool)
+        np.logical_or.at(self.q_epargne_trimestre, cq_q, tri_c[cq_c])
+        self.epargner = 2
         self.q_groupe = np.zeros(n, dtype=np.int64)
         self.q_groupe[cq_q] = grp_c[cq_c]
         self.q_dim = np.zeros(n, dtype=np.int64)
@@ -323,7 +328,7 @@ class _Protection:
         publie = ~libre[Q]
         fige = self.connus[Q] > 0  # known otherwise than by a cell: hiding cells does not free them
         if self.epargner:
-            fige = fige | (self.q_epargne[Q] & publie)
+            fige = fige | ((self.q_epargne if self.epargner >= 2 else self.q_epargne_trimestre)[Q] & publie)
         sub, lignes = self._sous_systeme(Q)
         nQ = len(Q)
         # every quantity moves as an upward part minus a downward part, both ≥ 0: at an optimal
@@ -611,7 +616,9 @@ class _Protection:
                 todo = self.a_faire()
                 # two-block units are for stock and flows; the other groups, already solved one
                 # target at a time in their blocks, come back only when requirements may be lowered
-                self.restreinte = par_dep  # a requirement is never lowered within a département's unit
+                # a requirement is never lowered within a département's unit, nor within one
+                # breakdown's (the ensemble quantities are not in it: they stay at their value)
+                self.restreinte = par_dep or avec_dim
                 unites = [Q for Q in self.unites(cand, avec_dim, par_dep) if todo[Q].any() and (
                     self.fusion == 1 or self.tours_fusion >= 2 or self.q_groupe[Q[0]] == self.groupe_stock)]
                 for solutions, cacher, n, ajustes in _executer_unites(self, unites, libre):
@@ -634,8 +641,10 @@ class _Protection:
                 self.decalage = 1 - self.decalage  # the other pairs of blocks next pass
                 if self.tours_fusion >= 2:
                     # both pairings tried: a last pass in single blocks and whole units, where a
-                    # requirement the unit cannot reach is lowered to what it allows
+                    # requirement the unit cannot reach is lowered to what it allows; nothing is
+                    # held any more (a requirement is never lowered for what a choice holds)
                     self.fusion = 1
+                    self.epargner = 0
             elif self.un_par_un:
                 # every target left had its own LP in its block: two blocks at a time now, both
                 # pairings (each block's edge with the next, then with the previous) before any
@@ -646,7 +655,7 @@ class _Protection:
                 # classes had their pass: one target at a time now, and the committees' totals
                 # may move for what the lower levels could not prove
                 self.un_par_un = True
-                self.epargner = False
+                self.epargner = 1
             elif reste > 0.5 * avant:
                 self.par_classes = True  # batches hardly progress: independent classes
 
@@ -759,9 +768,13 @@ def _publier_cumuls(c: pl.DataFrame, masque: np.ndarray, trimestriel: np.ndarray
     # quarters of monthly series: their three months
     t_mensuels = agr.filter((pl.col("type_periode") == TRIMESTRE) & ~pl.col("_serie_t"))
     resultats.append(caches_dans(t_mensuels, mois, 1, 3))
-    # 12-month cells of monthly series: their twelve months
+    # 12-month cells of monthly series: their twelve months, or at a quarter's end their four
+    # quarters (a sum of published quarters tells nothing more)
     c_mensuels = agr.filter((pl.col("type_periode") == CUMUL_12_MOIS) & ~pl.col("_serie_t"))
-    resultats.append(caches_dans(c_mensuels, mois, 1, 12))
+    par_mois = caches_dans(c_mensuels, mois, 1, 12)
+    par_trimestres = caches_dans(c_mensuels.filter(pl.col("_mi") % 3 == 2), trims, 3, 4)
+    resultats.append(par_mois.join(par_trimestres.rename({"_cache": "_cache_t"}), on="_i", how="left").select(
+        "_i", (pl.col("_cache") & pl.col("_cache_t").fill_null(True)).alias("_cache")))
     # 12-month cells of quarterly series: their four quarters, and only at a quarter's end
     c_trim = agr.filter((pl.col("type_periode") == CUMUL_12_MOIS) & pl.col("_serie_t"))
     fin_t = c_trim.filter(pl.col("_mi") % 3 == 2)
@@ -885,12 +898,16 @@ def proteger(
     motifs[nouveau] = "regime_trimestriel"
     masque |= trimestriel
     bilan.regime_trimestriel = int(nouveau.sum())
-    # quarters of monthly series: free during the optimisation, published at the end only as sums
+    # quarters of monthly series: free during the optimisation, published at the end only as sums;
+    # but the committees' (département and above) are published quantities of the optimisation,
+    # held as long as possible: a committee then reads its quarter and its 12 months even when
+    # one month is hidden
     serie = ["indicateur", "niveau", "territoire", "dimension"]
     series_t = c.filter(pl.Series(trimestriel)).select(serie).unique().with_columns(pl.lit(True).alias("_t"))
     trim_mensuel = (
         c.join(series_t, on=serie, how="left").sort("_i")
-        .select((pl.col("type_periode") == TRIMESTRE) & pl.col("_t").is_null()).to_series().to_numpy()
+        .select((pl.col("type_periode") == TRIMESTRE) & pl.col("_t").is_null()
+                & ~pl.col("niveau").is_in(list(NIVEAUX_EPARGNES))).to_series().to_numpy()
     )
     masque |= trim_mensuel
     bilan.durees["preparation"] = time.perf_counter() - t0

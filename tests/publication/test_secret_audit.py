@@ -298,3 +298,23 @@ def test_targets_sharing_an_equation_fall_in_different_classes():
     k = _classes_independantes(B)
     assert k[0] != k[1] and k[1] != k[2]
     assert k.max() == 1  # two classes suffice: {0, 2, 3} and {1}
+
+
+def test_a_twelve_month_cell_ending_a_quarter_is_published_from_its_four_published_quarters():
+    from pipelines.secret.protection import _publier_cumuls
+
+    serie = {"indicateur": "alertes", "niveau": "DEPARTEMENT", "territoire": "31", "dimension": "ensemble",
+             "modalite": "ensemble"}
+    lignes = [{**serie, "periode": date(2026, m, 1), "type_periode": "mois"} for m in range(1, 13)]
+    lignes += [{**serie, "periode": date(2026, m, 1), "type_periode": "trimestre"} for m in (3, 6, 9, 12)]
+    lignes += [{**serie, "periode": date(2026, m, 1), "type_periode": "cumul_12_mois"} for m in (11, 12)]
+    c = pl.DataFrame(lignes).with_row_index("_i")
+    juin = 5
+    masque = np.zeros(c.height, dtype=bool)
+    masque[juin] = True  # June hidden, its quarter published by the optimisation
+    cache = _publier_cumuls(c, masque, np.zeros(c.height, dtype=bool))
+    fin_nov, fin_dec = c.height - 2, c.height - 1
+    assert not cache[fin_dec]  # the sum of four published quarters
+    assert cache[fin_nov]  # December 2025 – November 2026: June hidden, and no quarters to add up
+    masque[12 + 1] = True  # the June quarter hidden too
+    assert _publier_cumuls(c, masque, np.zeros(c.height, dtype=bool))[fin_dec]
