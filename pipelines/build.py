@@ -104,16 +104,48 @@ def _fsync_dir(path: Path) -> None:
 
 
 def publier_vue_secret(work: Path, seuil: int, methode: str = "groupes", journal=None) -> int:
-    """``publication.indicateurs`` (the view after statistical disclosure control) in ``work``."""
+    """``publication.indicateurs`` (the view after statistical disclosure control) in ``work``.
+
+    With the optimiser, the independent audit then gates the view (``auditer_secret``: raises
+    ``BuildError``). Not with the group rule, known to fail it (docs/secret-statistique.md):
+    gating it would stop every publication."""
     import duckdb
 
     from pipelines.publication import publier_vue
 
+    journal = journal or (lambda _m: None)
     con = duckdb.connect(str(work))
     try:
-        return publier_vue(con, seuil, methode, journal)
+        lignes = publier_vue(con, seuil, methode, journal)
     finally:
         con.close()
+    if methode == "optimiseur":
+        journal("Audit du secret statistique (équations de la vue publiée)")
+        journal(auditer_secret(work, seuil))
+    return lignes
+
+
+def auditer_secret(work: Path, seuil: int) -> str:
+    """The independent disclosure audit as a gate of the publication: raises ``BuildError`` when
+    an outsider can recover a secret quantity closer than the protection rule allows (the
+    published warehouse then stays the last good one). Returns the audit's summary."""
+    import duckdb
+
+    from pipelines.secret.audit import auditer
+
+    con = duckdb.connect(str(work), read_only=True)
+    try:
+        res = auditer(con, seuil)
+    finally:
+        con.close()
+    if res.violations:
+        niveaux = {}
+        for v in res.violations:
+            niveaux[v["niveau"]] = niveaux.get(v["niveau"], 0) + 1
+        detail = ", ".join(f"{n} {k}" for n, k in sorted(niveaux.items(), key=lambda x: -x[1]))
+        raise BuildError("audit du secret", f"{len(res.violations)} quantité(s) secrète(s) retrouvable(s) à moins "
+                         f"de l'écart de la règle ({detail}) ; rien n'est publié. {res.resume()}")
+    return res.resume()
 
 
 def dbt_vars(settings: Settings) -> dict:
@@ -164,6 +196,8 @@ def run_build(
         step(f"Secret statistique (seuil {settings.seuil_secret})")
         try:
             publier_vue_secret(work, settings.seuil_secret, settings.methode_secret, step)
+        except BuildError:
+            raise  # the audit's gate names its step
         except Exception as exc:  # noqa: BLE001 - re-raised with the step named
             raise BuildError("secret statistique", str(exc)) from exc
         result.durations["secret"] = time.perf_counter() - t0

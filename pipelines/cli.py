@@ -340,8 +340,9 @@ def rollback(
     )
 
 
-def _audit_secret(settings: Settings) -> None:
-    """Run the independent disclosure audit on the published warehouse and print its figures."""
+def _audit_secret(settings: Settings) -> int:
+    """Run the independent disclosure audit on the published warehouse and print its figures;
+    returns the number of violations."""
     from pipelines.secret.audit import auditer, seuil_publie
     from pipelines.warehouse import connect
 
@@ -354,6 +355,7 @@ def _audit_secret(settings: Settings) -> None:
         t = res.table()
         typer.echo("Violations par niveau : " + ", ".join(
             f"{r['niveau']} {r['len']}" for r in t.group_by("niveau").len().sort("len", descending=True).to_dicts()))
+    return len(res.violations)
 
 
 def _utilite_secret(settings: Settings) -> None:
@@ -380,26 +382,26 @@ def qualite(
     audit_secret: bool = typer.Option(False, "--audit-secret", help="Audit indépendant du secret statistique de la vue publiée."),
 ) -> None:
     """Affiche l'état qualité de la publication : statut, contrôles en échec ou en avertissement, Data Docs,
-    puis l'utilité de la vue publiée (part des cellules secrètes, visibilité des comités sur 12 mois)."""
+    puis l'utilité de la vue publiée (part des cellules secrètes, visibilité des comités sur 12 mois).
+    Code de sortie 2 si un contrôle bloquant échoue ou si l'audit du secret trouve une violation."""
     from quality.gates import lire_statut
 
     settings = Settings.from_env(warehouse=warehouse)
     if not settings.warehouse.exists():
         console.print(f"[bold red]Aucun entrepôt publié en {settings.warehouse} : lancez d'abord « socle build ».[/]")
         raise typer.Exit(code=1)
-    if audit_secret:
-        _audit_secret(settings)
+    violations = _audit_secret(settings) if audit_secret else 0
     rapport = lire_statut(settings.warehouse)
     if rapport is None:
         console.print(f"[bold yellow]{settings.warehouse} ne contient aucun résultat de contrôle qualité "
                       "(entrepôt construit avant les contrôles).[/]")
         # the utility figures are still printed (after the status message), then exit 1 as before
         _utilite_secret(settings)
-        raise typer.Exit(code=1)
+        raise typer.Exit(code=2 if violations else 1)
     # stdout, not the stderr console: the status is the command's output (pipes, reports).
     typer.echo(rapport.resume())
     _utilite_secret(settings)
-    if rapport.bloquants:
+    if rapport.bloquants or violations:  # a view that leaks is a blocking failure too
         raise typer.Exit(code=2)
 
 

@@ -182,9 +182,25 @@ def test_socle_qualite_prints_the_audit_figures_and_the_violations(tmp_path):
 
     cells, hier = _douze_entrants()
     chemin = aide.entrepot(tmp_path / "w.duckdb", cells, hier, _ancienne(cells, hier))
-    sortie = CliRunner().invoke(app, ["qualite", "--warehouse", str(chemin), "--audit-secret"]).output
-    assert "Audit du secret (propagation des équations)" in sortie
-    assert "Violations par niveau : AGENCE" in sortie
+    res = CliRunner().invoke(app, ["qualite", "--warehouse", str(chemin), "--audit-secret"])
+    assert "Audit du secret (propagation des équations)" in res.output
+    assert "Violations par niveau : AGENCE" in res.output
+    assert res.exit_code == 2  # a view that leaks is a blocking failure
+
+
+def test_the_audit_gates_the_publication_of_a_view_that_leaks(tmp_path):
+    from pipelines.build import BuildError, auditer_secret
+
+    cells, hier = _douze_entrants()
+    fuit = aide.entrepot(tmp_path / "fuit.duckdb", cells, hier, _ancienne(cells, hier))
+    with pytest.raises(BuildError, match=r"« audit du secret » : \d+ quantité\(s\) secrète\(s\) retrouvable\(s\).*\(AGENCE \d+.*rien n'est publié"):
+        auditer_secret(fuit, 11)
+    from pipelines.build import publier_vue_secret
+
+    # the build's (and Dagster's) publication step audits the optimiser's view
+    messages = []
+    publier_vue_secret(aide.entrepot(tmp_path / "protegee.duckdb", cells, hier), 11, "optimiseur", messages.append)
+    assert any("0 violation(s)" in m for m in messages), messages
 
 
 def test_audit_knows_a_rate_cell_reveals_its_denominator_exists_whatever_cell_names_it(tmp_path):
