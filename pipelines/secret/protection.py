@@ -312,13 +312,14 @@ class _Protection:
     def traiter(self, Q: np.ndarray, libre: np.ndarray):
         """LP rounds on the unit Q (its quantities move, every other quantity stays at its value).
 
-        Columns: the displacement of every quantity of Q (for a published one, split in an upward
-        and a downward part that cost the hiding of its cells), and for each target of the round a
-        gain t ≤ its requirement with t ≤ its displacement in the round's direction. A round
-        maximises the weighted gains minus the hiding costs: up-rounds and down-rounds alternate,
-        so targets pushed the same way do not fight. The published quantities a solution moves are
-        hidden, which makes the solution a feasible point of the outsider's system: it proves every
-        target it reaches. Returns (solutions, quantities to hide, LPs solved)."""
+        Columns: the displacement of every quantity of Q, split in an upward and a downward part
+        (for a published quantity, they cost the hiding of its cells), and for each target of the
+        round a gain t ≤ its requirement with t ≤ its displacement in its direction. A round
+        maximises the weighted gains minus the hiding costs, each target pushed its own way (see
+        ``tour``); once batches stall, one class of independent targets at a time, then one
+        target at a time. The published quantities a solution moves are hidden, which makes the
+        solution a feasible point of the outsider's system: it proves every target it reaches.
+        Returns (solutions, quantities to hide, LPs solved, lowered requirements)."""
         S, y = self.S, self.S.y
         cert_h, cert_b = self.cert_haut[Q].copy(), self.cert_bas[Q].copy()
         sens = self.sensible[Q]
