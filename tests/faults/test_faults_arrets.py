@@ -41,6 +41,24 @@ def _two_at_once(s) -> tuple[BuildProcess, BuildProcess]:
     pytest.fail("neither build refused:\n" + p1.output[-2000:] + "\n---\n" + p2.output[-2000:])
 
 
+def _tuer_pendant(s, phase: str, p, rng, debut: float, fin: float, reduction: float):
+    """SIGKILL the build ``p`` of K after a random delay in [debut, fin] from the start of
+    ``phase``. Phase lengths come from build A: when the kill lands in a later phase (as harmless,
+    but not what is tested), a new build of K is killed sooner (the window divided by
+    ``reduction``), four tries at most. Returns (build, delay, phase seen, return code)."""
+    for _ in range(4):
+        assert p.wait_phase(phase), p.output
+        delay = rng.uniform(debut, fin)
+        time.sleep(delay)
+        vue = p.phase_now()
+        rc = p.kill()
+        if vue == phase:
+            break
+        debut, fin = debut / reduction, fin / reduction
+        p = s.start("K")
+    return p, delay, vue, rc
+
+
 @pytest.fixture(scope="module")
 def chain(scenario, rng) -> dict:
     s = scenario
@@ -53,17 +71,7 @@ def chain(scenario, rng) -> dict:
 
     # 1. killed during ingestion. Ingestion lasts well under a second on a loaded CI machine: when
     # the kill lands after it (already in dbt), that kill is harmless too; try again, sooner.
-    span = 0.8 * d["ingestion"]
-    for _ in range(4):
-        p = s.start("K")
-        assert p.wait_phase("ingestion"), p.output
-        delay = rng.uniform(0.0, span)
-        time.sleep(delay)
-        phase = p.phase_now()
-        rc = p.kill()
-        if phase == "ingestion":
-            break
-        span /= 4
+    p, delay, phase, rc = _tuer_pendant(s, "ingestion", s.start("K"), rng, 0.0, 0.8 * d["ingestion"], 4)
     log["ingestion"] = {"delai": delay, "phase": phase, "rc": rc, "publie": published_state(warehouse),
                         "sortie": p.output}
 
@@ -74,17 +82,7 @@ def chain(scenario, rng) -> dict:
                           "duree": loser.marks.get("fin", time.monotonic()) - loser.started}
     # dbt's length on A is a guess for K: when the kill lands after dbt (a later phase, as
     # harmless), a new build of K is killed sooner
-    p, span = winner, 0.9 * d["dbt"]
-    for _ in range(4):
-        assert p.wait_phase("dbt"), p.output
-        delay = rng.uniform(0.1, 1.0) * span
-        time.sleep(delay)
-        phase = p.phase_now()
-        rc = p.kill()
-        if phase == "dbt":
-            break
-        span /= 3
-        p = s.start("K")
+    p, delay, phase, rc = _tuer_pendant(s, "dbt", winner, rng, 0.1 * d["dbt"], 0.9 * d["dbt"], 3)
     log["dbt"] = {"delai": delay, "phase": phase, "rc": rc, "publie": published_state(warehouse),
                   "sortie": p.output}
 
