@@ -139,12 +139,8 @@ def auditer_secret(work: Path, seuil: int) -> str:
     finally:
         con.close()
     if res.violations:
-        niveaux = {}
-        for v in res.violations:
-            niveaux[v["niveau"]] = niveaux.get(v["niveau"], 0) + 1
-        detail = ", ".join(f"{n} {k}" for n, k in sorted(niveaux.items(), key=lambda x: -x[1]))
         raise BuildError("audit du secret", f"{len(res.violations)} quantité(s) secrète(s) retrouvable(s) à moins "
-                         f"de l'écart de la règle ({detail}) ; rien n'est publié. {res.resume()}")
+                         f"de l'écart de la règle ({res.par_niveau()}) ; rien n'est publié. {res.resume()}")
     return res.resume()
 
 

@@ -352,9 +352,7 @@ def _audit_secret(settings: Settings) -> int:
         res = auditer(con, seuil_publie(con) or settings.seuil_secret)
     typer.echo(res.resume())
     if res.violations:
-        t = res.table()
-        typer.echo("Violations par niveau : " + ", ".join(
-            f"{r['niveau']} {r['len']}" for r in t.group_by("niveau").len().sort("len", descending=True).to_dicts()))
+        typer.echo(f"Violations par niveau : {res.par_niveau()}")
     return len(res.violations)
 
 

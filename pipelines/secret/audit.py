@@ -74,6 +74,11 @@ class ResultatAudit:
                     "valeur": pl.Float64, "min": pl.Float64, "max": pl.Float64, "raison": pl.String}
         return pl.DataFrame(self.violations, schema=colonnes)
 
+    def par_niveau(self) -> str:
+        """Violations by level, most first: « AGENCE 12, BASSIN 3 »."""
+        t = self.table().group_by("niveau").len().sort(["len", "niveau"], descending=[True, False])
+        return ", ".join(f"{r['niveau']} {r['len']}" for r in t.to_dicts())
+
     def resume(self) -> str:
         etroit = ""
         if self.plus_etroit:

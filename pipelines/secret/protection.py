@@ -31,8 +31,8 @@ outside a complete quarter on its own), indicator group by indicator group:
    levels), pushes every uncertified target to its requirement at the least cost; the published
    cells it moves become secret (``secondaire``). Then certify again, until nothing is left.
 
-When batches stall: one target at a time (first in a département's territories, then in the
-whole unit), then units of two consecutive blocks for stock and flows (both pairings), and a last
+When batches stall: one LP per class of targets sharing no equation, then one target at a time
+(first in a département's territories, then in the whole unit), then units of two consecutive blocks for stock and flows (both pairings), and a last
 pass where a requirement no unit can reach is lowered to what the unit allows (``ajustes``; the
 audit judges them). Every bound proven keeps its certificate; written on cells, with the 12-month
 cells moved by the sum of their months (``_cumuls_certifies``), they go to the audit.
@@ -335,7 +335,6 @@ class _Protection:
         # every quantity moves as an upward part minus a downward part, both ≥ 0: at an optimal
         # vertex most parts stay at 0, so a certificate moves few quantities (a hidden quantity
         # as one column bounded below would sit at its floor, and every certificate be dense)
-        nP = nQ
         base = sp.hstack([sub, -sub], format="csc")
         lo_r, hi_r = S.bas[lignes], S.haut[lignes]
         cout_q = self.cout_quantite(Q)
@@ -354,12 +353,12 @@ class _Protection:
             nT = len(cible)
             # rows t_k − sg·(u_k − v_k) ≤ 0
             rows = np.concatenate([np.arange(nT)] * 3)
-            cols = np.concatenate([nQ + nP + np.arange(nT), cible, nQ + cible])
+            cols = np.concatenate([2 * nQ + np.arange(nT), cible, nQ + cible])
             vals = np.concatenate([np.ones(nT), -sg, sg])
-            lien = sp.csr_matrix((vals, (rows, cols)), shape=(nT, nQ + nP + nT))
+            lien = sp.csr_matrix((vals, (rows, cols)), shape=(nT, 2 * nQ + nT))
             M = sp.vstack([sp.hstack([base, sp.csc_matrix((base.shape[0], nT))]), lien], format="csc")
             M.sort_indices()
-            lo = np.zeros(nQ + nP + nT)
+            lo = np.zeros(2 * nQ + nT)
             hi = np.concatenate([np.where(fige, 0.0, np.inf), np.where(fige, 0.0, marge_bas), r])
             w = rng.uniform(0.5, 1.5, nT) * poids / np.maximum(r, 1.0)
             cout = np.concatenate([np.where(publie & ~a_cacher, cout_q, 0.0),
@@ -369,9 +368,8 @@ class _Protection:
             nb_lp += 1
             if x is None:
                 return None
-            d = x[:nQ].copy()
-            d -= x[nQ:nQ + nP]
-            a_cacher[:] |= publie & ((np.abs(x[:nQ]) + x[nQ:nQ + nP]) > EPS)
+            d = x[:nQ] - x[nQ:2 * nQ]
+            a_cacher[:] |= publie & ((x[:nQ] + x[nQ:2 * nQ]) > EPS)
             nouveaux_h = sens & ~cert_h & (d >= rh - EPS)
             nouveaux_b = sens & ~cert_b & (-d >= rb - EPS)
             cert_h |= nouveaux_h
@@ -429,7 +427,7 @@ class _Protection:
                     r = rh[j] if sg > 0 else rb[j]
                     if h is None:
                         h = _Solveur()
-                        lo0 = np.zeros(nQ + nP)
+                        lo0 = np.zeros(2 * nQ)
                         hi0 = np.concatenate([np.where(fige, 0.0, np.inf), np.where(fige, 0.0, marge_bas)])
                         cout0 = np.concatenate([np.where(publie & ~a_cacher, cout_q, 0.0),
                                                 np.where(a_cacher, 0.0, cout_q)])
@@ -441,8 +439,7 @@ class _Protection:
                     nb_lp += 1
                     if x is None:
                         continue
-                    dd = x[:nQ].copy()
-                    dd -= x[nQ:]
+                    dd = x[:nQ] - x[nQ:]
                     atteint = sg * dd[j]
                     ajuste = atteint < r - EPS and self.tours_fusion >= 2 and not self.restreinte
                     if ajuste:  # even two blocks allow no more: the requirement becomes that
