@@ -98,7 +98,12 @@ def ventilations(ctx: composants.Contexte, indicateur: str, debut: date, fin: da
         cellules = ctx.extraire([indicateur], dimension=None, periode=fin)
     else:
         cellules = ctx.extraire([indicateur], dimension=None, depuis=debut).filter(pl.col("periode") <= fin)
-    return vues_controle.sur_fenetre(cellules, debut, fin)
+    somme = vues_controle.sur_fenetre(cellules, debut, fin)
+    type_agrege = vues_controle.type_agrege(debut, fin)
+    if type_agrege and somme.height and somme["secret"].any():  # the published total of the window, if any
+        somme = vues_controle.avec_agreges(
+            somme, ctx.extraire([indicateur], dimension=None, periode=fin, type_periode=type_agrege))
+    return somme
 
 
 def bloc_barres(ctx: composants.Contexte, page: str, cellules: pl.DataFrame, indicateur: str, dimension: str,

@@ -13,9 +13,10 @@ Every function takes the warehouse path first and returns a Polars DataFrame (or
 Every function returning indicator cells takes the reader's :class:`~dashboards.acces.Perimetre`
 second and filters in SQL: the table is the perimeter's (internal or published view) and only the
 cells of its territories are read (see :func:`cellules_visibles`). A territory outside the
-perimeter gives an empty frame, whatever the caller asks. The pages show months: only the monthly
-cells are read (``type_periode = 'mois'``), never the quarters and 12-month totals that share
-``periode`` with their last month.
+perimeter gives an empty frame, whatever the caller asks. The pages show months: the monthly
+cells are read (``type_periode = 'mois'``), never mixed with the quarters and 12-month totals that
+share ``periode`` with their last month; those are read on their own (``extraire(...,
+type_periode=...)``) where a window's sum of months is secret but its published total is not.
 """
 
 from __future__ import annotations
@@ -45,16 +46,22 @@ _COLONNE_AGENCES = {
 }
 
 
-def cellules_visibles(perimetre: Perimetre) -> tuple[str, list]:
+#: Period types a query may read (``type_periode`` of the contract); months unless asked.
+TYPES_PERIODE = ("mois", "trimestre", "cumul_12_mois")
+
+
+def cellules_visibles(perimetre: Perimetre, type_periode: str = "mois") -> tuple[str, list]:
     """SQL of two CTEs (``visibles``, ``cellules``) and their parameters.
 
-    ``cellules`` is the perimeter's table restricted to its territories and to the monthly cells
-    (``type_periode = 'mois'``), with a ``secret`` column (always false on the internal view).
-    Queries read ``cellules``, never a table directly. Only the level picks among fixed SQL
-    fragments; codes are parameters.
+    ``cellules`` is the perimeter's table restricted to its territories and to one type of period
+    (the monthly cells unless asked), with a ``secret`` column (always false on the internal
+    view). Queries read ``cellules``, never a table directly. Only the level picks among fixed SQL
+    fragments; codes and the period type are parameters.
     """
     if not isinstance(perimetre, Perimetre):
         raise TypeError("Un périmètre d'accès (dashboards.acces.Perimetre) est obligatoire.")
+    if type_periode not in TYPES_PERIODE:
+        raise ValueError(f"Type de période inconnu : {type_periode!r}")
     secret = "secret" if perimetre.publie else "false"
     colonnes = (
         "indicateur, periode, niveau, territoire, dimension, modalite, numerateur, denominateur, "
@@ -63,8 +70,8 @@ def cellules_visibles(perimetre: Perimetre) -> tuple[str, list]:
     if perimetre.tout:
         visibles = "visibles as (select null::varchar as niveau, null::varchar as territoire where false)"
         return (
-            f"{visibles}, cellules as (select {colonnes} from {perimetre.table} where type_periode = 'mois')",
-            [],
+            f"{visibles}, cellules as (select {colonnes} from {perimetre.table} where type_periode = ?)",
+            [type_periode],
         )
     niveau = perimetre.niveau
     if niveau not in _COLONNE_AGENCES:
@@ -91,12 +98,13 @@ def cellules_visibles(perimetre: Perimetre) -> tuple[str, list]:
         visibles as ({" union ".join(morceaux)}),
         cellules as (
             select {colonnes} from {perimetre.table} c
-            where c.type_periode = 'mois' and exists (
+            where c.type_periode = ? and exists (
                 select 1 from visibles v where v.niveau = c.niveau and v.territoire = c.territoire
             )
         )"""
-    # Parameter order follows the text: agences_t's code, the territory itself, the départements.
-    return sql, params
+    # Parameter order follows the text: agences_t's code, the territory itself, the départements,
+    # the period type.
+    return sql, params + [type_periode]
 
 
 class EntrepotIndisponible(RuntimeError):
@@ -292,14 +300,17 @@ def extraire(
     dimension: str | None = "ensemble",
     periode: date | None = None,
     depuis: date | None = None,
+    type_periode: str = "mois",
 ) -> pl.DataFrame:
     """Cells of the perimeter for some indicators at one level, with the territories' labels.
 
     ``codes`` restricts the territories (None: every territory of the level in the perimeter);
     ``dimension`` one breakdown (``ensemble`` by default; None: all breakdowns); ``periode`` one
-    month, ``depuis`` the months from that one. Ordered by indicator, territory, breakdown, month.
+    month, ``depuis`` the months from that one; ``type_periode`` the months (default), the
+    quarters or the 12-month totals (``periode``: their last month). Ordered by indicator,
+    territory, breakdown, month.
     """
-    cte, params = cellules_visibles(perimetre)
+    cte, params = cellules_visibles(perimetre, type_periode)
     return requete(
         path,
         f"""

@@ -127,6 +127,40 @@ def cumuler(cellules: pl.DataFrame, debut: date, fin: date) -> pl.DataFrame:
     )
 
 
+def type_agrege(debut: date, fin: date) -> str | None:
+    """The published total that covers the window exactly: the 12-month cell (``cumul_12_mois``)
+    for 12 months, the quarter cell for a calendar quarter; None otherwise."""
+    mois = (fin.year - debut.year) * 12 + fin.month - debut.month + 1
+    if mois == 12:
+        return "cumul_12_mois"
+    if mois == 3 and fin.month % 3 == 0:
+        return "trimestre"
+    return None
+
+
+def avec_agreges(cumul: pl.DataFrame, agreges: pl.DataFrame) -> pl.DataFrame:
+    """:func:`cumuler`'s cells where the sum is secret replaced by the published total of the same
+    window (``agreges``: cells of :func:`type_agrege`'s type ending with the window), when that
+    total is published: the protection ran over the published totals too, so showing one reveals
+    nothing (and a sum with a secret month may well be published as a 12-month cell).
+    ``mois_secrets`` keeps counting the secret months."""
+    if cumul.height == 0 or agreges.height == 0:
+        return cumul
+    fin = cumul.get_column("periode").max()
+    publies = agreges.filter((pl.col("periode") == fin) & ~pl.col("secret").fill_null(False)).select(
+        *CLES_CELLULE, pl.col("numerateur").alias("_n"), pl.col("denominateur").alias("_d"),
+        pl.col("valeur").alias("_v"), pl.col("provisoire").fill_null(False).alias("_p"))
+    j = cumul.join(publies, on=list(CLES_CELLULE), how="left")
+    remplace = pl.col("secret") & pl.col("_v").is_not_null()
+    return j.with_columns(
+        numerateur=pl.when(remplace).then(pl.col("_n")).otherwise(pl.col("numerateur")),
+        denominateur=pl.when(remplace).then(pl.col("_d")).otherwise(pl.col("denominateur")),
+        valeur=pl.when(remplace).then(pl.col("_v")).otherwise(pl.col("valeur")),
+        provisoire=pl.when(remplace).then(pl.col("_p")).otherwise(pl.col("provisoire")),
+        secret=pl.when(remplace).then(False).otherwise(pl.col("secret")),
+    ).select(cumul.columns)
+
+
 def sur_fenetre(cellules: pl.DataFrame, debut: date, fin: date) -> pl.DataFrame:
     """The cells of one month as they are, several months summed (:func:`cumuler`)."""
     if debut == fin:
@@ -543,7 +577,8 @@ def texte_regle_secret(seuil: int) -> str:
         "tel ensemble serait secrète, une autre est masquée aussi, pour qu'aucune valeur ne se retrouve par "
         "différence. Une cellule secrète garde sa ligne, sans valeur, numérateur ni dénominateur. Sur les "
         "pages Contrôle et Détournement de finalité, un cumul de plusieurs mois reste « s » dès qu'un de ses "
-        "mois l'est."
+        "mois l'est, sauf si la version publiée donne elle-même le total de la période (cumul 12 mois, "
+        "trimestre civil), protégé avec ses mois."
     )
 
 

@@ -34,8 +34,9 @@ UNITES_FUNNEL = (
 )
 NOTE_SECRET_FUNNEL = (
     "Vue publiée : une agence dont au moins un mois de la période est couvert par le secret "
-    "statistique n'est pas représentée (la somme des mois, moins les mois publiés, redonnerait le "
-    "mois secret) ; elle figure dans la liste avec « s »."
+    "statistique n'est représentée que si son total de la période (cumul 12 mois, trimestre) est "
+    "publié ; sinon elle figure dans la liste avec « s » (la somme des mois, moins les mois "
+    "publiés, redonnerait le mois secret)."
 )
 
 
@@ -101,8 +102,13 @@ def section_equite(ctx: composants.Contexte) -> None:
     debut, fin = vues_controle.bornes_fenetre(ctx.mois, mois)
     agences = ctx.extraire_inferieurs([D2], niveau_inferieur="AGENCE", depuis=debut).filter(pl.col("periode") <= fin)
     territoire = ctx.extraire([D2], depuis=debut).filter(pl.col("periode") <= fin)
-    comp = vues_controle.comparer_unites(vues_controle.cumuler(agences, debut, fin),
-                                         vues_controle.cumuler(territoire, debut, fin))
+    unites, reference = vues_controle.cumuler(agences, debut, fin), vues_controle.cumuler(territoire, debut, fin)
+    type_agrege = vues_controle.type_agrege(debut, fin)
+    if type_agrege:  # a sum with a secret month: its published 12-month (or quarter) cell if any
+        unites = vues_controle.avec_agreges(unites, ctx.extraire_inferieurs(
+            [D2], niveau_inferieur="AGENCE", periode=fin, type_periode=type_agrege))
+        reference = vues_controle.avec_agreges(reference, ctx.extraire([D2], periode=fin, type_periode=type_agrege))
+    comp = vues_controle.comparer_unites(unites, reference)
     colonnes = (ctx.libelle(D1), "Sanctions", ctx.libelle(D2))
     periode = vues_controle.texte_periode(debut, fin)
     with st.container(border=True):

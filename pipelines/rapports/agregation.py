@@ -14,7 +14,10 @@ months of its period, by the nature of the indicator:
 A sum or a ratio over months is « s » as soon as one of the months needed is secret: adding the
 published months around a secret one and printing the total would let anyone subtract the
 published months from it and recover the secret cell. Only published cells are ever added up, so
-an aggregate says nothing the published view does not already say.
+an aggregate says nothing the published view does not already say. Where such a sum is « s », the
+view's own total of the period is shown when it is published (``Cellules``: its 12-month cell for
+a year, its quarter cell for a calendar quarter, flows and rates only): the disclosure control
+protected it with its months.
 """
 
 from __future__ import annotations
@@ -37,6 +40,17 @@ STOCKS = frozenset({"demandeurs_fin_de_mois", "en_attente_diagnostic", "en_atten
 TAUX_DE_STOCK = frozenset({"part_accompagnement_intensif"})
 
 ENSEMBLE = "ensemble"
+MOIS = "mois"
+
+
+def type_agrege(mois: list[date]) -> str | None:
+    """The view's period type that totals these consecutive months: ``cumul_12_mois`` for 12,
+    ``trimestre`` for a calendar quarter; None otherwise."""
+    if len(mois) == 12:
+        return "cumul_12_mois"
+    if len(mois) == 3 and mois[-1].month % 3 == 0:
+        return "trimestre"
+    return None
 
 
 def nature(indicateur: str, unite: str) -> str:
@@ -123,12 +137,22 @@ class Cellules:
 
     def __init__(self, lignes: Iterable[dict]):
         self._cellules: dict[tuple, Valeur] = {}
+        #: published totals of several months (``type_periode`` trimestre, cumul_12_mois), by key,
+        #: period type and last month
+        self._agreges: dict[tuple, Valeur] = {}
         self._modalites: dict[tuple, set[str]] = {}
         self._unites: dict[str, str] = {}
         self._territoires_mois: set[tuple[str, str, date]] = set()
         for r in lignes:
             secret = bool(r["secret"])
             cle = (r["indicateur"], r["niveau"], r["territoire"], r["dimension"], r["modalite"])
+            type_periode = r.get("type_periode", MOIS)
+            if type_periode != MOIS:
+                if not secret:
+                    self._agreges[(*cle, type_periode, r["periode"])] = Valeur(
+                        r["unite"], valeur=r["valeur"], numerateur=r["numerateur"],
+                        denominateur=r["denominateur"], provisoire=bool(r["provisoire"]))
+                continue
             self._cellules[(*cle, r["periode"])] = Valeur(
                 r["unite"],
                 # Belt and braces: a secret cell shows no figure even if the view kept one.
@@ -154,7 +178,13 @@ class Cellules:
         """The figure of the period (aggregated per :func:`agreger`)."""
         mois = periode.mois
         cellules = [self.cellule(indicateur, niveau, territoire, m, dimension, modalite) for m in mois]
-        return agreger(indicateur, self.unite(indicateur), mois, cellules)
+        v = agreger(indicateur, self.unite(indicateur), mois, cellules)
+        type_periode = type_agrege(mois)
+        if v.secret and type_periode and nature(indicateur, self.unite(indicateur)) in (FLUX, TAUX):
+            total = self._agreges.get((indicateur, niveau, territoire, dimension, modalite, type_periode, mois[-1]))
+            if total is not None:
+                return total
+        return v
 
     def serie(self, indicateur: str, niveau: str, territoire: str, mois: list[date],
               dimension: str = ENSEMBLE, modalite: str = ENSEMBLE) -> list[tuple[date, Valeur]]:

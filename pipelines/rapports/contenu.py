@@ -304,7 +304,8 @@ class Entonnoir:
 
 def entonnoir(d: Donnees, titre: str) -> Entonnoir:
     """The funnel plot of D2 by agency around the regional rate (``pipelines.equite``). Only
-    agencies whose cell is published over the whole period are placed."""
+    agencies with a published figure for the whole period are placed: every month published, or
+    the view's total of the period (12-month or quarter cell, see ``agregation.Cellules``)."""
     regional = valeur(d, D2, REGION, d.region, d.periode)
     if regional.chiffre is None:
         cause = "secret" if regional.secret else "absent"
@@ -320,7 +321,8 @@ def entonnoir(d: Donnees, titre: str) -> Entonnoir:
             unites.append({"code": code, "libelle": libelle, "numerateur": v.numerateur, "denominateur": v.denominateur})
     notes = [
         f"{len(unites)} agence(s) placée(s) sur {len(d.agences)} ; {secretes} couverte(s) par le secret statistique "
-        f"(moins de 11 contrôles, ou 1 à 10 sanctions, sur au moins un mois) ; {sans_controle} sans contrôle publié.",
+        "sur la période (un mois secret, sans total de la période publié : cumul 12 mois ou trimestre) ; "
+        f"{sans_controle} sans contrôle publié.",
         f"Les limites sont celles d'un taux de {format_taux(regional.chiffre)} (taux régional) pour le nombre de "
         "contrôles de l'agence : une agence hors de la limite à 99,8 % a très peu de chances de s'en écarter "
         "par le seul hasard. C'est une invitation à regarder ses pratiques, pas un verdict.",

@@ -6,8 +6,9 @@ hidden cells are small). Around them: the date d'arrêté (``marts.arrete``), th
 (``marts.dictionnaire``, public metadata), labels and reference values (``referentiel.*``), the
 publication record (``publication.journal``) and its quality status (``qualite.*``).
 
-A report reads the monthly cells only (``type_periode = 'mois'``) and makes its quarters and
-years itself (``agregation``); the view's quarters and 12-month totals are not read.
+A report reads the monthly cells (``type_periode = 'mois'``) and makes its quarters and years
+itself (``agregation``); it reads the view's quarter and 12-month cells ending with the period (and
+with the same period a year before) only to show them where its own sum is « s ».
 """
 
 from __future__ import annotations
@@ -99,18 +100,19 @@ def _cellules(con, region: str, debut: date, fin: date) -> list[dict]:
             union all
             select 'AGENCE', code_agence from referentiel.agences where code_region = ?
         )
-        select p.indicateur, p.periode, p.niveau, p.territoire, p.dimension, p.modalite, p.unite,
+        select p.indicateur, p.type_periode, p.periode, p.niveau, p.territoire, p.dimension, p.modalite, p.unite,
                p.provisoire, coalesce(p.secret, false) as secret,
                case when p.secret then null else p.numerateur end as numerateur,
                case when p.secret then null else p.denominateur end as denominateur,
                case when p.secret then null else p.valeur end as valeur
         from publication.indicateurs p
         join territoires t on t.niveau = p.niveau and t.territoire = p.territoire
-        where p.type_periode = 'mois' and p.periode between ? and ?
+        where ((p.type_periode = 'mois' and p.periode between ? and ?)
+               or (p.type_periode in ('trimestre', 'cumul_12_mois') and p.periode in (?, ?)))
           and (p.niveau <> 'AGENCE' or (p.indicateur = ? and p.dimension = 'ensemble'))
           and (p.dimension = 'ensemble' or list_contains(?::varchar[], p.indicateur || '|' || p.dimension))
         """,
-        [region, region, region, debut, fin, INDICATEUR_ENTONNOIR,
+        [region, region, region, debut, fin, fin, ajouter_mois(fin, -12), INDICATEUR_ENTONNOIR,
          sorted(f"{i}|{dim}" for i, dim in ventilations_utilisees())],
     )
 

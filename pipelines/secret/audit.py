@@ -54,9 +54,15 @@ class ResultatAudit:
     relations_ecartees: int = 0
     #: counts known to be 0 because the rate cell they are the denominator of is absent
     zeros_par_absence: int = 0
+    #: hidden counts of 0 in a view said (or, before ``publication.methode_secret``, assumed) to
+    #: show every zero: the outsider's « a hidden count is at least 1 » would be false, so it is
+    #: not given to him (an inconsistent system would give absurd bounds)
+    zeros_caches_inattendus: int = 0
     #: bounds proven by the protection's certificates, checked on this audit's system
     prouvees_certificats: int = 0
     certificats_invalides: int = 0
+    #: LPs on a target's neighbourhood (parts too large for an exact LP per target)
+    lp_voisinage: int = 0
     #: bounds neither refuted nor proven (no certificate, no exact LP)
     non_prouvees: int = 0
     violations: list[dict] = field(default_factory=list)
@@ -88,10 +94,13 @@ class ResultatAudit:
         methode = "programmation linéaire exacte" if self.methode == "exact" else "propagation des équations"
         return (
             f"Audit du secret ({methode}) : {self.quantites_auditees} quantités secrètes primaires auditées, "
-            f"{self.inconnues} quantités masquées, {self.lp_exacts} programmes linéaires, "
+            f"{self.inconnues} quantités masquées, {self.lp_exacts + self.lp_voisinage} programmes linéaires, "
             f"{len(self.violations)} violation(s) de la règle{etroit} ; "
             f"{self.prouvees_certificats} bornes prouvées par les certificats de la protection vérifiés ici "
             f"({self.certificats_invalides} certificat(s) refusé(s)), {self.non_prouvees} bornes ni réfutées ni prouvées."
+            + (f" Attention : {self.zeros_caches_inattendus} zéro(s) masqué(s) alors que la méthode déclarée n'en "
+               "masque pas ; l'hypothèse « un compte masqué vaut au moins 1 » est écartée."
+               if self.zeros_caches_inattendus else "")
         )
 
 
@@ -511,6 +520,62 @@ def _intervalles_exacts(s: _Systeme, lo_r, hi_r, cols: np.ndarray, cibles: np.nd
     return out
 
 
+def _points_voisins(s: _Systeme, lo_r, hi_r, inconnu: np.ndarray, cibles: list[tuple[int, float, float]],
+                    taille: int) -> list[bool]:
+    """For each (quantity, direction, value to reach): is there a point of the outsider's set
+    where the quantity reaches it, found among its neighbours? The unknowns reached from it
+    through shared equations (breadth first, at most ``taille``) move; every other unknown stays
+    at its true value, which only narrows the set: a point found is a point of the whole set (a
+    proof), a point not found proves nothing (the whole part's LP decides)."""
+    A = s.A.tocsr()
+    Ac = s.A.tocsc()
+    y_inconnu = np.where(inconnu, s.y, 0.0)
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    out = []
+    for j, sens, cible in cibles:
+        vus = np.zeros(len(s.y), dtype=bool)
+        vus[j] = True
+        front, n = np.array([j]), 1
+        while len(front) and n < taille:
+            lignes = np.unique(Ac[:, front].indices)
+            nouvelles = np.unique(A[lignes].indices)
+            nouvelles = nouvelles[inconnu[nouvelles] & ~vus[nouvelles]][: taille - n]
+            vus[nouvelles] = True
+            n += len(nouvelles)
+            front = nouvelles
+        cols = np.flatnonzero(vus)
+        sous = Ac[:, cols]
+        lignes = np.unique(sous.indices)
+        bloc = sous.tocsr()[lignes].tocsc()
+        bloc.sort_indices()
+        # the other unknowns at their true value
+        reste = A[lignes] @ y_inconnu - bloc @ s.y[cols]
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = len(cols), len(lignes)
+        k = int(np.searchsorted(cols, j))
+        cout = np.zeros(len(cols))
+        cout[k] = -sens  # maximise the quantity in its direction
+        lp.col_cost_ = cout
+        lp.col_lower_ = np.ascontiguousarray(s.borne[cols], dtype=np.float64)
+        lp.col_upper_ = np.full(len(cols), np.inf)
+        lp.row_lower_ = np.ascontiguousarray(lo_r[lignes] - reste, dtype=np.float64)
+        lp.row_upper_ = np.ascontiguousarray(hi_r[lignes] - reste, dtype=np.float64)
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = bloc.indptr, bloc.indices, bloc.data
+        h.clearModel()
+        h.passModel(lp)
+        h.run()
+        statut = h.getModelStatus()
+        if statut == highspy.HighsModelStatus.kUnbounded:
+            out.append(sens > 0)
+        elif statut == highspy.HighsModelStatus.kOptimal:
+            out.append(sens * (h.getSolution().col_value[k] - cible) >= -TOL)
+        else:
+            out.append(False)
+    return out
+
+
 def auditer(con: duckdb.DuckDBPyConnection, seuil: int, ecart: int = 3, hierarchie: pl.DataFrame | None = None,
             exact: bool = False, zeros_masques: bool | None = None, taille_lp: int = 2000) -> ResultatAudit:
     """Audit ``publication.indicateurs`` against ``marts.indicateurs`` on an open connection.
@@ -541,9 +606,13 @@ def auditer(con: duckdb.DuckDBPyConnection, seuil: int, ecart: int = 3, hierarch
     if zeros_masques is None:
         zeros_masques = _zeros_masques(con)
     borne_structure = s.borne.copy()
-    if not zeros_masques:
-        s.borne = np.where(s.lettre == "v", 1.0, s.borne)
     inconnu = ~s.connu
+    if not zeros_masques:
+        # what an outsider is given must be true: a view that hides zeros all the same does not
+        # tell him that a hidden count is at least 1
+        res.zeros_caches_inattendus = int((inconnu & (s.lettre == "v") & (s.y < 1 - TOL)).sum())
+        if not res.zeros_caches_inattendus:
+            s.borne = np.where(s.lettre == "v", 1.0, s.borne)
     res.inconnues = int(inconnu.sum())
     res.quantites_auditees = int(s.sensible.sum())
     # what the structure alone tells: every value hidden
@@ -587,6 +656,15 @@ def auditer(con: duckdb.DuckDBPyConnection, seuil: int, ecart: int = 3, hierarch
     n_ = s.y
     deja = (hi < n_ + ecart - TOL) | (lo > np.maximum(m0, n_ - ecart) + TOL)
     cibles = np.flatnonzero(s.sensible & inconnu & ~deja & ~(prouve_h & prouve_b))
+    if not exact:
+        # in parts too large for an exact LP per target: a point among the target's neighbours
+        grandes = np.array([len(parts[k]) > taille_lp for k in comp[cibles].tolist()], dtype=bool)
+        demandes = [(int(j), 1.0, float(n_[j] + ecart)) for j in cibles[grandes] if not prouve_h[j]]
+        demandes += [(int(j), -1.0, float(max(m0[j], n_[j] - ecart))) for j in cibles[grandes] if not prouve_b[j]]
+        for (j, sens, _), ok in zip(demandes, _points_voisins(s, lo_r, hi_r, inconnu, demandes, taille_lp)):
+            res.lp_voisinage += 1
+            if ok:
+                (prouve_h if sens > 0 else prouve_b)[j] = True
     for k in np.unique(comp[cibles]).tolist():
         if not exact and len(parts[k]) > taille_lp:
             continue

@@ -57,7 +57,9 @@ from scipy.sparse.csgraph import connected_components
 
 from pipelines.secret.certificats import Preuves, rectangles, transferts, verifier
 from pipelines.secret.primaire import motifs_primaires, verifier_seuil
-from pipelines.secret.relations import CUMUL_12_MOIS, IDENTITES, MOIS, STOCK_FLUX, STOCKS, TRIMESTRE, groupe
+from pipelines.secret.relations import (
+    ANNUELS, CUMUL_12_MOIS, IDENTITES, INDICATEUR_MOIS_COMPLET, MOIS, STOCK_FLUX, STOCKS, TRIMESTRE, groupe,
+)
 from pipelines.secret.systeme import Systeme, construire, minimum_structurel
 
 EPS = 1e-6
@@ -79,6 +81,12 @@ class RegleProtection:
     graine: int = 0
     #: Processes solving the LPs of independent units side by side.
     processus: int = 2
+    #: Indicators whose latest 12-month cells are protected with their months (``relations``).
+    annuels: frozenset[str] = ANNUELS
+    #: One target at a time, in a unit larger than this, each target is first tried in its
+    #: neighbourhood (at most this many quantities around it, the rest held): a small LP; the
+    #: whole unit only when that fails. 0: always the whole unit.
+    voisinage: int = 400
 
 
 @dataclass
@@ -128,16 +136,40 @@ def _mois_index(periode: pl.Expr) -> pl.Expr:
     return periode.dt.year().cast(pl.Int64) * 12 + periode.dt.month().cast(pl.Int64) - 1
 
 
-def _blocs(c: pl.DataFrame) -> np.ndarray:
+def fin_cumul(c: pl.DataFrame) -> date | None:
+    """End of the latest complete 12-month period: the latest month with 12-month cells whose
+    ``relations.INDICATEUR_MOIS_COMPLET`` cells are not provisional (else the latest month with
+    12-month cells); None without 12-month cells."""
+    cumuls = c.filter(pl.col("type_periode") == CUMUL_12_MOIS).get_column("periode").unique()
+    if cumuls.len() == 0:
+        return None
+    complets = c.filter((pl.col("indicateur") == INDICATEUR_MOIS_COMPLET) & (pl.col("type_periode") == MOIS)
+                        & pl.col("periode").is_in(cumuls.implode())).group_by("periode").agg(
+        pl.col("provisoire").fill_null(False).any().alias("p")).filter(~pl.col("p"))
+    return complets.get_column("periode").max() if complets.height else cumuls.max()
+
+
+def _blocs(c: pl.DataFrame, annuels: frozenset[str] = frozenset()) -> np.ndarray:
     """Block of each cell: the end month (as an index) of its calendar quarter when the quarter
-    has quarter cells, else its own month; -1 for rolling 12-month cells (not in the system)."""
+    has quarter cells, else its own month. For the ``annuels`` indicators, the latest 12-month
+    period is one block, from the start of the quarter of its first month (quarters stay whole)
+    to its end, with its 12-month cells (their months move with them). The other 12-month cells
+    are not in the system: -1."""
     fins = set(c.filter(pl.col("type_periode") == TRIMESTRE).select(_mois_index(pl.col("periode"))).to_series().to_list())
     m = c.select(_mois_index(pl.col("periode"))).to_series().to_numpy()
     fin_trimestre = m + (2 - m % 3)
     a_trimestre = np.isin(fin_trimestre, np.array(sorted(fins), dtype=np.int64))
     tp = c.get_column("type_periode").to_numpy()
     bloc = np.where(tp == TRIMESTRE, m, np.where(a_trimestre, fin_trimestre, m))
-    return np.where(tp == CUMUL_12_MOIS, -1, bloc)
+    cumul = tp == CUMUL_12_MOIS
+    fin = fin_cumul(c)
+    if fin is None or not annuels:
+        return np.where(cumul, -1, bloc)
+    f = fin.year * 12 + fin.month - 1
+    debut = f - 11 - (f - 11) % 3
+    annuel = c.get_column("indicateur").is_in(list(annuels)).to_numpy()
+    bloc = np.where(annuel & ~cumul & (m >= debut) & (m <= f), f, bloc)
+    return np.where(cumul, np.where(annuel & (m == f), f, -1), bloc)
 
 
 class _Solveur:
@@ -249,7 +281,7 @@ class _Protection:
         self.A_csc = S.A.tocsc()
         self.cout_c = cout_cellule(c)
         # unit of each quantity: block, group, breakdown (from its carriers)
-        bloc_c = _blocs(c)
+        bloc_c = _blocs(c, regle.annuels)
         grp = c.select(pl.col("indicateur").map_elements(groupe, return_dtype=pl.String)).to_series()
         grp_c = grp.cast(pl.Categorical).to_physical().to_numpy().astype(np.int64)
         stock = np.flatnonzero((grp == groupe(STOCK_FLUX[0])).to_numpy())
@@ -272,8 +304,11 @@ class _Protection:
         #: hide a total would make it free for every later unit); at 1, their quarters still do
         #: not move (a month hidden is then compensated within its quarter, which stays
         #: published, and so do the 12-month cells ending on a quarter); at 0, all may move
-        haut_c = c.get_column("niveau").is_in(list(NIVEAUX_EPARGNES)).to_numpy()
-        tri_c = haut_c & (c.get_column("type_periode") == TRIMESTRE).to_numpy()
+        # and the latest 12-month cells at every level (what committees read for their agencies
+        # and bassins): held like the committees' quarters
+        cumul_c = (c.get_column("type_periode") == CUMUL_12_MOIS).to_numpy() & (bloc_c >= 0)
+        haut_c = c.get_column("niveau").is_in(list(NIVEAUX_EPARGNES)).to_numpy() | cumul_c
+        tri_c = haut_c & (c.get_column("type_periode").is_in([TRIMESTRE]).to_numpy() | cumul_c)
         self.q_epargne = np.zeros(n, dtype=bool)
         np.logical_or.at(self.q_epargne, cq_q, haut_c[cq_c])
         self.q_epargne_trimestre = np.zeros(n, dtype=bool)
@@ -416,15 +451,45 @@ class _Protection:
         # quantities at the cost of hiding them); short of the requirement, the structure of the
         # table itself forbids more, and the requirement becomes that limit (``ajustes``)
         ajustes = []
+
+        def enregistrer_point(x: np.ndarray, j: int, sg: float, r: float, peut_ajuster: bool) -> None:
+            """Record the point x (up and down parts) found for target j; short of its
+            requirement, where ``peut_ajuster``, the requirement becomes what it reached."""
+            nonlocal cert_h, cert_b
+            dd = x[:nQ] - x[nQ:]
+            atteint = sg * dd[j]
+            ajuste = atteint < r - EPS and peut_ajuster
+            if ajuste:  # even two blocks allow no more: the requirement becomes that
+                ajustes.append((Q[j], sg, max(atteint, 0.0)))
+            nz = np.abs(dd) > 1e-12
+            a_cacher[:] |= publie & nz
+            # a point that proves this target may prove others of the unit
+            nouveaux_h = sens & ~cert_h & (dd >= rh - EPS)
+            nouveaux_b = sens & ~cert_b & (-dd >= rb - EPS)
+            if ajuste:
+                (nouveaux_h if sg > 0 else nouveaux_b)[j] = True
+            cert_h |= nouveaux_h
+            cert_b |= nouveaux_b
+            solutions.append((Q[nz], dd[nz], Q[nouveaux_h], Q[nouveaux_b]))
+
         reste = np.flatnonzero(sens & ~(cert_h & cert_b))
         if len(reste) and self.un_par_un:
             base.sort_indices()
             h = None  # the unit's model, loaded once, warm-started from one target to the next
+            local = None
+            if 0 < self.regle.voisinage < nQ:
+                local = _Voisinage(sub, lo_r, hi_r, fige, marge_bas, self.regle.voisinage)
             for j in reste.tolist():
                 for sg in (1.0, -1.0):
                     if (cert_h[j] if sg > 0 else cert_b[j]):
                         continue
                     r = rh[j] if sg > 0 else rb[j]
+                    if local is not None:
+                        x = local.prouver(j, sg, r, np.where(publie & ~a_cacher, cout_q, 0.0))
+                        nb_lp += 1
+                        if x is not None:
+                            enregistrer_point(x, j, sg, r, False)
+                            continue
                     if h is None:
                         h = _Solveur()
                         lo0 = np.zeros(2 * nQ)
@@ -439,21 +504,7 @@ class _Protection:
                     nb_lp += 1
                     if x is None:
                         continue
-                    dd = x[:nQ] - x[nQ:]
-                    atteint = sg * dd[j]
-                    ajuste = atteint < r - EPS and self.tours_fusion >= 2 and not self.restreinte
-                    if ajuste:  # even two blocks allow no more: the requirement becomes that
-                        ajustes.append((Q[j], sg, max(atteint, 0.0)))
-                    nz = np.abs(dd) > 1e-12
-                    a_cacher |= publie & nz
-                    # a point that proves this target may prove others of the unit
-                    nouveaux_h = sens & ~cert_h & (dd >= rh - EPS)
-                    nouveaux_b = sens & ~cert_b & (-dd >= rb - EPS)
-                    if ajuste:
-                        (nouveaux_h if sg > 0 else nouveaux_b)[j] = True
-                    cert_h |= nouveaux_h
-                    cert_b |= nouveaux_b
-                    solutions.append((Q[nz], dd[nz], Q[nouveaux_h], Q[nouveaux_b]))
+                    enregistrer_point(x, j, sg, r, self.tours_fusion >= 2 and not self.restreinte)
         return solutions, Q[a_cacher], nb_lp, ajustes
 
     def cout_quantite(self, Q: np.ndarray) -> np.ndarray:
@@ -658,6 +709,65 @@ class _Protection:
                 self.par_classes = True  # batches hardly progress: independent classes
 
 
+class _Voisinage:
+    """Single-target LPs on a target's neighbourhood in its unit: the quantities reached from it
+    through shared equations, breadth first, at most ``taille``; every other quantity of the unit
+    is held (a point found is then a point of the whole unit). The target's part in its direction
+    is bounded below by its requirement and the cost of the point minimised (hidden cells, plus a
+    small cost per unit moved, which keeps the certificate local): infeasible means « not here »."""
+
+    EPSILON = 1e-3
+
+    def __init__(self, sub: sp.csc_matrix, lo_r, hi_r, fige, marge_bas, taille: int):
+        self.sub, self.sub_r = sub, sub.tocsr()
+        self.lo_r, self.hi_r, self.fige, self.marge_bas, self.taille = lo_r, hi_r, fige, marge_bas, taille
+        self.nQ = sub.shape[1]
+        self.solveur = _Solveur()
+
+    def colonnes(self, j: int) -> np.ndarray:
+        vus = np.zeros(self.nQ, dtype=bool)
+        vus[j] = True
+        lignes_vues = np.zeros(self.sub.shape[0], dtype=bool)
+        front, n = np.array([j]), 1
+        while len(front) and n < self.taille:
+            lignes = np.unique(self.sub[:, front].indices)
+            lignes = lignes[~lignes_vues[lignes]]
+            if not len(lignes):
+                break
+            lignes_vues[lignes] = True
+            nouvelles = np.unique(self.sub_r[lignes].indices)
+            nouvelles = nouvelles[~vus[nouvelles]][: self.taille - n]
+            vus[nouvelles] = True
+            n += len(nouvelles)
+            front = nouvelles
+        return np.flatnonzero(vus)
+
+    def prouver(self, j: int, sg: float, r: float, cout_q: np.ndarray) -> np.ndarray | None:
+        """Up and down parts (length 2·nQ) of a point moving j by r in direction sg, or None."""
+        if self.fige[j] or (sg < 0 and self.marge_bas[j] < r - EPS):
+            return None
+        cols = self.colonnes(j)
+        k = len(cols)
+        bloc = self.sub[:, cols]
+        lignes = np.unique(bloc.indices)
+        bloc = bloc.tocsr()[lignes].tocsc()
+        M = sp.hstack([bloc, -bloc], format="csc")
+        M.sort_indices()
+        fige = self.fige[cols]
+        lo = np.zeros(2 * k)
+        hi = np.concatenate([np.where(fige, 0.0, np.inf), np.where(fige, 0.0, self.marge_bas[cols])])
+        t = int(np.searchsorted(cols, j)) + (0 if sg > 0 else k)
+        lo[t] = r
+        cout = np.concatenate([cout_q[cols], cout_q[cols]]) + self.EPSILON
+        x = self.solveur.resoudre(M, self.lo_r[lignes], self.hi_r[lignes], lo, hi, cout)
+        if x is None:
+            return None
+        plein = np.zeros(2 * self.nQ)
+        plein[cols] = x[:k]
+        plein[self.nQ + cols] = x[k:]
+        return plein
+
+
 def _classes_independantes(B: sp.csc_matrix) -> np.ndarray:
     """Greedy colouring of the columns of B (rows: equations): two columns sharing a row get
     different classes. Largest degree first."""
@@ -828,16 +938,20 @@ def _certificats_cellules(c: pl.DataFrame, S: Systeme, p: "_Protection") -> tupl
 
 
 def _cumuls_certifies(c: pl.DataFrame, certificats: pl.DataFrame, primaire: np.ndarray,
-                      numerateur_seul: np.ndarray, ecart: float) -> tuple[pl.DataFrame, pl.DataFrame]:
+                      numerateur_seul: np.ndarray, ecart: float, dans_systeme: np.ndarray | None = None,
+                      ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """A 12-month cell is the sum of its twelve months: each certificate moves the 12-month cells
     whose window holds the months it moves, by the sum of their displacements (added to the
     certificates, so that they keep that equation too). A hidden primary-secret 12-month cell is
-    then proven by a certificate that moves it far enough (claims returned)."""
+    then proven by a certificate that moves it far enough (claims returned). The 12-month cells of
+    the system (``dans_systeme``: the latest period's) already move in the certificates."""
     serie = ["indicateur", "niveau", "territoire", "dimension", "modalite"]
     cles = c.select("_i", *serie, "type_periode", _mois_index(pl.col("periode")).alias("_m"),
                     "valeur", "numerateur", "denominateur", "unite")
     mois = certificats.join(cles.filter(pl.col("type_periode") == MOIS).select("_i", *serie, "_m"), on="_i")
-    cumuls = cles.filter(pl.col("type_periode") == CUMUL_12_MOIS).select(pl.col("_i").alias("_ic"), *serie, pl.col("_m").alias("_mc"))
+    hors = pl.Series("_hs", dans_systeme if dans_systeme is not None else np.zeros(c.height, dtype=bool))
+    cumuls = cles.with_columns(hors).filter((pl.col("type_periode") == CUMUL_12_MOIS) & ~pl.col("_hs")).select(
+        pl.col("_i").alias("_ic"), *serie, pl.col("_m").alias("_mc"))
     if mois.height == 0 or cumuls.height == 0:
         return certificats, pl.DataFrame(schema={"cert": pl.Int64, "_i": pl.UInt32, "lettre": pl.String, "sens": pl.Int8})
     leves = (
@@ -911,7 +1025,11 @@ def proteger(
     bilan.durees["preparation"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    S = construire(c, hierarchie)
+    fin = fin_cumul(c)
+    cumul_annee = ((c.get_column("type_periode") == CUMUL_12_MOIS) & (c.get_column("periode") == fin)
+                   & c.get_column("indicateur").is_in(list(regle.annuels))).to_numpy() \
+        if fin is not None else np.zeros(n, dtype=bool)
+    S = construire(c, hierarchie, fin, regle.annuels)
     bilan.quantites = S.nb_quantites
     bilan.ecarts_relations = S.ecarts
     bilan.durees["systeme"] = time.perf_counter() - t0
@@ -935,7 +1053,8 @@ def proteger(
     bilan.ajustes = int(p.ajustes.sum())
     bilan.certificats, bilan.revendications = _certificats_cellules(c, S, p)
     bilan.certificats, cumuls = _cumuls_certifies(c, bilan.certificats, primaire,
-                                                  (motif_p == "primaire_numerateur").fill_null(False).to_numpy(), regle.ecart)
+                                                  (motif_p == "primaire_numerateur").fill_null(False).to_numpy(), regle.ecart,
+                                                  cumul_annee)
     bilan.revendications = pl.concat([bilan.revendications, cumuls])
     bilan.cumuls_prouves = cumuls.height
     bilan.durees["optimisation"] = time.perf_counter() - t0
@@ -944,7 +1063,8 @@ def proteger(
     derive = _publier_cumuls(c, masque, trimestriel)
     derive_tri = derive & trim_mensuel
     masque = np.where(trim_mensuel, derive_tri | primaire, masque)
-    cumul = (c.get_column("type_periode") == CUMUL_12_MOIS).to_numpy()
+    # the latest 12-month period's cells were protected with their months: as the LPs left them
+    cumul = (c.get_column("type_periode") == CUMUL_12_MOIS).to_numpy() & ~cumul_annee
     masque = np.where(cumul, derive | primaire, masque)
     nouveaux_derives = (trim_mensuel | cumul) & masque & ~primaire
     motifs[nouveaux_derives] = "derive"

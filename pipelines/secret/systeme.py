@@ -12,17 +12,21 @@ Equations (on merged quantities, in *displacement* form: for a feasible point x,
   → département, agences → bassin); ``≥``/``≤`` for the indicators of ``PARENT_AU_*``;
 - ``trimestre``: a quarter cell is the sum of its three months;
 - ``stock_flux``: A1(t) − A1(t−1) = A2(t) − A3(t) on the ``ensemble`` cells of a territory;
+- ``cumul``: a 12-month cell of the latest 12-month period (``relations.ANNUELS``) is the sum of its
+  twelve months;
 - ``numerateur_denominateur``: n ≤ d within a cell.
 
 Every instance is checked on the true values: an equality that does not hold is dropped and
-counted in ``Systeme.ecarts`` (zero on generated data, tested). Rolling 12-month cells are not in
-the system: they are published only when they are the sum of published base cells
+counted in ``Systeme.ecarts`` (zero on generated data, tested). Rolling 12-month cells are in the
+system only for the latest 12-month period of ``relations.ANNUELS`` (the ones committees and the
+CSE read, protected with their months); the others are published only when they are the sum of published base cells
 (``protection.publier_cumuls``), so they teach an outsider nothing more.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 import numpy as np
 import polars as pl
@@ -152,19 +156,8 @@ def _lignes_equations(c: pl.DataFrame, rq: pl.DataFrame, hierarchie: pl.DataFram
 
     # (c) a quarter is the sum of its three months
     serie = ["indicateur", "niveau", "territoire", "dimension", "modalite", "k"]
-    trimestres = q.filter(pl.col("type_periode") == TRIMESTRE).select(*serie, "periode", pl.col("_q").alias("_t"))
-    if trimestres.height:
-        mois = q.filter(pl.col("type_periode") == MOIS).select(*serie, "periode", "_q")
-        fin = trimestres.select(*serie, pl.col("periode").alias("fin"), "_t")
-        liens_mois = pl.concat([
-            fin.with_columns(pl.col("fin").dt.offset_by(f"-{k}mo").alias("periode")) for k in range(3)
-        ])
-        membres_t = liens_mois.join(mois, on=[*serie, "periode"])
-        cle_c = pl.concat_str([pl.lit("t"), pl.col("_t").cast(pl.String)], separator="|")
-        parts.append(membres_t.select(cle_c.alias("cle"), pl.lit("trimestre").alias("fam"), "_q",
-                                      pl.lit(1.0).alias("coef"), pl.lit("=").alias("sens")))
-        parts.append(trimestres.select(cle_c.alias("cle"), pl.lit("trimestre").alias("fam"), pl.col("_t").alias("_q"),
-                                       pl.lit(-1.0).alias("coef"), pl.lit("=").alias("sens")))
+    mois = q.filter(pl.col("type_periode") == MOIS).select(*serie, "periode", "_q")
+    parts += _somme_de_mois(q.filter(pl.col("type_periode") == TRIMESTRE), mois, serie, 3, "t", "trimestre")
 
     # (d) stock and flows of registrants, consecutive months, ensemble cells
     a1, a2, a3 = STOCK_FLUX
@@ -181,7 +174,10 @@ def _lignes_equations(c: pl.DataFrame, rq: pl.DataFrame, hierarchie: pl.DataFram
             parts.append(sf.select(cle_d.alias("cle"), pl.lit("stock_flux").alias("fam"), pl.col(col).alias("_q"),
                                    pl.lit(coef).alias("coef"), pl.lit("=").alias("sens")))
 
-    # (e) n ≤ d within a cell: n − d ≤ 0
+    # (e) a 12-month cell (the latest period's, the only ones in the system) is the sum of its months
+    parts += _somme_de_mois(q.filter(pl.col("type_periode") == CUMUL_12_MOIS), mois, serie, 12, "w", "cumul")
+
+    # (f) n ≤ d within a cell: n − d ≤ 0
     nd = q.filter(pl.col("k") == "n").select("_i", pl.col("_q").alias("n")).join(
         q.filter(pl.col("k") == "d").select("_i", pl.col("_q").alias("d")), on="_i")
     cle_e = pl.concat_str([pl.lit("nd"), pl.col("_i").cast(pl.String)], separator="|")
@@ -190,6 +186,23 @@ def _lignes_equations(c: pl.DataFrame, rq: pl.DataFrame, hierarchie: pl.DataFram
     parts.append(nd.select(cle_e.alias("cle"), pl.lit("numerateur_denominateur").alias("fam"), pl.col("d").alias("_q"),
                            pl.lit(-1.0).alias("coef"), pl.lit("<=").alias("sens")))
     return pl.concat(parts)
+
+
+def _somme_de_mois(agregats: pl.DataFrame, mois: pl.DataFrame, serie: list[str], n: int, prefixe: str,
+                   famille: str) -> list[pl.DataFrame]:
+    """Rows « aggregate = sum of the ``n`` months ending with its ``periode`` », same series."""
+    if agregats.height == 0:
+        return []
+    fin = agregats.select(*serie, pl.col("periode").alias("fin"), pl.col("_q").alias("_a"))
+    liens = pl.concat([fin.with_columns(pl.col("fin").dt.offset_by(f"-{k}mo").alias("periode")) for k in range(n)])
+    membres = liens.join(mois, on=[*serie, "periode"])
+    cle = pl.concat_str([pl.lit(prefixe), pl.col("_a").cast(pl.String)], separator="|")
+    return [
+        membres.select(cle.alias("cle"), pl.lit(famille).alias("fam"), "_q", pl.lit(1.0).alias("coef"),
+                       pl.lit("=").alias("sens")),
+        fin.select(cle.alias("cle"), pl.lit(famille).alias("fam"), pl.col("_a").alias("_q"), pl.lit(-1.0).alias("coef"),
+                   pl.lit("=").alias("sens")),
+    ]
 
 
 def relations_territoriales(cells: pl.DataFrame, hierarchie: pl.DataFrame) -> pl.DataFrame:
@@ -209,13 +222,18 @@ def relations_territoriales(cells: pl.DataFrame, hierarchie: pl.DataFrame) -> pl
     ]).select("lien", "enfant", "parent").drop_nulls().unique()
 
 
-def construire(cells: pl.DataFrame, hierarchie: pl.DataFrame) -> Systeme:
-    """The system of ``cells`` (monthly and quarterly cells; 12-month cells are left out).
+def construire(cells: pl.DataFrame, hierarchie: pl.DataFrame, fin_cumul: date | None = None,
+               annuels: frozenset[str] = frozenset()) -> Systeme:
+    """The system of ``cells``: monthly and quarterly cells, and the 12-month cells of the
+    ``annuels`` indicators ending with ``fin_cumul`` (the latest 12-month period; None: none).
 
     ``cells`` must carry ``_i`` (the cell's index in the caller's table) and the contract columns,
     with ``type_periode``.
     """
-    c = cells.filter(pl.col("type_periode") != CUMUL_12_MOIS)
+    garder = pl.col("type_periode") != CUMUL_12_MOIS
+    if fin_cumul is not None and annuels:
+        garder = garder | ((pl.col("periode") == fin_cumul) & pl.col("indicateur").is_in(list(annuels)))
+    c = cells.filter(garder)
     rq = _quantites_brutes(c)
     n_brut = rq.height
 

@@ -6,8 +6,9 @@ Two figures, both read from ``publication.indicateurs`` (never from the internal
 - the share of secret **monthly** cells (``type_periode = 'mois'``), by level and by family
   (A…E, :func:`pipelines.indicateurs.famille`), and by level overall (``famille = 'ensemble'``);
 - the visibility of the **committees'** perimeters (every département and every bassin present in
-  the view) on the latest rolling 12-month period (the latest ``periode`` with
-  ``cumul_12_mois`` cells): per territory, the share of its indicators (distinct ``indicateur``
+  the view) on the latest complete rolling 12-month period (the latest ``periode`` with
+  ``cumul_12_mois`` cells whose registrants' stock is definitive, see
+  ``relations.INDICATEUR_MOIS_COMPLET``): per territory, the share of its indicators (distinct ``indicateur``
   with a ``dimension = 'ensemble'`` cell of that territory and period) whose cell is not secret;
   per level, the median and minimum shares, the share of perimeters at ``CIBLE_VISIBILITE`` or
   more, and the share of all the level's 12-month ``ensemble`` cells that are visible (the
@@ -29,6 +30,7 @@ import polars as pl
 
 from dashboards import format as fmt
 from pipelines.indicateurs import famille
+from pipelines.secret.relations import INDICATEUR_MOIS_COMPLET
 
 TABLE_PUBLIEE = "publication.indicateurs"
 #: Levels in display order; the committees' perimeters are départements and bassins.
@@ -67,7 +69,13 @@ def sql_visibilite_12_mois(table: str = TABLE_PUBLIEE) -> str:
     comites = ", ".join(f"'{n}'" for n in NIVEAUX_COMITES)
     return f"""
         with derniere as (
-            select max(periode) as periode from {table} where type_periode = 'cumul_12_mois'
+            -- the latest complete 12-month period (relations.INDICATEUR_MOIS_COMPLET definitive)
+            select coalesce(
+                max(c.periode) filter (where c.periode in (
+                    select periode from {table} where indicateur = '{INDICATEUR_MOIS_COMPLET}' and type_periode = 'mois'
+                    group by periode having not bool_or(coalesce(provisoire, false)))),
+                max(c.periode)) as periode
+            from {table} c where c.type_periode = 'cumul_12_mois'
         ),
         presents as (select distinct niveau, territoire from {table} where niveau in ({comites})),
         indicateurs as (

@@ -57,6 +57,12 @@ def test_extraire(entrepot):
     # Every territory of a level when no code is given; none for an empty list.
     assert set(data.extraire(entrepot.path, NAT, [A1], "DEPARTEMENT")["territoire"]) == {"31", "34", "69"}
     assert data.extraire(entrepot.path, NAT, [A1], "DEPARTEMENT", []).height == 0
+    # Months only, unless a period type is asked: then only that type (``periode``: its last month).
+    assert 9_876 not in data.extraire(entrepot.path, NAT, ["entrees"], "DEPARTEMENT", ["31"])["valeur"].to_list()
+    annee = data.extraire(entrepot.path, NAT, ["entrees"], "DEPARTEMENT", ["31"], type_periode="cumul_12_mois")
+    assert annee.select("periode", "valeur").rows() == [(MOIS[3], 9_876)]
+    with pytest.raises(ValueError, match="Type de période"):
+        data.extraire(entrepot.path, NAT, ["entrees"], "DEPARTEMENT", ["31"], type_periode="semestre")
 
 
 def test_codes_inferieurs(entrepot):

@@ -61,6 +61,22 @@ def test_cumul_un_mois_secret_rend_le_cumul_secret():
     assert cumuls["31002"]["secret"] is False and cumuls["31002"]["valeur"] == pytest.approx(0.15)
 
 
+def test_cumul_secret_remplace_par_le_total_publie_de_la_meme_fenetre():
+    """A 12-month (or calendar-quarter) window whose sum is « s » shows the view's published total
+    of that window; a secret total, or a window that no total covers, stays « s »."""
+    assert vues_controle.type_agrege(date(2025, 4, 1), M3.replace(year=2026)) == "cumul_12_mois"
+    assert vues_controle.type_agrege(M1, M3) == "trimestre"
+    assert vues_controle.type_agrege(M2, date(2025, 4, 1)) is None  # three months, not a quarter
+    cumul = vues_controle.cumuler(_frame(_cellule(periode=M1), _secrete(periode=M2), _secrete(periode=M3),
+                                         _secrete(periode=M3, territoire="31002")), M1, M3)
+    trimestres = _frame(_cellule(periode=M3, numerateur=14.0, denominateur=70.0, valeur=0.2),
+                        _secrete(periode=M3, territoire="31002"))
+    lignes = {r["territoire"]: r for r in vues_controle.avec_agreges(cumul, trimestres).to_dicts()}
+    assert lignes["31001"]["secret"] is False and lignes["31001"]["numerateur"] == 14.0
+    assert lignes["31001"]["valeur"] == pytest.approx(0.2) and lignes["31001"]["mois_secrets"] == 2
+    assert lignes["31002"]["secret"] is True and lignes["31002"]["valeur"] is None
+
+
 def test_cumul_effectifs_provisoires_et_modalites():
     cellules = _frame(
         _cellule(indicateur=E1, unite="nombre", dimension="situation", modalite="AUTRE", numerateur=12.0,

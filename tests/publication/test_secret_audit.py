@@ -71,6 +71,16 @@ def test_twelve_ones_protected_by_the_optimiser(tmp_path):
     assert res.quantites_auditees > 0
 
 
+def test_an_audit_told_that_zeros_are_shown_does_not_trust_it_when_a_zero_is_hidden(tmp_path):
+    """A view with hidden zeros audited as if every zero were shown (a view older than
+    ``publication.methode_secret``): « a hidden count is at least 1 » would be false, and the
+    system inconsistent; the audit leaves it out, says so, and finds the protected view sound."""
+    cells, hier = _douze_entrants()
+    res = _audit(tmp_path, cells, hier, _nouvelle(cells, hier), zeros_masques=False)
+    assert res.zeros_caches_inattendus > 0 and "écartée" in res.resume()
+    assert res.violations == []
+
+
 def _stock_flux():
     """Agency 06362, January 2026: A1 = 17, A1 of December = 14, exits 0 → entries 3."""
     agences = {"06362": ("0601", "06", "93"), "06363": ("0601", "06", "93"), "06364": ("0602", "06", "93")}
@@ -334,3 +344,72 @@ def test_a_twelve_month_cell_ending_a_quarter_is_published_from_its_four_publish
     assert cache[fin_nov]  # December 2025 – November 2026: June hidden, and no quarters to add up
     masque[12 + 1] = True  # the June quarter hidden too
     assert _publier_cumuls(c, masque, np.zeros(c.height, dtype=bool))[fin_dec]
+
+
+def test_the_latest_twelve_month_cells_are_published_when_every_month_is_secret(tmp_path):
+    """Four agencies of one bassin, 1 to 4 controls a month each (every monthly agency cell
+    primary-secret), 20 to 40 over the year: the latest 12-month cells of the controls are
+    protected with their months (one block), so an agency's year is published while its months
+    stay hidden, and the exact audit finds nothing to recover (the committee's funnel plot reads
+    these cells)."""
+    agences = {f"31{i:03d}": ("7601", "31", "76") for i in range(4)}
+    hier = aide.hierarchie(agences)
+    rng = np.random.default_rng(3)
+    mois = [date(2026, m, 1) for m in range(1, 13)]
+    valeurs = {(a, p): int(rng.integers(1, 5)) for a in agences for p in mois}
+    cells = [aide.comptes("controles_decides", p, {(a,): valeurs[(a, p)] for a in agences}, hier, []) for p in mois]
+    annee = aide.comptes("controles_decides", mois[-1], {(a,): sum(valeurs[(a, p)] for p in mois) for a in agences}, hier, [])
+    cells = pl.concat(cells + [annee.with_columns(type_periode=pl.lit("cumul_12_mois"))])
+    publiee = _nouvelle(cells, hier)
+    agence = publiee.filter(pl.col("niveau") == "AGENCE")
+    assert agence.filter(pl.col("type_periode") == "mois")["secret"].all()
+    assert (~agence.filter(pl.col("type_periode") == "cumul_12_mois")["secret"]).sum() >= 2
+    res = _audit(tmp_path, cells, hier, publiee, zeros_masques=True)
+    assert res.violations == []
+    assert res.cumuls_non_derivables >= 2  # the audit put their equations in its system
+
+
+def test_targets_proven_in_their_neighbourhood_pass_the_audit(tmp_path):
+    """One target at a time, first in a small neighbourhood (here at most 6 quantities around it,
+    everything else held): the points found there are points of the whole system, which the
+    exact audit confirms."""
+    from pipelines.secret.protection import RegleProtection
+
+    cells, hier = _stock_flux()  # some of its targets are proven in their neighbourhood
+    out, bilan = proteger(cells, hier, 11, RegleProtection(voisinage=6, processus=1))
+    assert bilan.non_proteges == 0
+    res = _audit(tmp_path, cells, hier, out.select(*aide.COLONNES, "secret"), zeros_masques=True)
+    assert res.violations == [] and res.certificats_invalides == 0
+
+
+def test_the_protected_twelve_month_period_ends_on_the_latest_complete_month():
+    """The month of the date d'arrêté is partial (its registrants' stock provisional): the
+    12-month cells protected with their months end on the month before, the one the dashboards
+    open on."""
+    from pipelines.secret.protection import fin_cumul
+
+    def ligne(indicateur, periode, type_periode, provisoire=False):
+        return {"indicateur": indicateur, "periode": periode, "type_periode": type_periode, "provisoire": provisoire}
+
+    nov, dec = date(2026, 11, 1), date(2026, 12, 1)
+    cells = pl.DataFrame([ligne("controles_decides", nov, "cumul_12_mois"), ligne("controles_decides", dec, "cumul_12_mois"),
+                          ligne("demandeurs_fin_de_mois", nov, "mois"), ligne("demandeurs_fin_de_mois", dec, "mois", True)])
+    assert fin_cumul(cells) == nov
+    assert fin_cumul(cells.filter(pl.col("indicateur") != "demandeurs_fin_de_mois")) == dec  # no stock: the latest
+    assert fin_cumul(cells.filter(pl.col("type_periode") == "mois")) is None
+
+
+def test_the_audit_proves_bounds_of_large_parts_by_points_among_neighbours(tmp_path):
+    """Without certificates and with parts larger than its exact-LP limit, the audit looks for a
+    point among each target's neighbours (the other unknowns at their true value): the bounds it
+    reaches are proven, the others stay « ni réfutées ni prouvées », never violations."""
+    cells, hier = _douze_entrants()
+    publiee = _nouvelle(cells, hier)
+    con = duckdb.connect(str(aide.entrepot(tmp_path / "w.duckdb", cells, hier, publiee)), read_only=True)
+    try:
+        sans = auditer(con, 11, zeros_masques=True, taille_lp=1)  # neighbourhoods of the target alone
+        avec = auditer(con, 11, zeros_masques=True, taille_lp=20)
+    finally:
+        con.close()
+    assert sans.violations == [] and avec.violations == []
+    assert avec.lp_voisinage > 0 and avec.non_prouvees < sans.non_prouvees

@@ -128,6 +128,17 @@ def test_visibilite_des_comites_sur_le_dernier_cumul_12_mois(mesure):
     assert v.synthese["niveau"].to_list() == ["DEPARTEMENT", "BASSIN"]
 
 
+def test_le_dernier_cumul_12_mois_complet_finit_sur_un_mois_definitif():
+    """A 12-month period ending on a month whose registrants' stock is provisional (the partial
+    month of the date d'arrêté) is not the one measured: the latest complete one is."""
+    fevrier = [_ligne(c, "DEPARTEMENT", "31", False, periode=FEV, type_periode="cumul_12_mois") for c in DIX]
+    vue = pl.concat([_vue(), pl.DataFrame(fevrier, schema_overrides={"denominateur": pl.Float64})])
+    assert utilite.mesurer(vue).comites.periode == FEV  # February's stock is definitive
+    provisoire = (pl.col("indicateur") == "demandeurs_fin_de_mois") & (pl.col("periode") == FEV)
+    vue = vue.with_columns(provisoire=pl.when(provisoire).then(True).otherwise(pl.col("provisoire")))
+    assert utilite.mesurer(vue).comites.periode == JAN
+
+
 def test_meme_mesure_sur_un_cadre_polars(mesure):
     u = utilite.mesurer(_vue())
     assert u.part_secret.equals(mesure.part_secret)

@@ -360,7 +360,8 @@ def pdf_texte():
 class Attendu:
     """What a table by département must print, read from ``publication.indicateurs`` with SQL and
     formatted with ``dashboards.format``: the oracle of the figure tests, independent of the
-    report's code. Several months: the aggregation rule of docs/rapports.md, restated here."""
+    report's code. Several months: the aggregation rule of docs/rapports.md, restated here (with
+    a secret month, the published total of the quarter or year)."""
 
     PAR_DERNIER_MOIS = STOCKS | {"part_accompagnement_intensif"}
 
@@ -388,7 +389,13 @@ class Attendu:
             return self._texte(dernier[0][1], unite, dernier[0][5], dernier[0][6]) if dernier else "–"
         provisoire = any(r[6] for r in rows)
         if any(r[5] for r in rows):
-            return "s"
+            # a secret month: the view's own total of the period if it is published, else « s »
+            type_periode = {12: "cumul_12_mois", 3: "trimestre"}.get(len(mois))
+            total = con.execute(
+                "select valeur, provisoire from publication.indicateurs where indicateur = ? and type_periode = ? "
+                "and niveau = ? and territoire = ? and periode = ? and dimension = 'ensemble' and not secret",
+                [indicateur, type_periode, niveau, territoire, mois[-1]]).fetchall()
+            return self._texte(total[0][0], unite, False, total[0][1]) if total else "s"
         if unite == "taux":
             den = sum(r[3] for r in rows)
             return self._texte(sum(r[2] for r in rows) / den, unite, False, provisoire) if den else "–"

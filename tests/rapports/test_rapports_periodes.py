@@ -104,3 +104,26 @@ def test_display_secret_absent_provisional_and_changes():
     assert afficher_evolution(_taux(1, 4), _taux(1, 5)).texte == format_evolution(0.25 - 0.2, "taux")
     assert afficher_evolution(_compte(10), _compte(None, secret=True)).texte == "s"
     assert afficher_evolution(_compte(10), Valeur("nombre", present=False)).texte == "–"
+
+
+def test_a_secret_sum_shows_the_published_total_of_its_quarter_or_year():
+    """A quarter whose sum of months is « s » shows the view's published quarter cell (flows and
+    rates); a secret total is never read, and a stock keeps its last month."""
+    from pipelines.rapports.agregation import Cellules
+
+    def ligne(tp, mois, secret, n=None, d=None, indicateur="taux_sanction_cre", unite="taux", territoire="31001"):
+        return {"indicateur": indicateur, "type_periode": tp, "periode": mois, "niveau": "AGENCE",
+                "territoire": territoire, "dimension": "ensemble", "modalite": "ensemble", "unite": unite,
+                "provisoire": False, "secret": secret, "numerateur": n, "denominateur": d,
+                "valeur": None if secret or d is None else n / d}
+
+    lignes = [ligne("mois", m, secret=True) for m in T2]
+    lignes += [ligne("trimestre", T2[-1], False, 12.0, 80.0), ligne("mois", T2[-1], True, territoire="31002"),
+               ligne("trimestre", T2[-1], True, territoire="31002")]
+    cellules = Cellules(lignes)
+    t2 = periode("2025-T2", "trimestrielle")
+    v = cellules.valeur("taux_sanction_cre", "AGENCE", "31001", t2)
+    assert not v.secret and (v.numerateur, v.denominateur) == (12.0, 80.0) and v.valeur == pytest.approx(0.15)
+    assert cellules.valeur("taux_sanction_cre", "AGENCE", "31002", t2).secret
+    # the month on its own stays secret: the quarter is not a month's figure
+    assert cellules.valeur("taux_sanction_cre", "AGENCE", "31001", periode("2025-06")).secret
