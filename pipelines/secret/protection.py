@@ -58,7 +58,7 @@ from scipy.sparse.csgraph import connected_components
 from pipelines.secret.certificats import Preuves, rectangles, transferts, verifier
 from pipelines.secret.primaire import motifs_primaires, verifier_seuil
 from pipelines.secret.relations import (
-    ANNUELS, CUMUL_12_MOIS, IDENTITES, INDICATEUR_MOIS_COMPLET, MOIS, STOCK_FLUX, STOCKS, TRIMESTRE, groupe,
+    CUMUL_12_MOIS, IDENTITES, INDICATEUR_MOIS_COMPLET, MOIS, STOCK_FLUX, STOCKS, TRIMESTRE, groupe,
 )
 from pipelines.secret.systeme import Systeme, construire, minimum_structurel
 
@@ -81,12 +81,15 @@ class RegleProtection:
     graine: int = 0
     #: Processes solving the LPs of independent units side by side.
     processus: int = 2
-    #: Indicators whose latest 12-month cells are protected with their months (``relations``).
-    annuels: frozenset[str] = ANNUELS
+    #: Indicators whose latest 12-month cells are protected with their months (``relations.ANNUELS``
+    #: is the intended set, the controls); none by default: their 12-month block made the
+    #: protection of Haute-Garonne several times slower (``docs/secret-statistique.md``, section 9).
+    annuels: frozenset[str] = frozenset()
     #: One target at a time, in a unit larger than this, each target is first tried in its
     #: neighbourhood (at most this many quantities around it, the rest held): a small LP; the
-    #: whole unit only when that fails. 0: always the whole unit.
-    voisinage: int = 400
+    #: whole unit only when that fails. 0 (default): always the whole unit; 400 saved 15 % of the
+    #: protection of the Ariège, not measured on Haute-Garonne yet.
+    voisinage: int = 0
 
 
 @dataclass
@@ -487,7 +490,7 @@ class _Protection:
                     if local is not None:
                         x = local.prouver(j, sg, r, np.where(publie & ~a_cacher, cout_q, 0.0))
                         nb_lp += 1
-                        if x is not None:
+                        if x is not None and sg * (x[j] - x[nQ + j]) >= r - EPS:
                             enregistrer_point(x, j, sg, r, False)
                             continue
                     if h is None:

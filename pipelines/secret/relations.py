@@ -73,15 +73,12 @@ STOCKS = frozenset({
 INDICATEUR_MOIS_COMPLET = "demandeurs_fin_de_mois"
 
 #: Indicators whose latest 12-month cells are protected with their months (one block for the
-#: latest 12 months): the CRE controls and the misuse alerts, whose monthly cells are mostly
-#: secret below the département and which committees and the CSE read over 12 months (equity
-#: funnel plot of the agencies, audits of alerts). The other indicators' 12-month cells are
-#: published where they are the sum of published months or quarters (the block of 12 months
-#: multiplies the size of every LP; measured in ``docs/secret-statistique.md``).
-ANNUELS = frozenset({
-    "controles_decides", "taux_sanction_cre", "delai_controle_median",
-    "alertes", "taux_examen_alertes", "taux_faux_positifs", "delai_traitement_alerte_median",
-})
+#: latest 12 months): the CRE controls, whose monthly cells are mostly secret below the
+#: département and which committees and the CSE read over 12 months (equity funnel plot of the
+#: agencies). The other indicators' 12-month cells are published where they are the sum of
+#: published months or quarters: a block of 12 months multiplies the size of its LPs (with the
+#: alerts too, the protection of Haute-Garonne took three times as long; ``docs/secret-statistique.md``).
+ANNUELS = frozenset({"controles_decides", "taux_sanction_cre", "delai_controle_median"})
 
 #: Indicators linked by identities or by stock and flows: protected together.
 GROUPES: list[frozenset[str]] = [

@@ -15,7 +15,8 @@ import pytest
 
 from pipelines.publication import appliquer_secret_detail
 from pipelines.secret.audit import auditer
-from pipelines.secret.protection import proteger
+from pipelines.secret.protection import RegleProtection, proteger
+from pipelines.secret.relations import ANNUELS
 
 _spec = importlib.util.spec_from_file_location("aide_secret", Path(__file__).with_name("aide_secret.py"))
 aide = importlib.util.module_from_spec(_spec)
@@ -348,10 +349,10 @@ def test_a_twelve_month_cell_ending_a_quarter_is_published_from_its_four_publish
 
 def test_the_latest_twelve_month_cells_are_published_when_every_month_is_secret(tmp_path):
     """Four agencies of one bassin, 1 to 4 controls a month each (every monthly agency cell
-    primary-secret), 20 to 40 over the year: the latest 12-month cells of the controls are
-    protected with their months (one block), so an agency's year is published while its months
-    stay hidden, and the exact audit finds nothing to recover (the committee's funnel plot reads
-    these cells)."""
+    primary-secret), 20 to 40 over the year: with the controls' latest 12-month cells protected
+    with their months (one block; ``RegleProtection.annuels``, not the default), an agency's year
+    is published while its months stay hidden, and the exact audit finds nothing to recover (the
+    committee's funnel plot reads these cells)."""
     agences = {f"31{i:03d}": ("7601", "31", "76") for i in range(4)}
     hier = aide.hierarchie(agences)
     rng = np.random.default_rng(3)
@@ -360,7 +361,9 @@ def test_the_latest_twelve_month_cells_are_published_when_every_month_is_secret(
     cells = [aide.comptes("controles_decides", p, {(a,): valeurs[(a, p)] for a in agences}, hier, []) for p in mois]
     annee = aide.comptes("controles_decides", mois[-1], {(a,): sum(valeurs[(a, p)] for p in mois) for a in agences}, hier, [])
     cells = pl.concat(cells + [annee.with_columns(type_periode=pl.lit("cumul_12_mois"))])
-    publiee = _nouvelle(cells, hier)
+    out, bilan = proteger(cells, hier, 11, RegleProtection(annuels=ANNUELS))
+    assert bilan.non_proteges == 0
+    publiee = out.select(*aide.COLONNES, "secret")
     agence = publiee.filter(pl.col("niveau") == "AGENCE")
     assert agence.filter(pl.col("type_periode") == "mois")["secret"].all()
     assert (~agence.filter(pl.col("type_periode") == "cumul_12_mois")["secret"]).sum() >= 2
@@ -373,8 +376,6 @@ def test_targets_proven_in_their_neighbourhood_pass_the_audit(tmp_path):
     """One target at a time, first in a small neighbourhood (here at most 6 quantities around it,
     everything else held): the points found there are points of the whole system, which the
     exact audit confirms."""
-    from pipelines.secret.protection import RegleProtection
-
     cells, hier = _stock_flux()  # some of its targets are proven in their neighbourhood
     out, bilan = proteger(cells, hier, 11, RegleProtection(voisinage=6, processus=1))
     assert bilan.non_proteges == 0
