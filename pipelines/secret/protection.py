@@ -140,16 +140,17 @@ def _mois_index(periode: pl.Expr) -> pl.Expr:
 
 
 def fin_cumul(c: pl.DataFrame) -> date | None:
-    """End of the latest complete 12-month period: the latest month with 12-month cells whose
-    ``relations.INDICATEUR_MOIS_COMPLET`` cells are not provisional (else the latest month with
-    12-month cells); None without 12-month cells."""
+    """End of the latest complete 12-month period (``relations.INDICATEUR_MOIS_COMPLET``): the
+    latest quarter's last month with 12-month cells and a definitive registrants' stock, else the
+    latest such month, else the latest month with 12-month cells; None without 12-month cells."""
     cumuls = c.filter(pl.col("type_periode") == CUMUL_12_MOIS).get_column("periode").unique()
     if cumuls.len() == 0:
         return None
     complets = c.filter((pl.col("indicateur") == INDICATEUR_MOIS_COMPLET) & (pl.col("type_periode") == MOIS)
                         & pl.col("periode").is_in(cumuls.implode())).group_by("periode").agg(
-        pl.col("provisoire").fill_null(False).any().alias("p")).filter(~pl.col("p"))
-    return complets.get_column("periode").max() if complets.height else cumuls.max()
+        pl.col("provisoire").fill_null(False).any().alias("p")).filter(~pl.col("p")).get_column("periode")
+    fins = complets.filter(complets.dt.month() % 3 == 0)
+    return fins.max() if fins.len() else complets.max() if complets.len() else cumuls.max()
 
 
 def _blocs(c: pl.DataFrame, annuels: frozenset[str] = frozenset()) -> np.ndarray:

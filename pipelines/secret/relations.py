@@ -67,9 +67,11 @@ STOCKS = frozenset({
     "part_accompagnement_intensif",
 })
 
-#: The latest complete 12-month period ends on the latest month whose cells of this indicator (the
-#: registrants' stock) are not provisional: the month the dashboards open on. The month of the
-#: date d'arrêté is partial, so its 12-month cells are not the ones committees read.
+#: The latest complete 12-month period ends on the latest quarter's last month whose cells of this
+#: indicator (the registrants' stock) are not provisional — else on the latest such month: the
+#: month of the date d'arrêté is partial, so its 12-month cells are not the ones committees read,
+#: and 12-month periods ending a quarter are those the national RPE dashboard publishes (and the
+#: ones a sum of four published quarters gives).
 INDICATEUR_MOIS_COMPLET = "demandeurs_fin_de_mois"
 
 #: Indicators whose latest 12-month cells are protected with their months (one block for the

@@ -6,8 +6,8 @@ Two figures, both read from ``publication.indicateurs`` (never from the internal
 - the share of secret **monthly** cells (``type_periode = 'mois'``), by level and by family
   (A…E, :func:`pipelines.indicateurs.famille`), and by level overall (``famille = 'ensemble'``);
 - the visibility of the **committees'** perimeters (every département and every bassin present in
-  the view) on the latest complete rolling 12-month period (the latest ``periode`` with
-  ``cumul_12_mois`` cells whose registrants' stock is definitive, see
+  the view) on the latest complete 12-month period (the latest ``periode`` with
+  ``cumul_12_mois`` cells ending a quarter whose registrants' stock is definitive, see
   ``relations.INDICATEUR_MOIS_COMPLET``): per territory, the share of its indicators (distinct ``indicateur``
   with a ``dimension = 'ensemble'`` cell of that territory and period) whose cell is not secret;
   per level, the median and minimum shares, the share of perimeters at ``CIBLE_VISIBILITE`` or
@@ -68,14 +68,19 @@ def sql_visibilite_12_mois(table: str = TABLE_PUBLIEE) -> str:
     visible when none of its ``ensemble`` cells is secret)."""
     comites = ", ".join(f"'{n}'" for n in NIVEAUX_COMITES)
     return f"""
-        with derniere as (
-            -- the latest complete 12-month period (relations.INDICATEUR_MOIS_COMPLET definitive)
+        with definitifs as (
+            select periode from {table} where indicateur = '{INDICATEUR_MOIS_COMPLET}' and type_periode = 'mois'
+            group by periode having not bool_or(coalesce(provisoire, false))
+        ),
+        douze as (select distinct periode from {table} where type_periode = 'cumul_12_mois'),
+        derniere as (
+            -- the latest complete 12-month period (relations.INDICATEUR_MOIS_COMPLET): ending on
+            -- a quarter's last month if one is definitive, else on the latest definitive month
             select coalesce(
-                max(c.periode) filter (where c.periode in (
-                    select periode from {table} where indicateur = '{INDICATEUR_MOIS_COMPLET}' and type_periode = 'mois'
-                    group by periode having not bool_or(coalesce(provisoire, false)))),
-                max(c.periode)) as periode
-            from {table} c where c.type_periode = 'cumul_12_mois'
+                (select max(periode) from douze where periode in (select periode from definitifs)
+                                                     and month(periode) % 3 = 0),
+                (select max(periode) from douze where periode in (select periode from definitifs)),
+                (select max(periode) from douze)) as periode
         ),
         presents as (select distinct niveau, territoire from {table} where niveau in ({comites})),
         indicateurs as (

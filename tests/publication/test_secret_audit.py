@@ -385,17 +385,17 @@ def test_targets_proven_in_their_neighbourhood_pass_the_audit(tmp_path):
 
 def test_the_protected_twelve_month_period_ends_on_the_latest_complete_month():
     """The month of the date d'arrêté is partial (its registrants' stock provisional): the
-    12-month cells protected with their months end on the month before, the one the dashboards
-    open on."""
+    latest complete 12-month period ends on the last month of the latest quarter before it."""
     from pipelines.secret.protection import fin_cumul
 
     def ligne(indicateur, periode, type_periode, provisoire=False):
         return {"indicateur": indicateur, "periode": periode, "type_periode": type_periode, "provisoire": provisoire}
 
-    nov, dec = date(2026, 11, 1), date(2026, 12, 1)
-    cells = pl.DataFrame([ligne("controles_decides", nov, "cumul_12_mois"), ligne("controles_decides", dec, "cumul_12_mois"),
-                          ligne("demandeurs_fin_de_mois", nov, "mois"), ligne("demandeurs_fin_de_mois", dec, "mois", True)])
-    assert fin_cumul(cells) == nov
+    sep, nov, dec = date(2026, 9, 1), date(2026, 11, 1), date(2026, 12, 1)
+    cells = pl.DataFrame([ligne(i, m, tp, p) for m, p in ((sep, False), (nov, False), (dec, True))
+                          for i, tp in (("controles_decides", "cumul_12_mois"), ("demandeurs_fin_de_mois", "mois"))])
+    assert fin_cumul(cells) == sep  # a quarter's end, its stock definitive
+    assert fin_cumul(cells.filter(pl.col("periode") != sep)) == nov  # no quarter's end: the latest definitive
     assert fin_cumul(cells.filter(pl.col("indicateur") != "demandeurs_fin_de_mois")) == dec  # no stock: the latest
     assert fin_cumul(cells.filter(pl.col("type_periode") == "mois")) is None
 

@@ -133,10 +133,15 @@ def test_le_dernier_cumul_12_mois_complet_finit_sur_un_mois_definitif():
     month of the date d'arrêté) is not the one measured: the latest complete one is."""
     fevrier = [_ligne(c, "DEPARTEMENT", "31", False, periode=FEV, type_periode="cumul_12_mois") for c in DIX]
     vue = pl.concat([_vue(), pl.DataFrame(fevrier, schema_overrides={"denominateur": pl.Float64})])
-    assert utilite.mesurer(vue).comites.periode == FEV  # February's stock is definitive
+    assert utilite.mesurer(vue).comites.periode == FEV  # February's stock is definitive, no quarter's end
     provisoire = (pl.col("indicateur") == "demandeurs_fin_de_mois") & (pl.col("periode") == FEV)
     vue = vue.with_columns(provisoire=pl.when(provisoire).then(True).otherwise(pl.col("provisoire")))
     assert utilite.mesurer(vue).comites.periode == JAN
+    # a quarter's end with a definitive stock comes first (12-month periods ending a quarter)
+    decembre = [_ligne(c, "DEPARTEMENT", "31", False, periode=date(2025, 12, 1), type_periode=t)
+                for c, t in (("entrees", "cumul_12_mois"), ("demandeurs_fin_de_mois", "mois"))]
+    vue = pl.concat([vue, pl.DataFrame(decembre, schema_overrides={"denominateur": pl.Float64})])
+    assert utilite.mesurer(vue).comites.periode == date(2025, 12, 1)
 
 
 def test_meme_mesure_sur_un_cadre_polars(mesure):
