@@ -312,7 +312,7 @@ class _Protection:
         # and bassins): held like the committees' quarters
         cumul_c = (c.get_column("type_periode") == CUMUL_12_MOIS).to_numpy() & (bloc_c >= 0)
         haut_c = c.get_column("niveau").is_in(list(NIVEAUX_EPARGNES)).to_numpy() | cumul_c
-        tri_c = haut_c & (c.get_column("type_periode").is_in([TRIMESTRE]).to_numpy() | cumul_c)
+        tri_c = haut_c & ((c.get_column("type_periode") == TRIMESTRE).to_numpy() | cumul_c)
         self.q_epargne = np.zeros(n, dtype=bool)
         np.logical_or.at(self.q_epargne, cq_q, haut_c[cq_c])
         self.q_epargne_trimestre = np.zeros(n, dtype=bool)
