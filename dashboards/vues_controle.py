@@ -21,6 +21,7 @@ import polars as pl
 from dashboards import format as fmt
 from dashboards import vues
 from pipelines import equite
+from pipelines.rapports import agregation
 
 #: Windows offered for the breakdowns (1 = the month chosen in the sidebar).
 FENETRES_VENTILATION = (1, 3, 6, 12)
@@ -128,14 +129,10 @@ def cumuler(cellules: pl.DataFrame, debut: date, fin: date) -> pl.DataFrame:
 
 
 def type_agrege(debut: date, fin: date) -> str | None:
-    """The published total that covers the window exactly: the 12-month cell (``cumul_12_mois``)
-    for 12 months, the quarter cell for a calendar quarter; None otherwise."""
-    mois = (fin.year - debut.year) * 12 + fin.month - debut.month + 1
-    if mois == 12:
-        return "cumul_12_mois"
-    if mois == 3 and fin.month % 3 == 0:
-        return "trimestre"
-    return None
+    """The published total that covers the window exactly (the reports' rule,
+    :func:`pipelines.rapports.agregation.type_agrege`)."""
+    n = (fin.year - debut.year) * 12 + fin.month - debut.month + 1
+    return agregation.type_agrege([vues.mois_decale(fin, n - 1 - k) for k in range(n)])
 
 
 def avec_agreges(cumul: pl.DataFrame, agreges: pl.DataFrame) -> pl.DataFrame:
