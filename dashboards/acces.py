@@ -11,19 +11,23 @@ Four roles (see ``docs/acces.md``):
 The perimeter is enforced by ``dashboards.data`` (every query of indicator cells takes a
 :class:`Perimetre` and filters in SQL), not by the widgets.
 
-Sign-in: by default a local users file (TOML, argon2 hashes, created with demo users on first
-run); with ``SOCLE_AUTH=oidc``, Streamlit's OpenID Connect (``st.login``) and the same file maps
-each e-mail to a role.
+Sign-in: by default a local users file (TOML, argon2 hashes; the demo accounts are written by
+``socle demo`` only, never because the file is missing); with ``SOCLE_AUTH=oidc``, Streamlit's
+OpenID Connect (``st.login``) and the same file maps each e-mail to a role. Every attempt goes to
+the access log, and repeated failures for one identifier block it for a while (:class:`Limiteur`).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
+import threading
+import time
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Mapping
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -64,6 +68,15 @@ class AccesRefuse(PermissionError):
 
 class UtilisateurInvalide(ValueError):
     """An entry of the users file is inconsistent (unknown role, level not allowed...)."""
+
+
+class ConnexionNonConfiguree(RuntimeError):
+    """Nobody can sign in: no users file (or no OpenID Connect settings); the message, in French,
+    says how to create them."""
+
+
+class ConnexionRefusee(PermissionError):
+    """A sign-in attempt failed or is blocked; the message is for the user, in French."""
 
 
 @dataclass(frozen=True)
@@ -191,15 +204,38 @@ def ecrire_utilisateurs_demo(chemin: Path) -> None:
     os.chmod(chemin, 0o600)
 
 
-def lire_utilisateurs(chemin: Path | None = None) -> list[dict]:
-    """Entries of the users file, created with the demo users when absent."""
+def creer_utilisateurs_demo(chemin: Path | None = None) -> bool:
+    """For ``socle demo`` only: the demo users file when there is none. True if written now."""
     chemin = Path(chemin or chemin_utilisateurs())
-    if not chemin.exists():
-        try:
-            ecrire_utilisateurs_demo(chemin)
-        except FileExistsError:
-            pass
-    with open(chemin, "rb") as f:
+    if chemin.exists():  # before hashing: a demo run again keeps its file
+        return False
+    try:
+        ecrire_utilisateurs_demo(chemin)
+    except FileExistsError:
+        return False
+    return True
+
+
+def exiger_fichier_utilisateurs(chemin: Path | None = None) -> Path:
+    """The users file; :class:`ConnexionNonConfiguree` when it is missing.
+
+    A missing file used to be created with the demo accounts (password = identifier): a server
+    started without one would have let anyone in as ``national``.
+    """
+    chemin = Path(chemin or chemin_utilisateurs())
+    if not chemin.is_file():
+        raise ConnexionNonConfiguree(
+            f"Aucun fichier d'utilisateurs en {chemin} : personne ne pourrait se connecter. Créez-le "
+            "(format et empreinte des mots de passe : docs/acces.md, « Connexion par défaut ») "
+            "ou indiquez le vôtre par SOCLE_UTILISATEURS ; pour essayer avec les comptes de "
+            "démonstration : socle demo."
+        )
+    return chemin
+
+
+def lire_utilisateurs(chemin: Path | None = None) -> list[dict]:
+    """Entries of the users file (:class:`ConnexionNonConfiguree` when it is missing)."""
+    with open(exiger_fichier_utilisateurs(chemin), "rb") as f:
         return list(tomllib.load(f).get("utilisateurs", []))
 
 
@@ -228,6 +264,91 @@ def authentifier(identifiant: str, mot_de_passe: str, chemin: Path | None = None
 
 
 _HACHAGE_LEURRE = hacher("leurre")
+
+
+# ---------------------------------------------------------------------------------------------
+# Sign-in attempts: throttled and logged
+
+#: After this many failed sign-ins for one identifier within ``FENETRE_ECHECS`` seconds, its
+#: attempts are refused for ``DUREE_BLOCAGE`` seconds, right password or not.
+ECHECS_AVANT_BLOCAGE = 5
+FENETRE_ECHECS = 15 * 60
+DUREE_BLOCAGE = 15 * 60
+#: Beyond this many identifiers with recent failures, the expired ones are forgotten (memory).
+IDENTIFIANTS_SUIVIS = 10_000
+
+
+class Limiteur:
+    """Recent failed sign-ins per identifier, in the server process's memory: shared by all its
+    sessions (a new browser session does not start afresh), forgotten at restart.
+
+    Keyed by the identifier whatever its case and spaces, whether the account exists or not (the
+    answer must not tell). ``horloge`` is for the tests.
+    """
+
+    def __init__(self, echecs_max: int = ECHECS_AVANT_BLOCAGE, fenetre: float = FENETRE_ECHECS,
+                 blocage: float = DUREE_BLOCAGE, horloge: Callable[[], float] = time.monotonic):
+        self.echecs_max, self.fenetre, self.blocage, self.horloge = echecs_max, fenetre, blocage, horloge
+        self._echecs: dict[str, list[float]] = {}
+        self._bloque_jusqu_a: dict[str, float] = {}
+        self._verrou = threading.Lock()  # sessions run in threads of their own
+
+    @staticmethod
+    def _cle(identifiant: str) -> str:
+        return identifiant.strip().casefold()[:200]  # a pasted text must not grow the memory
+
+    def attente(self, identifiant: str) -> float:
+        """Seconds before ``identifiant`` may try again (0: now)."""
+        with self._verrou:
+            reste = self._bloque_jusqu_a.get(self._cle(identifiant), 0) - self.horloge()
+        return max(reste, 0)
+
+    def echec(self, identifiant: str) -> None:
+        cle, maintenant = self._cle(identifiant), self.horloge()
+        with self._verrou:
+            recents = [t for t in self._echecs.get(cle, []) if t > maintenant - self.fenetre] + [maintenant]
+            if len(recents) >= self.echecs_max:
+                self._bloque_jusqu_a[cle] = maintenant + self.blocage
+                recents = []
+            self._echecs[cle] = recents
+            if len(self._echecs) > IDENTIFIANTS_SUIVIS:
+                self._oublier_expires(maintenant)
+
+    def succes(self, identifiant: str) -> None:
+        with self._verrou:
+            self._echecs.pop(self._cle(identifiant), None)
+
+    def _oublier_expires(self, maintenant: float) -> None:
+        self._echecs = {c: ts for c, ts in self._echecs.items() if ts and ts[-1] > maintenant - self.fenetre}
+        self._bloque_jusqu_a = {c: t for c, t in self._bloque_jusqu_a.items() if t > maintenant}
+
+
+#: The server's limiter (one per process, like the sessions it protects).
+LIMITEUR = Limiteur()
+
+
+def se_connecter(identifiant: str, mot_de_passe: str, chemin: Path | None = None,
+                 limiteur: Limiteur | None = None) -> Utilisateur:
+    """Sign-in with the form: the user, else :class:`ConnexionRefusee`. Each attempt is logged
+    (identifier and outcome, never the password); a blocked identifier is not even checked."""
+    from dashboards import journal  # journal imports this module
+
+    limiteur = limiteur or LIMITEUR
+    attente = limiteur.attente(identifiant)
+    if attente:
+        journal.journaliser_connexion(identifiant, "connexion_bloquee")
+        raise ConnexionRefusee(
+            "Trop de tentatives de connexion échouées pour cet identifiant : réessayez dans "
+            f"{math.ceil(attente / 60)} minute(s)."
+        )
+    u = authentifier(identifiant, mot_de_passe, chemin)
+    if u is None:
+        limiteur.echec(identifiant)
+        journal.journaliser_connexion(identifiant, "echec_connexion")
+        raise ConnexionRefusee("Identifiant ou mot de passe incorrect.")
+    limiteur.succes(identifiant)
+    journal.journaliser_connexion(identifiant, "connexion", u)
+    return u
 
 
 def utilisateur_oidc(claims: Mapping, chemin: Path | None = None) -> Utilisateur | None:
@@ -292,23 +413,8 @@ def connexion() -> Utilisateur | None:
     u = utilisateur_courant()
     if u is not None:
         return u
-
     if mode_authentification() == "oidc":
-        if not st.user.is_logged_in:
-            st.title("Connexion")
-            st.button("Se connecter", on_click=st.login, icon=":material/login:")
-            return None
-        u = utilisateur_oidc(st.user.to_dict())
-        if u is None:
-            st.title("Connexion")
-            st.error(
-                "Votre compte n'a pas de rôle sur les tableaux de bord : demandez-le à "
-                "l'administrateur."
-            )
-            st.button("Se déconnecter", on_click=st.logout)
-            return None
-        st.session_state[CLE_SESSION] = u
-        return u
+        return _connexion_oidc()
 
     st.title("Connexion")
     with st.form("connexion"):
@@ -316,13 +422,51 @@ def connexion() -> Utilisateur | None:
         mot_de_passe = st.text_input("Mot de passe", type="password", key="connexion_mot_de_passe")
         envoye = st.form_submit_button("Se connecter")
     if envoye:
-        u = authentifier(identifiant.strip(), mot_de_passe)
-        if u is None:
-            st.error("Identifiant ou mot de passe incorrect.")
+        try:
+            u = se_connecter(identifiant.strip(), mot_de_passe)
+        except (ConnexionRefusee, ConnexionNonConfiguree) as exc:
+            st.error(str(exc))
             return None
         st.session_state[CLE_SESSION] = u
         st.rerun()
     return None
+
+
+#: Session key: the refusal of this OpenID Connect identity is already logged (once per session,
+#: not at every rerun of the page that says so).
+_CLE_REFUS_OIDC = "_connexion_oidc_refusee"
+
+
+def _connexion_oidc() -> Utilisateur | None:
+    import streamlit as st
+
+    from dashboards import journal  # journal imports this module
+
+    if not st.user.is_logged_in:
+        st.title("Connexion")
+        st.button("Se connecter", on_click=st.login, icon=":material/login:")
+        return None
+    claims = st.user.to_dict()
+    try:
+        u = utilisateur_oidc(claims)
+    except ConnexionNonConfiguree as exc:
+        st.title("Connexion")
+        st.error(str(exc))
+        return None
+    if u is None:
+        if not st.session_state.get(_CLE_REFUS_OIDC):
+            journal.journaliser_connexion(str(claims.get("email") or ""), "echec_connexion")
+            st.session_state[_CLE_REFUS_OIDC] = True
+        st.title("Connexion")
+        st.error(
+            "Votre compte n'a pas de rôle sur les tableaux de bord : demandez-le à "
+            "l'administrateur."
+        )
+        st.button("Se déconnecter", on_click=st.logout)
+        return None
+    journal.journaliser_connexion(u.identifiant, "connexion", u)
+    st.session_state[CLE_SESSION] = u
+    return u
 
 
 def deconnexion() -> None:

@@ -50,6 +50,12 @@ _COLONNE_AGENCES = {
 TYPES_PERIODE = ("mois", "trimestre", "cumul_12_mois")
 
 
+def exiger_perimetre(perimetre: Perimetre) -> None:
+    """A query that reads figures refuses to run without the reader's perimeter."""
+    if not isinstance(perimetre, Perimetre):
+        raise TypeError("Un périmètre d'accès (dashboards.acces.Perimetre) est obligatoire.")
+
+
 def cellules_visibles(perimetre: Perimetre, type_periode: str = "mois") -> tuple[str, list]:
     """SQL of two CTEs (``visibles``, ``cellules``) and their parameters.
 
@@ -58,8 +64,7 @@ def cellules_visibles(perimetre: Perimetre, type_periode: str = "mois") -> tuple
     view). Queries read ``cellules``, never a table directly. Only the level picks among fixed SQL
     fragments; codes and the period type are parameters.
     """
-    if not isinstance(perimetre, Perimetre):
-        raise TypeError("Un périmètre d'accès (dashboards.acces.Perimetre) est obligatoire.")
+    exiger_perimetre(perimetre)
     if type_periode not in TYPES_PERIODE:
         raise ValueError(f"Type de période inconnu : {type_periode!r}")
     secret = "secret" if perimetre.publie else "false"
@@ -389,8 +394,7 @@ def extraire_parent(
     (``publication.indicateurs``, after statistical secret: what leaves the direction anyway) of
     that territory's ancestors: nothing of a sibling territory, nothing before secret.
     """
-    if not isinstance(perimetre, Perimetre):
-        raise TypeError("Un périmètre d'accès (dashboards.acces.Perimetre) est obligatoire.")
+    exiger_perimetre(perimetre)
     df_territoires = requete(path, f"with {_TERRITOIRES_SQL} select * from territoires")
     p = parent(df_territoires, niveau, code)
     # The territory itself must be the user's: its parent is never a way into a sibling's.
@@ -456,12 +460,22 @@ def etat_publication(path: Path | str) -> dict:
     return etat
 
 
-def resultats_qualite(path: Path | str) -> pl.DataFrame:
-    """Results of the quality checks of the published build (failed first)."""
+def resultats_qualite(path: Path | str, perimetre: Perimetre) -> pl.DataFrame:
+    """Results of the quality checks of the published build (failed first).
+
+    ``details`` quotes rows of the internal table (values before secret, of any territory) and
+    ``lignes`` / ``anomalies`` count rows of every territory; no column ties a result to a
+    territory, so they cannot be scoped: national users read them, the others get them null
+    (the checks and their verdicts stay)."""
+    exiger_perimetre(perimetre)
+    valeurs = (
+        "details, lignes, anomalies" if perimetre.tout
+        else "null::varchar as details, null::bigint as lignes, null::bigint as anomalies"
+    )
     try:
         return requete(
             path,
-            "select suite, cible, controle, description, severite, succes, details, lignes, anomalies "
+            f"select suite, cible, controle, description, severite, succes, {valeurs} "
             "from qualite.resultats order by succes, severite, suite, cible, controle",
         )
     except EntrepotIndisponible:
@@ -516,8 +530,7 @@ def utilite_secret(path: Path | str, perimetre: Perimetre):
     from dashboards.acces import TABLE_PUBLIEE
     from pipelines.secret import utilite
 
-    if not isinstance(perimetre, Perimetre):
-        raise TypeError("Un périmètre d'accès (dashboards.acces.Perimetre) est obligatoire.")
+    exiger_perimetre(perimetre)
     try:
         u = utilite.depuis_comptes(
             requete(path, utilite.sql_comptes_mensuels(TABLE_PUBLIEE)),

@@ -1,4 +1,5 @@
-"""Access log of the dashboards: one JSON line per page view or download, append-only.
+"""Access log of the dashboards: one JSON line per page view, download or sign-in attempt,
+append-only.
 
 The log is a local file (``SOCLE_JOURNAL_ACCES``, default ``data/journal_acces.jsonl``), never the
 warehouse: the warehouse file is replaced at each publication and is opened read-only.
@@ -17,6 +18,11 @@ from dashboards.acces import Utilisateur
 from pipelines.settings import Settings
 
 ACTIONS = ("vue", "telechargement")
+#: Sign-in attempts (page ``connexion``): signed in, wrong identifier or password, refused
+#: because of repeated failures (``dashboards.acces.Limiteur``).
+ACTIONS_CONNEXION = ("connexion", "echec_connexion", "connexion_bloquee")
+#: What the log keeps of a typed identifier (a long paste must not bloat it).
+LONGUEUR_IDENTIFIANT = 100
 COLONNES = ("horodatage", "identifiant", "role", "page", "territoire", "indicateur", "action")
 
 
@@ -39,10 +45,26 @@ def journaliser(
     """
     if action not in ACTIONS:
         raise ValueError(f"Action inconnue : {action!r} (attendu : {ACTIONS})")
+    return _ajouter(utilisateur.identifiant, utilisateur.role, page, territoire, indicateur, action, chemin)
+
+
+def journaliser_connexion(
+    identifiant: str, action: str, utilisateur: Utilisateur | None = None, chemin: Path | None = None
+) -> dict:
+    """Append one sign-in attempt: the identifier as typed (shortened), the role once signed in,
+    never the password."""
+    if action not in ACTIONS_CONNEXION:
+        raise ValueError(f"Action inconnue : {action!r} (attendu : {ACTIONS_CONNEXION})")
+    role = utilisateur.role if utilisateur else None
+    return _ajouter(identifiant[:LONGUEUR_IDENTIFIANT], role, "connexion", None, None, action, chemin)
+
+
+def _ajouter(identifiant: str, role: str | None, page: str, territoire: str | None,
+             indicateur: str | None, action: str, chemin: Path | None) -> dict:
     evenement = {
         "horodatage": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
-        "identifiant": utilisateur.identifiant,
-        "role": utilisateur.role,
+        "identifiant": identifiant,
+        "role": role,
         "page": page,
         "territoire": territoire,
         "indicateur": indicateur,

@@ -449,11 +449,12 @@ def tableau_dictionnaire(dico: pl.DataFrame) -> pl.DataFrame:
 def tableau_qualite(resultats: pl.DataFrame, avec_details: bool = False) -> pl.DataFrame:
     """Quality checks as displayed: failed first, blocking before warnings, French headers.
 
-    ``details`` quotes rows of the internal table (values before secret, of any territory):
-    only with ``avec_details`` (the national view)."""
+    ``details`` quotes rows of the internal table (values before secret, of any territory) and the
+    counts span every territory: only with ``avec_details`` (the national view,
+    ``data.resultats_qualite``)."""
     colonnes = ["Résultat", "Sévérité", "Suite", "Cible", "Contrôle", "Description", "Lignes", "Anomalies", "Détails"]
     if not avec_details:
-        colonnes = colonnes[:-1]
+        colonnes = colonnes[:-3]
     if resultats.height == 0:
         return pl.DataFrame(schema=[(c, pl.String) for c in colonnes])
     ordre = resultats.with_columns(
@@ -464,8 +465,8 @@ def tableau_qualite(resultats: pl.DataFrame, avec_details: bool = False) -> pl.D
         lignes.append([
             "réussi" if r.get("succes") else "échec", str(r.get("severite") or fmt.VIDE), str(r.get("suite") or ""),
             str(r.get("cible") or ""), str(r.get("controle") or ""), str(r.get("description") or ""),
-            fmt.format_nombre(r.get("lignes")), fmt.format_nombre(r.get("anomalies")),
-        ] + ([str(r.get("details") or "")] if avec_details else []))
+        ] + ([fmt.format_nombre(r.get("lignes")), fmt.format_nombre(r.get("anomalies")), str(r.get("details") or "")]
+             if avec_details else []))
     return pl.DataFrame(lignes, schema=[(c, pl.String) for c in colonnes], orient="row")
 
 

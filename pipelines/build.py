@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterator
 
-from pipelines.settings import Settings, pseudonymisation_key
+from pipelines.settings import CleDePseudonymisationError, Settings, pseudonymisation_key
 
 
 class BuildError(RuntimeError):
@@ -157,11 +157,17 @@ def run_build(
     """Ingest, compute, publish. Raises ``BuildError`` naming the failed step."""
     from pipelines.dbt_runner import DbtError, run_dbt
     from pipelines.ingestion import ingest_inbox
+    from pipelines.ingestion.reading import Limites
 
     step = on_step or (lambda _msg: None)
     result = BuildResult(warehouse=settings.warehouse)
     if not settings.inbox.is_dir():
         raise BuildError("ingestion", f"le dossier de dépôt {settings.inbox} n'existe pas")
+    try:
+        # before the lock and the work copy: a build without a valid key touches nothing
+        key = pseudonymisation_key(settings)
+    except CleDePseudonymisationError as exc:
+        raise BuildError("ingestion", str(exc)) from None
 
     with build_lock(settings):
         work = prepare_work_warehouse(settings)
@@ -169,7 +175,7 @@ def run_build(
         t0 = time.perf_counter()
         step(f"Ingestion des exports de {settings.inbox}")
         try:
-            report = ingest_inbox(work, settings.inbox, pseudonymisation_key(settings), on_file=on_file)
+            report = ingest_inbox(work, settings.inbox, key, on_file=on_file, limites=Limites.depuis(settings))
         except Exception as exc:  # noqa: BLE001 - re-raised with the step named
             raise BuildError("ingestion", str(exc)) from exc
         result.ingestion = report

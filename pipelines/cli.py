@@ -196,20 +196,22 @@ def build(
 def dashboard(
     warehouse: Optional[Path] = typer.Option(None, help="Entrepôt publié à afficher."),
     port: int = typer.Option(8501, help="Port du tableau de bord."),
+    adresse: str = typer.Option("127.0.0.1", "--adresse", help="Adresse d'écoute : 127.0.0.1 (cette machine "
+                                "seulement, défaut) ; 0.0.0.0 pour toutes les interfaces (docs/exploitation.md)."),
 ) -> None:
     """Sert le tableau de bord (Streamlit) sur l'entrepôt publié, en lecture seule."""
+    from dashboards.acces import ConnexionNonConfiguree
     from dashboards.server import serve
 
     settings = Settings.from_env(warehouse=warehouse)
     if not settings.warehouse.exists():
         console.print(f"[bold red]Aucun entrepôt publié en {settings.warehouse} : lancez d'abord « socle build ».[/]")
         raise typer.Exit(code=1)
-    console.print(f"Tableau de bord : http://localhost:{port}  (Ctrl+C pour arrêter)")
-    console.print(
-        "Comptes de démonstration (identifiant = mot de passe) : national, dr76 (direction régionale "
-        "Occitanie), comite31 (comité de la Haute-Garonne), cse93 (CSE PACA) — voir docs/acces.md."
-    )
-    serve(settings.warehouse, port=port)
+    try:
+        serve(settings.warehouse, port=port, adresse=adresse)
+    except ConnexionNonConfiguree as exc:
+        console.print(f"[bold red]{exc}[/]")
+        raise typer.Exit(code=1) from None
 
 
 @app.command()
@@ -220,14 +222,24 @@ def demo(
     port: int = typer.Option(8501, help="Port du tableau de bord."),
 ) -> None:
     """Démonstration complète : données synthétiques (si absentes), construction, tableau de bord."""
-    settings = Settings.from_env()
+    # the one command allowed to create a local key when SOCLE_PSEUDO_KEY is not set
+    settings = Settings.from_env(demo=True)
     if _inbox_has_files(settings.inbox):
         console.print(f"Données déjà présentes dans {settings.inbox} : pas de nouvelle génération.")
     else:
         do_generate(settings.inbox, regions, None, persons, 42)
     do_build(settings)
+    from dashboards.acces import chemin_utilisateurs, creer_utilisateurs_demo
+
+    # Only the demo writes these accounts (password = identifier); `socle dashboard` never does.
+    if creer_utilisateurs_demo():
+        console.print(f"Comptes de démonstration écrits dans {chemin_utilisateurs()}.")
+    console.print(
+        "Comptes de démonstration (identifiant = mot de passe) : national, dr76 (direction régionale "
+        "Occitanie), comite31 (comité de la Haute-Garonne), cse93 (CSE PACA) — voir docs/acces.md."
+    )
     if serve_dashboard:
-        dashboard(warehouse=settings.warehouse, port=port)
+        dashboard(warehouse=settings.warehouse, port=port, adresse="127.0.0.1")
 
 
 @app.command()

@@ -8,6 +8,7 @@ of an export: import them from here.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -72,11 +73,49 @@ SUITE_ALERTE = ("RAPPEL_DES_REGLES", "COMPTE_RENDU", "PROCEDURE_DISCIPLINAIRE", 
 STATUT_AGENT = ("ACTIF", "PARTI")
 NATURE_EXPOSITION = ("ELU", "CANDIDAT")
 
-#: Columns that carry personal data and reject a whole file when present.
+#: Columns that carry personal data and reject a whole file when present (the contract's list;
+#: ``colonne_interdite`` also catches their variants).
 FORBIDDEN_COLUMNS = ("nom", "prenom", "nir", "adresse", "email", "telephone", "commentaire")
+#: Words that mark a column name as personal data anywhere in the name ("nom_naissance",
+#: "AdresseMail"), accents and case ignored: long enough not to occur inside harmless words.
+MOTS_INTERDITS = (
+    "prenom", "naissance", "mail", "courriel", "telephone", "portable", "adresse", "iban",
+    "commentaire", "observation", "securite_sociale", "secu", "patronyme",
+)
+#: Short words that are personal data only as a whole word of the name ("nir_personne", "tel"),
+#: not inside another ("nombre", "hotel").
+MOTS_INTERDITS_ENTIERS = ("nom", "nir", "tel", "rib", "bic", "nss")
 
-#: Column names replaced by a keyed hash (HMAC-SHA-256) at ingestion.
-PSEUDONYMISED_COLUMNS = ("id_personne", "id_agent", "id_conseiller")
+
+def _mots(nom: str) -> tuple[str, str]:
+    """A column name without accents, case or punctuation: as words joined by ``_``, and glued."""
+    sans_accents = unicodedata.normalize("NFKD", nom).encode("ascii", "ignore").decode()
+    # camelCase words apart first ("AdresseMail" -> "adresse_mail")
+    sans_accents = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", sans_accents)
+    mots = "_".join(m for m in re.split(r"[^a-z0-9]+", sans_accents.lower()) if m)
+    return mots, mots.replace("_", "")
+
+
+def colonne_interdite(nom: str, export: "Export") -> str | None:
+    """Why a delivered column not in ``export``'s contract carries personal data, else ``None``.
+
+    The contract lists a few names; a source system renames them freely (``NOM_NAISSANCE``,
+    ``AdresseMail``, ``nir_personne``), and an identifier may come in clear beside its pseudonym
+    (``ID_PERSONNE_CLAIR``): the rule is a pattern on the words of the name.
+    """
+    mots, colle = _mots(nom)
+    if mots in export.column_names:
+        return None
+    for mot in MOTS_INTERDITS:
+        if mot.replace("_", "") in colle:
+            return mot
+    for mot in MOTS_INTERDITS_ENTIERS:
+        if re.search(rf"(^|_){mot}(_|$)", mots):
+            return mot
+    for c in export.column_names:
+        if c.startswith("id_") and c.replace("_", "") in colle:
+            return f"identifiant en clair ({c})"
+    return None
 
 # ---------------------------------------------------------------------------------------------
 # Types
@@ -336,6 +375,14 @@ _export("personnes_exposees", ("id_exposition",), [
 
 #: The nine core exports, in dependency order (episodes first).
 CORE_EXPORTS = tuple(n for n, e in EXPORTS.items() if e.core)
+
+#: Column names replaced by a keyed hash (HMAC-SHA-256) at ingestion: every identifier of the
+#: contract, not only people's. A record's key can embed a person's number (``I`` + person number
+#: + digit in the generator) and links records across exports: hashed with the same key, the
+#: joins still hold.
+PSEUDONYMISED_COLUMNS = tuple(dict.fromkeys(
+    c.name for e in EXPORTS.values() for c in e.columns if c.name.startswith("id_")
+))
 
 #: Within one record, date pairs where the second may not precede the first.
 DATE_ORDER_RULES: dict[str, tuple[tuple[str, str], ...]] = {

@@ -45,8 +45,12 @@ def _raw_asset(export: str) -> dg.AssetsDefinition:
     def _ingest(context: dg.AssetExecutionContext, socle: SocleConfig) -> dg.MaterializeResult:
         from pipelines.build import prepare_work_warehouse
         from pipelines.ingestion import ingest_export
+        from pipelines.ingestion.reading import Limites
 
         settings = socle.settings()
+        # A production path: SOCLE_PSEUDO_KEY is required (no demo key), checked before the work
+        # copy is touched; a key other than the warehouse's fails the run (``verifier_cle``).
+        key = pseudonymisation_key(settings)
         work = prepare_work_warehouse(settings)
 
         def on_file(result: Any) -> None:
@@ -55,7 +59,8 @@ def _raw_asset(export: str) -> dg.AssetsDefinition:
                 f"quarantaine {result.rows_quarantined}" + (f" — {result.reason}" if result.reason else "")
             )
 
-        report = ingest_export(work, settings.inbox, export, pseudonymisation_key(settings), on_file=on_file)
+        report = ingest_export(work, settings.inbox, export, key, on_file=on_file,
+                               limites=Limites.depuis(settings))
         return dg.MaterializeResult(
             metadata={
                 "fichiers": dg.MetadataValue.int(report.files_loaded),

@@ -19,6 +19,13 @@ DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
 #: Secret threshold of statistical disclosure control; never below 11 for families D and E.
 SEUIL_SECRET_MIN = 11
 
+#: Caps on one delivered file (``pipelines.ingestion.reading.Limites``): bytes once decompressed,
+#: compression ratio of a ``.csv.gz``, bytes of one line. Far above any real export (a daily file
+#: of a whole region is a few hundred MB, compresses about 10 times, has lines under 1 KB).
+TAILLE_DECOMPRESSEE_MAX = 8 * 1024**3
+RATIO_GZIP_MAX = 200
+OCTETS_LIGNE_MAX = 8 * 1024**2
+
 
 def _default_key_file() -> Path:
     # Outside the repository and outside the warehouse: the user's config directory.
@@ -39,6 +46,14 @@ class Settings:
     #: Secondary suppression: ``groupes`` (the group rule, default for now) or ``optimiseur``
     #: (LP over every published equation, ``pipelines.secret``; see docs/secret-statistique.md).
     methode_secret: str = "groupes"
+    #: Set by ``socle demo`` only (never from the environment): the one mode in which a missing
+    #: ``SOCLE_PSEUDO_KEY`` is replaced by a local demo key (``pseudonymisation_key``).
+    demo: bool = False
+    #: Caps on one delivered file (``SOCLE_GZIP_TAILLE_MAX``, ``SOCLE_GZIP_RATIO_MAX``,
+    #: ``SOCLE_LIGNE_OCTETS_MAX``), see ``TAILLE_DECOMPRESSEE_MAX`` above.
+    taille_decompressee_max: int = TAILLE_DECOMPRESSEE_MAX
+    ratio_gzip_max: int = RATIO_GZIP_MAX
+    octets_ligne_max: int = OCTETS_LIGNE_MAX
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":
@@ -53,6 +68,9 @@ class Settings:
             seuil_secret=int(os.environ.get("SOCLE_SEUIL_SECRET", SEUIL_SECRET_MIN)),
             versions_conservees=int(os.environ.get("SOCLE_VERSIONS_CONSERVEES", 5)),
             methode_secret=os.environ.get("SOCLE_SECRET_METHODE", "groupes"),
+            taille_decompressee_max=int(os.environ.get("SOCLE_GZIP_TAILLE_MAX", TAILLE_DECOMPRESSEE_MAX)),
+            ratio_gzip_max=int(os.environ.get("SOCLE_GZIP_RATIO_MAX", RATIO_GZIP_MAX)),
+            octets_ligne_max=int(os.environ.get("SOCLE_LIGNE_OCTETS_MAX", OCTETS_LIGNE_MAX)),
         )
         overrides = {k: v for k, v in overrides.items() if v is not None}
         return replace(s, **overrides) if overrides else s
@@ -67,18 +85,52 @@ class Settings:
         return self.work_dir / self.warehouse.name
 
 
-def pseudonymisation_key(settings: Settings | None = None) -> bytes:
-    """The HMAC key. ``SOCLE_PSEUDO_KEY`` wins; else a local demo key, created on first use.
+#: Shortest key accepted, in bytes (UTF-8). Whoever holds the warehouse and one identifier in clear
+#: can test guessed keys against its pseudonym, then re-identify everyone: the key must be too
+#: long to guess (``token_hex(32)`` gives 64 random characters).
+LONGUEUR_CLE_MIN = 32
 
-    The key is never logged nor written to the warehouse.
+#: How to make a key, quoted in the error messages.
+COMMANDE_CLE = 'python -c "import secrets; print(secrets.token_hex(32))"'
+
+
+class CleDePseudonymisationError(ValueError):
+    """The pseudonymisation key is missing or too short; the message (French) says what to do and
+    never quotes the key."""
+
+
+def pseudonymisation_key(settings: Settings | None = None) -> bytes:
+    """The HMAC key: ``SOCLE_PSEUDO_KEY``, at least ``LONGUEUR_CLE_MIN`` bytes.
+
+    Without it, only ``socle demo`` (``settings.demo``) uses a local demo key, created on first
+    use: anywhere else a generated key would silently give the same people new pseudonyms
+    (issue 11), so it is an error. The key is never logged nor written to the warehouse.
     """
+    settings = settings or Settings.from_env()
     env_key = os.environ.get("SOCLE_PSEUDO_KEY")
     if env_key:
-        return env_key.encode("utf-8")
-    path = (settings or Settings.from_env()).pseudo_key_file
+        return _long_enough(env_key.encode("utf-8"), "la clé SOCLE_PSEUDO_KEY")
+    if not settings.demo:
+        raise CleDePseudonymisationError(
+            "SOCLE_PSEUDO_KEY est obligatoire : c'est la clé secrète de pseudonymisation (au moins "
+            f"{LONGUEUR_CLE_MIN} octets), la même à chaque construction. Pour en créer une : "
+            f"{COMMANDE_CLE} ; gardez-la hors du dépôt et hors de l'entrepôt (docs/exploitation.md). "
+            "Seule « socle demo » crée une clé de démonstration."
+        )
+    path = settings.pseudo_key_file
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:
             fh.write(secrets.token_hex(32))
-    return path.read_text().strip().encode("utf-8")
+    return _long_enough(path.read_text().strip().encode("utf-8"), f"la clé de démonstration ({path})")
+
+
+def _long_enough(key: bytes, source: str) -> bytes:
+    if len(key) < LONGUEUR_CLE_MIN:
+        # the length only: the key itself is never quoted
+        raise CleDePseudonymisationError(
+            f"{source} est trop courte : {len(key)} octets, il en faut au moins {LONGUEUR_CLE_MIN}. "
+            f"Pour créer une clé : {COMMANDE_CLE}."
+        )
+    return key

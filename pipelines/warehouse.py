@@ -21,8 +21,10 @@ RAW_META_COLUMNS: tuple[tuple[str, str], ...] = (
     ("_ligne", "BIGINT"),  # line in the file (CSV: the header is line 1) or row number (Parquet)
     ("_date_extraction", "DATE"),  # from the file name
     ("_sequence", "INTEGER"),  # from the file name (0 when absent)
-    ("_colonnes_extra", "JSON"),  # unknown columns received, kept as they came
 )
+#: Raw column of earlier versions that kept the columns out of the contract as received (names,
+#: NIR and e-mails were found in it): dropped, with what it held, from any warehouse opened.
+_COLONNE_RETIREE = "_colonnes_extra"
 
 
 @contextmanager
@@ -49,6 +51,7 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("create schema if not exists quarantine")
     for export in EXPORTS.values():
         con.execute(raw_table_ddl(export))
+        con.execute(f'alter table raw.{export.name} drop column if exists "{_COLONNE_RETIREE}"')
     con.execute(
         """
         create table if not exists raw._fichiers (
@@ -64,10 +67,13 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
             lignes_quarantaine bigint not null,
             statut varchar not null,           -- CHARGE, REJETE
             motif varchar,                     -- reason of a whole-file rejection
-            charge_le timestamp not null
+            charge_le timestamp not null,
+            colonnes_ignorees varchar          -- delivered columns out of the contract, not stored
         )
         """
     )
+    # last, as on a registry created before the column existed
+    con.execute("alter table raw._fichiers add column if not exists colonnes_ignorees varchar")
     con.execute(
         """
         create table if not exists quarantine.lignes (

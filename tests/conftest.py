@@ -16,6 +16,7 @@ for var, sub in (("HOME", "home"), ("DAGSTER_HOME", "dagster_home"), ("XDG_CONFI
     (_SANDBOX / sub).mkdir(parents=True, exist_ok=True)
     os.environ[var] = str(_SANDBOX / sub)
 os.environ["SOCLE_DATA_DIR"] = str(_SANDBOX / "data")
+# Required outside `socle demo`, at least 32 bytes (pipelines.settings.pseudonymisation_key).
 os.environ.setdefault("SOCLE_PSEUDO_KEY", "cle-de-test-ne-pas-utiliser-en-production")
 os.environ["DO_NOT_TRACK"] = "1"
 for var in ("SOCLE_INBOX", "SOCLE_WAREHOUSE", "SOCLE_DATE_ARRETE"):

@@ -13,8 +13,9 @@ utilisateur = acces.exiger_role(acces.NATIONAL)
 
 st.title("Journal des accès")
 st.caption(
-    "Chaque consultation de page et chaque téléchargement, horodatés en UTC. Le journal est en "
-    "ajout seul ; il n'est pas stocké dans l'entrepôt."
+    "Chaque consultation de page, chaque téléchargement et chaque tentative de connexion (réussie, "
+    "échouée ou bloquée), horodatés en UTC. Le journal est en ajout seul ; il n'est pas stocké dans "
+    "l'entrepôt."
 )
 journal.journaliser_vue_une_fois(utilisateur, "journal_acces")
 
@@ -24,8 +25,9 @@ if evenements.height == 0:
     st.stop()
 
 c1, c2, c3, c4 = st.columns(4)
-TITRES = {p.url: p.titre for p in navigation.PAGES}
-ACTIONS = {"vue": "consultation", "telechargement": "téléchargement"}
+TITRES = {p.url: p.titre for p in navigation.PAGES} | {"connexion": "Connexion"}
+ACTIONS = {"vue": "consultation", "telechargement": "téléchargement", "connexion": "connexion",
+           "echec_connexion": "échec de connexion", "connexion_bloquee": "connexion bloquée (échecs répétés)"}
 qui = c1.multiselect("Utilisateur", sorted(evenements["identifiant"].drop_nulls().unique()), key="j_qui",
                      placeholder="Tous")
 roles = c2.multiselect("Rôle", sorted(evenements["role"].drop_nulls().unique()), key="j_role",

@@ -40,7 +40,7 @@ def section_publication(ctx: composants.Contexte) -> None:
                f"{vues_controle.texte_horodatage(etat.get('publie_le'))}.")
     # The details quote internal rows of every territory: national users only.
     avec_details = ctx.perimetre.tout
-    resultats = vues_controle.tableau_qualite(data.resultats_qualite(ctx.chemin), avec_details)
+    resultats = vues_controle.tableau_qualite(data.resultats_qualite(ctx.chemin, ctx.perimetre), avec_details)
     echecs = resultats.filter(pl.col("Résultat") == "échec")
     with st.container(border=True):
         st.markdown("**Contrôles de qualité de la version publiée** (échecs en premier)")
@@ -49,8 +49,8 @@ def section_publication(ctx: composants.Contexte) -> None:
                 f"{fmt.format_nombre(etat['controles'])} contrôles : {fmt.format_nombre(etat.get('bloquants'))} "
                 f"bloquant(s) en échec, {fmt.format_nombre(etat.get('avertissements'))} avertissement(s). Un "
                 "contrôle bloquant en échec empêche la publication ; un avertissement est publié et signalé ici."
-                + ("" if avec_details else " Le détail des anomalies, qui cite des valeurs avant secret "
-                   "statistique de tous les territoires, est réservé au niveau national.")
+                + ("" if avec_details else " Le nombre et le détail des anomalies, comptés sur tous les "
+                   "territoires avant secret statistique, sont réservés au niveau national.")
             )
         if resultats.height == 0:
             composants.vide("Aucun résultat de contrôle de qualité dans l'entrepôt publié.")

@@ -31,21 +31,22 @@ import polars as pl
 from pipelines.contract import EXPORTS, PSEUDONYMISED_COLUMNS, DeliveryName, Export, parse_delivery_name
 from pipelines.ingestion.pseudonymisation import Pseudonymiser
 from pipelines.ingestion.reading import (
-    EXTRA,
     IDX,
+    LIMITES,
     LIGNE,
     NB_ATTENDU,
     NB_CHAMPS,
     FileRejected,
     FrameUnit,
     LinesUnit,
+    Limites,
     Unit,
     is_small,
     iter_units,
     lines_to_frame,
 )
 from pipelines.ingestion.report import CHARGE, DEJA_CHARGE, REJETE, ExportReport, FileResult, IngestionReport
-from pipelines.ingestion.validation import COLONNE, DATE_EXTRACTION, MOTIF, validate
+from pipelines.ingestion.validation import COLONNE, DATE_EXTRACTION, MOTIF, SENSIBLE, validate
 from pipelines.warehouse import connect, ensure_raw_schema
 
 #: A batch of small files is written once it holds this many rows.
@@ -62,6 +63,13 @@ _RAGGED_CONTENT = (
     '{"_avertissement":"nombre de champs incorrect : champs non alignés sur l\'en-tête, '
     'contenu non conservé (voir la ligne dans le fichier source)"}'
 )
+_SENSITIVE_CONTENT = (
+    '{"_avertissement":"donnée personnelle interdite dans la ligne : contenu non conservé '
+    '(voir la ligne dans le fichier source)"}'
+)
+#: Characters of one field kept in the quarantine content: enough to see the fault, not a
+#: second copy of a 40 MB field.
+QUARANTINE_FIELD_CHARS = 200
 
 
 # ------------------------------------------------------------------------------------------------
@@ -84,6 +92,9 @@ class _Task:
         return (self.name.date_extraction, self.name.sequence, self.path.name)
 
 
+_LIEN_REFUSE = "lien symbolique refusé (jamais suivi) : déposez le fichier lui-même"
+
+
 def _hidden(name: str) -> bool:
     return name.startswith(("_", "."))
 
@@ -92,14 +103,23 @@ def _discover(inbox: Path, folder: str) -> tuple[list[_Task], list[tuple[str, st
     tasks: list[_Task] = []
     ignored: list[tuple[str, str]] = []
     root = inbox / folder
+    if root.is_symlink():
+        return tasks, [(folder, _LIEN_REFUSE)]
     if not root.is_dir():
         return tasks, ignored
     for p in root.iterdir():
         if _hidden(p.name):
             continue
         rel = f"{folder}/{p.name}"
-        if not p.is_file():
+        if p.is_symlink():
+            # never followed: a link can point anywhere on the machine (a system file was read)
+            ignored.append((rel, _LIEN_REFUSE))
+            continue
+        if p.is_dir():
             ignored.append((rel, "sous-dossier ignoré"))
+            continue
+        if not p.is_file():
+            ignored.append((rel, "pas un fichier ordinaire (tube, périphérique…) : ignoré"))
             continue
         try:
             name = parse_delivery_name(p.name)
@@ -156,10 +176,15 @@ class _Batch:
     rows: int = 0
 
 
-def _to_contract(export: Export, header: tuple[str, ...], f: pl.DataFrame) -> pl.DataFrame:
-    """Columns of one header group onto the contract's columns (absent optional ones = null)."""
+def hors_contrat(export: Export, header: tuple[str, ...]) -> tuple[str, ...]:
+    """Delivered columns that the contract does not know: read, never stored (names only)."""
     known = set(export.column_names)
-    extras = [h for h in header if h not in known]
+    return tuple(h for h in header if h not in known)
+
+
+def _to_contract(export: Export, header: tuple[str, ...], f: pl.DataFrame) -> pl.DataFrame:
+    """Columns of one header group onto the contract's columns (absent optional ones = null);
+    columns out of the contract are left behind here, before anything is written."""
     cols = []
     for c in export.columns:
         if c.name in header:
@@ -167,10 +192,8 @@ def _to_contract(export: Export, header: tuple[str, ...], f: pl.DataFrame) -> pl
         else:
             e = pl.lit(None, pl.String)
         cols.append(e.cast(pl.String).alias(c.name))
-    extra = pl.struct(extras).struct.json_encode() if extras else pl.lit(None, pl.String)
     return f.select(
         *cols,
-        extra.alias(EXTRA),
         pl.col(IDX).cast(pl.Int64),
         pl.col(LIGNE).cast(pl.Int64),
         pl.col(NB_CHAMPS).cast(pl.Int64),
@@ -207,13 +230,16 @@ def _prepare(export: Export, sf: pl.DataFrame, meta: pl.DataFrame, pseudo: Pseud
         pl.col(LIGNE).alias("_ligne"),
         pl.col(DATE_EXTRACTION).alias("_date_extraction"),
         pl.col(SEQUENCE).cast(pl.Int32).alias("_sequence"),
-        pl.col(EXTRA).alias("_colonnes_extra"),
         pl.col(IDX),
     )
-    content = pl.struct(export.column_names).struct.json_encode()
-    content = pl.when(pl.col(EXTRA).is_not_null()).then(
-        pl.concat_str(content.str.strip_suffix("}"), pl.lit(',"_colonnes_extra":'), pl.col(EXTRA), pl.lit("}"))
-    ).otherwise(content)
+    content = pl.struct(
+        pl.when(pl.col(c).str.len_chars() > QUARANTINE_FIELD_CHARS)
+        .then(pl.format("{}… [tronqué : {} caractères]", pl.col(c).str.slice(0, QUARANTINE_FIELD_CHARS),
+                        pl.col(c).str.len_chars()))
+        .otherwise(pl.col(c))
+        .alias(c)
+        for c in export.column_names
+    ).struct.json_encode()
     quarantine = bad.select(
         pl.col(ID).alias("id_chargement"),
         pl.lit(export.name).alias("export"),
@@ -221,7 +247,9 @@ def _prepare(export: Export, sf: pl.DataFrame, meta: pl.DataFrame, pseudo: Pseud
         pl.col(LIGNE).alias("ligne"),
         pl.col(COLONNE).alias("colonne"),
         pl.col(MOTIF).alias("motif"),
-        pl.when(pl.col(NB_CHAMPS) != pl.col(NB_ATTENDU)).then(pl.lit(_RAGGED_CONTENT)).otherwise(content).alias("contenu"),
+        pl.when(pl.col(NB_CHAMPS) != pl.col(NB_ATTENDU)).then(pl.lit(_RAGGED_CONTENT))
+        .when(pl.col(SENSIBLE)).then(pl.lit(_SENSITIVE_CONTENT))
+        .otherwise(content).alias("contenu"),
         pl.col(IDX),
     )
     return raw, quarantine
@@ -253,7 +281,7 @@ def _meta_frame(loads: list[tuple[int, _Load]]) -> pl.DataFrame:
 
 class _Run:
     def __init__(self, con: duckdb.DuckDBPyConnection, inbox: Path, key: bytes,
-                 quarantine_dir: Path | None, on_file: OnFile | None):
+                 quarantine_dir: Path | None, on_file: OnFile | None, limites: Limites = LIMITES):
         if not key:
             raise ValueError("clé de pseudonymisation absente ou vide")
         self.con = con
@@ -261,6 +289,9 @@ class _Run:
         self.pseudo = Pseudonymiser(key)  # the key itself is not kept on the run
         self.quarantine_dir = Path(quarantine_dir) if quarantine_dir else self.inbox / DEFAULT_QUARANTINE
         self.on_file = on_file
+        self.limites = limites  # caps on one file: decompressed size, ratio, line length
+        # Before anything is written: another key would give the same people new pseudonyms.
+        self.pseudo.verifier_cle(con)
         ensure_raw_schema(con)
         #: content hash -> (file, statut) from the registry, or the result of this run
         self.registered: dict[str, tuple[str, str] | FileResult] = {
@@ -294,11 +325,12 @@ class _Run:
             data = task.path.read_bytes() if small else None
             digest = hashlib.sha256(data).hexdigest() if data is not None else _sha256_file(task.path)
             earlier = self.registered.get(digest)
-            if earlier is not None:
-                rel, status = earlier if isinstance(earlier, tuple) else (earlier.file, earlier.status)
-                what = "chargé" if status == CHARGE else "rejeté"
+            rel, status = (earlier if isinstance(earlier, tuple) else (earlier.file, earlier.status)) if earlier else ("", "")
+            # Only a load makes a content "already done": a file rejected (for its name, its
+            # header…) and sent again must be read again, or its rows would be lost.
+            if status == CHARGE:
                 batch.results.append(FileResult(folder, task.rel, DEJA_CHARGE, content_hash=digest,
-                                                reason=f"contenu identique à {rel} (déjà {what})"))
+                                                reason=f"contenu identique à {rel} (déjà chargé)"))
                 continue
             if task.name_error:
                 result = self._reject(task, digest, task.name_error, batch.registry, batch.moves)
@@ -313,13 +345,14 @@ class _Run:
                 emit([result])
                 continue
             try:
-                units = list(iter_units(task.path, ext, export, data))
+                units = list(iter_units(task.path, ext, export, data, self.limites))
             except FileRejected as exc:
                 result = self._reject(task, digest, str(exc), batch.registry, batch.moves)
                 batch.results.append(result)
                 self.registered[digest] = result
                 continue
-            result = FileResult(folder, task.rel, CHARGE, load_id=self._new_id(), content_hash=digest)
+            result = FileResult(folder, task.rel, CHARGE, load_id=self._new_id(), content_hash=digest,
+                                ignored_columns=hors_contrat(export, units[0].header) if units else ())
             self.registered[digest] = result
             batch.results.append(result)
             batch.loads.append(_Load(task, result, units))
@@ -347,6 +380,7 @@ class _Run:
             "lignes_quarantaine": r.rows_quarantined,
             "statut": r.status,
             "motif": r.reason,
+            "colonnes_ignorees": ", ".join(r.ignored_columns) or None,
             "charge_le": datetime.now().replace(microsecond=0),
         }
 
@@ -360,7 +394,7 @@ class _Run:
                 "hash_contenu": pl.String, "date_extraction": pl.Date, "sequence": pl.Int32,
                 "format": pl.String, "lignes_lues": pl.Int64, "lignes_chargees": pl.Int64,
                 "lignes_quarantaine": pl.Int64, "statut": pl.String, "motif": pl.String,
-                "charge_le": pl.Datetime("us"),
+                "colonnes_ignorees": pl.String, "charge_le": pl.Datetime("us"),
             },
         )
         self._insert("raw._fichiers", reg)
@@ -422,7 +456,8 @@ class _Run:
         read = loaded = quar = 0
         self.con.begin()
         try:
-            for unit in iter_units(task.path, task.name.extension, export, None):  # type: ignore[union-attr]
+            for unit in iter_units(task.path, task.name.extension, export, None, self.limites):  # type: ignore[union-attr]
+                result.ignored_columns = hors_contrat(export, unit.header)
                 sf = _string_frame(export, [(0, unit)])
                 raw, quarantine = _prepare(export, sf, meta, self.pseudo)
                 read, loaded, quar = read + sf.height, loaded + raw.height, quar + quarantine.height
@@ -500,23 +535,28 @@ def _export_folders(inbox: Path, exports: Iterable[str] | None) -> tuple[list[st
         for p in sorted(inbox.iterdir()):
             if _hidden(p.name):
                 continue
+            if p.is_symlink():
+                ignored.append((p.name, _LIEN_REFUSE))
+                continue
             if p.is_dir() and p.name in EXPORTS:
                 continue
             ignored.append((p.name, "dossier inconnu (pas un export du contrat)" if p.is_dir()
                             else "fichier hors d'un dossier d'export"))
-    folders = [e for e in EXPORTS if (inbox / e).is_dir()]  # contract order: episodes first
+    # contract order: episodes first; a linked folder is never entered
+    folders = [e for e in EXPORTS if (inbox / e).is_dir() and not (inbox / e).is_symlink()]
     return folders, ignored
 
 
 def ingest_inbox(warehouse: Path, inbox: Path, key: bytes, *, exports: Iterable[str] | None = None,
-                 quarantine_dir: Path | None = None, on_file: OnFile | None = None) -> IngestionReport:
+                 quarantine_dir: Path | None = None, on_file: OnFile | None = None,
+                 limites: Limites = LIMITES) -> IngestionReport:
     """Load every pending file of the inbox (or of the given exports) into the raw layer."""
     t0 = time.perf_counter()
     inbox = Path(inbox)
     folders, ignored = _export_folders(inbox, exports)
     report = IngestionReport(ignored=ignored)
     with connect(warehouse) as con:
-        run = _Run(con, inbox, key, quarantine_dir, on_file)
+        run = _Run(con, inbox, key, quarantine_dir, on_file, limites)
         for folder in folders:
             er, ign = run.run_export(folder)
             report.exports.append(er)
@@ -527,12 +567,13 @@ def ingest_inbox(warehouse: Path, inbox: Path, key: bytes, *, exports: Iterable[
 
 
 def ingest_export(warehouse: Path, inbox: Path, export: str, key: bytes, *,
-                  quarantine_dir: Path | None = None, on_file: OnFile | None = None) -> ExportReport:
+                  quarantine_dir: Path | None = None, on_file: OnFile | None = None,
+                  limites: Limites = LIMITES) -> ExportReport:
     """Load the pending files of one export (one Dagster asset per export calls this)."""
     if export not in EXPORTS:
         raise ValueError(f"export inconnu : {export}")
     with connect(warehouse) as con:
-        report, _ = _Run(con, Path(inbox), key, quarantine_dir, on_file).run_export(export)
+        report, _ = _Run(con, Path(inbox), key, quarantine_dir, on_file, limites).run_export(export)
     return report
 
 
@@ -548,7 +589,8 @@ def pending_files(warehouse: Path, inbox: Path, export: str | None = None) -> li
                 "select count(*) from information_schema.tables where table_schema = 'raw' and table_name = '_fichiers'"
             ).fetchone()[0]  # type: ignore[index]
             if has:
-                known = {h for (h,) in con.execute("select hash_contenu from raw._fichiers").fetchall()}
+                known = {h for (h,) in con.execute(
+                    "select hash_contenu from raw._fichiers where statut = 'CHARGE'").fetchall()}
     out: list[Path] = []
     for folder in folders:
         tasks, _ = _discover(inbox, folder)

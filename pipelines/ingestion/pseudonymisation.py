@@ -3,15 +3,33 @@
 The key is passed in by the caller (``settings.pseudonymisation_key()``); it is never logged,
 stored nor put in a message. Distinct values are hashed once per batch: a file carries each
 person many times, and HMAC in Python costs about a microsecond per value.
+
+The warehouse records a fingerprint of the key (``raw._cle_pseudonymisation``, see
+``verifier_cle``): a run with another key stops before writing anything, instead of giving the
+same people a second set of pseudonyms.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
+import logging
 from collections.abc import Iterable
+from datetime import datetime
 from typing import overload
 
+import duckdb
 import polars as pl
+
+logger = logging.getLogger("socle.ingestion")
+
+#: Table of the key's fingerprint, in the raw layer it protects.
+TABLE_EMPREINTE = "raw._cle_pseudonymisation"
+#: The fingerprint is HMAC-SHA-256(key, this fixed label): computed like a pseudonym, it tells no
+#: more about the key than any stored pseudonym of a known identifier already does (a random key of
+#: 32 bytes is out of reach of guessing), and the label, which no identifier looks like, keeps it
+#: apart from the pseudonyms. Changing the label changes every fingerprint.
+LIBELLE_EMPREINTE = "socle:empreinte-de-la-cle-de-pseudonymisation:v1"
 
 
 def _check_key(key: bytes) -> None:
@@ -76,6 +94,10 @@ class Pseudonymiser:
         )
         return out.alias(values.name)
 
+    def verifier_cle(self, con: duckdb.DuckDBPyConnection) -> None:
+        """``verifier_cle`` with this pseudonymiser's key (which it does not keep)."""
+        verifier_cle(con, self._one(LIBELLE_EMPREINTE))
+
 
 def pseudonymise_series(values: pl.Series, key: bytes) -> pl.Series:
     """HMAC each distinct non-null value once; nulls stay null."""
@@ -117,3 +139,74 @@ def pseudonymise(values, key: bytes):
                 h = cache[v] = one(v)
             out.append(h)
     return out
+
+
+# ------------------------------------------------------------------------------------------------
+# The key's fingerprint in the warehouse
+# ------------------------------------------------------------------------------------------------
+
+
+class CleDifferente(RuntimeError):
+    """The key is not the one this warehouse's pseudonyms were made with (message in French)."""
+
+
+def empreinte_cle(key: bytes) -> str:
+    """HMAC-SHA-256(key, ``LIBELLE_EMPREINTE``) hex: identifies the key without revealing it."""
+    return _hasher(key)(LIBELLE_EMPREINTE)
+
+
+def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    return bool(con.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [schema, table],
+    ).fetchone()[0])  # type: ignore[index]
+
+
+def verifier_cle(con: duckdb.DuckDBPyConnection, empreinte: str) -> None:
+    """Check a key's fingerprint (``empreinte_cle``) against the one recorded in the warehouse;
+    record it when there is none.
+
+    Runs before anything else is written: a different key raises ``CleDifferente`` and leaves the
+    warehouse as it was. No fingerprint but loaded files (a warehouse built before fingerprints):
+    the current key is taken as the one of its pseudonyms — nothing can tell otherwise — and the
+    record says so (``origine``), as does the log.
+    """
+    if _table_exists(con, "raw", "_cle_pseudonymisation"):
+        row = con.execute(f"select empreinte, enregistree_le from {TABLE_EMPREINTE} limit 1").fetchone()
+        if row is not None:
+            if not hmac.compare_digest(row[0], empreinte):
+                raise CleDifferente(
+                    "la clé de pseudonymisation n'est pas celle de cet entrepôt (clé enregistrée le "
+                    f"{row[1]:%d/%m/%Y à %H:%M}) : ses pseudonymes ont été calculés avec une autre clé, et "
+                    "les mêmes personnes en recevraient de nouveaux. Rien n'a été modifié. Reprenez la clé "
+                    "d'origine (SOCLE_PSEUDO_KEY) ; changer de clé demande de reconstruire un nouvel "
+                    "entrepôt depuis les exports reçus (docs/exploitation.md)."
+                )
+            return
+    deja_charge = _table_exists(con, "raw", "_fichiers") and bool(
+        con.execute("select count(*) from raw._fichiers where statut = 'CHARGE'").fetchone()[0]  # type: ignore[index]
+    )
+    origine = "entrepot_existant" if deja_charge else "entrepot_vide"
+    con.begin()
+    try:
+        con.execute("create schema if not exists raw")
+        con.execute(
+            f"""
+            create table if not exists {TABLE_EMPREINTE} (
+                empreinte varchar not null,        -- HMAC-SHA-256(clé, libellé fixe) : jamais la clé
+                enregistree_le timestamp not null,
+                origine varchar not null           -- entrepot_vide, entrepot_existant (chargé avant l'empreinte)
+            )
+            """
+        )
+        con.execute(f"insert into {TABLE_EMPREINTE} values (?, ?, ?)",
+                    [empreinte, datetime.now().replace(microsecond=0), origine])
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    if deja_charge:
+        logger.warning(
+            "Empreinte de la clé de pseudonymisation enregistrée dans un entrepôt déjà chargé sans "
+            "empreinte : la clé actuelle est tenue pour celle de ses pseudonymes."
+        )

@@ -26,14 +26,14 @@ from typing import BinaryIO
 import numpy as np
 import polars as pl
 
-from pipelines.contract import CSV_SEPARATOR, FORBIDDEN_COLUMNS, Export
+from pipelines.contract import CSV_SEPARATOR, Export, colonne_interdite
+from pipelines.settings import OCTETS_LIGNE_MAX, RATIO_GZIP_MAX, TAILLE_DECOMPRESSEE_MAX, Settings
 
 #: Internal column names (prefixed so that no delivered column can collide with them).
 IDX = "__socle_idx"  # index of the file in the batch
 LIGNE = "__socle_ligne"  # line (CSV, header = 1) or row number (Parquet, from 1)
 NB_CHAMPS = "__socle_nb_champs"  # fields found on the line
 NB_ATTENDU = "__socle_nb_attendu"  # fields in the header
-EXTRA = "__socle_extra"  # unknown columns as a JSON object
 
 #: Files up to this size on disk are read at once; larger ones are streamed in slices.
 SMALL_FILE_BYTES = 32 * 1024 * 1024
@@ -43,6 +43,31 @@ CHUNK_BYTES = 32 * 1024 * 1024
 CHUNK_ROWS = 250_000
 
 _BOM = b"\xef\xbb\xbf"
+
+
+@dataclass(frozen=True)
+class Limites:
+    """Caps on what one delivered file may cost, whatever its bytes say (configurable: settings).
+
+    A compressed file is read as a stream and stops at ``taille_decompressee`` bytes or once it
+    has grown ``ratio_gzip`` times its size on disk (a few hundred KB can hold gigabytes of one
+    repeated byte); a line longer than ``octets_ligne`` rejects the file, since a reader must hold
+    a whole line to cut it into fields.
+    """
+
+    taille_decompressee: int = TAILLE_DECOMPRESSEE_MAX
+    ratio_gzip: int = RATIO_GZIP_MAX
+    octets_ligne: int = OCTETS_LIGNE_MAX
+
+    @classmethod
+    def depuis(cls, settings: Settings) -> "Limites":
+        return cls(settings.taille_decompressee_max, settings.ratio_gzip_max, settings.octets_ligne_max)
+
+
+LIMITES = Limites()
+
+#: Below this many decompressed bytes the ratio is not checked (a tiny gzip has a high ratio).
+_RATIO_A_PARTIR_DE = 16 * 1024 * 1024
 
 
 class FileRejected(Exception):
@@ -86,7 +111,9 @@ def check_header(names: list[str], export: Export, raw_header: str | None = None
                 raise FileRejected(
                     f"séparateur attendu ';' : l'en-tête semble séparé par {label}"
                 )
-    forbidden = [h for h in header if h in FORBIDDEN_COLUMNS]
+    # Names only, never values: the file is refused before any of its rows is read.
+    forbidden = [(h, colonne_interdite(h, export)) for h in header]
+    forbidden = [h if why == h else f"{h} ({why})" for h, why in forbidden if why]
     if forbidden:
         raise FileRejected(
             "colonne interdite (donnée personnelle, jamais ingérée) : " + ", ".join(forbidden)
@@ -124,7 +151,14 @@ def _decode(piece: bytes, first_line: int, header: tuple[str, ...] | None) -> st
         ) from None
 
 
-def _read_header(stream: BinaryIO, export: Export) -> tuple[tuple[str, ...], bytes]:
+def _ligne_trop_longue(line: int, limites: Limites) -> FileRejected:
+    return FileRejected(
+        f"ligne {line} plus longue que {limites.octets_ligne:,} octets : fichier refusé sans être lu "
+        "en entier (limite octets_ligne)".replace(",", "\u202f")
+    )
+
+
+def _read_header(stream: BinaryIO, export: Export, limites: Limites) -> tuple[tuple[str, ...], bytes]:
     """Read up to the end of the header line; return the header and the bytes read after it."""
     buf = stream.read(CHUNK_BYTES)
     if not buf:
@@ -132,10 +166,14 @@ def _read_header(stream: BinaryIO, export: Export) -> tuple[tuple[str, ...], byt
     if buf.startswith(_BOM):
         buf = buf[len(_BOM):]
     while b"\n" not in buf:
+        if len(buf) > limites.octets_ligne:
+            raise _ligne_trop_longue(1, limites)
         more = stream.read(CHUNK_BYTES)
         if not more:
             break
         buf += more
+    if buf.find(b"\n", 0, limites.octets_ligne + 1) < 0 and len(buf) > limites.octets_ligne:
+        raise _ligne_trop_longue(1, limites)
     head, _, rest = buf.partition(b"\n")
     text = _decode(head, 1, None).rstrip("\r")
     if not text.strip():
@@ -180,9 +218,22 @@ def _text_unit(text: str, header: tuple[str, ...], first_line: int) -> Unit:
     return LinesUnit(header, lines, first_line)
 
 
-def iter_csv_units(stream: BinaryIO, export: Export) -> Iterator[Unit]:
+def _check_lines(piece: bytes, line: int, limites: Limites) -> None:
+    """Reject a slice holding a line longer than the cap (its number named)."""
+    if len(piece) <= limites.octets_ligne:
+        return
+    start = 0
+    while start < len(piece):
+        end = piece.find(b"\n", start)
+        end = len(piece) if end < 0 else end
+        if end - start > limites.octets_ligne:
+            raise _ligne_trop_longue(line, limites)
+        start, line = end + 1, line + 1
+
+
+def iter_csv_units(stream: BinaryIO, export: Export, limites: Limites = LIMITES) -> Iterator[Unit]:
     """Units of a CSV stream, cut at line ends every ``CHUNK_BYTES``."""
-    header, buf = _read_header(stream, export)
+    header, buf = _read_header(stream, export, limites)
     line = 2
     eof = False
     while not eof:
@@ -191,6 +242,9 @@ def iter_csv_units(stream: BinaryIO, export: Export) -> Iterator[Unit]:
             buf += more
             cut = buf.rfind(b"\n")
             if cut < 0:
+                # no line end yet: the line being read is the whole buffer
+                if len(buf) > limites.octets_ligne:
+                    raise _ligne_trop_longue(line, limites)
                 continue
             piece, buf = buf[: cut + 1], buf[cut + 1:]
         else:
@@ -198,6 +252,7 @@ def iter_csv_units(stream: BinaryIO, export: Export) -> Iterator[Unit]:
             piece, buf = buf, b""
         if not piece:
             continue
+        _check_lines(piece, line, limites)
         text = _decode(piece, line, header)
         yield _text_unit(text, header, line)
         line += piece.count(b"\n")
@@ -318,7 +373,43 @@ def is_small(path: Path, extension: str) -> bool:
     return size <= (SMALL_GZIP_BYTES if extension == "csv.gz" else SMALL_FILE_BYTES)
 
 
-def iter_units(path: Path, extension: str, export: Export, data: bytes | None = None) -> Iterator[Unit]:
+class _Plafonne(io.RawIOBase):
+    """A decompressed stream that refuses to grow past the caps of ``Limites``.
+
+    Counting what comes out (never trusting the size the gzip trailer announces) is what stops a
+    decompression bomb before it is in memory.
+    """
+
+    def __init__(self, stream: BinaryIO, taille_compressee: int, limites: Limites):
+        self._stream = stream
+        self._taille = max(taille_compressee, 1)
+        self._limites = limites
+        self.lus = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, n: int = -1) -> bytes:
+        lim = self._limites
+        n = CHUNK_BYTES if n is None or n < 0 else n
+        out = self._stream.read(min(n, lim.taille_decompressee + 1 - self.lus))
+        self.lus += len(out)
+        if self.lus > lim.taille_decompressee:
+            raise FileRejected(
+                f"fichier compressé refusé : plus de {lim.taille_decompressee:,} octets une fois "
+                "décompressé (limite taille_decompressee)".replace(",", "\u202f")
+            )
+        if self.lus > _RATIO_A_PARTIR_DE and self.lus > lim.ratio_gzip * self._taille:
+            raise FileRejected(
+                f"fichier compressé refusé : taux de compression supérieur à {lim.ratio_gzip} "
+                f"({self._taille:,} octets compressés donnent déjà {self.lus:,} octets ; limite "
+                "ratio_gzip)".replace(",", "\u202f")
+            )
+        return out
+
+
+def iter_units(path: Path, extension: str, export: Export, data: bytes | None = None,
+               limites: Limites = LIMITES) -> Iterator[Unit]:
     """Units of a file; ``data`` = its bytes when already read (small files), else streamed."""
     if data is not None and len(data) == 0 or data is None and path.stat().st_size == 0:
         raise FileRejected("fichier vide (0 octet)")
@@ -326,20 +417,33 @@ def iter_units(path: Path, extension: str, export: Export, data: bytes | None = 
         yield from iter_parquet_units(path, data, export)
         return
     if extension == "csv.gz":
+        source = io.BytesIO(data) if data is not None else open(path, "rb")
+        taille = len(data) if data is not None else path.stat().st_size
         try:
-            if data is not None:
-                raw = gzip.decompress(data)
-                if not raw:
+            with source, gzip.GzipFile(fileobj=source, mode="rb") as gz:
+                stream = _Plafonne(gz, taille, limites)  # type: ignore[arg-type]
+                first = stream.read(1)
+                if not first:
                     raise FileRejected("fichier vide (archive gzip sans contenu)")
-                yield from iter_csv_units(io.BytesIO(raw), export)
-            else:
-                with gzip.open(path, "rb") as stream:
-                    yield from iter_csv_units(stream, export)  # type: ignore[arg-type]
+                yield from iter_csv_units(_Recolle(first, stream), export, limites)  # type: ignore[arg-type]
         except (gzip.BadGzipFile, EOFError, zlib.error, OSError) as exc:
             raise FileRejected(f"fichier gzip illisible : {exc}") from None
         return
     if data is not None:
-        yield from iter_csv_units(io.BytesIO(data), export)
+        yield from iter_csv_units(io.BytesIO(data), export, limites)
     else:
         with open(path, "rb") as stream:
-            yield from iter_csv_units(stream, export)
+            yield from iter_csv_units(stream, export, limites)
+
+
+class _Recolle:
+    """A stream whose first bytes were already read (to tell an empty archive)."""
+
+    def __init__(self, debut: bytes, stream: _Plafonne):
+        self._debut, self._stream = debut, stream
+
+    def read(self, n: int = -1) -> bytes:
+        if self._debut:
+            debut, self._debut = self._debut, b""
+            return debut + self._stream.read(n - len(debut) if n and n > 0 else n)
+        return self._stream.read(n)

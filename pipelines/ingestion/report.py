@@ -28,6 +28,8 @@ class FileResult:
     load_id: int | None = None  # id_chargement in raw._fichiers (None for DEJA_CHARGE)
     content_hash: str | None = None
     quarantined_to: str | None = None  # where a rejected file was moved
+    #: delivered columns out of the contract: read, never stored (their names only, never values)
+    ignored_columns: tuple[str, ...] = ()
 
     def summary(self) -> str:
         s = f"{self.file} : {_LABELS.get(self.status, self.status)}"
@@ -35,6 +37,8 @@ class FileResult:
             s += f" ({_n(self.rows_loaded)} lignes chargées, {_n(self.rows_quarantined)} en quarantaine)"
         if self.reason:
             s += f" — {self.reason}"
+        if self.ignored_columns:
+            s += " — colonne(s) hors contrat non conservée(s) : " + ", ".join(self.ignored_columns)
         return s
 
 

@@ -18,11 +18,22 @@ from dataclasses import dataclass
 import polars as pl
 
 from pipelines.contract import DATE_ORDER_RULES, MIN_PLAUSIBLE_DATE, Column, Export
-from pipelines.ingestion.reading import EXTRA, IDX, LIGNE, NB_ATTENDU, NB_CHAMPS
+from pipelines.ingestion.reading import NB_ATTENDU, NB_CHAMPS
 
 DATE_EXTRACTION = "__socle_date_extraction"
 MOTIF = "__socle_motif"
 COLONNE = "__socle_colonne"
+SENSIBLE = "__socle_sensible"  # the row holds a value shaped like personal data: content not kept
+
+#: A NIR (numéro de sécurité sociale: sex, year, month, département or 2A/2B, commune, order,
+#: optional key), spaces or dots allowed between its parts, not inside a longer number.
+NIR = (
+    r"(?:^|[^0-9])[1-478][ .]?[0-9]{2}[ .]?[0-9]{2}[ .]?(?:[0-9]{2}|2[AaBb])[ .]?[0-9]{3}[ .]?[0-9]{3}"
+    r"(?:[ .]?[0-9]{2})?(?:[^0-9]|$)"
+)
+EMAIL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+#: Characters of a faulty value quoted in a reason (a 40 MB field is not copied into a reason).
+MOTIF_CARACTERES = 60
 
 _RE = {
     "date": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
@@ -66,8 +77,31 @@ def parsed_expr(c: Column) -> pl.Expr:
 
 def _show(c: Column) -> pl.Expr:
     # The faulty value is quoted in the reason, except for pseudonymised columns (their value is
-    # already a hash and says nothing) — never a raw identifier in any case.
-    return pl.lit("") if c.pseudonymised else pl.format(" « {} »", pl.col(c.name))
+    # already a hash and says nothing) — never a raw identifier in any case; a row holding
+    # personal data quotes nothing at all (its reason must not become a copy of it).
+    if c.pseudonymised:
+        return pl.lit("")
+    v = pl.col(c.name)
+    court = pl.when(v.str.len_chars() > MOTIF_CARACTERES).then(
+        pl.concat_str(v.str.slice(0, MOTIF_CARACTERES), pl.lit("…"))
+    ).otherwise(v)
+    return pl.when(pl.col(SENSIBLE)).then(pl.lit("")).otherwise(pl.format(" « {} »", court))
+
+
+def _personnelle(c: Column, forme: str) -> pl.Expr:
+    return pl.col(c.name).str.contains(forme).fill_null(False)
+
+
+def sensible_expr(export: Export) -> pl.Expr:
+    """True when a value of the row is shaped like a NIR or an e-mail (pseudonymised columns
+    excepted: already hashed). Every column is scanned, not only free text: a NIR in a coded or
+    numeric column would otherwise be quoted in the reason of its fault."""
+    cols = [c for c in export.columns if not c.pseudonymised]
+    if not cols:
+        return pl.lit(False)
+    return pl.any_horizontal(
+        [_personnelle(c, NIR) | _personnelle(c, EMAIL) for c in cols]
+    )
 
 
 @dataclass
@@ -83,6 +117,14 @@ def _checks(export: Export) -> list[_Check]:
         s = pl.col(c.name)
         p = pl.col(_p(c.name))
         present = s.is_not_null()
+        if not c.pseudonymised:
+            # named by column and line only: the value is neither quoted nor kept
+            for forme, label in ((NIR, "numéro de sécurité sociale (NIR)"), (EMAIL, "adresse e-mail")):
+                out.append(_Check(
+                    c.name,
+                    pl.col(SENSIBLE) & _personnelle(c, forme),
+                    pl.lit(f"{c.name} : donnée personnelle interdite (forme de {label}), valeur non conservée"),
+                ))
         if c.required:
             out.append(_Check(c.name, s.is_null(), pl.lit(f"{c.name} : valeur obligatoire absente")))
         if c.type != "string":
@@ -183,7 +225,9 @@ def validate(frame: pl.DataFrame, export: Export) -> tuple[pl.DataFrame, pl.Data
         [pl.when(ch.fault).then(ch.message) for ch in checks], separator=" ; ", ignore_nulls=True
     )
     first_col = pl.coalesce([pl.when(ch.fault).then(pl.lit(ch.column)) for ch in checks] + [pl.lit(None, pl.String)])
-    out = frame.with_columns(parsed_expr(c).alias(_p(c.name)) for c in export.columns).with_columns(
+    out = frame.with_columns(
+        *(parsed_expr(c).alias(_p(c.name)) for c in export.columns), sensible_expr(export).alias(SENSIBLE)
+    ).with_columns(
         # a line with the wrong number of fields is misaligned: its other faults mean nothing
         pl.when(ragged).then(ragged_msg).otherwise(pl.when(motif_cells != "").then(motif_cells)).alias(MOTIF),
         pl.when(ragged).then(pl.lit(None, pl.String)).otherwise(first_col).alias(COLONNE),
@@ -192,5 +236,5 @@ def validate(frame: pl.DataFrame, export: Export) -> tuple[pl.DataFrame, pl.Data
     bad = out.filter(pl.col(MOTIF).is_not_null())
     tech = [c for c in frame.columns if c.startswith("__socle_")]
     good = good.select(*[pl.col(_p(c.name)).alias(c.name) for c in export.columns], *tech)
-    bad = bad.select(*export.column_names, *tech, COLONNE, MOTIF)
+    bad = bad.select(*export.column_names, *tech, COLONNE, MOTIF, SENSIBLE)
     return good, bad

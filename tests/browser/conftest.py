@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboards import server
+from dashboards import acces, server
 
 RACINE = server.RACINE
 
@@ -141,10 +141,11 @@ def serveur(entrepot_navigateur, artefacts):
     port = _port_libre()
     temp = Path(tempfile.mkdtemp(prefix="socle-navigateur-"))
     env = server.environnement(entrepot_navigateur) | {
-        "SOCLE_UTILISATEURS": str(temp / "utilisateurs.toml"),  # absent: demo users created
+        "SOCLE_UTILISATEURS": str(temp / "utilisateurs.toml"),
         "SOCLE_JOURNAL_ACCES": str(temp / "journal_acces.jsonl"),
         "PYTHONUNBUFFERED": "1",
     }
+    acces.ecrire_utilisateurs_demo(temp / "utilisateurs.toml")  # as `socle demo` does
     journal = artefacts / "serveur-streamlit.log"
     with open(journal, "w", encoding="utf-8") as sortie:
         # No file watcher: the pages the test opens are the ones present when it started.

@@ -219,10 +219,14 @@ def entrepot(tmp_path) -> Entrepot:
 
 @pytest.fixture(autouse=True)
 def fichiers_locaux(tmp_path, monkeypatch):
-    """Users file and access log in the test's tmp dir, never under the project's ``data/``."""
+    """Users file and access log in the test's tmp dir, never under the project's ``data/``; no
+    failed sign-in of another test counted (the limiter lives as long as the process)."""
+    from dashboards import acces
+
     monkeypatch.setenv("SOCLE_UTILISATEURS", str(tmp_path / "utilisateurs.toml"))
     monkeypatch.setenv("SOCLE_JOURNAL_ACCES", str(tmp_path / "journal_acces.jsonl"))
     monkeypatch.delenv("SOCLE_AUTH", raising=False)
+    monkeypatch.setattr(acces, "LIMITEUR", acces.Limiteur())
 
 
 @pytest.fixture

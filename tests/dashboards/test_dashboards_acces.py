@@ -169,6 +169,35 @@ def test_comparaison_au_parent_publiee_et_limitee_aux_ancetres(entrepot, u):
         assert data.extraire_parent(chemin, p, [A1], "DEPARTEMENT", "34").height == 0
 
 
+def _ecrire_resultats_qualite(chemin) -> None:
+    con = duckdb.connect(str(chemin))
+    try:
+        con.execute("create schema qualite")
+        con.execute("create table qualite.resultats (horodatage timestamp, suite varchar, cible varchar, "
+                    "controle varchar, description varchar, severite varchar, succes boolean, details varchar, "
+                    "lignes bigint, anomalies bigint)")
+        con.execute("insert into qualite.resultats values (now(), 'marts', 'indicateurs', 'taux_borne', "
+                    "'taux dans [0, 1]', 'avertissement', false, 'AGENCE 34001 : valeur 7 avant secret', 1234, 3)")
+    finally:
+        con.close()
+
+
+def test_resultats_qualite_selon_le_perimetre(entrepot):
+    """The checks' details quote internal rows of any territory and their counts span every
+    territory: nothing ties them to a perimeter, so only national users read them."""
+    _ecrire_resultats_qualite(entrepot.path)
+    for u in TOUS:
+        (r,) = data.resultats_qualite(entrepot.path, u.perimetre).to_dicts()
+        assert (r["controle"], r["succes"], r["severite"]) == ("taux_borne", False, "avertissement")
+        valeurs = (r["details"], r["lignes"], r["anomalies"])
+        if u.perimetre.tout:
+            assert valeurs == ("AGENCE 34001 : valeur 7 avant secret", 1234, 3)
+        else:
+            assert valeurs == (None, None, None), u.identifiant
+    with pytest.raises(TypeError):
+        data.resultats_qualite(entrepot.path, None)
+
+
 def test_comite_31_n_obtient_rien_d_un_autre_departement(entrepot):
     p, chemin = COMITE31.perimetre, entrepot.path
     for dep in ("32", "34", "69"):
@@ -201,25 +230,41 @@ def test_hachage_argon2():
     assert not acces.verifier("pas un hachage", "secret")
 
 
-def test_fichier_demo_cree_au_premier_usage(tmp_path):
+def test_sans_fichier_aucun_compte_de_demonstration(tmp_path):
+    """Only ``socle demo`` writes the demo accounts: a missing file is an error, never created."""
     chemin = tmp_path / "sous" / "utilisateurs.toml"
+    with pytest.raises(acces.ConnexionNonConfiguree, match="socle demo"):
+        acces.lire_utilisateurs(chemin)
+    with pytest.raises(acces.ConnexionNonConfiguree):
+        acces.authentifier("national", "national", chemin)
+    assert not chemin.exists()
+
+
+def test_fichier_demo_ecrit_par_la_demo(tmp_path):
+    chemin = tmp_path / "sous" / "utilisateurs.toml"
+    assert acces.creer_utilisateurs_demo(chemin)
     entrees = acces.lire_utilisateurs(chemin)
-    assert chemin.exists()
     assert {e["identifiant"] for e in entrees} == {u.identifiant for u in acces.UTILISATEURS_DEMO}
     for e in entrees:
         assert e["mot_de_passe"].startswith("$argon2id$") and e["identifiant"] not in e["mot_de_passe"]
     assert chemin.stat().st_mode & 0o077 == 0  # hashes readable by their owner only
-    # A second read keeps the file (and its hashes) as it is.
+    # A second demo keeps the file (and its hashes) as it is.
     contenu = chemin.read_text()
-    acces.lire_utilisateurs(chemin)
+    assert not acces.creer_utilisateurs_demo(chemin)
     assert chemin.read_text() == contenu
 
 
+@pytest.fixture(scope="module")
+def fichier_demo(tmp_path_factory) -> Path:
+    chemin = tmp_path_factory.mktemp("demo") / "utilisateurs.toml"
+    acces.creer_utilisateurs_demo(chemin)
+    return chemin
+
+
 @pytest.mark.parametrize("u", acces.UTILISATEURS_DEMO, ids=lambda u: u.identifiant)
-def test_authentifier_les_utilisateurs_demo(tmp_path, u):
-    chemin = tmp_path / "u.toml"
-    assert acces.authentifier(u.identifiant, u.identifiant, chemin) == u
-    assert acces.authentifier(u.identifiant, "mauvais", chemin) is None
+def test_authentifier_les_utilisateurs_demo(fichier_demo, u):
+    assert acces.authentifier(u.identifiant, u.identifiant, fichier_demo) == u
+    assert acces.authentifier(u.identifiant, "mauvais", fichier_demo) is None
 
 
 def test_authentifier_inconnu_et_entree_sans_mot_de_passe(tmp_path):
@@ -277,6 +322,54 @@ def test_le_journal_ne_reecrit_jamais(tmp_path):
     assert journal.lire_journal().height == 1  # the damaged line is skipped
 
 
+def test_limiteur_bloque_apres_des_echecs_repetes():
+    horloge = [1_000.0]
+    lim = acces.Limiteur(echecs_max=3, fenetre=60, blocage=300, horloge=lambda: horloge[0])
+    for _ in range(2):
+        lim.echec("Marie")
+        horloge[0] += 10
+    assert lim.attente("marie") == 0
+    lim.echec(" MARIE ")  # the same identifier, whatever its case and spaces
+    assert lim.attente("marie") == 300 and lim.attente("autre") == 0
+    horloge[0] += 299
+    assert lim.attente("marie") == 1
+    horloge[0] += 1
+    assert lim.attente("marie") == 0
+    # Failures older than the window are forgotten; a success forgets them all.
+    lim.echec("paul")
+    lim.echec("paul")
+    horloge[0] += 61
+    lim.echec("paul")
+    assert lim.attente("paul") == 0
+    lim.echec("paul")
+    lim.succes("paul")
+    lim.echec("paul")
+    assert lim.attente("paul") == 0
+    assert (acces.ECHECS_AVANT_BLOCAGE, acces.FENETRE_ECHECS, acces.DUREE_BLOCAGE) == (5, 15 * 60, 15 * 60)
+
+
+def test_chaque_tentative_de_connexion_est_journalisee(fichier_demo, tmp_path):
+    lim = acces.Limiteur(echecs_max=2)
+    with pytest.raises(acces.ConnexionRefusee, match="incorrect"):
+        acces.se_connecter("dr76", "secret-tape-par-erreur", fichier_demo, lim)
+    assert acces.se_connecter("dr76", "dr76", fichier_demo, lim).role == "direction_regionale"
+    for _ in range(2):
+        with pytest.raises(acces.ConnexionRefusee, match="incorrect"):
+            acces.se_connecter("inconnu", "x", fichier_demo, lim)
+    with pytest.raises(acces.ConnexionRefusee, match="Trop de tentatives"):
+        acces.se_connecter("inconnu", "x", fichier_demo, lim)
+    lignes = _journal(tmp_path)
+    assert [(l["identifiant"], l["role"], l["page"], l["action"]) for l in lignes] == [
+        ("dr76", None, "connexion", "echec_connexion"),
+        ("dr76", "direction_regionale", "connexion", "connexion"),
+        ("inconnu", None, "connexion", "echec_connexion"),
+        ("inconnu", None, "connexion", "echec_connexion"),
+        ("inconnu", None, "connexion", "connexion_bloquee"),
+    ]
+    assert "secret-tape-par-erreur" not in (tmp_path / "journal_acces.jsonl").read_text()
+    assert journal.lire_journal()["action"][0] == "connexion_bloquee"
+
+
 # ---------------------------------------------------------------------------------------------
 # The app
 
@@ -303,18 +396,45 @@ def test_session_forgee_sans_utilisateur_valide(entrepot, monkeypatch):
     assert [t.value for t in at.title] == ["Connexion"] and not at.metric
 
 
-def test_connexion_par_le_formulaire(entrepot, monkeypatch):
+def _se_connecter(at: AppTest, identifiant: str, mot_de_passe: str) -> AppTest:
+    at.text_input(key="connexion_identifiant").input(identifiant)
+    at.text_input(key="connexion_mot_de_passe").input(mot_de_passe)
+    return at.button[0].click().run()
+
+
+def test_connexion_par_le_formulaire(entrepot, monkeypatch, fichier_demo, tmp_path):
+    monkeypatch.setenv("SOCLE_UTILISATEURS", str(fichier_demo))
     at = _app(None, entrepot, monkeypatch).run()
-    at.text_input(key="connexion_identifiant").input("dr76")
-    at.text_input(key="connexion_mot_de_passe").input("faux")
-    at.button[0].click().run()
+    _se_connecter(at, "dr76", "faux")
     assert at.error and "incorrect" in at.error[0].value
-    at.text_input(key="connexion_identifiant").input("dr76")
-    at.text_input(key="connexion_mot_de_passe").input("dr76")
-    at.button[0].click().run()
+    _se_connecter(at, "dr76", "dr76")
     assert not at.exception
     assert at.title[0].value == "Synthèse"
     assert at.selectbox(key="sel_territoire_REGION").options == ["Occitanie"]
+    # Both attempts are in the access log (the identifier, never the password), then the view.
+    assert [(l["identifiant"], l["action"]) for l in _journal(tmp_path)] == [
+        ("dr76", "echec_connexion"), ("dr76", "connexion"), ("dr76", "vue")
+    ]
+
+
+def test_connexion_bloquee_apres_des_echecs_repetes(entrepot, monkeypatch, fichier_demo, tmp_path):
+    monkeypatch.setenv("SOCLE_UTILISATEURS", str(fichier_demo))
+    at = _app(None, entrepot, monkeypatch).run()
+    for _ in range(acces.ECHECS_AVANT_BLOCAGE):
+        _se_connecter(at, "dr76", "faux")
+    # Even the right password is refused now, in every session of the server.
+    autre = _app(None, entrepot, monkeypatch).run()
+    _se_connecter(autre, "dr76", "dr76")
+    assert autre.error and "Trop de tentatives" in autre.error[0].value
+    assert [t.value for t in autre.title] == ["Connexion"] and not autre.selectbox
+    actions = [l["action"] for l in _journal(tmp_path)]
+    assert actions == ["echec_connexion"] * acces.ECHECS_AVANT_BLOCAGE + ["connexion_bloquee"]
+
+
+def test_sans_fichier_d_utilisateurs_la_connexion_le_dit(entrepot, monkeypatch):
+    at = _se_connecter(_app(None, entrepot, monkeypatch).run(), "national", "national")
+    assert not at.exception
+    assert at.error and "Aucun fichier d'utilisateurs" in at.error[0].value
 
 
 def test_cse_avec_parametre_d_adresse_d_une_autre_region(entrepot, monkeypatch, tmp_path):
@@ -431,6 +551,8 @@ def test_oidc_courriel_connu_donne_son_perimetre(entrepot, monkeypatch, tmp_path
     assert at.title[0].value == "Synthèse"
     assert at.selectbox(key="sel_territoire_DEPARTEMENT").options == ["31 – Haute-Garonne"]
     assert "après secret statistique" in at.caption[0].value
+    premiere = _journal(tmp_path)[0]
+    assert (premiere["identifiant"], premiere["role"], premiere["action"]) == ("marie", "comite", "connexion")
 
 
 def test_oidc_courriel_inconnu_sans_acces(entrepot, monkeypatch, tmp_path):
@@ -439,3 +561,6 @@ def test_oidc_courriel_inconnu_sans_acces(entrepot, monkeypatch, tmp_path):
     assert not at.exception
     assert at.error and "pas de rôle" in at.error[0].value
     assert not at.selectbox and [t.value for t in at.title] == ["Connexion"]
+    at.run()
+    # The refused identity is logged once per session, not at every rerun.
+    assert [(l["identifiant"], l["action"]) for l in _journal(tmp_path)] == [("intrus@exemple.fr", "echec_connexion")]

@@ -56,7 +56,7 @@ class Entrepot:
             if valeurs:
                 con.executemany(f"insert into raw.{export} ({noms}) values ({marques})", valeurs)
             con.execute(
-                "insert into raw._fichiers values (?, ?, ?, ?, ?, ?, 'csv', ?, ?, 0, ?, null, now())",
+                "insert into raw._fichiers values (?, ?, ?, ?, ?, ?, 'csv', ?, ?, 0, ?, null, now(), null)",
                 [self._chargement, export, fichier, f"h{self._chargement}", date_extraction,
                  sequence, len(valeurs), len(valeurs) if statut == "CHARGE" else 0, statut],
             )

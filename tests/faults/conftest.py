@@ -36,7 +36,8 @@ import duckdb
 import pytest
 
 from pipelines.contract import EXPORTS, parse_delivery_name
-from pipelines.settings import PROJECT_ROOT
+from pipelines.ingestion import pseudonymise
+from pipelines.settings import PROJECT_ROOT, pseudonymisation_key
 
 SEED = 20250401
 CUTOFF = date(2025, 2, 15)  # files extracted after this day form the later half
@@ -282,8 +283,9 @@ class Scenario:
     master: Path  # the generated inbox (never built on)
     earlier: list[Path] = field(default_factory=list)  # relative paths
     later: list[Path] = field(default_factory=list)
-    key: str = ""  # id_inscription of K
+    key: str = ""  # id_inscription of K as stored (pseudonymised, like every identifier)
     key_person_hash: str = ""
+    ghost: str = ""  # id_inscription of the tombstone for a key never delivered, as stored
     tombstone: Fichier | None = None
     correction: Fichier | None = None
     correction_row: dict = field(default_factory=dict)
@@ -462,7 +464,7 @@ def build_scenario(root: Path) -> Scenario:
 
     # K, its tombstone (delivered with A) and its correction (delivered with X, after the tombstone)
     k, last, cols = _pick_key(master, s.earlier, s.later)
-    s.key = k
+    s.key = pseudonymise(k, pseudonymisation_key())  # the builds' key: tests/conftest.py
     day = max(delivery_date(master / r) for r in s.later)
     tomb = {**last, "supprime": "1", "date_maj": _ts(last["date_maj"], 1)}
     corr = {**last, "date_maj": _ts(last["date_maj"], 2)}
@@ -475,6 +477,7 @@ def build_scenario(root: Path) -> Scenario:
 
     # a tombstone for a key never delivered
     ghost = {**last, "id_inscription": "I99999999990", "id_personne": "P9999999990", "supprime": "1"}
+    s.ghost = pseudonymise(ghost["id_inscription"], pseudonymisation_key())
     jamais_vu = Fichier("inscriptions", f"inscriptions_{day:%Y%m%d}_6.csv",
                         write_csv(cols, [[ghost[c] for c in cols]]).encode(), "CHARGE", lues=1, chargees=1, quarantaine=0)
 

@@ -40,8 +40,8 @@ def test_correction_after_a_tombstone_resurrects_the_record(scenario, x):
     assert [v for (v,) in versions][-2:] == [True, False]
 
 
-def test_tombstone_for_a_key_never_seen_is_kept_in_raw_without_effect(x):
-    ghost = "I99999999990"
+def test_tombstone_for_a_key_never_seen_is_kept_in_raw_without_effect(scenario, x):
+    ghost = scenario.ghost  # as stored: pseudonymised like every id_*
     assert query(x["warehouse"], "select supprime from raw.inscriptions where id_inscription = ?", [ghost]) == [(True,)]
     assert query(x["warehouse"], "select count(*) from staging.stg_inscriptions where id_inscription = ?", [ghost]) == [(0,)]
     assert query(x["warehouse"], "select count(*) from quarantine.lignes where contenu like ?", [f"%{ghost}%"]) == [(0,)]

@@ -6,13 +6,20 @@ import gzip
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import polars as pl
 import pytest
 
 from pipelines import contract
 from pipelines.contract import EXPORTS
+from pipelines.ingestion import pseudonymise
 
 KEY = b"cle-de-test-ingestion"
+
+
+def pseudo(value: str) -> str:
+    """What the warehouse stores for the identifier ``value`` (every ``id_*`` is pseudonymised)."""
+    return pseudonymise(value, KEY)
 
 _PATTERN_VALUES = {
     contract.PATTERN_AGENCE: "13001",
@@ -22,6 +29,20 @@ _PATTERN_VALUES = {
     contract.PATTERN_CAMPAGNE: "2024-V1",
     contract.PATTERN_ETABLISSEMENT: "76",
 }
+
+
+def all_text_values(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """Every value of every VARCHAR/JSON column of every table of the warehouse."""
+    cols = con.execute(
+        """select table_schema, table_name, column_name from information_schema.columns
+           where data_type in ('VARCHAR', 'JSON')"""
+    ).fetchall()
+    out: set[str] = set()
+    for schema, table, col in cols:
+        for (v,) in con.execute(f'select distinct cast("{col}" as varchar) from {schema}."{table}"').fetchall():
+            if v is not None:
+                out.add(v)
+    return out
 
 
 def valid_row(export: str, n: int = 1, **overrides) -> dict[str, str | None]:

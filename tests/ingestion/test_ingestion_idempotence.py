@@ -10,7 +10,7 @@ import duckdb
 
 from pipelines.ingestion import DEJA_CHARGE, current_state, ingest_inbox
 
-from .conftest import KEY, valid_row
+from .conftest import KEY, pseudo, valid_row
 
 
 def _counts(warehouse):
@@ -91,7 +91,7 @@ def test_out_of_order_arrival_gives_the_same_current_state(tmp_path, inbox, ware
         ingest_inbox(wh2, other.root, KEY)
     assert _state(wh2) == in_order
     cats = {r[0]: r[6] for r in in_order}
-    assert cats == {"INS-0": "E", "INS-1": "D", "INS-2": "E", "INS-3": "D"}
+    assert cats == {pseudo("INS-0"): "E", pseudo("INS-1"): "D", pseudo("INS-2"): "E", pseudo("INS-3"): "D"}
 
 
 def test_later_date_maj_wins_even_from_an_earlier_file(inbox, warehouse):
@@ -122,15 +122,15 @@ def test_tombstones_are_kept_as_rows_in_raw(inbox, warehouse):
     ])
     ingest_inbox(warehouse, inbox.root, KEY)
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        rows = con.execute("select id_inscription, supprime from raw.inscriptions order by _date_extraction, id_inscription").fetchall()
+        rows = con.execute("select id_inscription, supprime from raw.inscriptions order by _date_extraction, _ligne").fetchall()
         live = current_state(con, "inscriptions", include_deleted=False)
-    assert rows == [("INS-1", False), ("INS-2", False), ("INS-1", True)]
-    assert [r[0] for r in live] == ["INS-2"]
+    assert rows == [(pseudo("INS-1"), False), (pseudo("INS-2"), False), (pseudo("INS-1"), True)]
+    assert [r[0] for r in live] == [pseudo("INS-2")]
 
 
-def test_same_rejected_content_twice_in_one_run(inbox, warehouse):
+def test_same_rejected_content_twice_in_one_run_is_rejected_twice(inbox, warehouse):
     inbox.write_bytes("inscriptions", "inscriptions_20240301.csv", b"nom;prenom\nA;B\n")
     inbox.write_bytes("inscriptions", "inscriptions_20240302.csv", b"nom;prenom\nA;B\n")
     rep = ingest_inbox(warehouse, inbox.root, KEY)
-    assert [f.status for f in rep.files] == ["REJETE", DEJA_CHARGE]
-    assert "déjà rejeté" in rep.files[1].reason
+    assert [f.status for f in rep.files] == ["REJETE", "REJETE"]
+    assert len(list((inbox.root / "_quarantaine" / "inscriptions").glob("*.csv"))) == 2

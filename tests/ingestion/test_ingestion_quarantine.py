@@ -11,7 +11,7 @@ import pytest
 from pipelines.contract import EXPORTS
 from pipelines.ingestion import ingest_inbox
 
-from .conftest import KEY, valid_row
+from .conftest import KEY, pseudo, valid_row
 
 
 def _quarantine(warehouse):
@@ -47,7 +47,7 @@ def test_quarantine_accounting_and_reasons(inbox, warehouse):
     assert by_line[5][2] == "code_agence" and "valeur obligatoire absente" in by_line[5][3]
     assert by_line[7][2] is None and "nombre de champs incorrect : 7 au lieu de 19" in by_line[7][3]
     content = json.loads(by_line[3][4])
-    assert content["categorie"] == "Z" and content["id_inscription"] == "ID_INSCRIPTION-2"
+    assert content["categorie"] == "Z" and content["id_inscription"] == pseudo("ID_INSCRIPTION-2")
     assert content["id_personne"] != "ID_PERSONNE-2" and len(content["id_personne"]) == 64
 
 

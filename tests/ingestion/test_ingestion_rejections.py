@@ -62,10 +62,10 @@ def test_whole_file_rejections(inbox, warehouse, tmp_path, case):
             "select statut, motif, lignes_lues from raw._fichiers where fichier like '%20240301%'"
         ).fetchall()
     assert reg[0][0] == REJETE and reason in reg[0][1] and reg[0][2] == 0
-    # the rejected content is registered: the same bad file delivered again is a no-op
+    # only a load counts as done: the same bad file delivered again is read, and rejected, again
     inbox.write_bytes("orientations", "orientations_20240301.csv", data)
     again = ingest_inbox(warehouse, inbox.root, KEY)
-    assert again.files_skipped == 2 and again.files_rejected == 0 and "déjà rejeté" in again.files[0].reason
+    assert (again.files_skipped, again.files_rejected) == (1, 1) and reason in again.rejected[0].reason
 
 
 def test_bad_gzip_and_bad_parquet(inbox, warehouse, tmp_path):

@@ -164,7 +164,7 @@ def test_generated_build_published_view_is_safe(outils, tmp_path, monkeypatch):
     from pipelines.settings import Settings
     from pipelines.synthetic import generate, last_day_of_previous_month, start_for_months
 
-    monkeypatch.setenv("SOCLE_PSEUDO_KEY", "cle-de-test")
+    monkeypatch.setenv("SOCLE_PSEUDO_KEY", "cle-de-test-de-la-preuve-du-secret-32o")
     fin = last_day_of_previous_month()
     generate(tmp_path / "inbox", regions=["76"], start=start_for_months(fin, 4), end=fin, persons=1500, seed=11)
     settings = Settings.from_env(inbox=tmp_path / "inbox", warehouse=tmp_path / "socle.duckdb", data_dir=tmp_path)

@@ -66,7 +66,7 @@ def creer_entrepot(path: Path, cellules: list[tuple], *, secret_avec_valeur: boo
 
 def enregistrer_fichier(con, id_chargement: int, export: str, jour: date, lignes: int, statut: str = "CHARGE") -> None:
     con.execute(
-        "insert into raw._fichiers values (?, ?, ?, ?, ?, 0, 'csv', ?, ?, 0, ?, null, ?)",
+        "insert into raw._fichiers values (?, ?, ?, ?, ?, 0, 'csv', ?, ?, 0, ?, null, ?, null)",
         [id_chargement, export, f"{export}/{export}_{jour:%Y%m%d}.csv", f"h{id_chargement}", jour, lignes,
          lignes if statut == "CHARGE" else 0, statut, datetime(2025, 1, 1)],
     )

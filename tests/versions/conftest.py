@@ -34,7 +34,7 @@ class FakeBuild:
                 i = self.n_files
                 con.execute(
                     "insert into raw._fichiers values (?, 'inscriptions', ?, ?, ?, 0, 'csv', 10, 10, 0, "
-                    "'CHARGE', null, ?)",
+                    "'CHARGE', null, ?, null)",
                     [i, f"inscriptions/inscriptions_{i:08d}.csv", f"{i:064x}", arrete, datetime.now()],
                 )
             con.execute("create schema if not exists marts")
