@@ -16,8 +16,8 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from pipelines import contract
-from pipelines.contract import CORE_EXPORTS, EXPORTS
+from pipelines.core import contract
+from pipelines.core.contract import CORE_EXPORTS, EXPORTS
 from pipelines.ingestion import ingest_inbox
 
 _PATTERNS = {

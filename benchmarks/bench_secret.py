@@ -29,7 +29,7 @@ def _cellules(warehouse: Path, region: str | None):
     import polars as pl
 
     from pipelines.publication import COLONNES_CONTRAT
-    from pipelines.warehouse import connect
+    from pipelines.core.warehouse import connect
 
     with connect(warehouse, read_only=True) as con:
         cells = con.sql(f"select {', '.join(COLONNES_CONTRAT)} from marts.indicateurs "

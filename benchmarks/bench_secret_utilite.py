@@ -32,7 +32,7 @@ def main() -> int:
     import polars as pl
 
     from pipelines.secret.utilite import mesurer, pourcentage, resume_utilite
-    from pipelines.warehouse import connect
+    from pipelines.core.warehouse import connect
 
     print(f"Entrepôt : {args.warehouse} ({args.warehouse.stat().st_size / 1e6:.0f} Mo)")
     durees = []

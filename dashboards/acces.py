@@ -32,7 +32,8 @@ from typing import Callable, Mapping
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from pipelines.settings import Settings
+from dashboards import journal
+from pipelines.core.settings import Settings
 
 NATIONAL = "national"
 DIRECTION_REGIONALE = "direction_regionale"
@@ -331,7 +332,6 @@ def se_connecter(identifiant: str, mot_de_passe: str, chemin: Path | None = None
                  limiteur: Limiteur | None = None) -> Utilisateur:
     """Sign-in with the form: the user, else :class:`ConnexionRefusee`. Each attempt is logged
     (identifier and outcome, never the password); a blocked identifier is not even checked."""
-    from dashboards import journal  # journal imports this module
 
     limiteur = limiteur or LIMITEUR
     attente = limiteur.attente(identifiant)
@@ -440,7 +440,6 @@ _CLE_REFUS_OIDC = "_connexion_oidc_refusee"
 def _connexion_oidc() -> Utilisateur | None:
     import streamlit as st
 
-    from dashboards import journal  # journal imports this module
 
     if not st.user.is_logged_in:
         st.title("Connexion")

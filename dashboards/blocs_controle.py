@@ -15,7 +15,7 @@ import polars as pl
 import streamlit as st
 
 from dashboards import composants, vues, vues_controle
-from dashboards import format as fmt
+from pipelines.core import formats as fmt
 
 #: Months of the trend charts.
 MOIS_TENDANCE = 24

@@ -17,7 +17,7 @@ import polars as pl
 import streamlit as st
 
 from dashboards import composants, vues
-from dashboards import format as fmt
+from pipelines.core import formats as fmt
 from dashboards import vues_parcours as vp
 
 

@@ -15,10 +15,11 @@ import polars as pl
 import streamlit as st
 
 from dashboards import acces, data, journal
-from dashboards import format as fmt
+from pipelines.core import formats as fmt
+from pipelines.core.indicateurs import A1
 
 #: Indicator whose months define the month choice (every territory with data has it).
-INDICATEUR_MOIS = fmt.A1
+INDICATEUR_MOIS = A1
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ import polars as pl
 import streamlit as st
 
 from dashboards.acces import Perimetre
-from pipelines.settings import Settings
+from pipelines.core.settings import Settings
 
 #: The internal table of figures (see the indicator contract); the perimeter picks the table.
 TABLE_INDICATEURS = "marts.indicateurs"

@@ -11,11 +11,11 @@ import json
 import os
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Protocol
 
 import polars as pl
 
-from dashboards.acces import Utilisateur
-from pipelines.settings import Settings
+from pipelines.core.settings import Settings
 
 ACTIONS = ("vue", "telechargement")
 #: Sign-in attempts (page ``connexion``): signed in, wrong identifier or password, refused
@@ -24,6 +24,14 @@ ACTIONS_CONNEXION = ("connexion", "echec_connexion", "connexion_bloquee")
 #: What the log keeps of a typed identifier (a long paste must not bloat it).
 LONGUEUR_IDENTIFIANT = 100
 COLONNES = ("horodatage", "identifiant", "role", "page", "territoire", "indicateur", "action")
+
+
+class Utilisateur(Protocol):
+    """Who is logged: a signed-in user (``dashboards.acces.Utilisateur``, which uses this module
+    to log sign-ins: hence a protocol here, not an import)."""
+
+    identifiant: str
+    role: str
 
 
 def chemin_journal() -> Path:

@@ -15,7 +15,7 @@ from typing import Mapping, Sequence
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboards import format as fmt
+from pipelines.core import formats as fmt
 from pipelines import equite
 
 COLONNE_TERRITOIRE = "Territoire"

@@ -18,7 +18,8 @@ from typing import Mapping, Sequence
 
 import polars as pl
 
-from dashboards import format as fmt
+from pipelines.core import formats as fmt
+from pipelines.core.indicateurs import E1, E2
 from dashboards import vues
 from pipelines import equite
 from pipelines.rapports import agregation
@@ -504,8 +505,8 @@ def ecart_au_total(total: dict | None, parties: pl.DataFrame) -> float | None:
 
 
 def tableau_campagnes(alertes: pl.DataFrame, conclusions: pl.DataFrame, listes: Mapping | None = None,
-                      dico: Mapping | None = None, alertes_code: str = "alertes",
-                      conclusions_code: str = "taux_faux_positifs") -> pl.DataFrame:
+                      dico: Mapping | None = None, alertes_code: str = E1,
+                      conclusions_code: str = E2) -> pl.DataFrame:
     """One row per campaign from cumulated cells (:func:`cumuler`, dimension ``campagne``) of
     the alerts (E1) and of the false-positive rate (E2): alerts, concluded alerts, non-confirmed
     ones, the rate. Campaigns in order, continuous alerting (FLUX) last; secret reads « s »."""

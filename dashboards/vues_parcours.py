@@ -15,7 +15,8 @@ from typing import Mapping, Sequence
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboards import format as fmt
+from pipelines.core import formats as fmt
+from pipelines.core.indicateurs import B5
 from dashboards import vues
 
 SCHEMA_CELLULE: dict[str, pl.DataType] = {
@@ -248,7 +249,7 @@ def references_repartition(refs: pl.DataFrame, territoire: str,
     ``CD|CAP_EMPLOI``, applies to none). Also the first reference row, for its source."""
     if refs.height == 0:
         return {}, None
-    du_b5 = refs.filter((pl.col("indicateur") == "repartition_orientation") & (pl.col("dimension") == dimension))
+    du_b5 = refs.filter((pl.col("indicateur") == B5) & (pl.col("dimension") == dimension))
     propres = du_b5.filter(pl.col("territoire") == territoire)
     choisies = propres if propres.height else du_b5.filter(pl.col("territoire") == "FR")
     valeurs = {r["modalite"]: r["valeur"] for r in choisies.to_dicts() if "|" not in r["modalite"]}

@@ -22,7 +22,7 @@ import urllib.request
 from datetime import datetime
 from email.message import EmailMessage
 
-from pipelines.settings import Settings
+from pipelines.core.settings import Settings
 
 logger = logging.getLogger("socle.alertes")
 

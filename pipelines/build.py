@@ -8,28 +8,13 @@ so they never meet DuckDB's writer lock nor a half-built state.
 
 from __future__ import annotations
 
-import fcntl
-import os
-import shutil
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
-from pipelines.settings import CleDePseudonymisationError, Settings, pseudonymisation_key
-
-
-class BuildError(RuntimeError):
-    """A build step failed; the message (in French) says which step and where."""
-
-    def __init__(self, step: str, message: str):
-        super().__init__(f"Échec de l'étape « {step} » : {message}")
-        self.step = step
-
-
-class BuildLocked(BuildError):
-    pass
+from pipelines.core.settings import CleDePseudonymisationError, Settings, pseudonymisation_key
+from pipelines.core.warehouse import BuildError, build_lock, prepare_work_warehouse
 
 
 @dataclass
@@ -38,41 +23,6 @@ class BuildResult:
     ingestion: object | None = None
     durations: dict[str, float] = field(default_factory=dict)
     publication: dict | None = None  # journal entry of the published version
-
-
-@contextmanager
-def build_lock(settings: Settings) -> Iterator[None]:
-    """One build at a time per warehouse: a second one refuses at once, with a clear message."""
-    settings.work_dir.mkdir(parents=True, exist_ok=True)
-    lock_path = settings.work_dir / "build.lock"
-    fh = open(lock_path, "a+")
-    try:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise BuildLocked(
-                "verrou",
-                f"une autre construction de {settings.warehouse} est en cours (verrou {lock_path}) ; "
-                "réessayez quand elle sera terminée.",
-            ) from None
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"{os.getpid()}\n")
-        fh.flush()
-        yield
-    finally:
-        fcntl.flock(fh, fcntl.LOCK_UN)
-        fh.close()
-
-
-def prepare_work_warehouse(settings: Settings) -> Path:
-    """The build's private copy. It keeps the raw layer between builds; if it is missing (first
-    build, or a wiped work dir) it starts from the published file, which holds the same raw layer."""
-    work = settings.work_warehouse
-    if not work.exists() and settings.warehouse.exists():
-        _copy_file(settings.warehouse, work)
-    work.parent.mkdir(parents=True, exist_ok=True)
-    return work
 
 
 def publish(work: Path, published: Path, settings: Settings | None = None) -> dict:
@@ -84,23 +34,6 @@ def publish(work: Path, published: Path, settings: Settings | None = None) -> di
     if settings is None or Path(settings.warehouse) != Path(published):
         settings = replace(settings or Settings.from_env(), warehouse=Path(published))
     return publier_version(settings, Path(work))
-
-
-def _copy_file(src: Path, dst: Path) -> None:
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dst.with_name(dst.name + ".copie")
-    shutil.copyfile(src, tmp)
-    with open(tmp, "rb+") as fh:
-        os.fsync(fh.fileno())
-    os.replace(tmp, dst)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def publier_vue_secret(work: Path, seuil: int, methode: str = "groupes", journal=None) -> int:

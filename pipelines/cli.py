@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from pipelines.settings import Settings
+from pipelines.core.settings import Settings
 
 app = typer.Typer(
     help="Socle — base partagée d'indicateurs du pilotage territorial France Travail.",
@@ -118,14 +118,15 @@ def _alerter_echec(exc: Exception, settings: Settings) -> None:
     """A failed build raises an alert (log, webhook, e-mail as configured); a build refused because
     another one is running is not a failure."""
     from pipelines.alertes import alerter
-    from pipelines.build import BuildLocked
+    from pipelines.core.warehouse import BuildLocked
 
     if not isinstance(exc, BuildLocked):
         alerter("Échec de la construction", f"{exc} (entrepôt publié inchangé : {settings.warehouse})", settings)
 
 
 def do_build(settings: Settings) -> None:
-    from pipelines.build import BuildError, run_build
+    from pipelines.core.warehouse import BuildError
+    from pipelines.build import run_build
 
     with _progress() as progress:
         task = progress.add_task("Ingestion", total=None)
@@ -273,7 +274,7 @@ def documentation(
     out: Optional[Path] = typer.Option(None, "--out", help="Dossier de sortie (défaut : data/documentation)."),
 ) -> None:
     """Génère la documentation dbt (dictionnaire des indicateurs, modèles, tests) en une page HTML."""
-    from pipelines.build import BuildError, build_lock, prepare_work_warehouse
+    from pipelines.core.warehouse import BuildError, build_lock, prepare_work_warehouse
     from pipelines.dbt_runner import DbtError, generer_documentation
 
     settings = Settings.from_env(warehouse=warehouse)
@@ -331,7 +332,7 @@ def rollback(
     version: Optional[str] = typer.Option(None, "--version", help="Version à restaurer (défaut : celle d'avant la version courante ; voir « socle publications »)."),
 ) -> None:
     """Revient à une version publiée précédente (remplacement atomique) ; la prochaine construction repart d'elle."""
-    from pipelines.build import BuildError
+    from pipelines.core.warehouse import BuildError
     from pipelines.versions import VersionError, restaurer
 
     settings = Settings.from_env(warehouse=warehouse)
@@ -356,7 +357,7 @@ def _audit_secret(settings: Settings) -> int:
     """Run the independent disclosure audit on the published warehouse and print its figures;
     returns the number of violations."""
     from pipelines.secret.audit import auditer, seuil_publie
-    from pipelines.warehouse import connect
+    from pipelines.core.warehouse import connect
 
     console.print("Audit du secret statistique : reconstruction des équations de la vue publiée…")
     with connect(settings.warehouse, read_only=True) as con:
@@ -375,7 +376,7 @@ def _utilite_secret(settings: Settings) -> None:
     import duckdb
 
     from pipelines.secret.utilite import mesurer, resume_utilite
-    from pipelines.warehouse import connect
+    from pipelines.core.warehouse import connect
 
     try:
         with connect(settings.warehouse, read_only=True) as con:

@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Iterator
 
-from pipelines.settings import DBT_PROJECT_DIR
+from pipelines.core.settings import DBT_PROJECT_DIR
 
 #: Statuses of a dbt node result that mean failure (models, seeds, tests, unit tests).
 _FAILED_STATUSES = {"error", "fail", "runtime error"}

@@ -16,10 +16,10 @@ from typing import Any, Mapping
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from pipelines.contract import CORE_EXPORTS, EXPORTS
+from pipelines.core.contract import CORE_EXPORTS, EXPORTS
 from pipelines.dbt_runner import environment, ensure_manifest
 from pipelines.rapports.reglages import regions_planifiees
-from pipelines.settings import DBT_PROJECT_DIR, Settings, pseudonymisation_key
+from pipelines.core.settings import DBT_PROJECT_DIR, Settings, pseudonymisation_key
 
 
 class SocleConfig(dg.ConfigurableResource):
@@ -43,7 +43,7 @@ def _raw_asset(export: str) -> dg.AssetsDefinition:
         kinds={"duckdb", "python"},
     )
     def _ingest(context: dg.AssetExecutionContext, socle: SocleConfig) -> dg.MaterializeResult:
-        from pipelines.build import prepare_work_warehouse
+        from pipelines.core.warehouse import prepare_work_warehouse
         from pipelines.ingestion import ingest_export
         from pipelines.ingestion.reading import Limites
 
@@ -102,7 +102,8 @@ DBT_MANIFEST = ensure_manifest()
 
 @dbt_assets(manifest=DBT_MANIFEST, dagster_dbt_translator=SocleDbtTranslator(), exclude="test_type:unit")
 def socle_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, socle: SocleConfig):
-    from pipelines.build import dbt_vars, prepare_work_warehouse
+    from pipelines.core.warehouse import prepare_work_warehouse
+    from pipelines.build import dbt_vars
 
     settings = socle.settings()
     work = prepare_work_warehouse(settings)
@@ -121,7 +122,8 @@ def socle_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, soc
     kinds={"duckdb", "python"},
 )
 def indicateurs_publies(context: dg.AssetExecutionContext, socle: SocleConfig) -> dg.MaterializeResult:
-    from pipelines.build import prepare_work_warehouse, publier_vue_secret
+    from pipelines.core.warehouse import prepare_work_warehouse
+    from pipelines.build import publier_vue_secret
 
     settings = socle.settings()
     lignes = publier_vue_secret(prepare_work_warehouse(settings), settings.seuil_secret, settings.methode_secret,
@@ -142,7 +144,8 @@ def indicateurs_publies(context: dg.AssetExecutionContext, socle: SocleConfig) -
     kinds={"duckdb"},
 )
 def entrepot_publie(context: dg.AssetExecutionContext, socle: SocleConfig) -> dg.MaterializeResult:
-    from pipelines.build import build_lock, publish
+    from pipelines.core.warehouse import build_lock
+    from pipelines.build import publish
 
     settings = socle.settings()
     with build_lock(settings):
@@ -228,7 +231,7 @@ _PUBLICATION_INDICATEURS = dg.AssetKey(["publication", "indicateurs"])
     description="Suites Great Expectations de quality/ (mêmes fonctions que « socle build »).",
 )
 def controles_qualite(context: dg.AssetCheckExecutionContext, socle: SocleConfig):
-    from pipelines.build import prepare_work_warehouse
+    from pipelines.core.warehouse import prepare_work_warehouse
     from quality.gates import controler
 
     settings = socle.settings()

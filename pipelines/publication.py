@@ -38,11 +38,11 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from pipelines.indicateurs import INDICATEURS, famille  # noqa: F401 - famille: read by the tests from here
+from pipelines.core.indicateurs import INDICATEURS, famille  # noqa: F401 - famille: read by the tests from here
 from pipelines.secret.primaire import MOTIFS_PRIMAIRES, seuil_effectif  # noqa: F401 - re-exported
 from pipelines.secret.primaire import motifs_primaires as _primaire
 from pipelines.secret.primaire import verifier_seuil as _verifier_seuil
-from pipelines.settings import SEEDS_DIR, SEUIL_SECRET_MIN
+from pipelines.core.settings import SEEDS_DIR, SEUIL_SECRET_MIN
 
 COLONNES_CONTRAT = [
     "indicateur", "periode", "type_periode", "niveau", "territoire", "dimension", "modalite",

@@ -24,11 +24,12 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from pipelines.settings import Settings
+from pipelines.core.files import append_jsonl, copy_hashed, fsync_dir, read_jsonl, sha256_file
+from pipelines.core.settings import Settings
+from pipelines.core.warehouse import build_lock, table_exists
 
 JOURNAL_NAME = "publications.jsonl"
 VERSIONS_DIRNAME = "versions"
-CHUNK = 4 * 1024 * 1024
 # Statuses of a quality result that mean "this check did not pass" (fallback reading of
 # qualite.resultats when qualite.executions is absent).
 _ECHECS = {"echec", "échec", "ko", "fail", "failed", "failure", "erreur", "error", "false", "bloquant"}
@@ -69,36 +70,14 @@ def version_path(settings: Settings, version_id: str) -> Path:
     return versions_dir(settings) / f"{settings.warehouse.stem}_{version_id}{settings.warehouse.suffix}"
 
 
-def lire_lignes_json(path: Path) -> list[dict]:
-    """The records of a JSON Lines file, oldest first; a line cut by a crash is skipped."""
-    if not path.exists():
-        return []
-    entries = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            entries.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue
-    return entries
-
-
-def ajouter_ligne_json(path: Path, entry: dict) -> None:
-    """Append one record to a JSON Lines file, on disk before returning (fsync)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a", encoding="utf-8") as fh:
-        fh.write(json.dumps(entry, ensure_ascii=False, default=str) + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-
-
 def lire_journal(settings: Settings) -> list[dict]:
     """Journal entries of this warehouse, oldest first (a truncated last line — crash — is skipped)."""
     # Several warehouses may share a directory: keep the entries of this one.
-    return [e for e in lire_lignes_json(journal_path(settings)) if e.get("entrepot") == settings.warehouse.name]
+    return [e for e in read_jsonl(journal_path(settings)) if e.get("entrepot") == settings.warehouse.name]
 
 
 def _append_journal(settings: Settings, entry: dict) -> None:
-    ajouter_ligne_json(journal_path(settings), entry)
+    append_jsonl(journal_path(settings), entry)
 
 
 def _new_id(settings: Settings, now: datetime) -> str:
@@ -114,47 +93,18 @@ def _new_id(settings: Settings, now: datetime) -> str:
 # --------------------------------------------------------------------------- file operations
 
 
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(CHUNK):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def _copy_hashed(src: Path, dst: Path) -> str:
-    """Copy ``src`` to ``dst`` (fsynced), returning the SHA-256 of the bytes written."""
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    h = hashlib.sha256()
-    with open(src, "rb") as fin, open(dst, "wb") as fout:
-        while chunk := fin.read(CHUNK):
-            h.update(chunk)
-            fout.write(chunk)
-        fout.flush()
-        os.fsync(fout.fileno())
-    return h.hexdigest()
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _swap_in(src: Path, published: Path) -> str:
     """Copy ``src`` beside ``published`` then rename it over: readers see the old file or the new
     one, never a partial one (a reader that has the old file open keeps reading it)."""
     published.parent.mkdir(parents=True, exist_ok=True)
     tmp = published.with_name(f".{published.name}.publication")
     try:
-        digest = _copy_hashed(src, tmp)
+        digest = copy_hashed(src, tmp)
         os.replace(tmp, published)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    _fsync_dir(published.parent)
+    fsync_dir(published.parent)
     return digest
 
 
@@ -166,21 +116,12 @@ def _stamp(path: Path) -> dict:
 # --------------------------------------------------------------------------- what a version holds
 
 
-def _table_exists(con, schema: str, table: str) -> bool:
-    return bool(
-        con.execute(
-            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-            [schema, table],
-        ).fetchone()[0]
-    )
-
-
 def resume_qualite(con) -> dict | None:
     """Quality status of the last quality run in the warehouse, or None if the gates did not run.
 
     Reads ``qualite.executions`` (one row per run: statut OK / AVERTISSEMENTS / BLOQUE, counts,
     Data Docs) when present; else summarises the latest run of ``qualite.resultats``."""
-    if _table_exists(con, "qualite", "executions"):
+    if table_exists(con, "qualite", "executions"):
         cur = con.execute("select * from qualite.executions order by horodatage desc limit 1")
         cols = [d[0] for d in cur.description]
         row = cur.fetchone()
@@ -195,7 +136,7 @@ def resume_qualite(con) -> dict | None:
             "horodatage": r["horodatage"].isoformat() if r.get("horodatage") else None,
             "data_docs": r.get("data_docs"),
         }
-    if not _table_exists(con, "qualite", "resultats"):
+    if not table_exists(con, "qualite", "resultats"):
         return None
     cur = con.execute("select * from qualite.resultats")
     cols = [d[0].lower() for d in cur.description]
@@ -235,11 +176,11 @@ def decrire_entrepot(path: Path) -> dict:
 
 def _decrire(con) -> dict:
     arrete = None
-    if _table_exists(con, "marts", "arrete"):
+    if table_exists(con, "marts", "arrete"):
         row = con.execute("select max(date_arrete) from marts.arrete").fetchone()
         arrete = row[0] if row else None
     fichiers: list[tuple] = []
-    if _table_exists(con, "raw", "_fichiers"):
+    if table_exists(con, "raw", "_fichiers"):
         fichiers = con.execute(
             "select id_chargement, fichier, hash_contenu from raw._fichiers "
             "where statut = 'CHARGE' order by id_chargement"
@@ -383,12 +324,12 @@ def publier_version(settings: Settings, work_path: Path) -> dict:
     try:
         # The archive is copied first (under a temporary name), so that a failure leaves the
         # published file untouched; it takes its final name once the swap is done.
-        archived = _copy_hashed(work_path, archive_tmp)
+        archived = copy_hashed(work_path, archive_tmp)
         digest = _swap_in(work_path, settings.warehouse)
         if archived != digest:  # pragma: no cover - the work copy changed under the lock
             raise OSError(f"l'archive de la version {version_id} diffère du fichier publié")
         os.replace(archive_tmp, archive)
-        _fsync_dir(archive.parent)
+        fsync_dir(archive.parent)
     except BaseException:
         archive_tmp.unlink(missing_ok=True)
         _retirer_de_entrepot(work_path, version_id)
@@ -461,8 +402,6 @@ def restaurer(settings: Settings, version_id: str | None = None) -> dict:
     """Put an archived version back as the published warehouse (default: the one before the
     current). Atomic swap under the build lock; the work copy is reset from the restored file.
     Journals a ``retour_arriere`` entry and returns it. Raises ``VersionError`` (French)."""
-    from pipelines.build import build_lock
-
     with build_lock(settings):
         versions = lister_versions(settings)
         if not versions:
@@ -504,7 +443,7 @@ def restaurer(settings: Settings, version_id: str | None = None) -> dict:
         work = settings.work_warehouse
         work.with_name(work.name + ".wal").unlink(missing_ok=True)
         work_tmp = work.with_name(work.name + ".copie")
-        _copy_hashed(settings.warehouse, work_tmp)
+        copy_hashed(settings.warehouse, work_tmp)
         os.replace(work_tmp, work)
 
         now = datetime.now().replace(microsecond=0)

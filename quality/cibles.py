@@ -14,18 +14,13 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from pipelines.contract import EXPORTS
-from pipelines.settings import SEEDS_DIR
+from pipelines.core.contract import EXPORTS
+from pipelines.core.indicateurs import A1, E2
+from pipelines.core.settings import SEEDS_DIR
+from pipelines.core.warehouse import table_exists
 from quality import regles
 
-A1 = "demandeurs_fin_de_mois"
 CELLULE = ", ".join(regles.LOCALISATION_CELLULE)
-
-
-def _table_existe(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return bool(con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, table]
-    ).fetchone()[0])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -170,7 +165,7 @@ def sauts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def valeurs_reference(con: duckdb.DuckDBPyConnection) -> list[dict]:
-    if _table_existe(con, "referentiel", "valeurs_reference"):
+    if table_exists(con, "referentiel", "valeurs_reference"):
         cur = con.execute("select * from referentiel.valeurs_reference")
         names = [d[0] for d in cur.description]
         return [dict(zip(names, r)) for r in cur.fetchall()]
@@ -204,11 +199,11 @@ def references(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
             "ecart_normalise": None if observe is None else (observe - reference) / bande,
         })
     fp = con.execute(
-        """select avg(valeur) from marts.indicateurs where indicateur = 'taux_faux_positifs' and type_periode = 'mois'
+        f"""select avg(valeur) from marts.indicateurs where indicateur = '{E2}' and type_periode = 'mois'
            and niveau = 'NATIONAL' and dimension = 'ensemble' and not provisoire and valeur is not null"""
     ).fetchone()[0]
     if fp is not None:
-        rows.append({"indicateur": "taux_faux_positifs", "territoire": "FR", "modalite": "ensemble",
+        rows.append({"indicateur": E2, "territoire": "FR", "modalite": "ensemble",
                      "reference": None, "observe": fp, "ecart_normalise": None})
     df = pd.DataFrame(rows, columns=["indicateur", "territoire", "modalite", "reference", "observe", "ecart_normalise"])
     return df.astype({"reference": "float64", "observe": "float64", "ecart_normalise": "float64"})
@@ -217,12 +212,12 @@ def references(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def comptes_publication(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     marts = con.execute("select count(*) from marts.indicateurs").fetchone()[0]
     pub = (con.execute("select count(*) from publication.indicateurs").fetchone()[0]
-           if _table_existe(con, "publication", "indicateurs") else 0)
+           if table_exists(con, "publication", "indicateurs") else 0)
     return pd.DataFrame({"lignes_marts": [marts], "lignes_publication": [pub]})
 
 
 def cellules_secretes(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    if not _table_existe(con, "publication", "indicateurs"):
+    if not table_exists(con, "publication", "indicateurs"):
         return pd.DataFrame({c: [] for c in [*regles.LOCALISATION_CELLULE, "valeur_divulguee"]})
     return con.execute(
         f"""select {CELLULE},

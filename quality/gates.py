@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.warehouse import connect
+from pipelines.core.warehouse import connect, table_exists
 from quality import cibles, regles
 from quality.moteur import Resultat
 
@@ -256,7 +256,7 @@ def _enregistrer(con: duckdb.DuckDBPyConnection, rapport: RapportQualite) -> Non
 def lire_statut(warehouse: Path) -> RapportQualite | None:
     """The last quality run recorded in a (published) warehouse, read-only; None if there is none."""
     with connect(warehouse, read_only=True) as con:
-        if not cibles._table_existe(con, "qualite", "executions"):
+        if not table_exists(con, "qualite", "executions"):
             return None
         last = con.execute(
             "select horodatage, chargements, data_docs from qualite.executions order by horodatage desc limit 1"

@@ -1,6 +1,6 @@
 """The checks, as data: which Great Expectations expectation, on which column, with which severity.
 
-Delivery suites are derived from ``pipelines/contract.py`` (columns, required, code lists, keys,
+Delivery suites are derived from ``pipelines/core/contract.py`` (columns, required, code lists, keys,
 ``DATE_ORDER_RULES``): nothing here lists an export's columns. Building a suite does not import
 Great Expectations (about 4 s): the expectation classes are only named here and instantiated by
 ``quality.moteur`` when a suite runs.
@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from pipelines.contract import DATE_ORDER_RULES, EXPORTS, MIN_PLAUSIBLE_DATE, Export
+from pipelines.core.contract import DATE_ORDER_RULES, EXPORTS, MIN_PLAUSIBLE_DATE, Export
+from pipelines.core.indicateurs import E2
 
 BLOQUANT = "bloquant"
 AVERTISSEMENT = "avertissement"
@@ -222,7 +223,7 @@ def suite_marts() -> dict[str, list[Controle]]:
                      f"Taux de faux positifs des alertes élevé (au moins {FAUX_POSITIFS_MIN:.0%}, moyenne nationale)",
                      "ExpectColumnValuesToBeBetween",
                      {"column": "observe", "min_value": FAUX_POSITIFS_MIN, "max_value": 1,
-                      "row_condition": 'indicateur == "taux_faux_positifs"'},
+                      "row_condition": f'indicateur == "{E2}"'},
                      ("indicateur", "territoire", "observe")),
         ],
         "publication": [

@@ -8,14 +8,11 @@ import streamlit as st
 
 from dashboards import blocs_controle as blocs
 from dashboards import composants, data, vues, vues_controle
-from dashboards import format as fmt
+from pipelines.core import formats as fmt
+from pipelines.core.indicateurs import D1, D2, D3, D4
 
 PAGE = "controle"
 
-D1 = "controles_decides"
-D2 = "taux_sanction_cre"
-D3 = "delai_controle_median"
-D4 = "taux_sanction_manquements"
 VENTILATIONS_D2 = ("origine", "procedure", "allocation", "tranche_age", "sexe")
 
 LECTURE_FUNNEL = (

@@ -9,14 +9,10 @@ import streamlit as st
 
 from dashboards import blocs_controle as blocs
 from dashboards import composants, vues, vues_controle
-from dashboards import format as fmt
+from pipelines.core import formats as fmt
+from pipelines.core.indicateurs import E1, E2, E3, E4
 
 PAGE = "detournement"
-
-E1 = "alertes"
-E2 = "taux_faux_positifs"
-E3 = "taux_examen_alertes"
-E4 = "delai_traitement_alerte_median"
 
 NOTE_RATTACHEMENT = (
     "Rattachement des alertes : à l'agence de l'agent quand elle est renseignée (puis à son "

@@ -13,7 +13,8 @@ import streamlit as st
 
 from dashboards import blocs_parcours as blocs
 from dashboards import composants, data, vues
-from dashboards import format as fmt
+from pipelines.core import formats as fmt
+from pipelines.core.indicateurs import A1, B1, B2, B8, C1, C2
 from dashboards import vues_parcours as vp
 
 PAGE = "experimentations"
@@ -23,23 +24,23 @@ CLE_ONGLET = "experimentations_onglet"
 
 #: Indicators where the experiment should show, in reading order, and what each one is about.
 INDICATEURS = {
-    "delai_inscription_diagnostic_median": "Délai jusqu'au diagnostic",
-    "taux_diagnostic_30j": "Délai jusqu'au diagnostic",
-    "taux_entree_parcours_15j": "Entrée en parcours",
-    "taux_retour_emploi_6m": "Retour à l'emploi",
-    "taux_retour_emploi_durable_6m": "Retour à l'emploi",
-    "demandeurs_fin_de_mois": "Volumes",
+    B1: "Délai jusqu'au diagnostic",
+    B2: "Délai jusqu'au diagnostic",
+    B8: "Entrée en parcours",
+    C1: "Retour à l'emploi",
+    C2: "Retour à l'emploi",
+    A1: "Volumes",
 }
 LEGENDES = {
-    "delai_inscription_diagnostic_median": (
+    B1: (
         "Une médiane ne s'additionne pas entre agences : avant le lancement, seule la médiane de toutes "
         "les agences des régions (y compris les futures expérimentatrices) est connue."),
-    "taux_retour_emploi_6m": (
+    C1: (
         "Cohortes par mois de début d'accompagnement : celles des mois précédant le lancement sont suivies "
         "6 mois, donc en partie après lui."),
-    "demandeurs_fin_de_mois": "Volumes : les agences témoins sont bien plus nombreuses que celles des deux modèles.",
+    A1: "Volumes : les agences témoins sont bien plus nombreuses que celles des deux modèles.",
 }
-LEGENDES["taux_retour_emploi_durable_6m"] = LEGENDES["taux_retour_emploi_6m"]
+LEGENDES[C2] = LEGENDES[C1]
 
 
 def presentation(ctx: composants.Contexte, membres: pl.DataFrame, debut: date) -> None:

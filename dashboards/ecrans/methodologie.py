@@ -9,7 +9,7 @@ import polars as pl
 import streamlit as st
 
 from dashboards import composants, data, vues_controle
-from dashboards import format as fmt
+from pipelines.core import formats as fmt
 
 PAGE = "methodologie"
 SEUIL_CONTRAT = 11

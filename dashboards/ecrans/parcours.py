@@ -14,7 +14,8 @@ import streamlit as st
 
 from dashboards import blocs_parcours as blocs
 from dashboards import composants, data, vues
-from dashboards import format as fmt
+from pipelines.core import formats as fmt
+from pipelines.core.indicateurs import A1, A2, B1, B2, B3, B4, B5, B6, B7, B8, B9, B10, B11, B12
 from dashboards import vues_parcours as vp
 
 PAGE = "parcours"
@@ -22,12 +23,6 @@ CLE_ONGLET = "parcours_onglet"
 MOIS_SERIE = 24
 #: How far back a chart of one month looks for its latest computed month.
 MOIS_RECUL = 3
-
-A1, A2 = "demandeurs_fin_de_mois", "entrees"
-B1, B2, B3 = "delai_inscription_diagnostic_median", "taux_diagnostic_30j", "en_attente_diagnostic"
-B4, B5, B6 = "orientations_initiales", "repartition_orientation", "taux_ecart_algorithme"
-B7, B8, B9 = "taux_contrat_engagement_1_mois", "taux_entree_parcours_15j", "en_attente_parcours"
-B10, B11, B12 = "accompagnements_en_cours", "part_accompagnement_intensif", "reorientations"
 
 #: Indicators drawn over months for the territory (``ensemble``).
 SERIES = (A1, A2, B1, B2, B3, B4, B6, B7, B8, B9, B10, B11)

@@ -12,12 +12,12 @@ import streamlit as st
 
 from dashboards import blocs_parcours as blocs
 from dashboards import composants, data, vues
-from dashboards import format as fmt
+from pipelines.core import formats as fmt
+from pipelines.core.indicateurs import C1, C2
 from dashboards import vues_parcours as vp
 
 PAGE = "retour_emploi"
 MOIS_SERIE = 24
-C1, C2 = "taux_retour_emploi_6m", "taux_retour_emploi_durable_6m"
 INDICATEURS = (C1, C2)
 RSA = "RSA"
 VENTILATIONS = {

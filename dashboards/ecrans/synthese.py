@@ -6,18 +6,19 @@ import polars as pl
 import streamlit as st
 
 from dashboards import composants, data, vues
-from dashboards import format as fmt
+from pipelines.core import formats as fmt
+from pipelines.core.indicateurs import B1, B5, C2, D2, E2
 
 PAGE = "synthese"
 
 #: Headline indicators (single figure) and how to read their change.
 PHARES = {
-    "delai_inscription_diagnostic_median": "baisse_favorable",
-    "taux_retour_emploi_durable_6m": "hausse_favorable",
-    "taux_sanction_cre": "neutre",  # neither more nor fewer sanctions is a goal in itself
-    "taux_faux_positifs": "baisse_favorable",
+    B1: "baisse_favorable",
+    C2: "hausse_favorable",
+    D2: "neutre",  # neither more nor fewer sanctions is a goal in itself
+    E2: "baisse_favorable",
 }
-REPARTITION = "repartition_orientation"
+REPARTITION = B5
 MOIS_TENDANCE = 24
 
 
@@ -104,8 +105,7 @@ def corps(ctx: composants.Contexte) -> None:
     refs = data.valeurs_reference(ctx.chemin)
     gauche, droite = st.columns(2)
     colonnes = [gauche, droite]
-    blocs = [("delai_inscription_diagnostic_median", PHARES["delai_inscription_diagnostic_median"]),
-             (REPARTITION, None)] + [(i, s) for i, s in PHARES.items() if i != "delai_inscription_diagnostic_median"]
+    blocs = [(B1, PHARES[B1]), (REPARTITION, None)] + [(i, s) for i, s in PHARES.items() if i != B1]
     for rang, (indicateur, sens) in enumerate(blocs):
         with colonnes[rang % 2]:
             if indicateur == REPARTITION:

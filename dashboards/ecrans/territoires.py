@@ -9,7 +9,7 @@ import polars as pl
 import streamlit as st
 
 from dashboards import composants, data, vues, vues_controle
-from dashboards import format as fmt
+from pipelines.core import formats as fmt
 
 PAGE = "territoires"
 GEOJSON = Path(__file__).resolve().parents[1] / "assets" / "departements.geojson"

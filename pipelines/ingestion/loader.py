@@ -28,7 +28,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.contract import EXPORTS, PSEUDONYMISED_COLUMNS, DeliveryName, Export, parse_delivery_name
+from pipelines.core.contract import EXPORTS, PSEUDONYMISED_COLUMNS, DeliveryName, Export, parse_delivery_name
 from pipelines.ingestion.pseudonymisation import Pseudonymiser
 from pipelines.ingestion.reading import (
     IDX,
@@ -47,7 +47,8 @@ from pipelines.ingestion.reading import (
 )
 from pipelines.ingestion.report import CHARGE, DEJA_CHARGE, REJETE, ExportReport, FileResult, IngestionReport
 from pipelines.ingestion.validation import COLONNE, DATE_EXTRACTION, MOTIF, SENSIBLE, validate
-from pipelines.warehouse import connect, ensure_raw_schema
+from pipelines.core.files import sha256_file
+from pipelines.core.warehouse import connect, ensure_raw_schema
 
 #: A batch of small files is written once it holds this many rows.
 BATCH_ROWS = 200_000
@@ -135,14 +136,6 @@ def _discover(inbox: Path, folder: str) -> tuple[list[_Task], list[tuple[str, st
         tasks.append(_Task(folder, p, rel, name, None))
     tasks.sort(key=lambda t: t.sort_key)
     return tasks, ignored
-
-
-def _sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while block := fh.read(1 << 20):
-            h.update(block)
-    return h.hexdigest()
 
 
 # ------------------------------------------------------------------------------------------------
@@ -323,7 +316,7 @@ class _Run:
             ext = task.name.extension if task.name else ""
             small = task.name_error is not None or is_small(task.path, ext)
             data = task.path.read_bytes() if small else None
-            digest = hashlib.sha256(data).hexdigest() if data is not None else _sha256_file(task.path)
+            digest = hashlib.sha256(data).hexdigest() if data is not None else sha256_file(task.path)
             earlier = self.registered.get(digest)
             rel, status = (earlier if isinstance(earlier, tuple) else (earlier.file, earlier.status)) if earlier else ("", "")
             # Only a load makes a content "already done": a file rejected (for its name, its
@@ -594,7 +587,7 @@ def pending_files(warehouse: Path, inbox: Path, export: str | None = None) -> li
     out: list[Path] = []
     for folder in folders:
         tasks, _ = _discover(inbox, folder)
-        out += [t.path for t in tasks if _sha256_file(t.path) not in known]
+        out += [t.path for t in tasks if sha256_file(t.path) not in known]
     return out
 
 

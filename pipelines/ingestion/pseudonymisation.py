@@ -21,6 +21,8 @@ from typing import overload
 import duckdb
 import polars as pl
 
+from pipelines.core.warehouse import table_exists
+
 logger = logging.getLogger("socle.ingestion")
 
 #: Table of the key's fingerprint, in the raw layer it protects.
@@ -155,13 +157,6 @@ def empreinte_cle(key: bytes) -> str:
     return _hasher(key)(LIBELLE_EMPREINTE)
 
 
-def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return bool(con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-        [schema, table],
-    ).fetchone()[0])  # type: ignore[index]
-
-
 def verifier_cle(con: duckdb.DuckDBPyConnection, empreinte: str) -> None:
     """Check a key's fingerprint (``empreinte_cle``) against the one recorded in the warehouse;
     record it when there is none.
@@ -171,7 +166,7 @@ def verifier_cle(con: duckdb.DuckDBPyConnection, empreinte: str) -> None:
     the current key is taken as the one of its pseudonyms — nothing can tell otherwise — and the
     record says so (``origine``), as does the log.
     """
-    if _table_exists(con, "raw", "_cle_pseudonymisation"):
+    if table_exists(con, "raw", "_cle_pseudonymisation"):
         row = con.execute(f"select empreinte, enregistree_le from {TABLE_EMPREINTE} limit 1").fetchone()
         if row is not None:
             if not hmac.compare_digest(row[0], empreinte):
@@ -183,7 +178,7 @@ def verifier_cle(con: duckdb.DuckDBPyConnection, empreinte: str) -> None:
                     "entrepôt depuis les exports reçus (docs/exploitation.md)."
                 )
             return
-    deja_charge = _table_exists(con, "raw", "_fichiers") and bool(
+    deja_charge = table_exists(con, "raw", "_fichiers") and bool(
         con.execute("select count(*) from raw._fichiers where statut = 'CHARGE'").fetchone()[0]  # type: ignore[index]
     )
     origine = "entrepot_existant" if deja_charge else "entrepot_vide"

@@ -26,8 +26,8 @@ from typing import BinaryIO
 import numpy as np
 import polars as pl
 
-from pipelines.contract import CSV_SEPARATOR, Export, colonne_interdite
-from pipelines.settings import OCTETS_LIGNE_MAX, RATIO_GZIP_MAX, TAILLE_DECOMPRESSEE_MAX, Settings
+from pipelines.core.contract import CSV_SEPARATOR, Export, colonne_interdite
+from pipelines.core.settings import OCTETS_LIGNE_MAX, RATIO_GZIP_MAX, TAILLE_DECOMPRESSEE_MAX, Settings
 
 #: Internal column names (prefixed so that no delivered column can collide with them).
 IDX = "__socle_idx"  # index of the file in the batch

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from pipelines.contract import DATE_ORDER_RULES, MIN_PLAUSIBLE_DATE, Column, Export
+from pipelines.core.contract import DATE_ORDER_RULES, MIN_PLAUSIBLE_DATE, Column, Export
 from pipelines.ingestion.reading import NB_ATTENDU, NB_CHAMPS
 
 DATE_EXTRACTION = "__socle_date_extraction"

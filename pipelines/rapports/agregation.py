@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Iterable
 
+from pipelines.core.indicateurs import A1, B3, B9, B10, B11
 from pipelines.rapports.periodes import Periode
 
 FLUX = "flux"
@@ -34,10 +35,9 @@ TAUX = "taux"
 DERNIER_MOIS = "dernier_mois"
 
 #: Counts observed on the last day of the month (contract: A1, B3, B9, B10).
-STOCKS = frozenset({"demandeurs_fin_de_mois", "en_attente_diagnostic", "en_attente_parcours",
-                    "accompagnements_en_cours"})
+STOCKS = frozenset({A1, B3, B9, B10})
 #: Ratios whose population is a stock (B11 = intensive accompaniments among B10).
-TAUX_DE_STOCK = frozenset({"part_accompagnement_intensif"})
+TAUX_DE_STOCK = frozenset({B11})
 
 ENSEMBLE = "ensemble"
 MOIS = "mois"

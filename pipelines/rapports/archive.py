@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Iterator
 
 from pipelines.rapports.periodes import Periode
-from pipelines.versions import ajouter_ligne_json, lire_lignes_json
+from pipelines.core.files import append_jsonl, read_jsonl
 
 DOSSIER = "rapports"
 INDEX = "envois.jsonl"
@@ -46,7 +46,7 @@ def sha256(contenu: bytes) -> str:
 
 def lire_index(data_dir: Path) -> list[dict]:
     """Every sending recorded, oldest first (a line cut by a crash is skipped)."""
-    return lire_lignes_json(chemin_index(data_dir))
+    return read_jsonl(chemin_index(data_dir))
 
 
 def dernier_envoi(data_dir: Path, region: str, periode: Periode) -> dict | None:
@@ -81,7 +81,7 @@ def archiver(data_dir: Path, region: str, periode: Periode, contenu: bytes) -> t
 
 
 def enregistrer_envoi(data_dir: Path, entree: dict) -> None:
-    ajouter_ligne_json(chemin_index(data_dir), entree)
+    append_jsonl(chemin_index(data_dir), entree)
 
 
 @contextmanager

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import duckdb
 
-from dashboards.format import format_date, format_mois_long
+from pipelines.core.formats import format_date, format_mois_long
 from pipelines.rapports.periodes import Periode, ajouter_mois, MENSUELLE
-from pipelines.versions import _table_exists
+from pipelines.core.warehouse import table_exists
 
 
 def mois_echu(instant: datetime | date) -> date:
@@ -28,7 +28,7 @@ def date_arrete_publiee(warehouse: Path) -> date | None:
         return None
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        if not _table_exists(con, "marts", "arrete"):
+        if not table_exists(con, "marts", "arrete"):
             return None
         rows = con.execute("select max(date_arrete) from marts.arrete").fetchall()
     finally:

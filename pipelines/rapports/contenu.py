@@ -12,12 +12,12 @@ from datetime import date
 
 import polars as pl
 
-from dashboards.format import (
+from pipelines.core.formats import (
     VIDE, format_date, format_mois, format_nombre, format_taux, format_valeur, libelle_dimension,
     libelle_territoire,
 )
 from pipelines import equite
-from pipelines.indicateurs import INDICATEURS
+from pipelines.core.indicateurs import INDICATEURS
 from pipelines.rapports import graphiques
 from pipelines.rapports.agregation import DERNIER_MOIS, ENSEMBLE, STOCK, Valeur, nature, somme_modalites
 from pipelines.rapports.donnees import Donnees

@@ -26,7 +26,7 @@ from pipelines.rapports.envoi import envoyer, message
 from pipelines.rapports.periodes import Periode
 from pipelines.rapports.qualite import controler_publication
 from pipelines.rapports.reglages import ReglagesDiffusion, lire_reglages
-from pipelines.settings import Settings
+from pipelines.core.settings import Settings
 
 logger = logging.getLogger("socle.rapports")
 

@@ -20,18 +20,19 @@ from pathlib import Path
 
 import duckdb
 
-from dashboards.format import format_mois
+from pipelines.core.formats import format_mois
+from pipelines.core.indicateurs import D2
 from pipelines.rapports.agregation import Cellules
 from pipelines.rapports.erreurs import RapportError
 from pipelines.rapports.periodes import Periode, ajouter_mois
 from pipelines.rapports.qualite import EtatQualite, lire_etat_qualite, verifier_qualite
 from pipelines.rapports.sections import ventilations_utilisees
-from pipelines.versions import _table_exists
+from pipelines.core.warehouse import table_exists
 
 #: Months of history read before the period: the trend charts and the same period a year before.
 MOIS_HISTORIQUE = 24
 #: The only agency cells a report needs: the CRE sanction rate, for the equity funnel plot.
-INDICATEUR_ENTONNOIR = "taux_sanction_cre"
+INDICATEUR_ENTONNOIR = D2
 
 
 @dataclass
@@ -129,7 +130,7 @@ def lire_donnees(warehouse: Path, region: str, periode: Periode) -> Donnees:
     except duckdb.Error as exc:
         raise RapportError(f"Entrepôt illisible ({warehouse}) : {exc}") from None
     try:
-        if not _table_exists(con, "publication", "indicateurs"):
+        if not table_exists(con, "publication", "indicateurs"):
             raise RapportError(f"L'entrepôt {warehouse} n'a pas de vue publiée (publication.indicateurs).")
         # The gate first: nothing is read, let alone produced, from a blocked publication.
         qualite = lire_etat_qualite(con)
@@ -144,21 +145,21 @@ def lire_donnees(warehouse: Path, region: str, periode: Periode) -> Donnees:
         debut = ajouter_mois(periode.debut, -MOIS_HISTORIQUE)
         cellules = _cellules(con, region, debut, periode.dernier_mois)
         arrete = _premiere(con, "select max(date_arrete) from marts.arrete")[0] \
-            if _table_exists(con, "marts", "arrete") else None
+            if table_exists(con, "marts", "arrete") else None
         departements = [(r["code_departement"], r["libelle_departement"]) for r in _rows(
             con, "select code_departement, libelle_departement from referentiel.departements "
                  "where code_region = ? order by 1", [region])]
         agences = {r["code_agence"]: r["libelle_agence"] for r in _rows(
             con, "select code_agence, libelle_agence from referentiel.agences where code_region = ?", [region])}
-        dictionnaire_present = _table_exists(con, "marts", "dictionnaire")
+        dictionnaire_present = table_exists(con, "marts", "dictionnaire")
         dictionnaire = _rows(con, "select * from marts.dictionnaire order by numero") if dictionnaire_present else []
         libelles = {(r["colonne"], r["code"]): r["libelle"] for r in _rows(
             con, "select colonne, code, libelle from referentiel.listes_codes")} \
-            if _table_exists(con, "referentiel", "listes_codes") else {}
+            if table_exists(con, "referentiel", "listes_codes") else {}
         references = _rows(con, "select * from referentiel.valeurs_reference") \
-            if _table_exists(con, "referentiel", "valeurs_reference") else []
+            if table_exists(con, "referentiel", "valeurs_reference") else []
         publication = {}
-        if _table_exists(con, "publication", "journal"):
+        if table_exists(con, "publication", "journal"):
             j = _rows(con, "select id, type, horodatage, date_arrete, seuil_secret, qualite "
                            "from publication.journal order by horodatage desc limit 1")
             if j:

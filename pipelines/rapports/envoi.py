@@ -12,7 +12,7 @@ import ssl
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from dashboards.format import format_date
+from pipelines.core.formats import format_date
 from pipelines.rapports.erreurs import EnvoiError
 from pipelines.rapports.periodes import ANNUELLE, TRIMESTRIELLE
 from pipelines.rapports.reglages import ReglagesSmtp

@@ -2,7 +2,7 @@
 
 The SVG is embedded as an image in the HTML, so WeasyPrint draws it as vectors (sharp when
 printed or zoomed). Numbers on the axes follow the French locale (« 1 000 », « 20 % »); months
-are labelled with ``dashboards.format.format_mois`` (« janv. 2025 »). A chart only ever receives
+are labelled with ``pipelines.core.formats.format_mois`` (« janv. 2025 »). A chart only ever receives
 published figures: secret and absent months are simply not drawn (the line is broken there).
 """
 
@@ -18,7 +18,7 @@ import altair as alt
 import vl_convert as vlc
 from altair.utils.schemapi import debug_mode
 
-from dashboards.format import format_mois
+from pipelines.core.formats import format_mois
 
 #: Colour-blind safe palette (Okabe–Ito), in the order series appear.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000"]

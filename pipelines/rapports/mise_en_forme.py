@@ -1,4 +1,4 @@
-"""How a figure of a report reads: French formats (``dashboards.format``), « s » for a secret cell,
+"""How a figure of a report reads: French formats (``pipelines.core.formats``), « s » for a secret cell,
 « – » for no figure, a « p » mark for a provisional one; labels of modalities and of territories."""
 
 from __future__ import annotations
@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from dashboards.format import LIBELLES_MODALITES_CALCULEES, SECRET, VIDE, format_evolution, format_valeur
-from dashboards.format import libelle_modalite as format_modalite
+from pipelines.core.formats import LIBELLES_MODALITES_CALCULEES, SECRET, VIDE, format_evolution, format_valeur
+from pipelines.core.formats import libelle_modalite as format_modalite
 from pipelines.rapports.agregation import Valeur
 
 #: Mark of a provisional figure (its observation window is not over at the date d'arrêté).
@@ -50,7 +50,7 @@ _CAMPAGNE = re.compile(r"^(\d{4})-V(\d+)$")
 
 
 def libelle_modalite(dimension: str, code: str, libelles_codes: dict[tuple[str, str], str]) -> str:
-    """French label of a modality (``dashboards.format.libelle_modalite``: the models' own
+    """French label of a modality (``pipelines.core.formats.libelle_modalite``: the models' own
     modalities, then the export code lists); a campaign code ``2024-V1`` reads as words."""
     libelle = format_modalite(dimension, code, libelles_codes)
     if libelle == code and dimension == "campagne" and (m := _CAMPAGNE.match(code)):

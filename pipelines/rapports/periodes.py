@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from dashboards.format import format_mois, format_mois_long
+from pipelines.core.formats import format_mois, format_mois_long
 from pipelines.rapports.erreurs import RapportError
 
 MENSUELLE = "mensuelle"

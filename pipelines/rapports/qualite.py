@@ -15,7 +15,8 @@ from datetime import datetime
 import duckdb
 
 from pipelines.rapports.erreurs import QualiteBloquante
-from pipelines.versions import _table_exists, resume_qualite
+from pipelines.core.warehouse import table_exists
+from pipelines.versions import resume_qualite
 
 BLOQUE = "BLOQUE"
 
@@ -48,7 +49,7 @@ class EtatQualite:
 
 
 def _echecs(con: duckdb.DuckDBPyConnection, horodatage, severite: str) -> list[str]:
-    if horodatage is None or not _table_exists(con, "qualite", "resultats"):
+    if horodatage is None or not table_exists(con, "qualite", "resultats"):
         return []
     rows = con.execute(
         "select controle, cible, details from qualite.resultats "
@@ -68,7 +69,7 @@ def lire_etat_qualite(con: duckdb.DuckDBPyConnection) -> EtatQualite:
         bloquants=int(resume.get("bloquants") or 0),
         avertissements=int(resume.get("avertissements") or 0),
     )
-    if _table_exists(con, "publication", "journal"):
+    if table_exists(con, "publication", "journal"):
         rows = con.execute("select qualite from publication.journal order by horodatage desc limit 1").fetchall()
         row = rows[0] if rows else None
         publiee = json.loads(row[0]) if row and row[0] else {}

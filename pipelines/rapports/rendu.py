@@ -10,7 +10,7 @@ from pathlib import Path
 
 import jinja2
 
-from dashboards.format import format_mois
+from pipelines.core.formats import format_mois
 from pipelines.rapports.contenu import Rapport, mois_tendance
 from pipelines.rapports.donnees import Donnees
 from pipelines.rapports.erreurs import RapportError

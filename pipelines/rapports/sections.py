@@ -10,15 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Indicator codes of the contract (pipelines/indicateurs.py), named once for this module.
-A1, A2 = "demandeurs_fin_de_mois", "entrees"
-B1, B2, B3, B4, B5 = ("delai_inscription_diagnostic_median", "taux_diagnostic_30j", "en_attente_diagnostic",
-                      "orientations_initiales", "repartition_orientation")
-B7, B8, B9, B10, B11, B12 = ("taux_contrat_engagement_1_mois", "taux_entree_parcours_15j", "en_attente_parcours",
-                             "accompagnements_en_cours", "part_accompagnement_intensif", "reorientations")
-C1, C2 = "taux_retour_emploi_6m", "taux_retour_emploi_durable_6m"
-D1, D2, D3, D4 = "controles_decides", "taux_sanction_cre", "delai_controle_median", "taux_sanction_manquements"
-E1, E2, E3, E4 = "alertes", "taux_faux_positifs", "taux_examen_alertes", "delai_traitement_alerte_median"
+from pipelines.core.indicateurs import (
+    A1, A2, B1, B2, B3, B4, B5, B7, B8, B9, B10, B11, B12, C1, C2, D1, D2, D3, D4, E1, E2, E3, E4,
+)
 
 #: Not an indicator of the contract: the complement of D4 among breaches with a known outcome
 #: (the « 80 % des GL n'aboutissent pas sur une sanction » of the CSE minutes).

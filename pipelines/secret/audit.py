@@ -34,7 +34,7 @@ import polars as pl
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from pipelines.indicateurs import famille
+from pipelines.core.indicateurs import famille
 from pipelines.secret.relations import (
     DENOMINATEUR_ENSEMBLE, IDENTITES, LIENS, PARENT_AU_MOINS_SOMME, PARENT_AU_PLUS_SOMME, STOCK_FLUX,
 )

@@ -8,8 +8,8 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from pipelines.indicateurs import famille
-from pipelines.settings import SEUIL_SECRET_MIN
+from pipelines.core.indicateurs import famille
+from pipelines.core.settings import SEUIL_SECRET_MIN
 
 #: Families whose threshold never goes below ``SEUIL_SECRET_MIN`` (control, misuse of data).
 FAMILLES_SEUIL_PLANCHER = {"D", "E"}

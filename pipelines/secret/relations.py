@@ -12,6 +12,8 @@ denominator of a ``taux`` cell; members who reached the event and population of 
 
 from __future__ import annotations
 
+from pipelines.core.indicateurs import A1, A2, A3, B3, B4, B5, B7, B9, B10, B11, C1, C2, D1, D2, D3, E1, E2, E3, E4
+
 #: Identities between quantities of cells of the same period and territory, as
 #: (indicator, quantity, dimension, modality) ≡ (indicator, quantity, dimension, modality).
 #: ``"*"`` as a modality: the same modality on both sides; ``"*"`` as a dimension (with ``"*"``
@@ -19,60 +21,57 @@ from __future__ import annotations
 #: or to the fixed (dimension, modality) given on the right.
 IDENTITES: list[tuple[str, str, str, str, str, str, str, str]] = [
     # B5 is the share of B4's orientations: its numerators are B4's counts, its denominators B4's total
-    ("repartition_orientation", "n", "ensemble", "ensemble", "orientations_initiales", "v", "ensemble", "ensemble"),
-    ("repartition_orientation", "n", "operateur_retenu", "*", "orientations_initiales", "v", "operateur_retenu", "*"),
-    ("repartition_orientation", "n", "parcours_retenu", "*", "orientations_initiales", "v", "parcours_retenu", "*"),
-    ("repartition_orientation", "d", "*", "*", "orientations_initiales", "v", "ensemble", "ensemble"),
+    (B5, "n", "ensemble", "ensemble", B4, "v", "ensemble", "ensemble"),
+    (B5, "n", "operateur_retenu", "*", B4, "v", "operateur_retenu", "*"),
+    (B5, "n", "parcours_retenu", "*", B4, "v", "parcours_retenu", "*"),
+    (B5, "d", "*", "*", B4, "v", "ensemble", "ensemble"),
     # B7's population is B4's orientations
-    ("taux_contrat_engagement_1_mois", "d", "ensemble", "ensemble", "orientations_initiales", "v", "ensemble", "ensemble"),
-    ("taux_contrat_engagement_1_mois", "d", "operateur_retenu", "*", "orientations_initiales", "v", "operateur_retenu", "*"),
+    (B7, "d", "ensemble", "ensemble", B4, "v", "ensemble", "ensemble"),
+    (B7, "d", "operateur_retenu", "*", B4, "v", "operateur_retenu", "*"),
     # B11's population is B10's accompaniments
-    ("part_accompagnement_intensif", "d", "ensemble", "ensemble", "accompagnements_en_cours", "v", "ensemble", "ensemble"),
-    ("part_accompagnement_intensif", "d", "operateur", "*", "accompagnements_en_cours", "v", "operateur", "*"),
-    ("part_accompagnement_intensif", "d", "parcours", "*", "accompagnements_en_cours", "v", "parcours", "*"),
+    (B11, "d", "ensemble", "ensemble", B10, "v", "ensemble", "ensemble"),
+    (B11, "d", "operateur", "*", B10, "v", "operateur", "*"),
+    (B11, "d", "parcours", "*", B10, "v", "parcours", "*"),
     # D2's population is D1's controls, its numerator D1's sanctions; D3's population is D1's controls
-    ("taux_sanction_cre", "d", "ensemble", "ensemble", "controles_decides", "v", "ensemble", "ensemble"),
-    ("taux_sanction_cre", "d", "origine", "*", "controles_decides", "v", "origine", "*"),
-    ("taux_sanction_cre", "d", "procedure", "*", "controles_decides", "v", "procedure", "*"),
-    ("taux_sanction_cre", "n", "ensemble", "ensemble", "controles_decides", "v", "issue", "SANCTION"),
-    ("delai_controle_median", "d", "ensemble", "ensemble", "controles_decides", "v", "ensemble", "ensemble"),
-    ("delai_controle_median", "n", "ensemble", "ensemble", "delai_controle_median", "d", "ensemble", "ensemble"),
+    (D2, "d", "ensemble", "ensemble", D1, "v", "ensemble", "ensemble"),
+    (D2, "d", "origine", "*", D1, "v", "origine", "*"),
+    (D2, "d", "procedure", "*", D1, "v", "procedure", "*"),
+    (D2, "n", "ensemble", "ensemble", D1, "v", "issue", "SANCTION"),
+    (D3, "d", "ensemble", "ensemble", D1, "v", "ensemble", "ensemble"),
+    (D3, "n", "ensemble", "ensemble", D3, "d", "ensemble", "ensemble"),
     # E3's population is E1's alerts; E4's population is E2's closed alerts, all of them closed
-    ("taux_examen_alertes", "d", "ensemble", "ensemble", "alertes", "v", "ensemble", "ensemble"),
-    ("taux_examen_alertes", "d", "examen", "*", "alertes", "v", "examen", "*"),
-    ("delai_traitement_alerte_median", "d", "ensemble", "ensemble", "taux_faux_positifs", "d", "ensemble", "ensemble"),
-    ("delai_traitement_alerte_median", "n", "ensemble", "ensemble", "delai_traitement_alerte_median", "d", "ensemble", "ensemble"),
+    (E3, "d", "ensemble", "ensemble", E1, "v", "ensemble", "ensemble"),
+    (E3, "d", "examen", "*", E1, "v", "examen", "*"),
+    (E4, "d", "ensemble", "ensemble", E2, "d", "ensemble", "ensemble"),
+    (E4, "n", "ensemble", "ensemble", E4, "d", "ensemble", "ensemble"),
     # C1 and C2 share their cohorts
-    ("taux_retour_emploi_6m", "d", "*", "*", "taux_retour_emploi_durable_6m", "d", "*", "*"),
+    (C1, "d", "*", "*", C2, "d", "*", "*"),
 ]
 
 #: Indicators whose denominator is the population of the whole cell (the ``ensemble``'s) in every
 #: modality: their modality denominators are not additive (they are tied by ``IDENTITES``).
-DENOMINATEUR_ENSEMBLE = frozenset({"repartition_orientation"})
+DENOMINATEUR_ENSEMBLE = frozenset({B5})
 
 #: Indicators that do not add up from children to parent, and the inequality that holds instead:
 #: alerts of regional and national entities count only at their level (parent ≥ Σ children); a
 #: registrant with open episodes in two agencies is one person above them (parent ≤ Σ children).
-PARENT_AU_MOINS_SOMME = frozenset({"alertes", "taux_faux_positifs", "taux_examen_alertes", "delai_traitement_alerte_median"})
-PARENT_AU_PLUS_SOMME = frozenset({"demandeurs_fin_de_mois"})
+PARENT_AU_MOINS_SOMME = frozenset({E1, E2, E3, E4})
+PARENT_AU_PLUS_SOMME = frozenset({A1})
 
 #: Stock and flows of registrants: A1(t) − A1(t−1) = A2(t) − A3(t), on the ``ensemble`` cells of a
 #: territory, for consecutive months.
-STOCK_FLUX = ("demandeurs_fin_de_mois", "entrees", "sorties")
+STOCK_FLUX = (A1, A2, A3)
 
 #: Stocks (counts on the last day of the month) and ratios of a stock: no multi-month cells (a
 #: stock over several months is read on its last month).
-STOCKS = frozenset({
-    "demandeurs_fin_de_mois", "en_attente_diagnostic", "en_attente_parcours", "accompagnements_en_cours",
-    "part_accompagnement_intensif",
-})
+STOCKS = frozenset({A1, B3, B9, B10, B11})
 
 #: The latest complete 12-month period ends on the latest quarter's last month whose cells of this
 #: indicator (the registrants' stock) are not provisional — else on the latest such month: the
 #: month of the date d'arrêté is partial, so its 12-month cells are not the ones committees read,
 #: and 12-month periods ending a quarter are those the national RPE dashboard publishes (and the
 #: ones a sum of four published quarters gives).
-INDICATEUR_MOIS_COMPLET = "demandeurs_fin_de_mois"
+INDICATEUR_MOIS_COMPLET = A1
 
 #: Indicators whose latest 12-month cells are protected with their months (one block for the
 #: latest 12 months): the CRE controls, whose monthly cells are mostly secret below the
@@ -80,17 +79,17 @@ INDICATEUR_MOIS_COMPLET = "demandeurs_fin_de_mois"
 #: agencies). The other indicators' 12-month cells are published where they are the sum of
 #: published months or quarters: a block of 12 months multiplies the size of its LPs (with the
 #: alerts too, the protection of Haute-Garonne took three times as long; ``docs/secret-statistique.md``).
-ANNUELS = frozenset({"controles_decides", "taux_sanction_cre", "delai_controle_median"})
+ANNUELS = frozenset({D1, D2, D3})
 
 #: Indicators linked by identities or by stock and flows: protected together.
 GROUPES: list[frozenset[str]] = [
-    frozenset({"demandeurs_fin_de_mois", "entrees", "sorties"}),
-    frozenset({"orientations_initiales", "repartition_orientation", "taux_contrat_engagement_1_mois"}),
-    frozenset({"accompagnements_en_cours", "part_accompagnement_intensif"}),
-    frozenset({"controles_decides", "taux_sanction_cre", "delai_controle_median"}),
-    frozenset({"alertes", "taux_examen_alertes"}),
-    frozenset({"taux_faux_positifs", "delai_traitement_alerte_median"}),
-    frozenset({"taux_retour_emploi_6m", "taux_retour_emploi_durable_6m"}),
+    frozenset({A1, A2, A3}),
+    frozenset({B4, B5, B7}),
+    frozenset({B10, B11}),
+    frozenset({D1, D2, D3}),
+    frozenset({E1, E3}),
+    frozenset({E2, E4}),
+    frozenset({C1, C2}),
 ]
 
 

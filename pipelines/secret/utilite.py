@@ -28,8 +28,8 @@ from fractions import Fraction
 import duckdb
 import polars as pl
 
-from dashboards import format as fmt
-from pipelines.indicateurs import famille
+from pipelines.core import formats as fmt
+from pipelines.core.indicateurs import famille
 from pipelines.secret.relations import INDICATEUR_MOIS_COMPLET
 
 TABLE_PUBLIEE = "publication.indicateurs"

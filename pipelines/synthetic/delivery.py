@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from pipelines import contract as C
+from pipelines.core import contract as C
 from pipelines.synthetic.referentiel import day_number
 from pipelines.synthetic.simulation import DAY, NONE
 

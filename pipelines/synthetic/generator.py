@@ -11,7 +11,7 @@ from typing import Callable
 import numpy as np
 import polars as pl
 
-from pipelines import contract as C
+from pipelines.core import contract as C
 from pipelines.synthetic.delivery import FORMATS, DeliveryWriter, day_to_date, extractions, to_frame
 from pipelines.synthetic.referentiel import (
     CATEGORIES_INSCRITS,

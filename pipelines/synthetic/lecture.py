@@ -12,7 +12,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines import contract as C
+from pipelines.core import contract as C
 from pipelines.synthetic.generator import SUMMARY_FILE
 
 

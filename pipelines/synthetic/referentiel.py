@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from pipelines.settings import SEEDS_DIR
+from pipelines.core.settings import SEEDS_DIR
 
 REFERENTIEL_DIR = SEEDS_DIR / "referentiel"
 

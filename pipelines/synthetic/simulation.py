@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from pipelines import contract as C
+from pipelines.core import contract as C
 from pipelines.synthetic.referentiel import Scope, day_number
 from datetime import date
 

@@ -168,7 +168,7 @@ def mois_affiche(at: AppTest) -> date:
     """The month the page shows, read from its header (« **Occitanie** · novembre 2026 · … »)."""
     import re
 
-    from dashboards.format import MOIS_LONGS
+    from pipelines.core.formats import MOIS_LONGS
 
     entete = at.caption[0].value
     m = re.search(r"· (" + "|".join(MOIS_LONGS) + r") (\d{4})", entete)

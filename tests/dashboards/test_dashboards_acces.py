@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboards import acces, data, journal
 from dashboards.acces import Utilisateur
-from dashboards.format import A1, B1
+from pipelines.core.indicateurs import A1, B1
 
 from .conftest import AGENCES, DEPARTEMENTS, MOIS
 

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboards import navigation
 from dashboards.acces import Utilisateur
-from dashboards.format import A1, B1
+from pipelines.core.indicateurs import A1, B1
 
 from .conftest import MOIS, construire_entrepot
 

@@ -13,7 +13,7 @@ import pytest
 
 from dashboards import data
 from dashboards.acces import Utilisateur
-from dashboards.format import A1, B1
+from pipelines.core.indicateurs import A1, B1
 
 from .conftest import DATE_ARRETE, DEPARTEMENTS_AVEC_DONNEES, MOIS, construire_entrepot
 

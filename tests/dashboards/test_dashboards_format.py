@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 import pytest
 
-from dashboards import format as fmt
+from pipelines.core import formats as fmt
 
 NNBSP = "\u202f"  # narrow no-break space (thousands)
 NBSP = "\u00a0"  # no-break space (before a unit)

@@ -7,7 +7,7 @@ from datetime import date
 import polars as pl
 
 from dashboards import data, vues
-from dashboards.format import A1, B1
+from pipelines.core.indicateurs import A1, B1
 
 from .conftest import MOIS
 

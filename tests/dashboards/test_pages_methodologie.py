@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dashboards import format as fmt
+from pipelines.core import formats as fmt
 
 from . import aide_pages as aide
 from .aide_pages import entrepot_marque  # noqa: F401 - fixture

@@ -1,4 +1,4 @@
-"""The dbt project cannot drift from pipelines.contract: sources, code lists, staging columns."""
+"""The dbt project cannot drift from pipelines.core.contract: sources, code lists, staging columns."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import csv
 
 import yaml
 
-from pipelines.contract import CORE_EXPORTS, EXPORTS, code_lists
-from pipelines.settings import DBT_PROJECT_DIR
-from pipelines.warehouse import RAW_META_COLUMNS
+from pipelines.core.contract import CORE_EXPORTS, EXPORTS, code_lists
+from pipelines.core.settings import DBT_PROJECT_DIR
+from pipelines.core.warehouse import RAW_META_COLUMNS
 
 MODELS = DBT_PROJECT_DIR / "models"
 
@@ -34,7 +34,7 @@ def test_dbt_sources_egales_au_contrat():
 
 
 def test_dbt_sources_fichiers_egales_au_registre(tmp_path):
-    from pipelines.warehouse import connect, ensure_raw_schema
+    from pipelines.core.warehouse import connect, ensure_raw_schema
 
     with connect(tmp_path / "w.duckdb") as con:
         ensure_raw_schema(con)

@@ -300,7 +300,7 @@ def test_dbt_dictionnaire_dans_le_manifeste(entrepot_rempli):
 
     entrepot, _, _ = entrepot_rempli
     dictionnaire = dictionnaire_indicateurs(entrepot.target / "manifest.json")
-    from pipelines.indicateurs import INDICATEURS
+    from pipelines.core.indicateurs import INDICATEURS
 
     produits = {r[0] for r in entrepot.requete("select distinct indicateur from marts.indicateurs")}
     # every indicator of the contract has its entry, with its number; what is produced is documented

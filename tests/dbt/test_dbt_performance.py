@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from pipelines.warehouse import connect, ensure_raw_schema
+from pipelines.core.warehouse import connect, ensure_raw_schema
 
 from .conftest import Entrepot
 

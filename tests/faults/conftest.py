@@ -35,9 +35,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.contract import EXPORTS, parse_delivery_name
+from pipelines.core.contract import EXPORTS, parse_delivery_name
 from pipelines.ingestion import pseudonymise
-from pipelines.settings import PROJECT_ROOT, pseudonymisation_key
+from pipelines.core.settings import PROJECT_ROOT, pseudonymisation_key
 
 SEED = 20250401
 CUTOFF = date(2025, 2, 15)  # files extracted after this day form the later half

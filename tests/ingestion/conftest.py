@@ -10,8 +10,8 @@ import duckdb
 import polars as pl
 import pytest
 
-from pipelines import contract
-from pipelines.contract import EXPORTS
+from pipelines.core import contract
+from pipelines.core.contract import EXPORTS
 from pipelines.ingestion import pseudonymise
 
 KEY = b"cle-de-test-ingestion"

@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from pipelines import cli
 from pipelines.ingestion import ingest_inbox
 from pipelines.ingestion.pseudonymisation import LIBELLE_EMPREINTE, CleDifferente, empreinte_cle
-from pipelines.settings import (
+from pipelines.core.settings import (
     COMMANDE_CLE,
     LONGUEUR_CLE_MIN,
     CleDePseudonymisationError,

@@ -8,7 +8,7 @@ from datetime import date
 import duckdb
 import pytest
 
-from pipelines.contract import EXPORTS
+from pipelines.core.contract import EXPORTS
 from pipelines.ingestion import CHARGE, REJETE, ingest_inbox, pending_files
 from pipelines.ingestion.reading import Limites
 
@@ -187,7 +187,7 @@ def test_links_are_never_followed(inbox, warehouse, tmp_path):
 
 
 def test_the_caps_come_from_the_settings(monkeypatch):
-    from pipelines.settings import Settings
+    from pipelines.core.settings import Settings
 
     monkeypatch.setenv("SOCLE_GZIP_RATIO_MAX", "50")
     monkeypatch.setenv("SOCLE_LIGNE_OCTETS_MAX", "1024")

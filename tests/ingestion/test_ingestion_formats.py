@@ -7,7 +7,7 @@ from datetime import date
 import duckdb
 import polars as pl
 
-from pipelines.contract import EXPORTS
+from pipelines.core.contract import EXPORTS
 from pipelines.ingestion import current_state, ingest_inbox, loader, reading
 
 from .conftest import KEY, Inbox, pseudo, valid_row

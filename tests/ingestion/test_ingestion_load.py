@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 import duckdb
 
-from pipelines.contract import EXPORTS, PSEUDONYMISED_COLUMNS
+from pipelines.core.contract import EXPORTS, PSEUDONYMISED_COLUMNS
 from pipelines.ingestion import CHARGE, date_arrete, ingest_export, ingest_inbox, pending_files
 
 from .conftest import KEY, all_text_values, pseudo, valid_row

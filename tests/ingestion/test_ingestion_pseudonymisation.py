@@ -9,7 +9,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from pipelines.contract import EXPORTS, PSEUDONYMISED_COLUMNS
+from pipelines.core.contract import EXPORTS, PSEUDONYMISED_COLUMNS
 from pipelines.ingestion import ingest_inbox, pseudonymise
 
 from .conftest import KEY, all_text_values, pseudo, valid_row

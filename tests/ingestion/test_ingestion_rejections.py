@@ -8,7 +8,7 @@ from datetime import date
 import duckdb
 import pytest
 
-from pipelines.contract import EXPORTS
+from pipelines.core.contract import EXPORTS
 from pipelines.ingestion import REJETE, ingest_inbox
 
 from .conftest import KEY, csv_text, valid_row

@@ -8,7 +8,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from pipelines.contract import CORE_EXPORTS
+from pipelines.core.contract import CORE_EXPORTS
 
 
 def _graph():
@@ -63,7 +63,7 @@ def test_the_job_materialises_raw_to_publication(tmp_path):
     from dagster_dbt import DbtCliResource
 
     from pipelines.definitions import SocleConfig, defs
-    from pipelines.settings import DBT_PROJECT_DIR
+    from pipelines.core.settings import DBT_PROJECT_DIR
     from pipelines.synthetic import generate
 
     inbox, warehouse = tmp_path / "inbox", tmp_path / "socle.duckdb"

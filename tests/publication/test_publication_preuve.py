@@ -161,7 +161,7 @@ def test_attacker_does_recover_without_secondary_suppression(outils):
 @pytest.mark.slow
 def test_generated_build_published_view_is_safe(outils, tmp_path, monkeypatch):
     from pipelines.build import run_build
-    from pipelines.settings import Settings
+    from pipelines.core.settings import Settings
     from pipelines.synthetic import generate, last_day_of_previous_month, start_for_months
 
     monkeypatch.setenv("SOCLE_PSEUDO_KEY", "cle-de-test-de-la-preuve-du-secret-32o")

@@ -200,7 +200,8 @@ def test_socle_qualite_prints_the_audit_figures_and_the_violations(tmp_path):
 
 
 def test_the_audit_gates_the_publication_of_a_view_that_leaks(tmp_path):
-    from pipelines.build import BuildError, auditer_secret
+    from pipelines.core.warehouse import BuildError
+    from pipelines.build import auditer_secret
 
     cells, hier = _douze_entrants()
     fuit = aide.entrepot(tmp_path / "fuit.duckdb", cells, hier, _ancienne(cells, hier))

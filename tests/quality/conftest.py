@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.warehouse import ensure_raw_schema
+from pipelines.core.warehouse import ensure_raw_schema
 
 # type_periode last in the tuples (tests index them by position), after periode in the table
 COLS = ("indicateur, periode, niveau, territoire, dimension, modalite, numerateur, denominateur, valeur, unite, "

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pandas as pd
 import pytest
 
-from pipelines.contract import CORE_EXPORTS, DATE_ORDER_RULES, EXPORTS
+from pipelines.core.contract import CORE_EXPORTS, DATE_ORDER_RULES, EXPORTS
 from quality.regles import AVERTISSEMENT, BLOQUANT, suite_livraison
 
 

@@ -30,8 +30,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.indicateurs import INDICATEURS
-from pipelines.settings import PROJECT_ROOT
+from pipelines.core.indicateurs import INDICATEURS
+from pipelines.core.settings import PROJECT_ROOT
 
 REGION = "76"
 DEPARTEMENTS = [("31", "Haute-Garonne"), ("34", "Hérault")]
@@ -359,7 +359,7 @@ def pdf_texte():
 
 class Attendu:
     """What a table by département must print, read from ``publication.indicateurs`` with SQL and
-    formatted with ``dashboards.format``: the oracle of the figure tests, independent of the
+    formatted with ``pipelines.core.formats``: the oracle of the figure tests, independent of the
     report's code. Several months: the aggregation rule of docs/rapports.md, restated here (with
     a secret month, the published total of the quarter or year)."""
 
@@ -367,7 +367,7 @@ class Attendu:
 
     @staticmethod
     def _texte(valeur, unite, secret, provisoire) -> str:
-        from dashboards.format import format_valeur
+        from pipelines.core.formats import format_valeur
 
         if secret:
             return "s"
@@ -403,7 +403,7 @@ class Attendu:
 
     def lignes(self, path, region: str, indicateurs, mois: list[date]) -> list[str]:
         """One normalised text line per row (départements of the region by code, then the region)."""
-        from dashboards.format import libelle_territoire
+        from pipelines.core.formats import libelle_territoire
 
         indicateurs = [i for i in indicateurs if i in INDICATEURS]
         con = duckdb.connect(str(path), read_only=True)

@@ -13,7 +13,7 @@ import duckdb
 import pypdf
 import pytest
 
-from dashboards.format import format_mois, format_taux, format_valeur
+from pipelines.core.formats import format_mois, format_taux, format_valeur
 from pipelines.equite import AU_DESSUS_998
 from pipelines.rapports import RapportError, periode, produire_rapport
 from pipelines.rapports.sections import SECTIONS
@@ -109,7 +109,7 @@ def test_summary_compares_with_previous_period_year_before_and_references(entrep
         d2 = [region("taux_sanction_cre", m) for m in (date(2025, 6, 1), date(2025, 5, 1), date(2024, 6, 1))]
     finally:
         con.close()
-    from dashboards.format import format_evolution
+    from pipelines.core.formats import format_evolution
     assert normalise(f"Orientations vers France Travail {format_taux(ft)}") in synthese
     assert normalise(f"{format_taux(ref, 0)} (régional, 2025)") in synthese
     d2_ligne = format_taux(d2[0]) + " " + format_evolution(d2[0] - d2[1], "taux") + " " + format_evolution(d2[0] - d2[2], "taux")

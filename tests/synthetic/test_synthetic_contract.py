@@ -9,7 +9,7 @@ from collections import defaultdict
 import polars as pl
 import pyarrow.parquet as pq
 
-from pipelines import contract as C
+from pipelines.core import contract as C
 from pipelines.synthetic import lecture
 from pipelines.synthetic.delivery import FORMATS
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.settings import Settings
-from pipelines.warehouse import ensure_raw_schema
+from pipelines.core.settings import Settings
+from pipelines.core.warehouse import ensure_raw_schema
 
 
 class FakeBuild:

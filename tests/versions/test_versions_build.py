@@ -11,8 +11,8 @@ import duckdb
 import pytest
 
 from pipelines.build import run_build
-from pipelines.contract import parse_delivery_name
-from pipelines.settings import Settings
+from pipelines.core.contract import parse_delivery_name
+from pipelines.core.settings import Settings
 from pipelines.synthetic import generate
 from pipelines.synthetic.generator import last_day_of_previous_month, start_for_months
 from pipelines.versions import lire_journal, lister_versions, restaurer

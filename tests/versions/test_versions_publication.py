@@ -12,7 +12,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from pipelines.build import BuildLocked, build_lock
+from pipelines.core.warehouse import BuildLocked, build_lock
 from pipelines.cli import app
 from pipelines.versions import (
     VersionError,

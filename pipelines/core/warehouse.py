@@ -6,13 +6,17 @@ a read-write one in the same process: open a connection, use it, close it (``wit
 
 from __future__ import annotations
 
+import fcntl
+import os
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
 import duckdb
 
-from pipelines.contract import EXPORTS, Export
+from pipelines.core.contract import EXPORTS, Export
+from pipelines.core.files import copy_file
+from pipelines.core.settings import Settings
 
 #: Technical columns added to every raw table (after the contract's columns).
 RAW_META_COLUMNS: tuple[tuple[str, str], ...] = (
@@ -37,6 +41,72 @@ def connect(path: Path | str, read_only: bool = False) -> Iterator[duckdb.DuckDB
         yield con
     finally:
         con.close()
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+            [schema, table],
+        ).fetchone()[0]  # type: ignore[index]
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# One build at a time, on a private work copy
+# ------------------------------------------------------------------------------------------------
+
+
+class BuildError(RuntimeError):
+    """A build step failed; the message (in French) says which step and where."""
+
+    def __init__(self, step: str, message: str):
+        super().__init__(f"Échec de l'étape « {step} » : {message}")
+        self.step = step
+
+
+class BuildLocked(BuildError):
+    pass
+
+
+@contextmanager
+def build_lock(settings: Settings) -> Iterator[None]:
+    """One build at a time per warehouse: a second one refuses at once, with a clear message."""
+    settings.work_dir.mkdir(parents=True, exist_ok=True)
+    lock_path = settings.work_dir / "build.lock"
+    fh = open(lock_path, "a+")
+    try:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildLocked(
+                "verrou",
+                f"une autre construction de {settings.warehouse} est en cours (verrou {lock_path}) ; "
+                "réessayez quand elle sera terminée.",
+            ) from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"{os.getpid()}\n")
+        fh.flush()
+        yield
+    finally:
+        fcntl.flock(fh, fcntl.LOCK_UN)
+        fh.close()
+
+
+def prepare_work_warehouse(settings: Settings) -> Path:
+    """The build's private copy. It keeps the raw layer between builds; if it is missing (first
+    build, or a wiped work dir) it starts from the published file, which holds the same raw layer."""
+    work = settings.work_warehouse
+    if not work.exists() and settings.warehouse.exists():
+        copy_file(settings.warehouse, work)
+    work.parent.mkdir(parents=True, exist_ok=True)
+    return work
+
+
+# ------------------------------------------------------------------------------------------------
+# The raw layer
+# ------------------------------------------------------------------------------------------------
 
 
 def raw_table_ddl(export: Export) -> str:

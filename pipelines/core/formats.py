@@ -10,7 +10,7 @@ import math
 from datetime import date, datetime
 from typing import Any, Mapping
 
-from pipelines.indicateurs import INDICATEURS
+from pipelines.core.indicateurs import INDICATEURS
 
 #: Thousands separator: narrow no-break space (French typography, never split across lines).
 ESPACE_MILLIERS = "\u202f"
@@ -29,10 +29,6 @@ MOIS_LONGS = (
     "janvier", "février", "mars", "avril", "mai", "juin",
     "juillet", "août", "septembre", "octobre", "novembre", "décembre",
 )  # fmt: skip
-
-# Indicator codes of the contract (docs: /work/shared/contract/indicators.md), with their number.
-A1 = "demandeurs_fin_de_mois"
-B1 = "delai_inscription_diagnostic_median"
 
 #: Code of each indicator in the contract (A1, B1, ...): users cite them in committees.
 NUMEROS_INDICATEURS: dict[str, str] = INDICATEURS

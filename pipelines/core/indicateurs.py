@@ -1,0 +1,52 @@
+"""The indicators of the output contract (``indicators.md``), listed once.
+
+Their definitions live in the dbt data dictionary (``meta.dictionnaire`` of ``marts.indicateurs``,
+read with ``pipelines.dbt_runner.dictionnaire_indicateurs``); this module only holds what Python
+needs without a manifest: each code and its reference number, cited in committees.
+"""
+
+from __future__ import annotations
+
+# The code of each indicator, named after its reference (A1…E4) as committees and the contract
+# cite it: ``from pipelines.core.indicateurs import A1, B4`` is the one way to write a code in Python.
+A1 = "demandeurs_fin_de_mois"
+A2 = "entrees"
+A3 = "sorties"
+B1 = "delai_inscription_diagnostic_median"
+B2 = "taux_diagnostic_30j"
+B3 = "en_attente_diagnostic"
+B4 = "orientations_initiales"
+B5 = "repartition_orientation"
+B6 = "taux_ecart_algorithme"
+B7 = "taux_contrat_engagement_1_mois"
+B8 = "taux_entree_parcours_15j"
+B9 = "en_attente_parcours"
+B10 = "accompagnements_en_cours"
+B11 = "part_accompagnement_intensif"
+B12 = "reorientations"
+C1 = "taux_retour_emploi_6m"
+C2 = "taux_retour_emploi_durable_6m"
+D1 = "controles_decides"
+D2 = "taux_sanction_cre"
+D3 = "delai_controle_median"
+D4 = "taux_sanction_manquements"
+E1 = "alertes"
+E2 = "taux_faux_positifs"
+E3 = "taux_examen_alertes"
+E4 = "delai_traitement_alerte_median"
+
+#: The indicators of the contract, code → reference (A1…E4). The family is the first letter.
+INDICATEURS: dict[str, str] = {
+    A1: "A1", A2: "A2", A3: "A3",
+    B1: "B1", B2: "B2", B3: "B3", B4: "B4", B5: "B5", B6: "B6",
+    B7: "B7", B8: "B8", B9: "B9", B10: "B10", B11: "B11", B12: "B12",
+    C1: "C1", C2: "C2",
+    D1: "D1", D2: "D2", D3: "D3", D4: "D4",
+    E1: "E1", E2: "E2", E3: "E3", E4: "E4",
+}  # fmt: skip
+
+
+def famille(code: str) -> str | None:
+    """The family letter (A…E) of an indicator code, None when the code is not in the contract."""
+    numero = INDICATEURS.get(code)
+    return numero[0] if numero else None
