@@ -4,7 +4,7 @@
     uv run python benchmarks/bench_build.py --echelles 1,10      # demo and a 10× larger inbox
 
 For each scale: generates an inbox (kept under --dossier to be reused by later runs), then runs
-``socle build`` in a child process on a fresh warehouse and prints the wall time of each step,
+``socle construire`` in a child process on a fresh warehouse and prints the wall time of each step,
 the total and the child's peak resident memory. A benchmark prints figures; it asserts nothing.
 """
 
@@ -25,7 +25,7 @@ _BUILD_AND_REPORT = """
 import resource, sys
 from pipelines.cli import app
 try:
-    app(["build", "--inbox", sys.argv[1], "--warehouse", sys.argv[2]], standalone_mode=False)
+    app(["construire", "--depot", sys.argv[1], "--entrepot", sys.argv[2]], standalone_mode=False)
 finally:
     print(f"PIC_RSS_KO={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}")
 """
@@ -53,7 +53,7 @@ def main() -> None:
         inbox = args.dossier / f"inbox_{persons}"
         if not (inbox / "_generation.json").exists():
             shutil.rmtree(inbox, ignore_errors=True)
-            t_gen, _ = run([*socle, "generate", "--out", str(inbox), "--persons", str(persons),
+            t_gen, _ = run([*socle, "generer", "--sortie", str(inbox), "--personnes", str(persons),
                             "--regions", args.regions])
             print(f"[{persons:,} personnes] génération {t_gen:.1f} s")
         warehouse = args.dossier / f"socle_{persons}.duckdb"

@@ -26,12 +26,12 @@ sys.path.insert(0, str(RACINE))
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--warehouse", type=Path, default=RACINE / "data" / "socle.duckdb")
+    parser.add_argument("--entrepot", type=Path, default=RACINE / "data" / "socle.duckdb")
     parser.add_argument("--repetitions", type=int, default=3)
     parser.add_argument("--roles", default="dr76,comite31", help="identifiants des comptes de démonstration")
     args = parser.parse_args()
     if not args.warehouse.exists():
-        sys.exit(f"Entrepôt introuvable : {args.warehouse} (lancez d'abord `socle demo --no-serve`).")
+        sys.exit(f"Entrepôt introuvable : {args.warehouse} (lancez d'abord `socle demo --sans-servir`).")
 
     dossier = Path(tempfile.mkdtemp(prefix="bench-tableaux-"))
     os.environ["SOCLE_WAREHOUSE"] = str(args.warehouse.resolve())

@@ -29,11 +29,11 @@ def rss_mb() -> float:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--persons", type=int, default=50_000)
+    p.add_argument("--personnes", type=int, default=50_000)
     p.add_argument("--regions", default="76,93", help="codes séparés par des virgules, ou 'all'")
     p.add_argument("--chunk-size", type=int, default=20_000)
-    p.add_argument("--seed", type=int, default=42)
-    p.add_argument("--out", type=Path, default=None, help="dossier de sortie (défaut : temporaire, supprimé)")
+    p.add_argument("--graine", type=int, default=42)
+    p.add_argument("--sortie", type=Path, default=None, help="dossier de sortie (défaut : temporaire, supprimé)")
     args = p.parse_args()
 
     out = args.out or Path(tempfile.mkdtemp(prefix="socle-bench-"))

@@ -48,13 +48,13 @@ def _cellules(warehouse: Path, region: str | None):
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--warehouse", type=Path, default=RACINE / "data" / "socle.duckdb")
+    parser.add_argument("--entrepot", type=Path, default=RACINE / "data" / "socle.duckdb")
     parser.add_argument("--methode", choices=["groupes", "optimiseur"], default="optimiseur")
     parser.add_argument("--seuil", type=int, default=11)
     parser.add_argument("--region", default=None, help="une seule région (code INSEE)")
     args = parser.parse_args()
     if not args.warehouse.exists():
-        sys.exit(f"Entrepôt introuvable : {args.warehouse} (lancez d'abord `socle demo --no-serve`).")
+        sys.exit(f"Entrepôt introuvable : {args.warehouse} (lancez d'abord `socle demo --sans-servir`).")
 
     import duckdb
     import polars as pl

@@ -22,12 +22,12 @@ sys.path.insert(0, str(RACINE))
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--warehouse", type=Path, default=RACINE / "data" / "socle.duckdb")
+    parser.add_argument("--entrepot", type=Path, default=RACINE / "data" / "socle.duckdb")
     parser.add_argument("--perimetres", type=int, default=10, help="nombre de périmètres les moins visibles affichés")
     parser.add_argument("--repetitions", type=int, default=3)
     args = parser.parse_args()
     if not args.warehouse.exists():
-        sys.exit(f"Entrepôt introuvable : {args.warehouse} (lancez d'abord `socle demo --no-serve`).")
+        sys.exit(f"Entrepôt introuvable : {args.warehouse} (lancez d'abord `socle demo --sans-servir`).")
 
     import polars as pl
 

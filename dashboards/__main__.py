@@ -1,4 +1,4 @@
-"""``python -m dashboards [--warehouse FILE] [--port N] [--adresse A]``: launch the dashboards server."""
+"""``python -m dashboards [--entrepot FILE] [--port N] [--adresse A]``: launch the dashboards server."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from dashboards.server import ADRESSE_DEFAUT, serve
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m dashboards", description="Tableaux de bord du socle")
-    parser.add_argument("--warehouse", type=Path, default=None, help="entrepôt publié (DuckDB)")
+    parser.add_argument("--entrepot", "--warehouse", dest="warehouse", type=Path, default=None,
+                        help="entrepôt publié (DuckDB)")
     parser.add_argument("--port", type=int, default=8501)
     parser.add_argument("--adresse", default=ADRESSE_DEFAUT,
                         help=f"adresse d'écoute (défaut : {ADRESSE_DEFAUT}, cette machine seulement)")

@@ -1,4 +1,4 @@
-"""Entry point of the dashboards: ``streamlit run dashboards/app.py`` (or ``socle dashboard``).
+"""Entry point of the dashboards: ``streamlit run dashboards/app.py`` (or ``socle tableau-de-bord``).
 
 The warehouse read is ``SOCLE_WAREHOUSE`` (else the project's default); it is opened read-only.
 Each page draws the sidebar's territory and month choice (``dashboards.composants``), which is

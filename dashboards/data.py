@@ -128,7 +128,7 @@ def _signature(path: Path) -> tuple[int, int, int]:
         s = path.stat()
     except FileNotFoundError:
         raise EntrepotIndisponible(
-            "Aucun entrepôt publié : lancez `socle build` pour construire et publier l'entrepôt "
+            "Aucun entrepôt publié : lancez `socle construire` pour construire et publier l'entrepôt "
             f"(fichier attendu : {path})."
         ) from None
     return (s.st_ino, s.st_size, s.st_mtime_ns)
@@ -189,7 +189,7 @@ def _executer(path: Path, signature: tuple[int, int, int], sql: str, params: Seq
         raise EntrepotIndisponible(
             f"L'entrepôt {path} ne contient pas les tables attendues "
             f"({TABLE_INDICATEURS}, {TABLE_ARRETE}, referentiel.*) : il n'a sans doute pas été "
-            f"construit jusqu'au bout. Lancez `socle build`. Détail : {exc}"
+            f"construit jusqu'au bout. Lancez `socle construire`. Détail : {exc}"
         ) from exc
     finally:
         curseur.close()

@@ -1,4 +1,4 @@
-"""Launch the dashboards server (``socle dashboard --warehouse FILE`` calls :func:`serve`)."""
+"""Launch the dashboards server (``socle tableau-de-bord --entrepot FILE`` calls :func:`serve`)."""
 
 from __future__ import annotations
 
@@ -82,7 +82,7 @@ def serve(warehouse: Path | str, port: int = 8501, adresse: str = ADRESSE_DEFAUT
     if not Path(warehouse).exists():
         print(
             f"Attention : aucun entrepôt publié en {warehouse} ; le tableau de bord l'indiquera "
-            "jusqu'au prochain `socle build`.",
+            "jusqu'au prochain `socle construire`.",
             file=sys.stderr,
         )
     print(f"Tableau de bord : {url(adresse, port)}  (Ctrl+C pour arrêter)", flush=True)

@@ -90,7 +90,7 @@ def run_build(
     """Ingest, compute, publish. Raises ``BuildError`` naming the failed step."""
     from pipelines.dbt_runner import DbtError, run_dbt
     from pipelines.ingestion import ingest_inbox
-    from pipelines.ingestion.reading import Limites
+    from pipelines.ingestion.reading import Limits
 
     step = on_step or (lambda _msg: None)
     result = BuildResult(warehouse=settings.warehouse)
@@ -108,7 +108,7 @@ def run_build(
         t0 = time.perf_counter()
         step(f"Ingestion des exports de {settings.inbox}")
         try:
-            report = ingest_inbox(work, settings.inbox, key, on_file=on_file, limites=Limites.depuis(settings))
+            report = ingest_inbox(work, settings.inbox, key, on_file=on_file, limits=Limits.from_settings(settings))
         except Exception as exc:  # noqa: BLE001 - re-raised with the step named
             raise BuildError("ingestion", str(exc)) from exc
         result.ingestion = report

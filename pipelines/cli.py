@@ -154,20 +154,20 @@ def do_build(settings: Settings) -> None:
     console.print(f"[bold green]Entrepôt publié :[/] {settings.warehouse} ({timing})")
 
 
-@app.command()
+@app.command("generer")
 def generate(
-    out: Path = typer.Option(..., "--out", help="Dossier de dépôt à remplir (une sous-dossier par export)."),
+    out: Path = typer.Option(..., "--sortie", "--out", help="Dossier de dépôt à remplir (une sous-dossier par export)."),
     regions: Optional[str] = typer.Option(
         None, help=f"Codes région séparés par des virgules, ou « all » (défaut : {DEFAULT_REGIONS})."),
     departements: Optional[str] = typer.Option(
         None, "--departements",
         help="Codes département (COG) séparés par des virgules, par exemple 31 ou 31,32 : seulement les "
              "agences de ces départements, à leur taille réelle par défaut. Incompatible avec --regions."),
-    months: Optional[int] = typer.Option(None, help="Nombre de mois jusqu'au mois dernier (défaut : depuis janvier 2024)."),
+    months: Optional[int] = typer.Option(None, "--mois", "--months", help="Nombre de mois jusqu'au mois dernier (défaut : depuis janvier 2024)."),
     persons: Optional[int] = typer.Option(
-        None, help="Nombre de personnes simulées (défaut : 50 000 ; avec --departements, le nombre réel "
+        None, "--personnes", "--persons", help="Nombre de personnes simulées (défaut : 50 000 ; avec --departements, le nombre réel "
                    "d'inscrits de ces départements, DEFM A à E du référentiel)."),
-    seed: int = typer.Option(42, help="Graine : même graine, mêmes fichiers."),
+    seed: int = typer.Option(42, "--graine", "--seed", help="Graine : même graine, mêmes fichiers."),
     ecraser: bool = typer.Option(False, "--ecraser", help="Remplacer les livraisons déjà présentes dans le dossier."),
 ) -> None:
     """Écrit des exports synthétiques réalistes (livraisons quotidiennes) dans un dossier de dépôt."""
@@ -180,10 +180,10 @@ def generate(
     )
 
 
-@app.command()
+@app.command("construire")
 def build(
-    inbox: Optional[Path] = typer.Option(None, help="Dossier de dépôt (défaut : SOCLE_INBOX ou data/inbox)."),
-    warehouse: Optional[Path] = typer.Option(None, help="Entrepôt publié (défaut : SOCLE_WAREHOUSE ou data/socle.duckdb)."),
+    inbox: Optional[Path] = typer.Option(None, "--depot", "--inbox", help="Dossier de dépôt (défaut : SOCLE_INBOX ou data/inbox)."),
+    warehouse: Optional[Path] = typer.Option(None, "--entrepot", "--warehouse", help="Entrepôt publié (défaut : SOCLE_WAREHOUSE ou data/socle.duckdb)."),
     date_arrete: Optional[str] = typer.Option(None, help="Date d'arrêté AAAA-MM-JJ (défaut : dernière extraction chargée)."),
 ) -> None:
     """Ingère les nouveaux fichiers du dépôt, calcule les indicateurs et publie l'entrepôt."""
@@ -193,9 +193,9 @@ def build(
     do_build(settings)
 
 
-@app.command()
+@app.command("tableau-de-bord")
 def dashboard(
-    warehouse: Optional[Path] = typer.Option(None, help="Entrepôt publié à afficher."),
+    warehouse: Optional[Path] = typer.Option(None, "--entrepot", "--warehouse", help="Entrepôt publié à afficher."),
     port: int = typer.Option(8501, help="Port du tableau de bord."),
     adresse: str = typer.Option("127.0.0.1", "--adresse", help="Adresse d'écoute : 127.0.0.1 (cette machine "
                                 "seulement, défaut) ; 0.0.0.0 pour toutes les interfaces (docs/exploitation.md)."),
@@ -206,7 +206,7 @@ def dashboard(
 
     settings = Settings.from_env(warehouse=warehouse)
     if not settings.warehouse.exists():
-        console.print(f"[bold red]Aucun entrepôt publié en {settings.warehouse} : lancez d'abord « socle build ».[/]")
+        console.print(f"[bold red]Aucun entrepôt publié en {settings.warehouse} : lancez d'abord « socle construire ».[/]")
         raise typer.Exit(code=1)
     try:
         serve(settings.warehouse, port=port, adresse=adresse)
@@ -217,8 +217,8 @@ def dashboard(
 
 @app.command()
 def demo(
-    serve_dashboard: bool = typer.Option(True, "--serve/--no-serve", help="Servir le tableau de bord après la construction."),
-    persons: int = typer.Option(50_000, help="Nombre de personnes des données de démonstration."),
+    serve_dashboard: bool = typer.Option(True, "--servir/--sans-servir", "--serve/--no-serve", help="Servir le tableau de bord après la construction."),
+    persons: int = typer.Option(50_000, "--personnes", "--persons", help="Nombre de personnes des données de démonstration."),
     regions: str = typer.Option(DEFAULT_REGIONS, help="Régions des données de démonstration."),
     port: int = typer.Option(8501, help="Port du tableau de bord."),
 ) -> None:
@@ -232,7 +232,7 @@ def demo(
     do_build(settings)
     from dashboards.acces import chemin_utilisateurs, creer_utilisateurs_demo
 
-    # Only the demo writes these accounts (password = identifier); `socle dashboard` never does.
+    # Only the demo writes these accounts (password = identifier); `socle tableau-de-bord` never does.
     if creer_utilisateurs_demo():
         console.print(f"Comptes de démonstration écrits dans {chemin_utilisateurs()}.")
     console.print(
@@ -245,9 +245,9 @@ def demo(
 
 @app.command()
 def export(
-    warehouse: Optional[Path] = typer.Option(None, help="Entrepôt à lire (défaut : SOCLE_WAREHOUSE ou data/socle.duckdb)."),
-    out: Path = typer.Option(..., "--out", help="Fichier produit : .csv (; et BOM, Excel), .xlsx ou .parquet."),
-    published: bool = typer.Option(True, "--published/--interne", help="Vue publiée après secret statistique (défaut) ou table interne non protégée."),
+    warehouse: Optional[Path] = typer.Option(None, "--entrepot", "--warehouse", help="Entrepôt à lire (défaut : SOCLE_WAREHOUSE ou data/socle.duckdb)."),
+    out: Path = typer.Option(..., "--sortie", "--out", help="Fichier produit : .csv (; et BOM, Excel), .xlsx ou .parquet."),
+    published: bool = typer.Option(True, "--publiee/--interne", "--published", help="Vue publiée après secret statistique (défaut) ou table interne non protégée."),
     niveau: Optional[list[str]] = typer.Option(None, "--niveau", help="Niveau(x) : NATIONAL, REGION, DEPARTEMENT, BASSIN, AGENCE (répétable)."),
     territoire: Optional[list[str]] = typer.Option(None, "--territoire", help="Code(s) territoire (répétable)."),
     depuis: Optional[str] = typer.Option(None, "--depuis", help="Premier mois exporté, AAAA-MM."),
@@ -270,8 +270,8 @@ def export(
 
 @app.command()
 def documentation(
-    warehouse: Optional[Path] = typer.Option(None, help="Entrepôt documenté (défaut : SOCLE_WAREHOUSE ou data/socle.duckdb)."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Dossier de sortie (défaut : data/documentation)."),
+    warehouse: Optional[Path] = typer.Option(None, "--entrepot", "--warehouse", help="Entrepôt documenté (défaut : SOCLE_WAREHOUSE ou data/socle.duckdb)."),
+    out: Optional[Path] = typer.Option(None, "--sortie", "--out", help="Dossier de sortie (défaut : data/documentation)."),
 ) -> None:
     """Génère la documentation dbt (dictionnaire des indicateurs, modèles, tests) en une page HTML."""
     from pipelines.core.warehouse import BuildError, build_lock, prepare_work_warehouse
@@ -279,7 +279,7 @@ def documentation(
 
     settings = Settings.from_env(warehouse=warehouse)
     if not settings.warehouse.exists():
-        console.print(f"[bold red]Aucun entrepôt publié en {settings.warehouse} : lancez d'abord « socle build ».[/]")
+        console.print(f"[bold red]Aucun entrepôt publié en {settings.warehouse} : lancez d'abord « socle construire ».[/]")
         raise typer.Exit(code=1)
     out = out or settings.data_dir / "documentation"
     try:
@@ -295,7 +295,7 @@ def documentation(
 
 @app.command()
 def publications(
-    warehouse: Optional[Path] = typer.Option(None, help="Entrepôt publié (défaut : SOCLE_WAREHOUSE ou data/socle.duckdb)."),
+    warehouse: Optional[Path] = typer.Option(None, "--entrepot", "--warehouse", help="Entrepôt publié (défaut : SOCLE_WAREHOUSE ou data/socle.duckdb)."),
 ) -> None:
     """Liste les versions publiées conservées (la plus récente en premier) et la version courante."""
     from rich.table import Table
@@ -326,9 +326,9 @@ def publications(
         console.print("[yellow]Le fichier publié ne correspond à aucune version archivée.[/]")
 
 
-@app.command()
+@app.command("restaurer")
 def rollback(
-    warehouse: Optional[Path] = typer.Option(None, help="Entrepôt publié (défaut : SOCLE_WAREHOUSE ou data/socle.duckdb)."),
+    warehouse: Optional[Path] = typer.Option(None, "--entrepot", "--warehouse", help="Entrepôt publié (défaut : SOCLE_WAREHOUSE ou data/socle.duckdb)."),
     version: Optional[str] = typer.Option(None, "--version", help="Version à restaurer (défaut : celle d'avant la version courante ; voir « socle publications »)."),
 ) -> None:
     """Revient à une version publiée précédente (remplacement atomique) ; la prochaine construction repart d'elle."""
@@ -349,7 +349,7 @@ def rollback(
     )
     console.print(
         "La copie de travail repart de cette version : les fichiers chargés depuis seront relus à la "
-        "prochaine construction (retirez du dépôt une livraison fautive avant de relancer « socle build »)."
+        "prochaine construction (retirez du dépôt une livraison fautive avant de relancer « socle construire »)."
     )
 
 
@@ -389,7 +389,7 @@ def _utilite_secret(settings: Settings) -> None:
 
 @app.command()
 def qualite(
-    warehouse: Optional[Path] = typer.Option(None, help="Entrepôt publié (défaut : SOCLE_WAREHOUSE ou data/socle.duckdb)."),
+    warehouse: Optional[Path] = typer.Option(None, "--entrepot", "--warehouse", help="Entrepôt publié (défaut : SOCLE_WAREHOUSE ou data/socle.duckdb)."),
     audit_secret: bool = typer.Option(False, "--audit-secret", help="Audit indépendant du secret statistique de la vue publiée."),
 ) -> None:
     """Affiche l'état qualité de la publication : statut, contrôles en échec ou en avertissement, Data Docs,
@@ -399,7 +399,7 @@ def qualite(
 
     settings = Settings.from_env(warehouse=warehouse)
     if not settings.warehouse.exists():
-        console.print(f"[bold red]Aucun entrepôt publié en {settings.warehouse} : lancez d'abord « socle build ».[/]")
+        console.print(f"[bold red]Aucun entrepôt publié en {settings.warehouse} : lancez d'abord « socle construire ».[/]")
         raise typer.Exit(code=1)
     violations = _audit_secret(settings) if audit_secret else 0
     rapport = lire_statut(settings.warehouse)
@@ -421,8 +421,8 @@ def rapport(
     region: str = typer.Option(..., "--region", help="Code région INSEE (76 Occitanie, 93 PACA…)."),
     periode: str = typer.Option(..., "--periode", help="Mois AAAA-MM ; trimestre AAAA-T1…T4 ou année AAAA selon l'édition (un mois désigne alors son trimestre ou son année)."),
     edition: str = typer.Option("mensuelle", "--edition", help="mensuelle, trimestrielle ou annuelle."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Fichier PDF à écrire."),
-    warehouse: Optional[Path] = typer.Option(None, help="Entrepôt publié (défaut : SOCLE_WAREHOUSE ou data/socle.duckdb)."),
+    out: Optional[Path] = typer.Option(None, "--sortie", "--out", help="Fichier PDF à écrire."),
+    warehouse: Optional[Path] = typer.Option(None, "--entrepot", "--warehouse", help="Entrepôt publié (défaut : SOCLE_WAREHOUSE ou data/socle.duckdb)."),
     envoyer: bool = typer.Option(False, "--envoyer", help="Archiver sous data/rapports/ et envoyer au CSE de la région (une seule fois par période)."),
     forcer: bool = typer.Option(False, "--forcer", help="Avec --envoyer : renvoyer même si le rapport a déjà été envoyé."),
 ) -> None:
@@ -451,6 +451,11 @@ def rapport(
         console.print(f"[bold red]{escape(str(exc))}[/]")
         # 2, as « socle qualite »: the publication is blocked (not a usage error).
         raise typer.Exit(code=2 if isinstance(exc, QualiteBloquante) else 1) from None
+
+
+# The English names of before CONTRIBUTING.md's language rule, kept hidden for existing scripts.
+for _ancien, _commande in (("generate", generate), ("build", build), ("dashboard", dashboard), ("rollback", rollback)):
+    app.command(_ancien, hidden=True)(_commande)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -45,7 +45,7 @@ def _raw_asset(export: str) -> dg.AssetsDefinition:
     def _ingest(context: dg.AssetExecutionContext, socle: SocleConfig) -> dg.MaterializeResult:
         from pipelines.core.warehouse import prepare_work_warehouse
         from pipelines.ingestion import ingest_export
-        from pipelines.ingestion.reading import Limites
+        from pipelines.ingestion.reading import Limits
 
         settings = socle.settings()
         # A production path: SOCLE_PSEUDO_KEY is required (no demo key), checked before the work
@@ -60,7 +60,7 @@ def _raw_asset(export: str) -> dg.AssetsDefinition:
             )
 
         report = ingest_export(work, settings.inbox, export, key, on_file=on_file,
-                               limites=Limites.depuis(settings))
+                               limits=Limits.from_settings(settings))
         return dg.MaterializeResult(
             metadata={
                 "fichiers": dg.MetadataValue.int(report.files_loaded),
@@ -228,7 +228,7 @@ _PUBLICATION_INDICATEURS = dg.AssetKey(["publication", "indicateurs"])
             description="Contrôles qualité en avertissement : l'entrepôt est publié, les écarts sont signalés.",
         ),
     ],
-    description="Suites Great Expectations de quality/ (mêmes fonctions que « socle build »).",
+    description="Suites Great Expectations de quality/ (mêmes fonctions que « socle construire »).",
 )
 def controles_qualite(context: dg.AssetCheckExecutionContext, socle: SocleConfig):
     from pipelines.core.warehouse import prepare_work_warehouse

@@ -94,7 +94,7 @@ def lire_cellules(
             [table.split(".")[0]],
         ).fetchall()[0][0]
         if not existe:
-            raise ExportError(f"Table {table} absente de {warehouse} : relancez « socle build ».")
+            raise ExportError(f"Table {table} absente de {warehouse} : relancez « socle construire ».")
         ordre_type = " ".join(f"when '{t}' then {i}" for i, t in enumerate(ORDRE_TYPES_PERIODE))
         sql = (f"select {', '.join(colonnes)} from {table} {where} "
                f"order by indicateur, case type_periode {ordre_type} end, periode, niveau, territoire, "

@@ -31,7 +31,7 @@ def sandbox() -> Path:
 @pytest.fixture(scope="session")
 def entrepot_demo(tmp_path_factory, worker_id) -> Path:
     """One small real warehouse for the whole run (Occitanie and PACA, 14 months), built by
-    the real ``socle generate`` and ``socle build``: the dashboards' page and browser tests and
+    the real ``socle generer`` and ``socle construire``: the dashboards' page and browser tests and
     the CSE reports read it. Read-only for its users: copy it before writing.
 
     Under pytest-xdist the workers share one build (a file lock, the first one builds), so the
@@ -47,9 +47,9 @@ def entrepot_demo(tmp_path_factory, worker_id) -> Path:
     with FileLock(str(racine) + ".lock"):
         if not warehouse.exists():
             runner = CliRunner()
-            gen = runner.invoke(app, ["generate", "--out", str(inbox), "--regions", "76,93", "--months", "14",
-                                      "--persons", "6000", "--seed", "11"])
+            gen = runner.invoke(app, ["generer", "--sortie", str(inbox), "--regions", "76,93", "--mois", "14",
+                                      "--personnes", "6000", "--graine", "11"])
             assert gen.exit_code == 0, gen.output
-            res = runner.invoke(app, ["build", "--inbox", str(inbox), "--warehouse", str(warehouse)])
+            res = runner.invoke(app, ["construire", "--depot", str(inbox), "--entrepot", str(warehouse)])
             assert res.exit_code == 0, res.output
     return warehouse

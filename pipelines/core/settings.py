@@ -19,12 +19,12 @@ DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
 #: Secret threshold of statistical disclosure control; never below 11 for families D and E.
 SEUIL_SECRET_MIN = 11
 
-#: Caps on one delivered file (``pipelines.ingestion.reading.Limites``): bytes once decompressed,
+#: Caps on one delivered file (``pipelines.ingestion.reading.Limits``): bytes once decompressed,
 #: compression ratio of a ``.csv.gz``, bytes of one line. Far above any real export (a daily file
 #: of a whole region is a few hundred MB, compresses about 10 times, has lines under 1 KB).
-TAILLE_DECOMPRESSEE_MAX = 8 * 1024**3
-RATIO_GZIP_MAX = 200
-OCTETS_LIGNE_MAX = 8 * 1024**2
+MAX_DECOMPRESSED_BYTES = 8 * 1024**3
+MAX_GZIP_RATIO = 200
+MAX_LINE_BYTES = 8 * 1024**2
 
 
 def _default_key_file() -> Path:
@@ -41,7 +41,7 @@ class Settings:
     pseudo_key_file: Path
     date_arrete: date | None
     seuil_secret: int
-    #: Published versions kept under ``<warehouse dir>/versions/`` for ``socle rollback``.
+    #: Published versions kept under ``<warehouse dir>/versions/`` for ``socle restaurer``.
     versions_conservees: int = 5
     #: Secondary suppression: ``groupes`` (the group rule, default for now) or ``optimiseur``
     #: (LP over every published equation, ``pipelines.secret``; see docs/secret-statistique.md).
@@ -49,11 +49,11 @@ class Settings:
     #: Set by ``socle demo`` only (never from the environment): the one mode in which a missing
     #: ``SOCLE_PSEUDO_KEY`` is replaced by a local demo key (``pseudonymisation_key``).
     demo: bool = False
-    #: Caps on one delivered file (``SOCLE_GZIP_TAILLE_MAX``, ``SOCLE_GZIP_RATIO_MAX``,
-    #: ``SOCLE_LIGNE_OCTETS_MAX``), see ``TAILLE_DECOMPRESSEE_MAX`` above.
-    taille_decompressee_max: int = TAILLE_DECOMPRESSEE_MAX
-    ratio_gzip_max: int = RATIO_GZIP_MAX
-    octets_ligne_max: int = OCTETS_LIGNE_MAX
+    #: Caps on one delivered file (``SOCLE_GZIP_MAX_BYTES``, ``SOCLE_GZIP_MAX_RATIO``,
+    #: ``SOCLE_LINE_MAX_BYTES``), see ``MAX_DECOMPRESSED_BYTES`` above.
+    max_decompressed_bytes: int = MAX_DECOMPRESSED_BYTES
+    max_gzip_ratio: int = MAX_GZIP_RATIO
+    max_line_bytes: int = MAX_LINE_BYTES
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":
@@ -68,9 +68,9 @@ class Settings:
             seuil_secret=int(os.environ.get("SOCLE_SEUIL_SECRET", SEUIL_SECRET_MIN)),
             versions_conservees=int(os.environ.get("SOCLE_VERSIONS_CONSERVEES", 5)),
             methode_secret=os.environ.get("SOCLE_SECRET_METHODE", "groupes"),
-            taille_decompressee_max=int(os.environ.get("SOCLE_GZIP_TAILLE_MAX", TAILLE_DECOMPRESSEE_MAX)),
-            ratio_gzip_max=int(os.environ.get("SOCLE_GZIP_RATIO_MAX", RATIO_GZIP_MAX)),
-            octets_ligne_max=int(os.environ.get("SOCLE_LIGNE_OCTETS_MAX", OCTETS_LIGNE_MAX)),
+            max_decompressed_bytes=int(os.environ.get("SOCLE_GZIP_MAX_BYTES", MAX_DECOMPRESSED_BYTES)),
+            max_gzip_ratio=int(os.environ.get("SOCLE_GZIP_MAX_RATIO", MAX_GZIP_RATIO)),
+            max_line_bytes=int(os.environ.get("SOCLE_LINE_MAX_BYTES", MAX_LINE_BYTES)),
         )
         overrides = {k: v for k, v in overrides.items() if v is not None}
         return replace(s, **overrides) if overrides else s

@@ -32,14 +32,14 @@ from pipelines.core.contract import EXPORTS, PSEUDONYMISED_COLUMNS, DeliveryName
 from pipelines.ingestion.pseudonymisation import Pseudonymiser
 from pipelines.ingestion.reading import (
     IDX,
-    LIMITES,
+    LIMITS,
     LIGNE,
     NB_ATTENDU,
     NB_CHAMPS,
     FileRejected,
     FrameUnit,
     LinesUnit,
-    Limites,
+    Limits,
     Unit,
     is_small,
     iter_units,
@@ -274,7 +274,7 @@ def _meta_frame(loads: list[tuple[int, _Load]]) -> pl.DataFrame:
 
 class _Run:
     def __init__(self, con: duckdb.DuckDBPyConnection, inbox: Path, key: bytes,
-                 quarantine_dir: Path | None, on_file: OnFile | None, limites: Limites = LIMITES):
+                 quarantine_dir: Path | None, on_file: OnFile | None, limits: Limits = LIMITS):
         if not key:
             raise ValueError("clé de pseudonymisation absente ou vide")
         self.con = con
@@ -282,7 +282,7 @@ class _Run:
         self.pseudo = Pseudonymiser(key)  # the key itself is not kept on the run
         self.quarantine_dir = Path(quarantine_dir) if quarantine_dir else self.inbox / DEFAULT_QUARANTINE
         self.on_file = on_file
-        self.limites = limites  # caps on one file: decompressed size, ratio, line length
+        self.limits = limits  # caps on one file: decompressed size, ratio, line length
         # Before anything is written: another key would give the same people new pseudonyms.
         self.pseudo.verifier_cle(con)
         ensure_raw_schema(con)
@@ -338,7 +338,7 @@ class _Run:
                 emit([result])
                 continue
             try:
-                units = list(iter_units(task.path, ext, export, data, self.limites))
+                units = list(iter_units(task.path, ext, export, data, self.limits))
             except FileRejected as exc:
                 result = self._reject(task, digest, str(exc), batch.registry, batch.moves)
                 batch.results.append(result)
@@ -449,7 +449,7 @@ class _Run:
         read = loaded = quar = 0
         self.con.begin()
         try:
-            for unit in iter_units(task.path, task.name.extension, export, None, self.limites):  # type: ignore[union-attr]
+            for unit in iter_units(task.path, task.name.extension, export, None, self.limits):  # type: ignore[union-attr]
                 result.ignored_columns = hors_contrat(export, unit.header)
                 sf = _string_frame(export, [(0, unit)])
                 raw, quarantine = _prepare(export, sf, meta, self.pseudo)
@@ -542,14 +542,14 @@ def _export_folders(inbox: Path, exports: Iterable[str] | None) -> tuple[list[st
 
 def ingest_inbox(warehouse: Path, inbox: Path, key: bytes, *, exports: Iterable[str] | None = None,
                  quarantine_dir: Path | None = None, on_file: OnFile | None = None,
-                 limites: Limites = LIMITES) -> IngestionReport:
+                 limits: Limits = LIMITS) -> IngestionReport:
     """Load every pending file of the inbox (or of the given exports) into the raw layer."""
     t0 = time.perf_counter()
     inbox = Path(inbox)
     folders, ignored = _export_folders(inbox, exports)
     report = IngestionReport(ignored=ignored)
     with connect(warehouse) as con:
-        run = _Run(con, inbox, key, quarantine_dir, on_file, limites)
+        run = _Run(con, inbox, key, quarantine_dir, on_file, limits)
         for folder in folders:
             er, ign = run.run_export(folder)
             report.exports.append(er)
@@ -561,12 +561,12 @@ def ingest_inbox(warehouse: Path, inbox: Path, key: bytes, *, exports: Iterable[
 
 def ingest_export(warehouse: Path, inbox: Path, export: str, key: bytes, *,
                   quarantine_dir: Path | None = None, on_file: OnFile | None = None,
-                  limites: Limites = LIMITES) -> ExportReport:
+                  limits: Limits = LIMITS) -> ExportReport:
     """Load the pending files of one export (one Dagster asset per export calls this)."""
     if export not in EXPORTS:
         raise ValueError(f"export inconnu : {export}")
     with connect(warehouse) as con:
-        report, _ = _Run(con, Path(inbox), key, quarantine_dir, on_file, limites).run_export(export)
+        report, _ = _Run(con, Path(inbox), key, quarantine_dir, on_file, limits).run_export(export)
     return report
 
 

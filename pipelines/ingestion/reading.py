@@ -27,7 +27,7 @@ import numpy as np
 import polars as pl
 
 from pipelines.core.contract import CSV_SEPARATOR, Export, colonne_interdite
-from pipelines.core.settings import OCTETS_LIGNE_MAX, RATIO_GZIP_MAX, TAILLE_DECOMPRESSEE_MAX, Settings
+from pipelines.core.settings import MAX_LINE_BYTES, MAX_GZIP_RATIO, MAX_DECOMPRESSED_BYTES, Settings
 
 #: Internal column names (prefixed so that no delivered column can collide with them).
 IDX = "__socle_idx"  # index of the file in the batch
@@ -46,28 +46,28 @@ _BOM = b"\xef\xbb\xbf"
 
 
 @dataclass(frozen=True)
-class Limites:
+class Limits:
     """Caps on what one delivered file may cost, whatever its bytes say (configurable: settings).
 
-    A compressed file is read as a stream and stops at ``taille_decompressee`` bytes or once it
-    has grown ``ratio_gzip`` times its size on disk (a few hundred KB can hold gigabytes of one
-    repeated byte); a line longer than ``octets_ligne`` rejects the file, since a reader must hold
+    A compressed file is read as a stream and stops at ``max_decompressed_bytes`` bytes or once it
+    has grown ``max_gzip_ratio`` times its size on disk (a few hundred KB can hold gigabytes of one
+    repeated byte); a line longer than ``max_line_bytes`` rejects the file, since a reader must hold
     a whole line to cut it into fields.
     """
 
-    taille_decompressee: int = TAILLE_DECOMPRESSEE_MAX
-    ratio_gzip: int = RATIO_GZIP_MAX
-    octets_ligne: int = OCTETS_LIGNE_MAX
+    max_decompressed_bytes: int = MAX_DECOMPRESSED_BYTES
+    max_gzip_ratio: int = MAX_GZIP_RATIO
+    max_line_bytes: int = MAX_LINE_BYTES
 
     @classmethod
-    def depuis(cls, settings: Settings) -> "Limites":
-        return cls(settings.taille_decompressee_max, settings.ratio_gzip_max, settings.octets_ligne_max)
+    def from_settings(cls, settings: Settings) -> "Limits":
+        return cls(settings.max_decompressed_bytes, settings.max_gzip_ratio, settings.max_line_bytes)
 
 
-LIMITES = Limites()
+LIMITS = Limits()
 
 #: Below this many decompressed bytes the ratio is not checked (a tiny gzip has a high ratio).
-_RATIO_A_PARTIR_DE = 16 * 1024 * 1024
+_RATIO_CHECKED_FROM = 16 * 1024 * 1024
 
 
 class FileRejected(Exception):
@@ -151,14 +151,14 @@ def _decode(piece: bytes, first_line: int, header: tuple[str, ...] | None) -> st
         ) from None
 
 
-def _ligne_trop_longue(line: int, limites: Limites) -> FileRejected:
+def _line_too_long(line: int, limits: Limits) -> FileRejected:
     return FileRejected(
-        f"ligne {line} plus longue que {limites.octets_ligne:,} octets : fichier refusé sans être lu "
-        "en entier (limite octets_ligne)".replace(",", "\u202f")
+        f"ligne {line} plus longue que {limits.max_line_bytes:,} octets : fichier refusé sans être lu "
+        "en entier (limite SOCLE_LINE_MAX_BYTES)".replace(",", "\u202f")
     )
 
 
-def _read_header(stream: BinaryIO, export: Export, limites: Limites) -> tuple[tuple[str, ...], bytes]:
+def _read_header(stream: BinaryIO, export: Export, limits: Limits) -> tuple[tuple[str, ...], bytes]:
     """Read up to the end of the header line; return the header and the bytes read after it."""
     buf = stream.read(CHUNK_BYTES)
     if not buf:
@@ -166,14 +166,14 @@ def _read_header(stream: BinaryIO, export: Export, limites: Limites) -> tuple[tu
     if buf.startswith(_BOM):
         buf = buf[len(_BOM):]
     while b"\n" not in buf:
-        if len(buf) > limites.octets_ligne:
-            raise _ligne_trop_longue(1, limites)
+        if len(buf) > limits.max_line_bytes:
+            raise _line_too_long(1, limits)
         more = stream.read(CHUNK_BYTES)
         if not more:
             break
         buf += more
-    if buf.find(b"\n", 0, limites.octets_ligne + 1) < 0 and len(buf) > limites.octets_ligne:
-        raise _ligne_trop_longue(1, limites)
+    if buf.find(b"\n", 0, limits.max_line_bytes + 1) < 0 and len(buf) > limits.max_line_bytes:
+        raise _line_too_long(1, limits)
     head, _, rest = buf.partition(b"\n")
     text = _decode(head, 1, None).rstrip("\r")
     if not text.strip():
@@ -218,22 +218,22 @@ def _text_unit(text: str, header: tuple[str, ...], first_line: int) -> Unit:
     return LinesUnit(header, lines, first_line)
 
 
-def _check_lines(piece: bytes, line: int, limites: Limites) -> None:
+def _check_lines(piece: bytes, line: int, limits: Limits) -> None:
     """Reject a slice holding a line longer than the cap (its number named)."""
-    if len(piece) <= limites.octets_ligne:
+    if len(piece) <= limits.max_line_bytes:
         return
     start = 0
     while start < len(piece):
         end = piece.find(b"\n", start)
         end = len(piece) if end < 0 else end
-        if end - start > limites.octets_ligne:
-            raise _ligne_trop_longue(line, limites)
+        if end - start > limits.max_line_bytes:
+            raise _line_too_long(line, limits)
         start, line = end + 1, line + 1
 
 
-def iter_csv_units(stream: BinaryIO, export: Export, limites: Limites = LIMITES) -> Iterator[Unit]:
+def iter_csv_units(stream: BinaryIO, export: Export, limits: Limits = LIMITS) -> Iterator[Unit]:
     """Units of a CSV stream, cut at line ends every ``CHUNK_BYTES``."""
-    header, buf = _read_header(stream, export, limites)
+    header, buf = _read_header(stream, export, limits)
     line = 2
     eof = False
     while not eof:
@@ -243,8 +243,8 @@ def iter_csv_units(stream: BinaryIO, export: Export, limites: Limites = LIMITES)
             cut = buf.rfind(b"\n")
             if cut < 0:
                 # no line end yet: the line being read is the whole buffer
-                if len(buf) > limites.octets_ligne:
-                    raise _ligne_trop_longue(line, limites)
+                if len(buf) > limits.max_line_bytes:
+                    raise _line_too_long(line, limits)
                 continue
             piece, buf = buf[: cut + 1], buf[cut + 1:]
         else:
@@ -252,7 +252,7 @@ def iter_csv_units(stream: BinaryIO, export: Export, limites: Limites = LIMITES)
             piece, buf = buf, b""
         if not piece:
             continue
-        _check_lines(piece, line, limites)
+        _check_lines(piece, line, limits)
         text = _decode(piece, line, header)
         yield _text_unit(text, header, line)
         line += piece.count(b"\n")
@@ -373,43 +373,43 @@ def is_small(path: Path, extension: str) -> bool:
     return size <= (SMALL_GZIP_BYTES if extension == "csv.gz" else SMALL_FILE_BYTES)
 
 
-class _Plafonne(io.RawIOBase):
-    """A decompressed stream that refuses to grow past the caps of ``Limites``.
+class _Capped(io.RawIOBase):
+    """A decompressed stream that refuses to grow past the caps of ``Limits``.
 
     Counting what comes out (never trusting the size the gzip trailer announces) is what stops a
     decompression bomb before it is in memory.
     """
 
-    def __init__(self, stream: BinaryIO, taille_compressee: int, limites: Limites):
+    def __init__(self, stream: BinaryIO, compressed_size: int, limits: Limits):
         self._stream = stream
-        self._taille = max(taille_compressee, 1)
-        self._limites = limites
-        self.lus = 0
+        self._compressed = max(compressed_size, 1)
+        self._limits = limits
+        self.read_bytes = 0
 
     def readable(self) -> bool:
         return True
 
     def read(self, n: int = -1) -> bytes:
-        lim = self._limites
+        lim = self._limits
         n = CHUNK_BYTES if n is None or n < 0 else n
-        out = self._stream.read(min(n, lim.taille_decompressee + 1 - self.lus))
-        self.lus += len(out)
-        if self.lus > lim.taille_decompressee:
+        out = self._stream.read(min(n, lim.max_decompressed_bytes + 1 - self.read_bytes))
+        self.read_bytes += len(out)
+        if self.read_bytes > lim.max_decompressed_bytes:
             raise FileRejected(
-                f"fichier compressé refusé : plus de {lim.taille_decompressee:,} octets une fois "
-                "décompressé (limite taille_decompressee)".replace(",", "\u202f")
+                f"fichier compressé refusé : plus de {lim.max_decompressed_bytes:,} octets une fois "
+                "décompressé (limite SOCLE_GZIP_MAX_BYTES)".replace(",", "\u202f")
             )
-        if self.lus > _RATIO_A_PARTIR_DE and self.lus > lim.ratio_gzip * self._taille:
+        if self.read_bytes > _RATIO_CHECKED_FROM and self.read_bytes > lim.max_gzip_ratio * self._compressed:
             raise FileRejected(
-                f"fichier compressé refusé : taux de compression supérieur à {lim.ratio_gzip} "
-                f"({self._taille:,} octets compressés donnent déjà {self.lus:,} octets ; limite "
-                "ratio_gzip)".replace(",", "\u202f")
+                f"fichier compressé refusé : taux de compression supérieur à {lim.max_gzip_ratio} "
+                f"({self._compressed:,} octets compressés donnent déjà {self.read_bytes:,} octets ; limite "
+                "SOCLE_GZIP_MAX_RATIO)".replace(",", "\u202f")
             )
         return out
 
 
 def iter_units(path: Path, extension: str, export: Export, data: bytes | None = None,
-               limites: Limites = LIMITES) -> Iterator[Unit]:
+               limits: Limits = LIMITS) -> Iterator[Unit]:
     """Units of a file; ``data`` = its bytes when already read (small files), else streamed."""
     if data is not None and len(data) == 0 or data is None and path.stat().st_size == 0:
         raise FileRejected("fichier vide (0 octet)")
@@ -418,32 +418,32 @@ def iter_units(path: Path, extension: str, export: Export, data: bytes | None = 
         return
     if extension == "csv.gz":
         source = io.BytesIO(data) if data is not None else open(path, "rb")
-        taille = len(data) if data is not None else path.stat().st_size
+        size = len(data) if data is not None else path.stat().st_size
         try:
             with source, gzip.GzipFile(fileobj=source, mode="rb") as gz:
-                stream = _Plafonne(gz, taille, limites)  # type: ignore[arg-type]
+                stream = _Capped(gz, size, limits)  # type: ignore[arg-type]
                 first = stream.read(1)
                 if not first:
                     raise FileRejected("fichier vide (archive gzip sans contenu)")
-                yield from iter_csv_units(_Recolle(first, stream), export, limites)  # type: ignore[arg-type]
+                yield from iter_csv_units(_Prefixed(first, stream), export, limits)  # type: ignore[arg-type]
         except (gzip.BadGzipFile, EOFError, zlib.error, OSError) as exc:
             raise FileRejected(f"fichier gzip illisible : {exc}") from None
         return
     if data is not None:
-        yield from iter_csv_units(io.BytesIO(data), export, limites)
+        yield from iter_csv_units(io.BytesIO(data), export, limits)
     else:
         with open(path, "rb") as stream:
-            yield from iter_csv_units(stream, export, limites)
+            yield from iter_csv_units(stream, export, limits)
 
 
-class _Recolle:
+class _Prefixed:
     """A stream whose first bytes were already read (to tell an empty archive)."""
 
-    def __init__(self, debut: bytes, stream: _Plafonne):
-        self._debut, self._stream = debut, stream
+    def __init__(self, head: bytes, stream: _Capped):
+        self._head, self._stream = head, stream
 
     def read(self, n: int = -1) -> bytes:
-        if self._debut:
-            debut, self._debut = self._debut, b""
-            return debut + self._stream.read(n - len(debut) if n and n > 0 else n)
+        if self._head:
+            head, self._head = self._head, b""
+            return head + self._stream.read(n - len(head) if n and n > 0 else n)
         return self._stream.read(n)

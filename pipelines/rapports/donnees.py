@@ -123,7 +123,7 @@ def lire_donnees(warehouse: Path, region: str, periode: Periode) -> Donnees:
     a period without published data."""
     warehouse = Path(warehouse)
     if not warehouse.exists():
-        raise RapportError(f"Aucun entrepôt publié en {warehouse} : lancez d'abord « socle build ».")
+        raise RapportError(f"Aucun entrepôt publié en {warehouse} : lancez d'abord « socle construire ».")
     region = region.strip()
     try:
         con = duckdb.connect(str(warehouse), read_only=True)

@@ -90,7 +90,7 @@ def verifier_qualite(etat: EtatQualite, quoi: str) -> None:
     raise QualiteBloquante(
         f"{quoi} : rien n'est produit ni envoyé, les contrôles qualité bloquants de la publication"
         f"{quand} sont en échec ({etat.bloquants}) :{detail}\n"
-        "Corrigez la livraison et relancez « socle build », ou revenez à une version saine (« socle rollback »)."
+        "Corrigez la livraison et relancez « socle construire », ou revenez à une version saine (« socle restaurer »)."
     )
 
 

@@ -102,7 +102,7 @@ def test_entrepot_absent(tmp_path, monkeypatch):
     at = _lancer(monkeypatch, absent)
     assert at.title[0].value == "Synthèse"
     assert len(at.error) == 1
-    assert "Aucun entrepôt publié" in at.error[0].value and "socle build" in at.error[0].value
+    assert "Aucun entrepôt publié" in at.error[0].value and "socle construire" in at.error[0].value
     assert not at.metric
     assert not absent.exists()
 

@@ -133,7 +133,7 @@ def test_une_connexion_en_lecture_seule_refuse_d_ecrire(entrepot, monkeypatch):
 
 def test_entrepot_absent(tmp_path):
     absent = tmp_path / "rien.duckdb"
-    with pytest.raises(data.EntrepotIndisponible, match="Aucun entrepôt publié : lancez `socle build`"):
+    with pytest.raises(data.EntrepotIndisponible, match="Aucun entrepôt publié : lancez `socle construire`"):
         data.territoires(absent, NAT)
     assert not absent.exists()  # read-only: nothing created
 
@@ -141,7 +141,7 @@ def test_entrepot_absent(tmp_path):
 def test_entrepot_incomplet(tmp_path):
     vide = tmp_path / "vide.duckdb"
     duckdb.connect(str(vide)).close()
-    with pytest.raises(data.EntrepotIndisponible, match="socle build"):
+    with pytest.raises(data.EntrepotIndisponible, match="socle construire"):
         data.territoires(vide, NAT)
 
 

@@ -1,4 +1,4 @@
-"""The server launcher used by ``socle dashboard``, and the real server it starts."""
+"""The server launcher used by ``socle tableau-de-bord``, and the real server it starts."""
 
 from __future__ import annotations
 
@@ -82,7 +82,7 @@ class Serveur:
 
 @pytest.fixture(scope="module")
 def serveur(tmp_path_factory):
-    """One real server for the module, started as ``socle dashboard`` starts it (default
+    """One real server for the module, started as ``socle tableau-de-bord`` starts it (default
     address), with the network probe loaded."""
     dossier = tmp_path_factory.mktemp("serveur")
     entrepot = construire_entrepot(dossier / "socle.duckdb")
@@ -199,7 +199,7 @@ def test_socle_dashboard_sans_utilisateurs(tmp_path, monkeypatch):
     (tmp_path / "w.duckdb").touch()
     lance = []
     monkeypatch.setattr(server.subprocess, "call", lambda *a, **k: lance.append(a) or 0)
-    res = CliRunner().invoke(app, ["dashboard", "--warehouse", str(tmp_path / "w.duckdb")])
+    res = CliRunner().invoke(app, ["tableau-de-bord", "--entrepot", str(tmp_path / "w.duckdb")])
     assert res.exit_code == 1 and "Aucun fichier d'utilisateurs" in res.output
     assert not lance and not (tmp_path / "utilisateurs.toml").exists()
 
@@ -228,7 +228,7 @@ def test_python_m_dashboards(monkeypatch, tmp_path):
 
     appels = []
     monkeypatch.setattr(principal, "serve", lambda w, port, adresse: appels.append((w, port, adresse)) or 0)
-    assert principal.main(["--warehouse", str(tmp_path / "w.duckdb"), "--port", "9000"]) == 0
+    assert principal.main(["--entrepot", str(tmp_path / "w.duckdb"), "--port", "9000"]) == 0
     assert appels == [(tmp_path / "w.duckdb", 9000, "127.0.0.1")]
     monkeypatch.setenv("SOCLE_WAREHOUSE", str(tmp_path / "env.duckdb"))
     principal.main([])

@@ -1,4 +1,4 @@
-"""The fault suite's scenario: a few real `socle build` runs, in subprocesses, shared by the modules.
+"""The fault suite's scenario: a few real `socle construire` runs, in subprocesses, shared by the modules.
 
 One small synthetic inbox (Normandie, Q1 2025, 300 persons) is generated once and split at
 ``CUTOFF`` into an *earlier* and a *later* half. Builds (each a real ``python -m pipelines.cli
@@ -43,7 +43,7 @@ SEED = 20250401
 CUTOFF = date(2025, 2, 15)  # files extracted after this day form the later half
 BUILD_TIMEOUT = 600
 
-#: Phase markers printed by `socle build` (one line each, on stderr), in order.
+#: Phase markers printed by `socle construire` (one line each, on stderr), in order.
 PHASES = {
     "ingestion": "• Ingestion",
     "dbt": "• Calcul des indicateurs",
@@ -54,12 +54,12 @@ PUBLISHED_OK = "Entrepôt publié"
 
 
 # ------------------------------------------------------------------------------------------------
-# Running `socle build` in a subprocess, watching its phases
+# Running `socle construire` in a subprocess, watching its phases
 # ------------------------------------------------------------------------------------------------
 
 
 class BuildProcess:
-    """A `socle build` subprocess; a reader thread timestamps the phase lines as they come."""
+    """A `socle construire` subprocess; a reader thread timestamps the phase lines as they come."""
 
     def __init__(self, inbox: Path, warehouse: Path, dbt_dir: Path):
         env = dict(os.environ)  # HOME, DAGSTER_HOME, XDG_CONFIG_HOME, SOCLE_PSEUDO_KEY: tests/conftest.py
@@ -74,7 +74,7 @@ class BuildProcess:
             env.pop(var, None)
         self.started = time.monotonic()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "pipelines.cli", "build", "--inbox", str(inbox), "--warehouse", str(warehouse)],
+            [sys.executable, "-m", "pipelines.cli", "construire", "--depot", str(inbox), "--entrepot", str(warehouse)],
             cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             text=True, encoding="utf-8", errors="replace", bufsize=1,
         )

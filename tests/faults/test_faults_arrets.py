@@ -1,7 +1,7 @@
 """A build killed at random points, and two builds at once.
 
 Replays the delivery of scenario X (earlier half, faulty files, correction… on top of the published
-build A) with `socle build` subprocesses SIGKILLed at seeded random delays inside each phase
+build A) with `socle construire` subprocesses SIGKILLed at seeded random delays inside each phase
 (ingestion, dbt, publication), then started again to completion. Readers must see the previous
 good publication (A) all along, and the end state must equal X, the same inbox built without
 interruption (running alongside). Two builds started at once: one refuses clearly (the lock).

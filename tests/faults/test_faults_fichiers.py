@@ -1,4 +1,4 @@
-"""Faulty files through the real `socle build`: each accepted or rejected as the contract says,
+"""Faulty files through the real `socle construire`: each accepted or rejected as the contract says,
 with a message naming the file, the line and the column; nothing lost; the published indicators
 untouched (scenario X, see conftest: it must publish exactly what the clean reference R does)."""
 

@@ -1,5 +1,5 @@
 """Deliveries: the same one twice, out of order, a correction after a tombstone, a tombstone for a
-key never seen — through the real `socle build` (scenario A then X, see conftest)."""
+key never seen — through the real `socle construire` (scenario A then X, see conftest)."""
 
 from __future__ import annotations
 

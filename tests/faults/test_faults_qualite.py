@@ -1,4 +1,4 @@
-"""A quality gate that fails, through the real `socle build`: nothing is published, the command
+"""A quality gate that fails, through the real `socle construire`: nothing is published, the command
 exits non-zero and says which check failed and on what; nothing already loaded is lost.
 
 The fault: the raw layer of the build's private copy drifted from the contract (a column retyped

@@ -95,7 +95,7 @@ def test_socle_demo_builds_in_demo_mode(monkeypatch, tmp_path):
     monkeypatch.delenv("SOCLE_UTILISATEURS", raising=False)
     monkeypatch.setattr(cli, "_inbox_has_files", lambda _inbox: True)
     monkeypatch.setattr(cli, "do_build", seen.append)
-    res = CliRunner().invoke(cli.app, ["demo", "--no-serve"])
+    res = CliRunner().invoke(cli.app, ["demo", "--sans-servir"])
     assert res.exit_code == 0, res.output
     assert [s.demo for s in seen] == [True]
     assert Settings.from_env().demo is False  # every other entry point
@@ -153,7 +153,7 @@ def test_socle_build_with_another_key_fails_cleanly_and_leaves_both_files(inbox,
     monkeypatch.setenv("SOCLE_PSEUDO_KEY", AUTRE_CLE)
     work = Settings.from_env(warehouse=published).work_warehouse
     for _ in range(2):  # without, then with, the build's work copy
-        res = CliRunner().invoke(cli.app, ["build", "--inbox", str(inbox.root), "--warehouse", str(published)])
+        res = CliRunner().invoke(cli.app, ["construire", "--depot", str(inbox.root), "--entrepot", str(published)])
         assert res.exit_code == 1
         out = " ".join(res.output.split())
         assert "Échec de l'étape « ingestion » : la clé de pseudonymisation n'est pas celle de cet entrepôt" in out
@@ -165,7 +165,7 @@ def test_socle_build_without_a_key_touches_nothing(inbox, tmp_path, monkeypatch)
     monkeypatch.delenv("SOCLE_PSEUDO_KEY")
     inbox.write_csv("emplois", date(2024, 3, 1), [valid_row("emplois", 1)])
     published = tmp_path / "socle.duckdb"
-    res = CliRunner().invoke(cli.app, ["build", "--inbox", str(inbox.root), "--warehouse", str(published)])
+    res = CliRunner().invoke(cli.app, ["construire", "--depot", str(inbox.root), "--entrepot", str(published)])
     assert res.exit_code == 1
     assert "SOCLE_PSEUDO_KEY est obligatoire" in " ".join(res.output.split())
     assert "Traceback" not in res.output

@@ -10,7 +10,7 @@ import pytest
 
 from pipelines.core.contract import EXPORTS
 from pipelines.ingestion import CHARGE, REJETE, ingest_inbox, pending_files
-from pipelines.ingestion.reading import Limites
+from pipelines.ingestion.reading import Limits
 
 from .conftest import KEY, csv_text, valid_row
 
@@ -139,7 +139,7 @@ def test_caps_on_decompressed_size_and_line_length_are_configurable(inbox, wareh
     long_line = valid_row("emplois", 999, source="A" * 5000)
     inbox.write_csv("emplois", date(2024, 3, 2), rows[:2] + [long_line])
     report = ingest_inbox(warehouse, inbox.root, KEY,
-                          limites=Limites(taille_decompressee=10_000, octets_ligne=4000))
+                          limits=Limits(max_decompressed_bytes=10_000, max_line_bytes=4000))
     first, second = report.files
     assert first.status == REJETE and "plus de 10\u202f000 octets une fois décompressé" in first.reason
     assert second.status == REJETE and second.reason.startswith("ligne 4 plus longue que 4\u202f000 octets")
@@ -189,8 +189,8 @@ def test_links_are_never_followed(inbox, warehouse, tmp_path):
 def test_the_caps_come_from_the_settings(monkeypatch):
     from pipelines.core.settings import Settings
 
-    monkeypatch.setenv("SOCLE_GZIP_RATIO_MAX", "50")
-    monkeypatch.setenv("SOCLE_LIGNE_OCTETS_MAX", "1024")
-    limites = Limites.depuis(Settings.from_env())
-    assert (limites.ratio_gzip, limites.octets_ligne) == (50, 1024)
-    assert limites.taille_decompressee == Limites().taille_decompressee
+    monkeypatch.setenv("SOCLE_GZIP_MAX_RATIO", "50")
+    monkeypatch.setenv("SOCLE_LINE_MAX_BYTES", "1024")
+    limits = Limits.from_settings(Settings.from_env())
+    assert (limits.max_gzip_ratio, limits.max_line_bytes) == (50, 1024)
+    assert limits.max_decompressed_bytes == Limits().max_decompressed_bytes

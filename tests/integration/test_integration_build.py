@@ -1,4 +1,4 @@
-"""End to end: a small generated inbox → `socle build` → published warehouse."""
+"""End to end: a small generated inbox → `socle construire` → published warehouse."""
 
 from __future__ import annotations
 
@@ -26,10 +26,10 @@ def built(tmp_path_factory) -> dict:
     root = tmp_path_factory.mktemp("e2e")
     inbox, warehouse = root / "inbox", root / "socle.duckdb"
     runner = CliRunner()
-    gen = runner.invoke(app, ["generate", "--out", str(inbox), "--regions", "76", "--months", "8",
-                              "--persons", "3000", "--seed", "7"])
+    gen = runner.invoke(app, ["generer", "--sortie", str(inbox), "--regions", "76", "--mois", "8",
+                              "--personnes", "3000", "--graine", "7"])
     assert gen.exit_code == 0, gen.output
-    res = runner.invoke(app, ["build", "--inbox", str(inbox), "--warehouse", str(warehouse)])
+    res = runner.invoke(app, ["construire", "--depot", str(inbox), "--entrepot", str(warehouse)])
     assert res.exit_code == 0, res.output
     return {"root": root, "inbox": inbox, "warehouse": warehouse, "output": res.output,
             "generation": json.loads((inbox / "_generation.json").read_text())}
@@ -117,22 +117,30 @@ def test_second_build_is_a_no_op_and_keeps_figures(built):
     snapshot = "select * from publication.indicateurs order by all"
     before = query(built["warehouse"], snapshot)
     files_before = query(built["warehouse"], "select count(*) from raw._fichiers")
-    res = CliRunner().invoke(app, ["build", "--inbox", str(built["inbox"]), "--warehouse", str(built["warehouse"])])
+    res = CliRunner().invoke(app, ["construire", "--depot", str(built["inbox"]), "--entrepot", str(built["warehouse"])])
     assert res.exit_code == 0, res.output
     assert query(built["warehouse"], snapshot) == before  # cell by cell, secret included
     assert query(built["warehouse"], "select count(*) from raw._fichiers") == files_before
 
 
 def test_build_failure_names_the_step(tmp_path):
-    res = CliRunner().invoke(app, ["build", "--inbox", str(tmp_path / "absent"), "--warehouse", str(tmp_path / "w.duckdb")])
+    res = CliRunner().invoke(app, ["construire", "--depot", str(tmp_path / "absent"), "--entrepot", str(tmp_path / "w.duckdb")])
     assert res.exit_code != 0
     assert "ingestion" in res.output
     assert not (tmp_path / "w.duckdb").exists()
 
 
+def test_the_english_names_of_before_the_language_rule_still_work(tmp_path):
+    # hidden aliases (CONTRIBUTING.md): a script written with « socle build --inbox » keeps running
+    res = CliRunner().invoke(app, ["build", "--inbox", str(tmp_path / "absent"), "--warehouse", str(tmp_path / "w.duckdb")])
+    assert res.exit_code != 0 and "ingestion" in res.output
+    aide = CliRunner().invoke(app, ["--help"])
+    assert "construire" in aide.output and " build " not in aide.output
+
+
 def test_documentation_is_one_static_page_with_the_dictionary(built):
     out = built["root"] / "documentation"
-    res = CliRunner().invoke(app, ["documentation", "--warehouse", str(built["warehouse"]), "--out", str(out)])
+    res = CliRunner().invoke(app, ["documentation", "--entrepot", str(built["warehouse"]), "--sortie", str(out)])
     assert res.exit_code == 0, res.output
     page = (out / "static_index.html").read_text(encoding="utf-8")
     assert "taux_sanction_cre" in page and "dictionnaire" in page

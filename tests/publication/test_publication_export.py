@@ -108,9 +108,9 @@ def test_xlsx_has_data_and_dictionary(entrepot, tmp_path):
 
 def test_cli_export(entrepot, tmp_path):
     out = tmp_path / "cli.csv"
-    res = CliRunner().invoke(app, ["export", "--warehouse", str(entrepot), "--out", str(out),
+    res = CliRunner().invoke(app, ["export", "--entrepot", str(entrepot), "--sortie", str(out),
                                    "--niveau", "REGION", "--niveau", "NATIONAL", "--depuis", "2025-01"])
     assert res.exit_code == 0, res.output
     assert len(out.read_text(encoding="utf-8-sig").splitlines()) == 11
-    res = CliRunner().invoke(app, ["export", "--warehouse", str(entrepot), "--out", str(tmp_path / "x.json")])
+    res = CliRunner().invoke(app, ["export", "--entrepot", str(entrepot), "--sortie", str(tmp_path / "x.json")])
     assert res.exit_code == 1 and "Format inconnu" in res.output

@@ -193,7 +193,7 @@ def test_socle_qualite_prints_the_audit_figures_and_the_violations(tmp_path):
 
     cells, hier = _douze_entrants()
     chemin = aide.entrepot(tmp_path / "w.duckdb", cells, hier, _ancienne(cells, hier))
-    res = CliRunner().invoke(app, ["qualite", "--warehouse", str(chemin), "--audit-secret"])
+    res = CliRunner().invoke(app, ["qualite", "--entrepot", str(chemin), "--audit-secret"])
     assert "Audit du secret (propagation des équations)" in res.output
     assert "Violations par niveau : AGENCE" in res.output
     assert res.exit_code == 2  # a view that leaks is a blocking failure

@@ -190,7 +190,7 @@ def test_socle_qualite_affiche_l_utilite(tmp_path):
     from pipelines.cli import app
 
     chemin = _entrepot(tmp_path, _vue())
-    res = CliRunner().invoke(app, ["qualite", "--warehouse", str(chemin)])
+    res = CliRunner().invoke(app, ["qualite", "--entrepot", str(chemin)])
     # no quality results in a hand-made warehouse: exit 1 as before, the figures still printed
     assert res.exit_code == 1
     assert "aucun résultat de contrôle qualité" in res.output
@@ -199,5 +199,5 @@ def test_socle_qualite_affiche_l_utilite(tmp_path):
 
     sans_vue = tmp_path / "sans_vue.duckdb"
     duckdb.connect(str(sans_vue)).close()
-    res = CliRunner().invoke(app, ["qualite", "--warehouse", str(sans_vue)])
+    res = CliRunner().invoke(app, ["qualite", "--entrepot", str(sans_vue)])
     assert res.exit_code == 1 and "Utilité de la vue publiée non mesurée" in res.output

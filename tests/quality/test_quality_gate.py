@@ -22,12 +22,12 @@ def construit(tmp_path_factory):
     root = tmp_path_factory.mktemp("gate")
     inbox, warehouse = root / "inbox", root / "socle.duckdb"
     runner = CliRunner()
-    gen = runner.invoke(app, ["generate", "--out", str(inbox), "--regions", "76", "--months", "3",
-                              "--persons", "400", "--seed", "3"])
+    gen = runner.invoke(app, ["generer", "--sortie", str(inbox), "--regions", "76", "--mois", "3",
+                              "--personnes", "400", "--graine", "3"])
     assert gen.exit_code == 0, gen.output
     mp = pytest.MonkeyPatch()
     mp.setenv("SOCLE_DATA_DIR", str(root / "data"))
-    res = runner.invoke(app, ["build", "--inbox", str(inbox), "--warehouse", str(warehouse)])
+    res = runner.invoke(app, ["construire", "--depot", str(inbox), "--entrepot", str(warehouse)])
     assert res.exit_code == 0, res.output
     yield {"root": root, "inbox": inbox, "warehouse": warehouse, "output": res.output}
     mp.undo()
@@ -40,7 +40,7 @@ def test_quality_build_runs_the_gate(construit):
 
 
 def test_quality_cli_prints_the_status(construit):
-    res = CliRunner().invoke(app, ["qualite", "--warehouse", str(construit["warehouse"])])
+    res = CliRunner().invoke(app, ["qualite", "--entrepot", str(construit["warehouse"])])
     assert res.exit_code == 0, res.output
     assert "Contrôles qualité du" in res.output
     assert "bloquant(s) en échec" in res.output
@@ -60,11 +60,11 @@ def test_quality_blocking_failure_stops_the_build(construit, monkeypatch):
 
     monkeypatch.setenv("SOCLE_DATA_DIR", str(construit["root"] / "data"))
     monkeypatch.setattr(cibles, "taux", taux_corrompu)
-    res = CliRunner().invoke(app, ["build", "--inbox", str(construit["inbox"]), "--warehouse", str(construit["warehouse"])])
+    res = CliRunner().invoke(app, ["construire", "--depot", str(construit["inbox"]), "--entrepot", str(construit["warehouse"])])
     assert res.exit_code != 0
     assert "contrôles qualité" in res.output
     assert "taux.entre_0_et_1" in res.output and "marts.indicateurs" in res.output
     assert _hash(construit["warehouse"]) == avant, "le fichier publié a changé"
     # the published status is still the last good one
-    statut = CliRunner().invoke(app, ["qualite", "--warehouse", str(construit["warehouse"])])
+    statut = CliRunner().invoke(app, ["qualite", "--entrepot", str(construit["warehouse"])])
     assert "taux.entre_0_et_1" not in statut.output

@@ -1,4 +1,4 @@
-"""On a real warehouse built by ``socle generate`` and ``socle build`` (Occitanie and PACA): the
+"""On a real warehouse built by ``socle generer`` and ``socle construire`` (Occitanie and PACA): the
 report of each region matches the published view table by table, pages are rendered to PNG in the
 artefacts, and the Dagster job delivers the real PDF to a local SMTP server."""
 

@@ -136,21 +136,21 @@ def test_cli_writes_the_report_and_refuses_a_blocked_publication(monkeypatch, ra
     monkeypatch.setattr(paquet, "produire_rapport", lambda warehouse, region, p: rapport_juin)
     runner = CliRunner()
     sortie = tmp_path / "cse" / "rapport.pdf"
-    ok = runner.invoke(app, ["rapport", "--region", "76", "--periode", "2025-06", "--warehouse",
-                             str(entrepot_rapport.path), "--out", str(sortie)])
+    ok = runner.invoke(app, ["rapport", "--region", "76", "--periode", "2025-06", "--entrepot",
+                             str(entrepot_rapport.path), "--sortie", str(sortie)])
     assert ok.exit_code == 0, ok.output
     assert sortie.read_bytes() == rapport_juin.pdf and "Rapport écrit" in ok.output
 
     monkeypatch.undo()  # the real function: the gate is checked before anything is rendered
-    bloque = runner.invoke(app, ["rapport", "--region", "76", "--periode", "2025-06", "--warehouse",
-                                 str(entrepot_bloque.path), "--out", str(tmp_path / "non.pdf")])
+    bloque = runner.invoke(app, ["rapport", "--region", "76", "--periode", "2025-06", "--entrepot",
+                                 str(entrepot_bloque.path), "--sortie", str(tmp_path / "non.pdf")])
     assert bloque.exit_code == 2 and "valeurs_dans_les_bornes" in bloque.output
     assert not (tmp_path / "non.pdf").exists()
-    inconnue = runner.invoke(app, ["rapport", "--region", "99", "--periode", "2025-06", "--warehouse",
-                                   str(entrepot_rapport.path), "--out", str(tmp_path / "non.pdf")])
+    inconnue = runner.invoke(app, ["rapport", "--region", "99", "--periode", "2025-06", "--entrepot",
+                                   str(entrepot_rapport.path), "--sortie", str(tmp_path / "non.pdf")])
     assert inconnue.exit_code == 1 and "Région inconnue" in inconnue.output
     sans_sortie = runner.invoke(app, ["rapport", "--region", "76", "--periode", "2025-06"])
-    assert sans_sortie.exit_code == 1 and "--out" in sans_sortie.output
+    assert sans_sortie.exit_code == 1 and "--sortie" in sans_sortie.output
 
 
 def test_index_lines_are_json(serveur_smtp, produits, reglages_socle):

@@ -1,4 +1,4 @@
-"""`departements=` / `socle generate --departements`: one or a few départements, at their real size."""
+"""`departements=` / `socle generer --departements`: one or a few départements, at their real size."""
 
 from __future__ import annotations
 
@@ -95,8 +95,8 @@ def test_default_persons_is_the_real_number_of_registered_people(tmp_path):
 
 
 def test_cli_default_size(tmp_path):
-    res = CliRunner().invoke(app, ["generate", "--out", str(tmp_path / "cli"), "--departements", "48",
-                                   "--months", "1"])
+    res = CliRunner().invoke(app, ["generer", "--sortie", str(tmp_path / "cli"), "--departements", "48",
+                                   "--mois", "1"])
     assert res.exit_code == 0, res.output
     parametres = lecture.summary(tmp_path / "cli")["parametres"]
     assert parametres["personnes"] == parametres["personnes_reference"]["personnes"] == _defm_a_e("48")
@@ -124,7 +124,7 @@ def test_unknown_departement_is_named(tmp_path):
     with pytest.raises(ValueError, match="hors métropole : 971"):
         generate(tmp_path / "y", departements=["971"], end=date(2024, 2, 29), persons=10)
     assert not (tmp_path / "x").exists()  # refused before anything is written
-    res = CliRunner().invoke(app, ["generate", "--out", str(tmp_path / "z"), "--departements", "31,99"])
+    res = CliRunner().invoke(app, ["generer", "--sortie", str(tmp_path / "z"), "--departements", "31,99"])
     assert res.exit_code == 1
     assert "Département inconnu : 99" in " ".join(res.output.split())
     assert not (tmp_path / "z").exists()
@@ -135,8 +135,8 @@ def test_regions_and_departements_together_are_refused(tmp_path):
         generate(tmp_path / "x", regions=["76"], departements=["31"], end=date(2024, 2, 29), persons=10)
     with pytest.raises(ValueError, match="ne peuvent pas être utilisées ensemble"):
         generate(tmp_path / "x", regions=None, departements=["31"], end=date(2024, 2, 29), persons=10)
-    res = CliRunner().invoke(app, ["generate", "--out", str(tmp_path / "z"), "--regions", "76",
-                                   "--departements", "31", "--persons", "10"])
+    res = CliRunner().invoke(app, ["generer", "--sortie", str(tmp_path / "z"), "--regions", "76",
+                                   "--departements", "31", "--personnes", "10"])
     assert res.exit_code == 1
     assert "--regions et --departements ne peuvent pas être utilisées ensemble" in " ".join(res.output.split())
     assert not (tmp_path / "z").exists()

@@ -49,8 +49,8 @@ def test_no_channel_configured_only_logs(settings, monkeypatch, caplog):
 
 def test_failed_cli_build_raises_an_alert(webhook, tmp_path, monkeypatch):
     monkeypatch.setenv("SOCLE_ALERTE_WEBHOOK", webhook["url"])
-    res = CliRunner().invoke(app, ["build", "--inbox", str(tmp_path / "absent"),
-                                   "--warehouse", str(tmp_path / "socle.duckdb")])
+    res = CliRunner().invoke(app, ["construire", "--depot", str(tmp_path / "absent"),
+                                   "--entrepot", str(tmp_path / "socle.duckdb")])
     assert res.exit_code == 1
     (req,) = webhook["received"]
     assert "ingestion" in req["json"]["message"] and "absent" in req["json"]["message"]

@@ -164,7 +164,7 @@ def test_rollback_without_previous_version_fails_clearly(settings, fake_build):
         restaurer(settings, "20000101T000000")
     assert sha(settings.warehouse) == v1["sha256"]
 
-    res = CliRunner().invoke(app, ["rollback", "--warehouse", str(settings.warehouse)])
+    res = CliRunner().invoke(app, ["restaurer", "--entrepot", str(settings.warehouse)])
     assert res.exit_code == 1
     assert "Retour arrière impossible" in res.output and "aucune version antérieure" in res.output
 
@@ -195,18 +195,18 @@ def test_cli_lists_publications_and_rolls_back(settings, fake_build, monkeypatch
     v1 = publier_version(settings, fake_build.step(arrete=date(2026, 9, 30)))
     v2 = publier_version(settings, fake_build.step(arrete=date(2026, 10, 31)))
     runner = CliRunner()
-    res = runner.invoke(app, ["publications", "--warehouse", str(settings.warehouse)])
+    res = runner.invoke(app, ["publications", "--entrepot", str(settings.warehouse)])
     assert res.exit_code == 0, res.output
     assert v1["id"] in res.output and v2["id"] in res.output
     assert "31/10/2026" in res.output and "30/09/2026" in res.output
     line_v2 = next(line for line in res.output.splitlines() if f" {v2['id']} " in line)
     assert "courante" in line_v2
 
-    res = runner.invoke(app, ["rollback", "--warehouse", str(settings.warehouse)])
+    res = runner.invoke(app, ["restaurer", "--entrepot", str(settings.warehouse)])
     assert res.exit_code == 0, res.output
     assert f"Version {v1['id']} restaurée" in " ".join(res.output.split())
     assert sha(settings.warehouse) == v1["sha256"]
-    res = runner.invoke(app, ["publications", "--warehouse", str(settings.warehouse)])
+    res = runner.invoke(app, ["publications", "--entrepot", str(settings.warehouse)])
     line_v1 = next(line for line in res.output.splitlines() if f" {v1['id']} " in line)
     assert "courante" in line_v1
 
