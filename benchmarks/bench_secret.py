@@ -28,8 +28,8 @@ sys.path.insert(0, str(RACINE))
 def _cellules(warehouse: Path, region: str | None):
     import polars as pl
 
-    from pipelines.publication import COLONNES_CONTRAT
     from pipelines.core.warehouse import connect
+    from pipelines.publication import COLONNES_CONTRAT
 
     with connect(warehouse, read_only=True) as con:
         cells = con.sql(f"select {', '.join(COLONNES_CONTRAT)} from marts.indicateurs "
@@ -57,7 +57,6 @@ def main() -> int:
         sys.exit(f"Entrepôt introuvable : {args.warehouse} (lancez d'abord `socle demo --sans-servir`).")
 
     import duckdb
-    import polars as pl
 
     from pipelines.publication import publier_vue
     from pipelines.secret.audit import auditer

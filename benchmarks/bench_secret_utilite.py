@@ -31,8 +31,8 @@ def main() -> int:
 
     import polars as pl
 
-    from pipelines.secret.utilite import mesurer, pourcentage, resume_utilite
     from pipelines.core.warehouse import connect
+    from pipelines.secret.utilite import mesurer, pourcentage, resume_utilite
 
     print(f"Entrepôt : {args.warehouse} ({args.warehouse.stat().st_size / 1e6:.0f} Mo)")
     durees = []

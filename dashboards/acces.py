@@ -25,9 +25,9 @@ import os
 import threading
 import time
 import tomllib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Mapping
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -100,7 +100,7 @@ class Utilisateur:
             raise UtilisateurInvalide(f"Territoire manquant pour {self.identifiant!r}")
 
     @property
-    def perimetre(self) -> "Perimetre":
+    def perimetre(self) -> Perimetre:
         return Perimetre.de(self)
 
 
@@ -127,7 +127,7 @@ class Perimetre:
     code: str | None = None
 
     @classmethod
-    def de(cls, utilisateur: Utilisateur) -> "Perimetre":
+    def de(cls, utilisateur: Utilisateur) -> Perimetre:
         publie = utilisateur.role in (COMITE, CSE)
         table = TABLE_PUBLIEE if publie else TABLE_INTERNE
         if utilisateur.role == NATIONAL:

@@ -8,8 +8,8 @@ what it shows.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
-from typing import Callable, Mapping, Sequence
 
 import polars as pl
 import streamlit as st

@@ -9,16 +9,16 @@ final one. The pages only choose what to show and where.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import date
-from typing import Callable, Mapping
 
 import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
 from dashboards import composants, vues
-from pipelines.core import formats as fmt
 from dashboards import vues_parcours as vp
+from pipelines.core import formats as fmt
 
 
 def titre(ctx: composants.Contexte, indicateur: str, complement: str = "", provisoire: bool = False,

@@ -6,10 +6,10 @@ downloads and the notes under tables. Thin Streamlit code over ``dashboards.data
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Callable
 
 import polars as pl
 import streamlit as st

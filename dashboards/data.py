@@ -22,9 +22,9 @@ type_periode=...)``) where a window's sum of months is secret but its published 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import duckdb
 import polars as pl

@@ -19,8 +19,9 @@ through a real server).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import ModuleType
-from typing import Any, Callable
+from typing import Any
 
 
 def _fonction(module: ModuleType, nom: str) -> Callable:

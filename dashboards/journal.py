@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -70,7 +70,7 @@ def journaliser_connexion(
 def _ajouter(identifiant: str, role: str | None, page: str, territoire: str | None,
              indicateur: str | None, action: str, chemin: Path | None) -> dict:
     evenement = {
-        "horodatage": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+        "horodatage": datetime.now(UTC).isoformat(timespec="milliseconds"),
         "identifiant": identifiant,
         "role": role,
         "page": page,

@@ -9,14 +9,14 @@ left out of charts (a gap, never a value).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date
-from typing import Mapping, Sequence
 
 import plotly.graph_objects as go
 import polars as pl
 
-from pipelines.core import formats as fmt
 from pipelines import equite
+from pipelines.core import formats as fmt
 
 COLONNE_TERRITOIRE = "Territoire"
 COLONNE_NIVEAU = "Niveau"

@@ -11,17 +11,17 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from typing import Mapping, Sequence
 
 import polars as pl
 
-from pipelines.core import formats as fmt
-from pipelines.core.indicateurs import E1, E2
 from dashboards import vues
 from pipelines import equite
+from pipelines.core import formats as fmt
+from pipelines.core.indicateurs import E1, E2
 from pipelines.rapports import agregation
 
 #: Windows offered for the breakdowns (1 = the month chosen in the sidebar).
@@ -633,7 +633,7 @@ def tableau_visibilite_perimetres(perimetres: pl.DataFrame, territoires: pl.Data
         return pl.DataFrame(schema=[(c, pl.String) for c in colonnes])
     libelles = {}
     if territoires is not None and territoires.height:
-        libelles = {(n, c): l for n, c, l in territoires.select("niveau", "code", "libelle").iter_rows()}
+        libelles = {(n, c): lib for n, c, lib in territoires.select("niveau", "code", "libelle").iter_rows()}
     ordre = perimetres.sort(pl.col("part_visible").fill_null(-1.0), "niveau", "territoire", maintain_order=True)
     lignes = [[
         fmt.libelle_niveau(r["niveau"]),

@@ -9,15 +9,15 @@ of agencies, a share of a cohort) is secret as soon as one of its parts is.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date
-from typing import Mapping, Sequence
 
 import plotly.graph_objects as go
 import polars as pl
 
+from dashboards import vues
 from pipelines.core import formats as fmt
 from pipelines.core.indicateurs import B5
-from dashboards import vues
 
 SCHEMA_CELLULE: dict[str, pl.DataType] = {
     "indicateur": pl.String, "periode": pl.Date, "niveau": pl.String, "territoire": pl.String,

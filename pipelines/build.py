@@ -9,9 +9,9 @@ so they never meet DuckDB's writer lock nor a half-built state.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable
 
 from pipelines.core.settings import CleDePseudonymisationError, Settings, pseudonymisation_key
 from pipelines.core.warehouse import BuildError, build_lock, prepare_work_warehouse

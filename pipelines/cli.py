@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from datetime import date
 from pathlib import Path
-from typing import NoReturn, Optional
+from typing import NoReturn
 
 import typer
 from rich.console import Console
@@ -125,8 +125,8 @@ def _alerter_echec(exc: Exception, settings: Settings) -> None:
 
 
 def do_build(settings: Settings) -> None:
-    from pipelines.core.warehouse import BuildError
     from pipelines.build import run_build
+    from pipelines.core.warehouse import BuildError
 
     with _progress() as progress:
         task = progress.add_task("Ingestion", total=None)
@@ -157,16 +157,23 @@ def do_build(settings: Settings) -> None:
 @app.command("generer")
 def generate(
     out: Path = typer.Option(..., "--sortie", "--out", help="Dossier de dépôt à remplir (une sous-dossier par export)."),
-    regions: Optional[str] = typer.Option(
-        None, help=f"Codes région séparés par des virgules, ou « all » (défaut : {DEFAULT_REGIONS})."),
-    departements: Optional[str] = typer.Option(
-        None, "--departements",
+    regions: str | None = typer.Option(None, help=f"Codes région séparés par des virgules, ou « all » (défaut : {DEFAULT_REGIONS})."),
+    departements: str | None = typer.Option(
+        None,
+        "--departements",
         help="Codes département (COG) séparés par des virgules, par exemple 31 ou 31,32 : seulement les "
-             "agences de ces départements, à leur taille réelle par défaut. Incompatible avec --regions."),
-    months: Optional[int] = typer.Option(None, "--mois", "--months", help="Nombre de mois jusqu'au mois dernier (défaut : depuis janvier 2024)."),
-    persons: Optional[int] = typer.Option(
-        None, "--personnes", "--persons", help="Nombre de personnes simulées (défaut : 50 000 ; avec --departements, le nombre réel "
-                   "d'inscrits de ces départements, DEFM A à E du référentiel)."),
+        "agences de ces départements, à leur taille réelle par défaut. Incompatible avec --regions.",
+    ),
+    months: int | None = typer.Option(
+        None, "--mois", "--months", help="Nombre de mois jusqu'au mois dernier (défaut : depuis janvier 2024)."
+    ),
+    persons: int | None = typer.Option(
+        None,
+        "--personnes",
+        "--persons",
+        help="Nombre de personnes simulées (défaut : 50 000 ; avec --departements, le nombre réel "
+        "d'inscrits de ces départements, DEFM A à E du référentiel).",
+    ),
     seed: int = typer.Option(42, "--graine", "--seed", help="Graine : même graine, mêmes fichiers."),
     ecraser: bool = typer.Option(False, "--ecraser", help="Remplacer les livraisons déjà présentes dans le dossier."),
 ) -> None:
@@ -182,23 +189,26 @@ def generate(
 
 @app.command("construire")
 def build(
-    inbox: Optional[Path] = typer.Option(None, "--depot", "--inbox", help="Dossier de dépôt (défaut : SOCLE_INBOX ou data/inbox)."),
-    warehouse: Optional[Path] = typer.Option(None, "--entrepot", "--warehouse", help="Entrepôt publié (défaut : SOCLE_WAREHOUSE ou data/socle.duckdb)."),
-    date_arrete: Optional[str] = typer.Option(None, help="Date d'arrêté AAAA-MM-JJ (défaut : dernière extraction chargée)."),
+    inbox: Path | None = typer.Option(None, "--depot", "--inbox", help="Dossier de dépôt (défaut : SOCLE_INBOX ou data/inbox)."),
+    warehouse: Path | None = typer.Option(
+        None, "--entrepot", "--warehouse", help="Entrepôt publié (défaut : SOCLE_WAREHOUSE ou data/socle.duckdb)."
+    ),
+    date_arrete: str | None = typer.Option(None, help="Date d'arrêté AAAA-MM-JJ (défaut : dernière extraction chargée)."),
 ) -> None:
     """Ingère les nouveaux fichiers du dépôt, calcule les indicateurs et publie l'entrepôt."""
-    settings = Settings.from_env(
-        inbox=inbox, warehouse=warehouse, date_arrete=date.fromisoformat(date_arrete) if date_arrete else None
-    )
+    settings = Settings.from_env(inbox=inbox, warehouse=warehouse, date_arrete=date.fromisoformat(date_arrete) if date_arrete else None)
     do_build(settings)
 
 
 @app.command("tableau-de-bord")
 def dashboard(
-    warehouse: Optional[Path] = typer.Option(None, "--entrepot", "--warehouse", help="Entrepôt publié à afficher."),
+    warehouse: Path | None = typer.Option(None, "--entrepot", "--warehouse", help="Entrepôt publié à afficher."),
     port: int = typer.Option(8501, help="Port du tableau de bord."),
-    adresse: str = typer.Option("127.0.0.1", "--adresse", help="Adresse d'écoute : 127.0.0.1 (cette machine "
-                                "seulement, défaut) ; 0.0.0.0 pour toutes les interfaces (docs/exploitation.md)."),
+    adresse: str = typer.Option(
+        "127.0.0.1",
+        "--adresse",
+        help="Adresse d'écoute : 127.0.0.1 (cette machine seulement, défaut) ; 0.0.0.0 pour toutes les interfaces (docs/exploitation.md).",
+    ),
 ) -> None:
     """Sert le tableau de bord (Streamlit) sur l'entrepôt publié, en lecture seule."""
     from dashboards.acces import ConnexionNonConfiguree
@@ -217,7 +227,9 @@ def dashboard(
 
 @app.command()
 def demo(
-    serve_dashboard: bool = typer.Option(True, "--servir/--sans-servir", "--serve/--no-serve", help="Servir le tableau de bord après la construction."),
+    serve_dashboard: bool = typer.Option(
+        True, "--servir/--sans-servir", "--serve/--no-serve", help="Servir le tableau de bord après la construction."
+    ),
     persons: int = typer.Option(50_000, "--personnes", "--persons", help="Nombre de personnes des données de démonstration."),
     regions: str = typer.Option(DEFAULT_REGIONS, help="Régions des données de démonstration."),
     port: int = typer.Option(8501, help="Port du tableau de bord."),
@@ -245,13 +257,19 @@ def demo(
 
 @app.command()
 def export(
-    warehouse: Optional[Path] = typer.Option(None, "--entrepot", "--warehouse", help="Entrepôt à lire (défaut : SOCLE_WAREHOUSE ou data/socle.duckdb)."),
+    warehouse: Path | None = typer.Option(
+        None, "--entrepot", "--warehouse", help="Entrepôt à lire (défaut : SOCLE_WAREHOUSE ou data/socle.duckdb)."
+    ),
     out: Path = typer.Option(..., "--sortie", "--out", help="Fichier produit : .csv (; et BOM, Excel), .xlsx ou .parquet."),
-    published: bool = typer.Option(True, "--publiee/--interne", "--published", help="Vue publiée après secret statistique (défaut) ou table interne non protégée."),
-    niveau: Optional[list[str]] = typer.Option(None, "--niveau", help="Niveau(x) : NATIONAL, REGION, DEPARTEMENT, BASSIN, AGENCE (répétable)."),
-    territoire: Optional[list[str]] = typer.Option(None, "--territoire", help="Code(s) territoire (répétable)."),
-    depuis: Optional[str] = typer.Option(None, "--depuis", help="Premier mois exporté, AAAA-MM."),
-    indicateur: Optional[list[str]] = typer.Option(None, "--indicateur", help="Code(s) indicateur (répétable)."),
+    published: bool = typer.Option(
+        True, "--publiee/--interne", "--published", help="Vue publiée après secret statistique (défaut) ou table interne non protégée."
+    ),
+    niveau: list[str] | None = typer.Option(
+        None, "--niveau", help="Niveau(x) : NATIONAL, REGION, DEPARTEMENT, BASSIN, AGENCE (répétable)."
+    ),
+    territoire: list[str] | None = typer.Option(None, "--territoire", help="Code(s) territoire (répétable)."),
+    depuis: str | None = typer.Option(None, "--depuis", help="Premier mois exporté, AAAA-MM."),
+    indicateur: list[str] | None = typer.Option(None, "--indicateur", help="Code(s) indicateur (répétable)."),
 ) -> None:
     """Exporte les cellules d'indicateurs (vue publiée par défaut) en CSV, Excel ou Parquet."""
     from pipelines.export import ExportError, exporter
@@ -260,8 +278,9 @@ def export(
     if not published:
         console.print("[bold yellow]Export interne sans secret statistique : ne pas diffuser hors de la direction régionale.[/]")
     try:
-        n = exporter(settings.warehouse, out, publie=published, niveaux=niveau, territoires=territoire,
-                     depuis=depuis, indicateurs=indicateur)
+        n = exporter(
+            settings.warehouse, out, publie=published, niveaux=niveau, territoires=territoire, depuis=depuis, indicateurs=indicateur
+        )
     except ExportError as exc:
         console.print(f"[bold red]{exc}[/]")
         raise typer.Exit(code=1) from None
@@ -270,8 +289,10 @@ def export(
 
 @app.command()
 def documentation(
-    warehouse: Optional[Path] = typer.Option(None, "--entrepot", "--warehouse", help="Entrepôt documenté (défaut : SOCLE_WAREHOUSE ou data/socle.duckdb)."),
-    out: Optional[Path] = typer.Option(None, "--sortie", "--out", help="Dossier de sortie (défaut : data/documentation)."),
+    warehouse: Path | None = typer.Option(
+        None, "--entrepot", "--warehouse", help="Entrepôt documenté (défaut : SOCLE_WAREHOUSE ou data/socle.duckdb)."
+    ),
+    out: Path | None = typer.Option(None, "--sortie", "--out", help="Dossier de sortie (défaut : data/documentation)."),
 ) -> None:
     """Génère la documentation dbt (dictionnaire des indicateurs, modèles, tests) en une page HTML."""
     from pipelines.core.warehouse import BuildError, build_lock, prepare_work_warehouse
@@ -295,7 +316,9 @@ def documentation(
 
 @app.command()
 def publications(
-    warehouse: Optional[Path] = typer.Option(None, "--entrepot", "--warehouse", help="Entrepôt publié (défaut : SOCLE_WAREHOUSE ou data/socle.duckdb)."),
+    warehouse: Path | None = typer.Option(
+        None, "--entrepot", "--warehouse", help="Entrepôt publié (défaut : SOCLE_WAREHOUSE ou data/socle.duckdb)."
+    ),
 ) -> None:
     """Liste les versions publiées conservées (la plus récente en premier) et la version courante."""
     from rich.table import Table
@@ -307,8 +330,9 @@ def publications(
     if not versions:
         console.print(f"Aucune version archivée pour {settings.warehouse} (journal : {journal_path(settings)}).")
         return
-    table = Table(title=f"Versions publiées de {settings.warehouse.name} ({len(versions)} conservées, "
-                        f"au plus {settings.versions_conservees})")
+    table = Table(
+        title=f"Versions publiées de {settings.warehouse.name} ({len(versions)} conservées, au plus {settings.versions_conservees})"
+    )
     for col in ("Version", "Publiée le", "Date d'arrêté", "Fichiers", "Qualité", "Seuil", "Courante"):
         table.add_column(col, no_wrap=col in ("Version", "Publiée le"))
     for v in versions:
@@ -328,8 +352,12 @@ def publications(
 
 @app.command("restaurer")
 def rollback(
-    warehouse: Optional[Path] = typer.Option(None, "--entrepot", "--warehouse", help="Entrepôt publié (défaut : SOCLE_WAREHOUSE ou data/socle.duckdb)."),
-    version: Optional[str] = typer.Option(None, "--version", help="Version à restaurer (défaut : celle d'avant la version courante ; voir « socle publications »)."),
+    warehouse: Path | None = typer.Option(
+        None, "--entrepot", "--warehouse", help="Entrepôt publié (défaut : SOCLE_WAREHOUSE ou data/socle.duckdb)."
+    ),
+    version: str | None = typer.Option(
+        None, "--version", help="Version à restaurer (défaut : celle d'avant la version courante ; voir « socle publications »)."
+    ),
 ) -> None:
     """Revient à une version publiée précédente (remplacement atomique) ; la prochaine construction repart d'elle."""
     from pipelines.core.warehouse import BuildError
@@ -356,8 +384,8 @@ def rollback(
 def _audit_secret(settings: Settings) -> int:
     """Run the independent disclosure audit on the published warehouse and print its figures;
     returns the number of violations."""
-    from pipelines.secret.audit import auditer, seuil_publie
     from pipelines.core.warehouse import connect
+    from pipelines.secret.audit import auditer, seuil_publie
 
     console.print("Audit du secret statistique : reconstruction des équations de la vue publiée…")
     with connect(settings.warehouse, read_only=True) as con:
@@ -375,8 +403,8 @@ def _utilite_secret(settings: Settings) -> None:
     a published view says so; it never changes the command's exit code."""
     import duckdb
 
-    from pipelines.secret.utilite import mesurer, resume_utilite
     from pipelines.core.warehouse import connect
+    from pipelines.secret.utilite import mesurer, resume_utilite
 
     try:
         with connect(settings.warehouse, read_only=True) as con:
@@ -389,7 +417,9 @@ def _utilite_secret(settings: Settings) -> None:
 
 @app.command()
 def qualite(
-    warehouse: Optional[Path] = typer.Option(None, "--entrepot", "--warehouse", help="Entrepôt publié (défaut : SOCLE_WAREHOUSE ou data/socle.duckdb)."),
+    warehouse: Path | None = typer.Option(
+        None, "--entrepot", "--warehouse", help="Entrepôt publié (défaut : SOCLE_WAREHOUSE ou data/socle.duckdb)."
+    ),
     audit_secret: bool = typer.Option(False, "--audit-secret", help="Audit indépendant du secret statistique de la vue publiée."),
 ) -> None:
     """Affiche l'état qualité de la publication : statut, contrôles en échec ou en avertissement, Data Docs,
@@ -404,8 +434,9 @@ def qualite(
     violations = _audit_secret(settings) if audit_secret else 0
     rapport = lire_statut(settings.warehouse)
     if rapport is None:
-        console.print(f"[bold yellow]{settings.warehouse} ne contient aucun résultat de contrôle qualité "
-                      "(entrepôt construit avant les contrôles).[/]")
+        console.print(
+            f"[bold yellow]{settings.warehouse} ne contient aucun résultat de contrôle qualité (entrepôt construit avant les contrôles).[/]"
+        )
         # the utility figures are still printed (after the status message), then exit 1 as before
         _utilite_secret(settings)
         raise typer.Exit(code=2 if violations else 1)
@@ -419,17 +450,26 @@ def qualite(
 @app.command()
 def rapport(
     region: str = typer.Option(..., "--region", help="Code région INSEE (76 Occitanie, 93 PACA…)."),
-    periode: str = typer.Option(..., "--periode", help="Mois AAAA-MM ; trimestre AAAA-T1…T4 ou année AAAA selon l'édition (un mois désigne alors son trimestre ou son année)."),
+    periode: str = typer.Option(
+        ...,
+        "--periode",
+        help="Mois AAAA-MM ; trimestre AAAA-T1…T4 ou année AAAA selon l'édition (un mois désigne alors son trimestre ou son année).",
+    ),
     edition: str = typer.Option("mensuelle", "--edition", help="mensuelle, trimestrielle ou annuelle."),
-    out: Optional[Path] = typer.Option(None, "--sortie", "--out", help="Fichier PDF à écrire."),
-    warehouse: Optional[Path] = typer.Option(None, "--entrepot", "--warehouse", help="Entrepôt publié (défaut : SOCLE_WAREHOUSE ou data/socle.duckdb)."),
-    envoyer: bool = typer.Option(False, "--envoyer", help="Archiver sous data/rapports/ et envoyer au CSE de la région (une seule fois par période)."),
+    out: Path | None = typer.Option(None, "--sortie", "--out", help="Fichier PDF à écrire."),
+    warehouse: Path | None = typer.Option(
+        None, "--entrepot", "--warehouse", help="Entrepôt publié (défaut : SOCLE_WAREHOUSE ou data/socle.duckdb)."
+    ),
+    envoyer: bool = typer.Option(
+        False, "--envoyer", help="Archiver sous data/rapports/ et envoyer au CSE de la région (une seule fois par période)."
+    ),
     forcer: bool = typer.Option(False, "--forcer", help="Avec --envoyer : renvoyer même si le rapport a déjà été envoyé."),
 ) -> None:
     """Produit le rapport PDF au CSE d'une région pour une période, depuis la vue publiée."""
     from rich.markup import escape
 
-    from pipelines.rapports import QualiteBloquante, RapportError, periode as lire_periode, produire_rapport
+    from pipelines.rapports import QualiteBloquante, RapportError, produire_rapport
+    from pipelines.rapports import periode as lire_periode
 
     settings = Settings.from_env(warehouse=warehouse)
     if out is None and not envoyer:
@@ -441,8 +481,7 @@ def rapport(
             produit = produire_rapport(settings.warehouse, region, p)
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_bytes(produit.pdf)
-            console.print(f"[bold green]Rapport écrit :[/] {out} ({produit.libelle_region}, {p.libelle} ; "
-                          f"qualité {produit.qualite})")
+            console.print(f"[bold green]Rapport écrit :[/] {out} ({produit.libelle_region}, {p.libelle} ; qualité {produit.qualite})")
         if envoyer:
             from pipelines.rapports.diffusion import diffuser
 

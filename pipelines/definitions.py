@@ -10,16 +10,17 @@ definitions never opens the warehouse (the dbt manifest comes from ``dbt parse``
 import hashlib
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from pipelines.core.contract import CORE_EXPORTS, EXPORTS
-from pipelines.dbt_runner import environment, ensure_manifest
-from pipelines.rapports.reglages import regions_planifiees
 from pipelines.core.settings import DBT_PROJECT_DIR, Settings, pseudonymisation_key
+from pipelines.dbt_runner import ensure_manifest, environment
+from pipelines.rapports.reglages import regions_planifiees
 
 
 class SocleConfig(dg.ConfigurableResource):
@@ -102,8 +103,8 @@ DBT_MANIFEST = ensure_manifest()
 
 @dbt_assets(manifest=DBT_MANIFEST, dagster_dbt_translator=SocleDbtTranslator(), exclude="test_type:unit")
 def socle_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, socle: SocleConfig):
-    from pipelines.core.warehouse import prepare_work_warehouse
     from pipelines.build import dbt_vars
+    from pipelines.core.warehouse import prepare_work_warehouse
 
     settings = socle.settings()
     work = prepare_work_warehouse(settings)
@@ -122,8 +123,8 @@ def socle_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, soc
     kinds={"duckdb", "python"},
 )
 def indicateurs_publies(context: dg.AssetExecutionContext, socle: SocleConfig) -> dg.MaterializeResult:
-    from pipelines.core.warehouse import prepare_work_warehouse
     from pipelines.build import publier_vue_secret
+    from pipelines.core.warehouse import prepare_work_warehouse
 
     settings = socle.settings()
     lignes = publier_vue_secret(prepare_work_warehouse(settings), settings.seuil_secret, settings.methode_secret,
@@ -139,13 +140,18 @@ def indicateurs_publies(context: dg.AssetExecutionContext, socle: SocleConfig) -
     key=dg.AssetKey(["publication", "entrepot"]),
     group_name="publication",
     # The published file holds the whole warehouse: the raw layer as well as the marts.
-    deps=[dg.AssetKey(["publication", "indicateurs"]), dg.AssetKey(["marts", "indicateurs"]), dg.AssetKey(["marts", "arrete"]), *(a.key for a in raw_assets)],
+    deps=[
+        dg.AssetKey(["publication", "indicateurs"]),
+        dg.AssetKey(["marts", "indicateurs"]),
+        dg.AssetKey(["marts", "arrete"]),
+        *(a.key for a in raw_assets),
+    ],
     description="Entrepôt publié : copie atomique de l'entrepôt construit, lue par les tableaux de bord.",
     kinds={"duckdb"},
 )
 def entrepot_publie(context: dg.AssetExecutionContext, socle: SocleConfig) -> dg.MaterializeResult:
-    from pipelines.core.warehouse import build_lock
     from pipelines.build import publish
+    from pipelines.core.warehouse import build_lock
 
     settings = socle.settings()
     with build_lock(settings):
@@ -220,11 +226,14 @@ _PUBLICATION_INDICATEURS = dg.AssetKey(["publication", "indicateurs"])
 @dg.multi_asset_check(
     specs=[
         dg.AssetCheckSpec(
-            "qualite_bloquante", asset=_PUBLICATION_INDICATEURS, blocking=True,
+            "qualite_bloquante",
+            asset=_PUBLICATION_INDICATEURS,
+            blocking=True,
             description="Contrôles qualité bloquants (livraisons et marts) : un échec empêche la publication.",
         ),
         dg.AssetCheckSpec(
-            "qualite_avertissements", asset=_PUBLICATION_INDICATEURS,
+            "qualite_avertissements",
+            asset=_PUBLICATION_INDICATEURS,
             description="Contrôles qualité en avertissement : l'entrepôt est publié, les écarts sont signalés.",
         ),
     ],
@@ -246,12 +255,18 @@ def controles_qualite(context: dg.AssetCheckExecutionContext, socle: SocleConfig
         return meta
 
     yield dg.AssetCheckResult(
-        check_name="qualite_bloquante", asset_key=_PUBLICATION_INDICATEURS, passed=not rapport.bloquants,
-        severity=dg.AssetCheckSeverity.ERROR, metadata=_meta(rapport.bloquants),
+        check_name="qualite_bloquante",
+        asset_key=_PUBLICATION_INDICATEURS,
+        passed=not rapport.bloquants,
+        severity=dg.AssetCheckSeverity.ERROR,
+        metadata=_meta(rapport.bloquants),
     )
     yield dg.AssetCheckResult(
-        check_name="qualite_avertissements", asset_key=_PUBLICATION_INDICATEURS, passed=not rapport.avertissements,
-        severity=dg.AssetCheckSeverity.WARN, metadata=_meta(rapport.avertissements),
+        check_name="qualite_avertissements",
+        asset_key=_PUBLICATION_INDICATEURS,
+        passed=not rapport.avertissements,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata=_meta(rapport.avertissements),
     )
 
 
@@ -260,13 +275,15 @@ def controles_qualite(context: dg.AssetCheckExecutionContext, socle: SocleConfig
 # (asset rapports/cse_mensuel, « Materialize » on the chosen partitions). The business logic is in
 # pipelines/rapports (quality gate, archive, e-mail, idempotent sending record).
 
-rapports_partitions = dg.MultiPartitionsDefinition({
-    # Reports exist for months that are over (the current month is not a partition yet).
-    "mois": dg.MonthlyPartitionsDefinition(
-        start_date=os.environ.get("SOCLE_PREMIER_MOIS") or "2024-01", fmt="%Y-%m", timezone="Europe/Paris"
-    ),
-    "region": dg.StaticPartitionsDefinition(regions_planifiees()),
-})
+rapports_partitions = dg.MultiPartitionsDefinition(
+    {
+        # Reports exist for months that are over (the current month is not a partition yet).
+        "mois": dg.MonthlyPartitionsDefinition(
+            start_date=os.environ.get("SOCLE_PREMIER_MOIS") or "2024-01", fmt="%Y-%m", timezone="Europe/Paris"
+        ),
+        "region": dg.StaticPartitionsDefinition(regions_planifiees()),
+    }
+)
 
 
 class RapportConfig(dg.Config):
@@ -295,13 +312,15 @@ def rapport_cse_mensuel(context: dg.AssetExecutionContext, socle: SocleConfig, c
     resultat = diffuser(socle.settings(), cles["region"], periode(cles["mois"]), forcer=config.forcer)
     context.log.info(resultat.message)
     entree = resultat.entree
-    return dg.MaterializeResult(metadata={
-        "envoye": dg.MetadataValue.bool(resultat.envoye),
-        "fichier": dg.MetadataValue.path(entree.get("chemin") or ""),
-        "sha256": dg.MetadataValue.text(entree.get("sha256") or ""),
-        "destinataires": dg.MetadataValue.text(", ".join(entree.get("destinataires") or [])),
-        "envoye_le": dg.MetadataValue.text(entree.get("horodatage") or ""),
-    })
+    return dg.MaterializeResult(
+        metadata={
+            "envoye": dg.MetadataValue.bool(resultat.envoye),
+            "fichier": dg.MetadataValue.path(entree.get("chemin") or ""),
+            "sha256": dg.MetadataValue.text(entree.get("sha256") or ""),
+            "destinataires": dg.MetadataValue.text(", ".join(entree.get("destinataires") or [])),
+            "envoye_le": dg.MetadataValue.text(entree.get("horodatage") or ""),
+        }
+    )
 
 
 rapports_job = dg.define_asset_job(
@@ -330,8 +349,7 @@ def rapports_cse_mensuels(context: dg.ScheduleEvaluationContext, socle: SocleCon
         return dg.SkipReason(raison)
     cle_mois = f"{mois:%Y-%m}"
     return [
-        dg.RunRequest(run_key=f"rapport_cse|{cle_mois}|{region}",
-                      partition_key=dg.MultiPartitionKey({"mois": cle_mois, "region": region}))
+        dg.RunRequest(run_key=f"rapport_cse|{cle_mois}|{region}", partition_key=dg.MultiPartitionKey({"mois": cle_mois, "region": region}))
         for region in rapports_partitions.get_partitions_def_for_dimension("region").get_partition_keys()
     ]
 
@@ -345,9 +363,7 @@ defs = dg.Definitions(
     # DuckDB allows one writer per file: the steps of a run go one after the other, in one process.
     executor=dg.in_process_executor,
     resources={
-        "socle": SocleConfig(
-            inbox=os.environ.get("SOCLE_INBOX", ""), warehouse=os.environ.get("SOCLE_WAREHOUSE", "")
-        ),
+        "socle": SocleConfig(inbox=os.environ.get("SOCLE_INBOX", ""), warehouse=os.environ.get("SOCLE_WAREHOUSE", "")),
         "dbt": DbtCliResource(project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR)),
     },
 )

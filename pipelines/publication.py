@@ -39,10 +39,10 @@ import numpy as np
 import polars as pl
 
 from pipelines.core.indicateurs import INDICATEURS, famille  # noqa: F401 - famille: read by the tests from here
+from pipelines.core.settings import SEEDS_DIR, SEUIL_SECRET_MIN
 from pipelines.secret.primaire import MOTIFS_PRIMAIRES, seuil_effectif  # noqa: F401 - re-exported
 from pipelines.secret.primaire import motifs_primaires as _primaire
 from pipelines.secret.primaire import verifier_seuil as _verifier_seuil
-from pipelines.core.settings import SEEDS_DIR, SEUIL_SECRET_MIN
 
 COLONNES_CONTRAT = [
     "indicateur", "periode", "type_periode", "niveau", "territoire", "dimension", "modalite",
@@ -104,7 +104,7 @@ def _relations(cells: pl.DataFrame, hierarchie: pl.DataFrame) -> pl.DataFrame:
                  pl.lit("bassin_agences").alias("lien")),
     ]
     niveaux = pl.DataFrame(
-        {"lien": [l for l, _, _ in LIENS], "niveau_enfant": [c for _, c, _ in LIENS], "niveau_parent": [p for _, _, p in LIENS]}
+        {"lien": [lien for lien, _, _ in LIENS], "niveau_enfant": [c for _, c, _ in LIENS], "niveau_parent": [p for _, _, p in LIENS]}
     )
     return (
         pl.concat(parts)

@@ -205,7 +205,10 @@ def ecrire_sommaire(docs_dir: Path, rapport: RapportQualite, index_gx: Path | No
         for r in sorted(rapport.resultats, key=lambda r: (r.succes, r.severite != "bloquant", r.libelle))
     )
     liens = "\n".join(f"<li><a href='{escape(p)}'>{escape(p)}</a></li>" for p in pages)
-    gx = f"<p><a href='{escape(index_gx.name)}'>Index Great Expectations</a> (nécessite internet pour sa mise en forme)</p>" if index_gx else ""
+    gx = (
+        f"<p><a href='{escape(index_gx.name)}'>Index Great Expectations</a> (nécessite internet pour sa mise en forme)</p>"
+        if index_gx else ""
+    )
     html = f"""<!doctype html><html lang="fr"><head><meta charset="utf-8">
 <title>Contrôles qualité — {rapport.horodatage:%d/%m/%Y %H:%M}</title>
 <style>body{{font-family:sans-serif;margin:2em;color:#1d1d1d}} table{{border-collapse:collapse;width:100%}}
@@ -236,14 +239,23 @@ def _enregistrer(con: duckdb.DuckDBPyConnection, rapport: RapportQualite) -> Non
     con.execute("delete from qualite.executions where horodatage = ?", [h])
     con.execute(
         "insert into qualite.executions values (?, ?, ?, ?, ?, ?, ?)",
-        [h, rapport.chargements, rapport.statut, len(rapport.bloquants), len(rapport.avertissements),
-         len(rapport.resultats), str(rapport.data_docs) if rapport.data_docs else None],
+        [
+            h,
+            rapport.chargements,
+            rapport.statut,
+            len(rapport.bloquants),
+            len(rapport.avertissements),
+            len(rapport.resultats),
+            str(rapport.data_docs) if rapport.data_docs else None,
+        ],
     )
     if rapport.resultats:
         con.executemany(
             "insert into qualite.resultats values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [[h, r.suite, r.cible, r.controle, r.description, r.severite, r.succes, r.details, r.lignes,
-              r.anomalies] for r in rapport.resultats],
+            [
+                [h, r.suite, r.cible, r.controle, r.description, r.severite, r.succes, r.details, r.lignes, r.anomalies]
+                for r in rapport.resultats
+            ],
         )
     if not rapport.bloquants and rapport.chargements:
         con.execute(
@@ -258,14 +270,13 @@ def lire_statut(warehouse: Path) -> RapportQualite | None:
     with connect(warehouse, read_only=True) as con:
         if not table_exists(con, "qualite", "executions"):
             return None
-        last = con.execute(
-            "select horodatage, chargements, data_docs from qualite.executions order by horodatage desc limit 1"
-        ).fetchone()
+        last = con.execute("select horodatage, chargements, data_docs from qualite.executions order by horodatage desc limit 1").fetchone()
         if last is None:
             return None
         h, chargements, docs = last
         rows = con.execute(
             """select suite, cible, controle, description, severite, succes, details, lignes, anomalies
-               from qualite.resultats where horodatage = ? order by suite, cible, controle""", [h]
+               from qualite.resultats where horodatage = ? order by suite, cible, controle""",
+            [h],
         ).fetchall()
     return RapportQualite(h, [Resultat(*r) for r in rows], Path(docs) if docs else None, list(chargements or []))

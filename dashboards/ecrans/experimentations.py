@@ -13,9 +13,9 @@ import streamlit as st
 
 from dashboards import blocs_parcours as blocs
 from dashboards import composants, data, vues
+from dashboards import vues_parcours as vp
 from pipelines.core import formats as fmt
 from pipelines.core.indicateurs import A1, B1, B2, B8, C1, C2
-from dashboards import vues_parcours as vp
 
 PAGE = "experimentations"
 #: Months drawn before the start (the demo data may have fewer).

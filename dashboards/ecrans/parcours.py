@@ -14,9 +14,9 @@ import streamlit as st
 
 from dashboards import blocs_parcours as blocs
 from dashboards import composants, data, vues
+from dashboards import vues_parcours as vp
 from pipelines.core import formats as fmt
 from pipelines.core.indicateurs import A1, A2, B1, B2, B3, B4, B5, B6, B7, B8, B9, B10, B11, B12
-from dashboards import vues_parcours as vp
 
 PAGE = "parcours"
 CLE_ONGLET = "parcours_onglet"

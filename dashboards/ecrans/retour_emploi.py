@@ -12,9 +12,9 @@ import streamlit as st
 
 from dashboards import blocs_parcours as blocs
 from dashboards import composants, data, vues
+from dashboards import vues_parcours as vp
 from pipelines.core import formats as fmt
 from pipelines.core.indicateurs import C1, C2
-from dashboards import vues_parcours as vp
 
 PAGE = "retour_emploi"
 MOIS_SERIE = 24
@@ -127,8 +127,9 @@ class Page:
                 blocs.bloc(
                     self.ctx, PAGE, f"retour_rsa_{indicateur}", indicateur,
                     rsa.filter(pl.col("indicateur") == indicateur),
-                    lambda c: vp.ajouter_references(vues.figure_serie(c, groupe="modalite", listes=self.ctx.listes),
-                                                    references),
+                    # bound now: the figure may be drawn after the loop has moved on
+                    lambda c, references=references: vp.ajouter_references(
+                        vues.figure_serie(c, groupe="modalite", listes=self.ctx.listes), references),
                     complement=" – bénéficiaires du RSA et ensemble",
                     legende="Lignes horizontales : taux publiés pour les bRSA en accompagnement rénové.",
                 )

@@ -96,7 +96,7 @@ def _mots(nom: str) -> tuple[str, str]:
     return mots, mots.replace("_", "")
 
 
-def colonne_interdite(nom: str, export: "Export") -> str | None:
+def colonne_interdite(nom: str, export: Export) -> str | None:
     """Why a delivered column not in ``export``'s contract carries personal data, else ``None``.
 
     The contract lists a few names; a source system renames them freely (``NOM_NAISSANCE``,

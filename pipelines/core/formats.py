@@ -7,8 +7,9 @@ a ratio, a delay or a month reads the same on every page (and in the tests).
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from datetime import date, datetime
-from typing import Any, Mapping
+from typing import Any
 
 from pipelines.core.indicateurs import INDICATEURS
 

@@ -56,7 +56,7 @@ class Settings:
     max_line_bytes: int = MAX_LINE_BYTES
 
     @classmethod
-    def from_env(cls, **overrides) -> "Settings":
+    def from_env(cls, **overrides) -> Settings:
         data_dir = Path(os.environ.get("SOCLE_DATA_DIR", DEFAULT_DATA_DIR))
         arrete = os.environ.get("SOCLE_DATE_ARRETE") or None
         s = cls(

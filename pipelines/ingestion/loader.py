@@ -29,17 +29,19 @@ import duckdb
 import polars as pl
 
 from pipelines.core.contract import EXPORTS, PSEUDONYMISED_COLUMNS, DeliveryName, Export, parse_delivery_name
+from pipelines.core.files import sha256_file
+from pipelines.core.warehouse import connect, ensure_raw_schema
 from pipelines.ingestion.pseudonymisation import Pseudonymiser
 from pipelines.ingestion.reading import (
     IDX,
-    LIMITS,
     LIGNE,
+    LIMITS,
     NB_ATTENDU,
     NB_CHAMPS,
     FileRejected,
     FrameUnit,
-    LinesUnit,
     Limits,
+    LinesUnit,
     Unit,
     is_small,
     iter_units,
@@ -47,8 +49,6 @@ from pipelines.ingestion.reading import (
 )
 from pipelines.ingestion.report import CHARGE, DEJA_CHARGE, REJETE, ExportReport, FileResult, IngestionReport
 from pipelines.ingestion.validation import COLONNE, DATE_EXTRACTION, MOTIF, SENSIBLE, validate
-from pipelines.core.files import sha256_file
-from pipelines.core.warehouse import connect, ensure_raw_schema
 
 #: A batch of small files is written once it holds this many rows.
 BATCH_ROWS = 200_000

@@ -27,7 +27,7 @@ import numpy as np
 import polars as pl
 
 from pipelines.core.contract import CSV_SEPARATOR, Export, colonne_interdite
-from pipelines.core.settings import MAX_LINE_BYTES, MAX_GZIP_RATIO, MAX_DECOMPRESSED_BYTES, Settings
+from pipelines.core.settings import MAX_DECOMPRESSED_BYTES, MAX_GZIP_RATIO, MAX_LINE_BYTES, Settings
 
 #: Internal column names (prefixed so that no delivered column can collide with them).
 IDX = "__socle_idx"  # index of the file in the batch
@@ -60,7 +60,7 @@ class Limits:
     max_line_bytes: int = MAX_LINE_BYTES
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "Limits":
+    def from_settings(cls, settings: Settings) -> Limits:
         return cls(settings.max_decompressed_bytes, settings.max_gzip_ratio, settings.max_line_bytes)
 
 

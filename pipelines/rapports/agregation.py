@@ -22,9 +22,9 @@ protected it with its months.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Iterable
 
 from pipelines.core.indicateurs import A1, B3, B9, B10, B11
 from pipelines.rapports.periodes import Periode

@@ -17,12 +17,12 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
-from pipelines.rapports.periodes import Periode
 from pipelines.core.files import append_jsonl, read_jsonl
+from pipelines.rapports.periodes import Periode
 
 DOSSIER = "rapports"
 INDEX = "envois.jsonl"

@@ -14,8 +14,8 @@ from pathlib import Path
 import duckdb
 
 from pipelines.core.formats import format_date, format_mois_long
-from pipelines.rapports.periodes import Periode, ajouter_mois, MENSUELLE
 from pipelines.core.warehouse import table_exists
+from pipelines.rapports.periodes import MENSUELLE, Periode, ajouter_mois
 
 
 def mois_echu(instant: datetime | date) -> date:

@@ -12,11 +12,17 @@ from datetime import date
 
 import polars as pl
 
+from pipelines import equite
 from pipelines.core.formats import (
-    VIDE, format_date, format_mois, format_nombre, format_taux, format_valeur, libelle_dimension,
+    VIDE,
+    format_date,
+    format_mois,
+    format_nombre,
+    format_taux,
+    format_valeur,
+    libelle_dimension,
     libelle_territoire,
 )
-from pipelines import equite
 from pipelines.core.indicateurs import INDICATEURS
 from pipelines.rapports import graphiques
 from pipelines.rapports.agregation import DERNIER_MOIS, ENSEMBLE, STOCK, Valeur, nature, somme_modalites
@@ -24,7 +30,16 @@ from pipelines.rapports.donnees import Donnees
 from pipelines.rapports.mise_en_forme import Affiche, afficher, afficher_evolution, libelle_modalite, ordonner_modalites
 from pipelines.rapports.periodes import MENSUELLE, Periode, ajouter_mois
 from pipelines.rapports.sections import (
-    B5, COURTS, D2, D4, SANS_SANCTION, SECTIONS, SYNTHESE, Graphique, Repartition, Section,
+    B5,
+    COURTS,
+    D2,
+    D4,
+    SANS_SANCTION,
+    SECTIONS,
+    SYNTHESE,
+    Graphique,
+    Repartition,
+    Section,
 )
 
 REGION, DEPARTEMENT, AGENCE = "REGION", "DEPARTEMENT", "AGENCE"

@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from pipelines.core.settings import Settings
 from pipelines.rapports import RapportProduit, produire_rapport
 from pipelines.rapports.archive import archiver, dernier_envoi, enregistrer_envoi, verrou
 from pipelines.rapports.envoi import envoyer, message
 from pipelines.rapports.periodes import Periode
 from pipelines.rapports.qualite import controler_publication
 from pipelines.rapports.reglages import ReglagesDiffusion, lire_reglages
-from pipelines.core.settings import Settings
 
 logger = logging.getLogger("socle.rapports")
 

@@ -22,12 +22,12 @@ import duckdb
 
 from pipelines.core.formats import format_mois
 from pipelines.core.indicateurs import D2
+from pipelines.core.warehouse import table_exists
 from pipelines.rapports.agregation import Cellules
 from pipelines.rapports.erreurs import RapportError
 from pipelines.rapports.periodes import Periode, ajouter_mois
 from pipelines.rapports.qualite import EtatQualite, lire_etat_qualite, verifier_qualite
 from pipelines.rapports.sections import ventilations_utilisees
-from pipelines.core.warehouse import table_exists
 
 #: Months of history read before the period: the trend charts and the same period a year before.
 MOIS_HISTORIQUE = 24

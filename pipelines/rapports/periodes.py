@@ -56,16 +56,16 @@ class Periode:
         """Last day of the period."""
         return date.fromordinal(ajouter_mois(self.debut, self.duree).toordinal() - 1)
 
-    def decaler(self, n: int) -> "Periode":
+    def decaler(self, n: int) -> Periode:
         """The period ``n`` editions later (n < 0: earlier)."""
         return Periode(self.edition, ajouter_mois(self.debut, n * self.duree))
 
     @property
-    def precedente(self) -> "Periode":
+    def precedente(self) -> Periode:
         return self.decaler(-1)
 
     @property
-    def un_an_avant(self) -> "Periode":
+    def un_an_avant(self) -> Periode:
         return Periode(self.edition, ajouter_mois(self.debut, -12))
 
     @property

@@ -14,8 +14,8 @@ from datetime import datetime
 
 import duckdb
 
-from pipelines.rapports.erreurs import QualiteBloquante
 from pipelines.core.warehouse import table_exists
+from pipelines.rapports.erreurs import QualiteBloquante
 from pipelines.versions import resume_qualite
 
 BLOQUE = "BLOQUE"

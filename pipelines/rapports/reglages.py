@@ -34,9 +34,9 @@ import os
 import re
 import socket
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 
 from pipelines.rapports.erreurs import ReglagesError
 

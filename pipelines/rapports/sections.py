@@ -11,7 +11,29 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pipelines.core.indicateurs import (
-    A1, A2, B1, B2, B3, B4, B5, B7, B8, B9, B10, B11, B12, C1, C2, D1, D2, D3, D4, E1, E2, E3, E4,
+    A1,
+    A2,
+    B1,
+    B2,
+    B3,
+    B4,
+    B5,
+    B7,
+    B8,
+    B9,
+    B10,
+    B11,
+    B12,
+    C1,
+    C2,
+    D1,
+    D2,
+    D3,
+    D4,
+    E1,
+    E2,
+    E3,
+    E4,
 )
 
 #: Not an indicator of the contract: the complement of D4 among breaches with a known outcome

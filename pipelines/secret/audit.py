@@ -36,7 +36,12 @@ from scipy.sparse.csgraph import connected_components
 
 from pipelines.core.indicateurs import famille
 from pipelines.secret.relations import (
-    DENOMINATEUR_ENSEMBLE, IDENTITES, LIENS, PARENT_AU_MOINS_SOMME, PARENT_AU_PLUS_SOMME, STOCK_FLUX,
+    DENOMINATEUR_ENSEMBLE,
+    IDENTITES,
+    LIENS,
+    PARENT_AU_MOINS_SOMME,
+    PARENT_AU_PLUS_SOMME,
+    STOCK_FLUX,
 )
 
 TOL = 1e-6
@@ -237,7 +242,7 @@ def _systeme(a: duckdb.DuckDBPyConnection, cel: pl.DataFrame, res: ResultatAudit
     plus = ", ".join(f"'{i}'" for i in PARENT_AU_PLUS_SOMME)
     sens_terr = f"case when x.indicateur in ({moins}) then '<=' when x.indicateur in ({plus}) then '>=' else '=' end"
     a1, a2, a3 = STOCK_FLUX
-    a.register("liens", pl.DataFrame({"lien": [l for l, _, _ in LIENS], "ne": [e for _, e, _ in LIENS],
+    a.register("liens", pl.DataFrame({"lien": [lien for lien, _, _ in LIENS], "ne": [e for _, e, _ in LIENS],
                                       "np": [n for _, _, n in LIENS]}).to_arrow())
     a.execute("""
         create table rel as
@@ -345,16 +350,26 @@ def _systeme(a: duckdb.DuckDBPyConnection, cel: pl.DataFrame, res: ResultatAudit
     ).with_columns(pl.col("wq").cast(pl.Int64))
     if non_derivables.height:
         ex = non_derivables.explode("membres")
-        eqs = pl.concat([
-            eqs,
-            ex.select(pl.format("w|{}", "wq").alias("e"), pl.col("membres").cast(pl.Int64).alias("qb"), pl.lit(1.0).alias("coef"), pl.lit("=").alias("sens")),
-            non_derivables.select(pl.format("w|{}", "wq").alias("e"), pl.col("wq").alias("qb"), pl.lit(-1.0).alias("coef"), pl.lit("=").alias("sens")),
-        ])
+        eqs = pl.concat(
+            [
+                eqs,
+                ex.select(
+                    pl.format("w|{}", "wq").alias("e"),
+                    pl.col("membres").cast(pl.Int64).alias("qb"),
+                    pl.lit(1.0).alias("coef"),
+                    pl.lit("=").alias("sens"),
+                ),
+                non_derivables.select(
+                    pl.format("w|{}", "wq").alias("e"), pl.col("wq").alias("qb"), pl.lit(-1.0).alias("coef"), pl.lit("=").alias("sens")
+                ),
+            ]
+        )
     eqs = eqs.with_columns(pl.Series("mq", m[eqs["qb"].to_numpy()]))
     cles = eqs.select("e", "sens").unique(subset="e", keep="first").sort("e").with_row_index("r")
     lignes = eqs.join(cles.select("e", "r"), on="e").group_by("r", "mq").agg(pl.col("coef").sum()).filter(pl.col("coef") != 0)
-    A = sp.csr_matrix((lignes["coef"].to_numpy(), (lignes["r"].to_numpy().astype(np.int64), lignes["mq"].to_numpy())),
-                      shape=(cles.height, nm))
+    A = sp.csr_matrix(
+        (lignes["coef"].to_numpy(), (lignes["r"].to_numpy().astype(np.int64), lignes["mq"].to_numpy())), shape=(cles.height, nm)
+    )
     sens = cles["sens"].to_numpy()
     est_nd = np.char.startswith(cles["e"].to_numpy().astype(str), "n|")
     valeur = A @ y
@@ -366,28 +381,30 @@ def _systeme(a: duckdb.DuckDBPyConnection, cel: pl.DataFrame, res: ResultatAudit
     bas = np.where(egal, 0.0, np.where(sens == ">=", 0.0, -np.inf))
     haut = np.where(egal, 0.0, np.where(sens == "<=", 0.0, np.inf))
     porteurs = q.select("cid", pl.col("k").alias("lettre"), pl.Series("m", m))
-    return _Systeme(y=y, connu=connu, sensible=sensible, borne=borne, A=A.tocsr(), bas=bas, haut=haut, cid=cid,
-                    lettre=lettre, porteurs=porteurs)
+    return _Systeme(
+        y=y, connu=connu, sensible=sensible, borne=borne, A=A.tocsr(), bas=bas, haut=haut, cid=cid, lettre=lettre, porteurs=porteurs
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # The attackers
 
 
-def _propager(A: sp.csr_matrix, bas: np.ndarray, haut: np.ndarray, lo: np.ndarray, hi: np.ndarray,
-              inconnu: np.ndarray, tours: int = 30) -> tuple[np.ndarray, np.ndarray]:
+def _propager(
+    A: sp.csr_matrix, bas: np.ndarray, haut: np.ndarray, lo: np.ndarray, hi: np.ndarray, inconnu: np.ndarray, tours: int = 30
+) -> tuple[np.ndarray, np.ndarray]:
     """Interval propagation on the unknowns: rows Σ a·x ∈ [bas, haut] with the known quantities
     already moved into the bounds. Returns valid bounds for every unknown."""
     lo, hi = lo.copy(), hi.copy()
     Au = A[:, np.flatnonzero(inconnu)].tocsr()
     idx = np.flatnonzero(inconnu)
-    l, h = lo[idx], hi[idx]
+    bas, h = lo[idx], hi[idx]
     rows = np.repeat(np.arange(Au.shape[0]), np.diff(Au.indptr))
     cols, a = Au.indices, Au.data
     for _ in range(tours):
         # contribution bounds of each term a·x
-        cmin = np.where(a > 0, a * l[cols], a * h[cols])
-        cmax = np.where(a > 0, a * h[cols], a * l[cols])
+        cmin = np.where(a > 0, a * bas[cols], a * h[cols])
+        cmax = np.where(a > 0, a * h[cols], a * bas[cols])
         inf_min = ~np.isfinite(cmin)
         inf_max = ~np.isfinite(cmax)
         smin = np.bincount(rows, weights=np.where(inf_min, 0.0, cmin), minlength=Au.shape[0])
@@ -403,16 +420,16 @@ def _propager(A: sp.csr_matrix, bas: np.ndarray, haut: np.ndarray, lo: np.ndarra
         ax_haut = np.where(autres_min_fini & np.isfinite(haut[rows]), haut[rows] - autres_min, np.inf)
         x_bas = np.where(a > 0, ax_bas / a, ax_haut / a)
         x_haut = np.where(a > 0, ax_haut / a, ax_bas / a)
-        nl = l.copy()
+        nl = bas.copy()
         nh = h.copy()
         # only NaN is replaced: nan_to_num would also turn ±inf into ±1.8e308, finite numbers
         # whose sums then cancel out and give wrong bounds
         np.maximum.at(nl, cols, np.where(np.isnan(x_bas), -np.inf, x_bas))
         np.minimum.at(nh, cols, np.where(np.isnan(x_haut), np.inf, x_haut))
-        if np.allclose(nl, l, equal_nan=True) and np.allclose(nh, h, equal_nan=True):
+        if np.allclose(nl, bas, equal_nan=True) and np.allclose(nh, h, equal_nan=True):
             break
-        l, h = nl, nh
-    lo[idx], hi[idx] = l, h
+        bas, h = nl, nh
+    lo[idx], hi[idx] = bas, h
     return lo, hi
 
 
@@ -423,15 +440,24 @@ def _bornes_lignes(s: _Systeme, inconnu: np.ndarray) -> tuple[np.ndarray, np.nda
 
 
 def _lire_certificats(con: duckdb.DuckDBPyConnection) -> tuple[pl.DataFrame, pl.DataFrame] | None:
-    existe = con.sql("select count(*) from information_schema.tables where table_schema = 'secret' "
-                     "and table_name in ('certificats', 'revendications')").fetchall()[0][0]
+    existe = con.sql(
+        "select count(*) from information_schema.tables where table_schema = 'secret' and table_name in ('certificats', 'revendications')"
+    ).fetchall()[0][0]
     if existe < 2:
         return None
     return con.sql("select * from secret.certificats").pl(), con.sql("select * from secret.revendications").pl()
 
 
-def _verifier_certificats(s: _Systeme, cel: pl.DataFrame, certificats: pl.DataFrame, revendications: pl.DataFrame,
-                          inconnu: np.ndarray, m0: np.ndarray, ecart: float, res: "ResultatAudit"):
+def _verifier_certificats(
+    s: _Systeme,
+    cel: pl.DataFrame,
+    certificats: pl.DataFrame,
+    revendications: pl.DataFrame,
+    inconnu: np.ndarray,
+    m0: np.ndarray,
+    ecart: float,
+    res: ResultatAudit,
+):
     """The bounds that the protection's certificates prove on this audit's own system: a
     certificate is a displacement of cells; it must move every cell of a merged quantity alike,
     move no published quantity, keep every row within its bounds and every quantity above what an
@@ -440,8 +466,7 @@ def _verifier_certificats(s: _Systeme, cel: pl.DataFrame, certificats: pl.DataFr
     haut, bas = np.zeros(nq, dtype=bool), np.zeros(nq, dtype=bool)
     cles = ["indicateur", "type_periode", "periode", "niveau", "territoire", "dimension", "modalite"]
     cid = cel.select("cid", *cles)
-    dep = (certificats.join(cid, on=cles).select("cert", "cid", "lettre", "delta")
-           .join(s.porteurs, on=["cid", "lettre"]))
+    dep = certificats.join(cid, on=cles).select("cert", "cid", "lettre", "delta").join(s.porteurs, on=["cid", "lettre"])
     if dep.height == 0:
         return haut, bas
     ids, cert = np.unique(dep["cert"].to_numpy(), return_inverse=True)
@@ -451,11 +476,11 @@ def _verifier_certificats(s: _Systeme, cel: pl.DataFrame, certificats: pl.DataFr
     # every carrier of a merged quantity moves alike (those a certificate leaves out move by 0)
     n_porteurs = np.bincount(s.porteurs["m"].to_numpy(), minlength=nq)
     S1 = sp.csr_matrix((delta, (m, cert)), shape=(nq, nc))
-    S2 = sp.csr_matrix((delta ** 2, (m, cert)), shape=(nq, nc)).tocoo()
+    S2 = sp.csr_matrix((delta**2, (m, cert)), shape=(nq, nc)).tocoo()
     S1c = S1.tocoo()
     cnt = n_porteurs[S2.row]
     s1 = np.asarray(S1[S2.row, S2.col]).ravel()
-    inegal = np.abs(cnt * S2.data - s1 ** 2) > 1e-6 * np.maximum(1.0, s1 ** 2)
+    inegal = np.abs(cnt * S2.data - s1**2) > 1e-6 * np.maximum(1.0, s1**2)
     invalide = np.zeros(nc, dtype=bool)
     invalide[np.unique(S2.col[inegal])] = True
     D = sp.csr_matrix((S1c.data / n_porteurs[S1c.row], (S1c.row, S1c.col)), shape=(nq, nc))
@@ -520,8 +545,7 @@ def _intervalles_exacts(s: _Systeme, lo_r, hi_r, cols: np.ndarray, cibles: np.nd
     return out
 
 
-def _points_voisins(s: _Systeme, lo_r, hi_r, inconnu: np.ndarray, cibles: list[tuple[int, float, float]],
-                    taille: int) -> list[bool]:
+def _points_voisins(s: _Systeme, lo_r, hi_r, inconnu: np.ndarray, cibles: list[tuple[int, float, float]], taille: int) -> list[bool]:
     """For each (quantity, direction, value to reach): is there a point of the outsider's set
     where the quantity reaches it, found among its neighbours? The unknowns reached from it
     through shared equations (breadth first, at most ``taille``) move; every other unknown stays
@@ -576,8 +600,15 @@ def _points_voisins(s: _Systeme, lo_r, hi_r, inconnu: np.ndarray, cibles: list[t
     return out
 
 
-def auditer(con: duckdb.DuckDBPyConnection, seuil: int, ecart: int = 3, hierarchie: pl.DataFrame | None = None,
-            exact: bool = False, zeros_masques: bool | None = None, taille_lp: int = 2000) -> ResultatAudit:
+def auditer(
+    con: duckdb.DuckDBPyConnection,
+    seuil: int,
+    ecart: int = 3,
+    hierarchie: pl.DataFrame | None = None,
+    exact: bool = False,
+    zeros_masques: bool | None = None,
+    taille_lp: int = 2000,
+) -> ResultatAudit:
     """Audit ``publication.indicateurs`` against ``marts.indicateurs`` on an open connection.
 
     ``exact``: also solve two LPs per primary-secret quantity (small systems: tests); otherwise
@@ -592,14 +623,19 @@ def auditer(con: duckdb.DuckDBPyConnection, seuil: int, ecart: int = 3, hierarch
         return res
     if hierarchie is None:
         hierarchie = con.sql(
-            "select code_agence, code_bassin, code_departement, code_region from intermediate.int_territoires__agences").pl()
+            "select code_agence, code_bassin, code_departement, code_region from intermediate.int_territoires__agences"
+        ).pl()
     prim, prim_d = _primaire(cel, seuil)
     cel = cel.with_columns(pl.Series("prim", prim), pl.Series("prim_d", prim_d))
     a = duckdb.connect()  # the audit's own scratch database: nothing is written to the warehouse
     try:
         a.register("cel", cel.to_arrow())
-        a.register("hier", hierarchie.select(*(pl.col(c).cast(pl.String) for c in
-                                               ("code_agence", "code_bassin", "code_departement", "code_region"))).to_arrow())
+        a.register(
+            "hier",
+            hierarchie.select(
+                *(pl.col(c).cast(pl.String) for c in ("code_agence", "code_bassin", "code_departement", "code_region"))
+            ).to_arrow(),
+        )
         s = _systeme(a, cel, res)
     finally:
         a.close()
@@ -701,8 +737,9 @@ def auditer(con: duckdb.DuckDBPyConnection, seuil: int, ecart: int = 3, hierarch
 
 def _methode_secret(con: duckdb.DuckDBPyConnection) -> tuple | None:
     """(zeros_masques, seuil) of ``publication.methode_secret``; None for a view published before it."""
-    existe = con.sql("select count(*) from information_schema.tables where table_schema = 'publication' "
-                     "and table_name = 'methode_secret'").fetchall()[0][0]
+    existe = con.sql(
+        "select count(*) from information_schema.tables where table_schema = 'publication' and table_name = 'methode_secret'"
+    ).fetchall()[0][0]
     return con.sql("select zeros_masques, seuil from publication.methode_secret").fetchall()[0] if existe else None
 
 
@@ -719,5 +756,11 @@ def _zeros_masques(con: duckdb.DuckDBPyConnection) -> bool:
 
 def _ligne(cel_rows: pl.DataFrame, s: _Systeme, j: int, v_lo: float, v_hi: float, raison: str) -> dict:
     r = cel_rows.row(int(s.cid[j]), named=True)
-    return {**{k: (str(v) if k == "periode" else v) for k, v in r.items()}, "quantite": str(s.lettre[j]),
-            "valeur": float(s.y[j]), "min": float(v_lo), "max": float(v_hi), "raison": raison}
+    return {
+        **{k: (str(v) if k == "periode" else v) for k, v in r.items()},
+        "quantite": str(s.lettre[j]),
+        "valeur": float(s.y[j]),
+        "min": float(v_lo),
+        "max": float(v_hi),
+        "raison": raison,
+    }

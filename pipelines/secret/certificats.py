@@ -116,54 +116,87 @@ def rectangles(c: pl.DataFrame, S: Systeme, hierarchie: pl.DataFrame, libre: np.
     haut = cible.filter("bh").select(*ligne, "_dep", "_bas", "modalite", pl.col("q").alias("qt"), pl.col("rh").alias("delta"))
     if haut.height:
         haut = haut.with_row_index("cert")
-        lignes_a = t.filter(pl.col("y") > 0).select(*ligne, pl.col("modalite").alias("m2"), pl.col("q").alias("q2"), pl.col("y").alias("y2"))
+        lignes_a = t.filter(pl.col("y") > 0).select(
+            *ligne, pl.col("modalite").alias("m2"), pl.col("q").alias("q2"), pl.col("y").alias("y2")
+        )
         ma = haut.join(lignes_a, on=ligne).filter(pl.col("m2") != pl.col("modalite"))
         ra = ma.group_by("cert").agg(pl.col("y2").sum().alias("Ra"), pl.len().alias("nm"))
-        jumeaux = t.filter(pl.col("y") > 0).select(*colonne, pl.col("territoire").alias("b"), pl.col("q").alias("qb"), pl.col("y").alias("yb"))
+        jumeaux = t.filter(pl.col("y") > 0).select(
+            *colonne, pl.col("territoire").alias("b"), pl.col("q").alias("qb"), pl.col("y").alias("yb")
+        )
         tb = haut.join(jumeaux, on=colonne).filter(pl.col("b") != pl.col("territoire"))
         # a twin is usable when its cells of every modality m' used by the target's agency are hidden
-        croises = ma.select("cert", "m2", "q2", "y2", *colonne[:-1]).join(
-            tb.select("cert", "b", "qb", "yb"), on="cert").join(
-            t.select(*colonne[:-1], pl.col("modalite").alias("m2"), pl.col("territoire").alias("b"), pl.col("q").alias("qx")),
-            on=[*colonne[:-1], "m2", "b"], how="left")
+        croises = (
+            ma.select("cert", "m2", "q2", "y2", *colonne[:-1])
+            .join(tb.select("cert", "b", "qb", "yb"), on="cert")
+            .join(
+                t.select(*colonne[:-1], pl.col("modalite").alias("m2"), pl.col("territoire").alias("b"), pl.col("q").alias("qx")),
+                on=[*colonne[:-1], "m2", "b"],
+                how="left",
+            )
+        )
         utilisable = croises.group_by("cert", "b").agg(pl.col("qx").is_not_null().all().alias("ok")).filter("ok")
         tb = tb.join(utilisable.select("cert", "b"), on=["cert", "b"])
         rb = tb.group_by("cert").agg(pl.col("yb").sum().alias("Rb"))
-        ok = haut.join(ra, on="cert").join(rb, on="cert").filter((pl.col("Ra") >= pl.col("delta") - TOL) & (pl.col("Rb") >= pl.col("delta") - TOL))
+        ok = (
+            haut.join(ra, on="cert")
+            .join(rb, on="cert")
+            .filter((pl.col("Ra") >= pl.col("delta") - TOL) & (pl.col("Rb") >= pl.col("delta") - TOL))
+        )
         if ok.height:
             k = ok.select("cert", "delta", "Ra", "Rb")
             e1 = ok.select("cert", pl.col("qt").alias("q"), pl.col("delta").alias("d"))
             e2 = ma.join(k, on="cert").select("cert", pl.col("q2").alias("q"), (-pl.col("delta") * pl.col("y2") / pl.col("Ra")).alias("d"))
             e3 = tb.join(k, on="cert").select("cert", pl.col("qb").alias("q"), (-pl.col("delta") * pl.col("yb") / pl.col("Rb")).alias("d"))
-            e4 = croises.join(utilisable.select("cert", "b"), on=["cert", "b"]).join(k, on="cert").select(
-                "cert", pl.col("qx").alias("q"),
-                (pl.col("delta") * pl.col("y2") / pl.col("Ra") * pl.col("yb") / pl.col("Rb")).alias("d"))
+            e4 = (
+                croises.join(utilisable.select("cert", "b"), on=["cert", "b"])
+                .join(k, on="cert")
+                .select(
+                    "cert",
+                    pl.col("qx").alias("q"),
+                    (pl.col("delta") * pl.col("y2") / pl.col("Ra") * pl.col("yb") / pl.col("Rb")).alias("d"),
+                )
+            )
             ent = pl.concat([e1, e2, e3, e4])
             sorties.append((ent, ok.select("cert", pl.col("qt"), pl.lit(1.0).alias("sens")), nb_cert))
             nb_cert += haut.height
 
     # ---- down, one pair: (a,m) −r ; (a,m') +r ; (b,m) +r ; (b,m') −r with y(b,m') ≥ r
-    bas = cible.filter(pl.col("bb") & (pl.col("rb") > 0)).select(*ligne, "_dep", "_bas", "modalite", pl.col("q").alias("qt"),
-                                                                  pl.col("rb").alias("r"))
+    bas = cible.filter(pl.col("bb") & (pl.col("rb") > 0)).select(
+        *ligne, "_dep", "_bas", "modalite", pl.col("q").alias("qt"), pl.col("rb").alias("r")
+    )
     if bas.height:
         bas = bas.with_row_index("cert")
         lignes_a = t.select(*ligne, pl.col("modalite").alias("m2"), pl.col("q").alias("q2"))
         ma = bas.join(lignes_a, on=ligne).filter(pl.col("m2") != pl.col("modalite"))
         jumeaux = t.select(*colonne, pl.col("territoire").alias("b"), pl.col("q").alias("qb"))
         tb = bas.select("cert", *colonne, "territoire").join(jumeaux, on=colonne).filter(pl.col("b") != pl.col("territoire"))
-        coins = ma.select("cert", "m2", "q2", "r", *colonne[:-1]).join(tb.select("cert", "b", "qb"), on="cert").join(
-            t.filter(pl.col("y") > 0).select(*colonne[:-1], pl.col("modalite").alias("m2"), pl.col("territoire").alias("b"),
-                                             pl.col("q").alias("qx"), pl.col("y").alias("yx")),
-            on=[*colonne[:-1], "m2", "b"]).filter(pl.col("yx") >= pl.col("r") - TOL)
+        coins = (
+            ma.select("cert", "m2", "q2", "r", *colonne[:-1])
+            .join(tb.select("cert", "b", "qb"), on="cert")
+            .join(
+                t.filter(pl.col("y") > 0).select(
+                    *colonne[:-1],
+                    pl.col("modalite").alias("m2"),
+                    pl.col("territoire").alias("b"),
+                    pl.col("q").alias("qx"),
+                    pl.col("y").alias("yx"),
+                ),
+                on=[*colonne[:-1], "m2", "b"],
+            )
+            .filter(pl.col("yx") >= pl.col("r") - TOL)
+        )
         meilleur = coins.sort("yx", descending=True).unique(subset="cert", keep="first", maintain_order=True)
         if meilleur.height:
             b2 = meilleur.join(bas.select("cert", "qt"), on="cert")
-            ent = pl.concat([
-                b2.select("cert", pl.col("qt").alias("q"), (-pl.col("r")).alias("d")),
-                b2.select("cert", pl.col("q2").alias("q"), pl.col("r").alias("d")),
-                b2.select("cert", pl.col("qb").alias("q"), pl.col("r").alias("d")),
-                b2.select("cert", pl.col("qx").alias("q"), (-pl.col("r")).alias("d")),
-            ])
+            ent = pl.concat(
+                [
+                    b2.select("cert", pl.col("qt").alias("q"), (-pl.col("r")).alias("d")),
+                    b2.select("cert", pl.col("q2").alias("q"), pl.col("r").alias("d")),
+                    b2.select("cert", pl.col("qb").alias("q"), pl.col("r").alias("d")),
+                    b2.select("cert", pl.col("qx").alias("q"), (-pl.col("r")).alias("d")),
+                ]
+            )
             sorties.append((ent, b2.select("cert", "qt", pl.lit(-1.0).alias("sens")), nb_cert))
             nb_cert += bas.height
 
@@ -176,15 +209,25 @@ def rectangles(c: pl.DataFrame, S: Systeme, hierarchie: pl.DataFrame, libre: np.
     ent = pl.concat(ents)
     cib = pl.concat(cibles).sort("cert")
     if miroir:
-        n_d = (cq.filter(pl.col("k") == "n").select("_i", pl.col("q"))
-               .join(cq.filter(pl.col("k") == "d").select("_i", pl.col("q").alias("qd")), on="_i")
-               .unique(subset="q", keep="first").select("q", "qd"))
+        n_d = (
+            cq.filter(pl.col("k") == "n")
+            .select("_i", pl.col("q"))
+            .join(cq.filter(pl.col("k") == "d").select("_i", pl.col("q").alias("qd")), on="_i")
+            .unique(subset="q", keep="first")
+            .select("q", "qd")
+        )
         ent = pl.concat([ent, ent.join(n_d, on="q").select("cert", pl.col("qd").alias("q"), "d")])
     ent = _avec_trimestres(c, S, ent)
     # one value per (certificate, merged quantity)
     ent = ent.unique(subset=["cert", "q"], keep="first", maintain_order=True)
-    return (ent["cert"].to_numpy(), ent["q"].to_numpy(), ent["d"].to_numpy(),
-            cib["cert"].to_numpy(), cib["qt"].to_numpy(), cib["sens"].to_numpy())
+    return (
+        ent["cert"].to_numpy(),
+        ent["q"].to_numpy(),
+        ent["d"].to_numpy(),
+        cib["cert"].to_numpy(),
+        cib["qt"].to_numpy(),
+        cib["sens"].to_numpy(),
+    )
 
 
 def _vide():
@@ -200,8 +243,12 @@ def _avec_trimestres(c: pl.DataFrame, S: Systeme, ent: pl.DataFrame) -> pl.DataF
         return ent
     serie = ["indicateur", "niveau", "territoire", "dimension", "modalite"]
     cq = pl.DataFrame({"_i": S.cq_cellule, "k": S.cq_lettre, "q": S.cq_quantite})
-    m = c.select("_i", *serie, "type_periode",
-                 (pl.col("periode").dt.year().cast(pl.Int64) * 12 + pl.col("periode").dt.month().cast(pl.Int64) - 1).alias("_mi"))
+    m = c.select(
+        "_i",
+        *serie,
+        "type_periode",
+        (pl.col("periode").dt.year().cast(pl.Int64) * 12 + pl.col("periode").dt.month().cast(pl.Int64) - 1).alias("_mi"),
+    )
     mq = m.join(cq, on="_i")
     mois = mq.filter(pl.col("type_periode") == "mois").with_columns((pl.col("_mi") + 2 - pl.col("_mi") % 3).alias("_fin"))
     tri = mq.filter(pl.col("type_periode") == TRIMESTRE).select(*serie, "k", pl.col("_mi").alias("_fin"), pl.col("q").alias("qq"))
@@ -210,8 +257,7 @@ def _avec_trimestres(c: pl.DataFrame, S: Systeme, ent: pl.DataFrame) -> pl.DataF
     return pl.concat([ent, miroir])
 
 
-def transferts(c: pl.DataFrame, S: Systeme, hierarchie: pl.DataFrame, libre: np.ndarray, groupe_de: dict[str, str],
-               exclus: frozenset[str]):
+def transferts(c: pl.DataFrame, S: Systeme, hierarchie: pl.DataFrame, libre: np.ndarray, groupe_de: dict[str, str], exclus: frozenset[str]):
     """Transfer certificates between twin agencies (same département and bassin).
 
     For an indicator group, a month and a twin cluster, take the agencies whose cells of the group
@@ -224,14 +270,18 @@ def transferts(c: pl.DataFrame, S: Systeme, hierarchie: pl.DataFrame, libre: np.
 
     Returns (cert, q, d) and per (certificate, quantity, direction) the proofs it claims:
     (p_cert, p_q, p_sens, p_montant)."""
-    h = hierarchie.select(pl.col("code_agence").cast(pl.String).alias("territoire"),
-                          pl.col("code_departement").cast(pl.String).alias("_dep"),
-                          pl.col("code_bassin").cast(pl.String).alias("_bas"))
+    h = hierarchie.select(
+        pl.col("code_agence").cast(pl.String).alias("territoire"),
+        pl.col("code_departement").cast(pl.String).alias("_dep"),
+        pl.col("code_bassin").cast(pl.String).alias("_bas"),
+    )
     cq = pl.DataFrame({"_i": S.cq_cellule, "k": S.cq_lettre, "q": S.cq_quantite})
-    ag = c.filter((pl.col("niveau") == "AGENCE") & (pl.col("type_periode") == MOIS)).select(
-        "_i", "indicateur", "periode", "territoire", "dimension", "modalite").with_columns(
-        pl.col("indicateur").replace_strict(groupe_de, default=None).alias("_g")).filter(
-        pl.col("_g").is_not_null() & ~pl.col("_g").is_in(list(exclus)))
+    ag = (
+        c.filter((pl.col("niveau") == "AGENCE") & (pl.col("type_periode") == MOIS))
+        .select("_i", "indicateur", "periode", "territoire", "dimension", "modalite")
+        .with_columns(pl.col("indicateur").replace_strict(groupe_de, default=None).alias("_g"))
+        .filter(pl.col("_g").is_not_null() & ~pl.col("_g").is_in(list(exclus)))
+    )
     t = ag.join(cq, on="_i").join(h, on="territoire")
     if t.height == 0:
         return _vide_transferts()
@@ -252,12 +302,20 @@ def transferts(c: pl.DataFrame, S: Systeme, hierarchie: pl.DataFrame, libre: np.
         return _vide_transferts()
     # share a donor can give: a denominator keeps at least 1
     part = t.group_by(tranche).agg(
-        pl.when(pl.col("b") > 0).then(1.0 - pl.col("b") / pl.col("y").clip(lower_bound=1.0)).otherwise(1.0)
-        .min().clip(lower_bound=0.0).alias("lam"))
+        pl.when(pl.col("b") > 0)
+        .then(1.0 - pl.col("b") / pl.col("y").clip(lower_bound=1.0))
+        .otherwise(1.0)
+        .min()
+        .clip(lower_bound=0.0)
+        .alias("lam")
+    )
     cle = ["indicateur", "dimension", "modalite", "k"]
     receveurs = t.select(*grappe, pl.col("territoire").alias("T"), *cle, pl.col("q").alias("qT"), pl.col("qq").alias("qqT"))
-    donneurs = t.filter(pl.col("y") > 0).join(part, on=tranche).select(
-        *grappe, pl.col("territoire").alias("U"), *cle, pl.col("q").alias("qU"), pl.col("qq").alias("qqU"), "y", "lam", "b")
+    donneurs = (
+        t.filter(pl.col("y") > 0)
+        .join(part, on=tranche)
+        .select(*grappe, pl.col("territoire").alias("U"), *cle, pl.col("q").alias("qU"), pl.col("qq").alias("qqU"), "y", "lam", "b")
+    )
     paires = donneurs.join(receveurs.select(*grappe, "T").unique(), on=grappe).filter(pl.col("U") != pl.col("T"))
     paires = paires.join(receveurs, on=[*grappe, "T", *cle], how="left")
     # a donor whose non-zero cell has no counterpart at the receiver cannot give
@@ -267,19 +325,38 @@ def transferts(c: pl.DataFrame, S: Systeme, hierarchie: pl.DataFrame, libre: np.
         return _vide_transferts()
     certs = paires.select(*grappe, "T").unique().sort(*grappe, "T").with_row_index("cert")
     paires = paires.join(certs, on=[*grappe, "T"])
-    dep = pl.concat([
-        paires.select("cert", pl.col("qT").alias("q"), (pl.col("lam") * pl.col("y")).alias("d")),
-        paires.select("cert", pl.col("qU").alias("q"), (-pl.col("lam") * pl.col("y")).alias("d")),
-        paires.filter(pl.col("qqT").is_not_null()).select("cert", pl.col("qqT").alias("q"), (pl.col("lam") * pl.col("y")).alias("d")),
-        paires.filter(pl.col("qqU").is_not_null()).select("cert", pl.col("qqU").alias("q"), (-pl.col("lam") * pl.col("y")).alias("d")),
-    ]).group_by("cert", "q").agg(pl.col("d").sum())
-    recu = paires.group_by("cert", "qT").agg((pl.col("lam") * pl.col("y")).sum().alias("m")).select(
-        "cert", pl.col("qT").alias("q"), pl.lit(1.0).alias("sens"), "m")
+    dep = (
+        pl.concat(
+            [
+                paires.select("cert", pl.col("qT").alias("q"), (pl.col("lam") * pl.col("y")).alias("d")),
+                paires.select("cert", pl.col("qU").alias("q"), (-pl.col("lam") * pl.col("y")).alias("d")),
+                paires.filter(pl.col("qqT").is_not_null()).select(
+                    "cert", pl.col("qqT").alias("q"), (pl.col("lam") * pl.col("y")).alias("d")
+                ),
+                paires.filter(pl.col("qqU").is_not_null()).select(
+                    "cert", pl.col("qqU").alias("q"), (-pl.col("lam") * pl.col("y")).alias("d")
+                ),
+            ]
+        )
+        .group_by("cert", "q")
+        .agg(pl.col("d").sum())
+    )
+    recu = (
+        paires.group_by("cert", "qT")
+        .agg((pl.col("lam") * pl.col("y")).sum().alias("m"))
+        .select("cert", pl.col("qT").alias("q"), pl.lit(1.0).alias("sens"), "m")
+    )
     donne = paires.select("cert", pl.col("qU").alias("q"), pl.lit(-1.0).alias("sens"), (pl.col("lam") * pl.col("y")).alias("m"))
     preuves = pl.concat([recu, donne])
-    return (dep["cert"].to_numpy().astype(np.int64), dep["q"].to_numpy(), dep["d"].to_numpy(),
-            preuves["cert"].to_numpy().astype(np.int64), preuves["q"].to_numpy(), preuves["sens"].to_numpy(),
-            preuves["m"].to_numpy())
+    return (
+        dep["cert"].to_numpy().astype(np.int64),
+        dep["q"].to_numpy(),
+        dep["d"].to_numpy(),
+        preuves["cert"].to_numpy().astype(np.int64),
+        preuves["q"].to_numpy(),
+        preuves["sens"].to_numpy(),
+        preuves["m"].to_numpy(),
+    )
 
 
 def _vide_transferts():
@@ -292,11 +369,16 @@ def _avec_trimestre_libre(c: pl.DataFrame, S: Systeme, t: pl.DataFrame, libre: n
     has quarter cells) and ``q_libre`` (that quarter quantity is hidden, or there is none)."""
     serie = ["indicateur", "territoire", "dimension", "modalite", "k"]
     tri = c.filter((pl.col("type_periode") == TRIMESTRE) & (pl.col("niveau") == "AGENCE")).select(
-        "_i", "indicateur", "territoire", "dimension", "modalite",
-        (pl.col("periode").dt.year().cast(pl.Int64) * 12 + pl.col("periode").dt.month().cast(pl.Int64) - 1).alias("_fin"))
+        "_i",
+        "indicateur",
+        "territoire",
+        "dimension",
+        "modalite",
+        (pl.col("periode").dt.year().cast(pl.Int64) * 12 + pl.col("periode").dt.month().cast(pl.Int64) - 1).alias("_fin"),
+    )
     cq = pl.DataFrame({"_i": S.cq_cellule, "k": S.cq_lettre, "qq": S.cq_quantite})
     tri = tri.join(cq, on="_i").drop("_i")
-    m = (pl.col("periode").dt.year().cast(pl.Int64) * 12 + pl.col("periode").dt.month().cast(pl.Int64) - 1)
+    m = pl.col("periode").dt.year().cast(pl.Int64) * 12 + pl.col("periode").dt.month().cast(pl.Int64) - 1
     t = t.with_columns((m + 2 - m % 3).alias("_fin")).join(tri, on=[*serie, "_fin"], how="left")
     qq = t["qq"].fill_null(-1).to_numpy()
     qq_ok = np.where(qq < 0, True, libre[np.maximum(qq, 0)])

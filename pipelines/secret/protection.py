@@ -32,7 +32,8 @@ outside a complete quarter on its own), indicator group by indicator group:
    cells it moves become secret (``secondaire``). Then certify again, until nothing is left.
 
 When batches stall: one LP per class of targets sharing no equation, then one target at a time
-(first in a département's territories, then in the whole unit), then units of two consecutive blocks for stock and flows (both pairings), and a last
+(first in a département's territories, then in the whole unit), then units of two consecutive blocks for
+stock and flows (both pairings), and a last
 pass where a requirement no unit can reach is lowered to what the unit allows (``ajustes``; the
 audit judges them). Every bound proven keeps its certificate; written on cells, with the 12-month
 cells moved by the sum of their months (``_cumuls_certifies``), they go to the audit.
@@ -58,7 +59,14 @@ from scipy.sparse.csgraph import connected_components
 from pipelines.secret.certificats import Preuves, rectangles, transferts, verifier
 from pipelines.secret.primaire import motifs_primaires, verifier_seuil
 from pipelines.secret.relations import (
-    CUMUL_12_MOIS, IDENTITES, INDICATEUR_MOIS_COMPLET, MOIS, STOCK_FLUX, STOCKS, TRIMESTRE, groupe,
+    CUMUL_12_MOIS,
+    IDENTITES,
+    INDICATEUR_MOIS_COMPLET,
+    MOIS,
+    STOCK_FLUX,
+    STOCKS,
+    TRIMESTRE,
+    groupe,
 )
 from pipelines.secret.systeme import Systeme, construire, minimum_structurel
 
@@ -123,16 +131,24 @@ class BilanProtection:
 def cout_cellule(c: pl.DataFrame) -> np.ndarray:
     """Information lost by hiding each cell: larger for big values, totals and higher levels."""
     taille = (
-        pl.when(pl.col("unite") == "nombre").then(pl.col("valeur")).otherwise(pl.col("denominateur"))
-        .fill_null(0).fill_nan(0).clip(lower_bound=0)
+        pl.when(pl.col("unite") == "nombre")
+        .then(pl.col("valeur"))
+        .otherwise(pl.col("denominateur"))
+        .fill_null(0)
+        .fill_nan(0)
+        .clip(lower_bound=0)
     )
-    return c.select(
-        (
-            (1.0 + taille.log1p())
-            * pl.col("niveau").replace_strict(POIDS_NIVEAU, default=1.0, return_dtype=pl.Float64)
-            * pl.when(pl.col("dimension") == "ensemble").then(2.0).otherwise(1.0)
-        ).alias("c")
-    ).to_series().to_numpy()
+    return (
+        c.select(
+            (
+                (1.0 + taille.log1p())
+                * pl.col("niveau").replace_strict(POIDS_NIVEAU, default=1.0, return_dtype=pl.Float64)
+                * pl.when(pl.col("dimension") == "ensemble").then(2.0).otherwise(1.0)
+            ).alias("c")
+        )
+        .to_series()
+        .to_numpy()
+    )
 
 
 def _mois_index(periode: pl.Expr) -> pl.Expr:
@@ -146,9 +162,15 @@ def fin_cumul(c: pl.DataFrame) -> date | None:
     cumuls = c.filter(pl.col("type_periode") == CUMUL_12_MOIS).get_column("periode").unique()
     if cumuls.len() == 0:
         return None
-    complets = c.filter((pl.col("indicateur") == INDICATEUR_MOIS_COMPLET) & (pl.col("type_periode") == MOIS)
-                        & pl.col("periode").is_in(cumuls.implode())).group_by("periode").agg(
-        pl.col("provisoire").fill_null(False).any().alias("p")).filter(~pl.col("p")).get_column("periode")
+    complets = (
+        c.filter(
+            (pl.col("indicateur") == INDICATEUR_MOIS_COMPLET) & (pl.col("type_periode") == MOIS) & pl.col("periode").is_in(cumuls.implode())
+        )
+        .group_by("periode")
+        .agg(pl.col("provisoire").fill_null(False).any().alias("p"))
+        .filter(~pl.col("p"))
+        .get_column("periode")
+    )
     fins = complets.filter(complets.dt.month() % 3 == 0)
     return fins.max() if fins.len() else complets.max() if complets.len() else cumuls.max()
 
@@ -204,7 +226,6 @@ class _Solveur:
             return None
         return np.asarray(h.getSolution().col_value)
 
-
     def charger(self, M, lo_r, hi_r, lo_c, hi_c, cout) -> None:
         """Load one model for a series of single-target LPs (``pousser``), warm-started."""
         self.lo_c, self.hi_c, self.cout = lo_c.copy(), hi_c.copy(), cout.copy()
@@ -239,9 +260,17 @@ class _Solveur:
 
 
 class _Protection:
-    def __init__(self, c: pl.DataFrame, S: Systeme, masque: np.ndarray, sensible_cellule: np.ndarray,
-                 regle: RegleProtection, bilan: BilanProtection, numerateur_seul: np.ndarray | None = None,
-                 connus_cellule: np.ndarray | None = None):
+    def __init__(
+        self,
+        c: pl.DataFrame,
+        S: Systeme,
+        masque: np.ndarray,
+        sensible_cellule: np.ndarray,
+        regle: RegleProtection,
+        bilan: BilanProtection,
+        numerateur_seul: np.ndarray | None = None,
+        connus_cellule: np.ndarray | None = None,
+    ):
         self.S, self.regle, self.bilan = S, regle, bilan
         self.masque = masque  # hidden cells (updated in place)
         self.motifs_ajoutes: dict[int, str] = {}
@@ -339,8 +368,9 @@ class _Protection:
         """Hidden quantities: no published cell carries them, and the outsider does not know them
         otherwise (``connus``: counts known to be 0 by an absent rate cell)."""
         if self._publies is None:
-            self._publies = np.bincount(self.cq_q, weights=(~self.masque[self.cq_c]).astype(float),
-                                        minlength=self.S.nb_quantites) + self.connus
+            self._publies = (
+                np.bincount(self.cq_q, weights=(~self.masque[self.cq_c]).astype(float), minlength=self.S.nb_quantites) + self.connus
+            )
         return self._publies == 0
 
     def a_faire(self) -> np.ndarray:
@@ -384,6 +414,7 @@ class _Protection:
         a_cacher = np.zeros(nQ, dtype=bool)
         nb_lp, cale = 0, 0
         solutions = []
+
         def tour(cible: np.ndarray, sg: np.ndarray) -> bool | None:
             """One LP pushing each target of ``cible`` its way (``sg``: +1 up, −1 down) toward its
             requirement. Returns whether it proved something (None: no solution)."""
@@ -400,15 +431,13 @@ class _Protection:
             lo = np.zeros(2 * nQ + nT)
             hi = np.concatenate([np.where(fige, 0.0, np.inf), np.where(fige, 0.0, marge_bas), r])
             w = rng.uniform(0.5, 1.5, nT) * poids / np.maximum(r, 1.0)
-            cout = np.concatenate([np.where(publie & ~a_cacher, cout_q, 0.0),
-                                   np.where(a_cacher, 0.0, cout_q), -w])
-            x = self.solveur.resoudre(M, np.concatenate([lo_r, np.full(nT, -np.inf)]),
-                                      np.concatenate([hi_r, np.zeros(nT)]), lo, hi, cout)
+            cout = np.concatenate([np.where(publie & ~a_cacher, cout_q, 0.0), np.where(a_cacher, 0.0, cout_q), -w])
+            x = self.solveur.resoudre(M, np.concatenate([lo_r, np.full(nT, -np.inf)]), np.concatenate([hi_r, np.zeros(nT)]), lo, hi, cout)
             nb_lp += 1
             if x is None:
                 return None
-            d = x[:nQ] - x[nQ:2 * nQ]
-            a_cacher[:] |= publie & ((x[:nQ] + x[nQ:2 * nQ]) > EPS)
+            d = x[:nQ] - x[nQ : 2 * nQ]
+            a_cacher[:] |= publie & ((x[:nQ] + x[nQ : 2 * nQ]) > EPS)
             nouveaux_h = sens & ~cert_h & (d >= rh - EPS)
             nouveaux_b = sens & ~cert_b & (-d >= rb - EPS)
             cert_h |= nouveaux_h
@@ -485,7 +514,7 @@ class _Protection:
                 local = _Voisinage(sub, lo_r, hi_r, fige, marge_bas, self.regle.voisinage)
             for j in reste.tolist():
                 for sg in (1.0, -1.0):
-                    if (cert_h[j] if sg > 0 else cert_b[j]):
+                    if cert_h[j] if sg > 0 else cert_b[j]:
                         continue
                     r = rh[j] if sg > 0 else rb[j]
                     if local is not None:
@@ -498,8 +527,7 @@ class _Protection:
                         h = _Solveur()
                         lo0 = np.zeros(2 * nQ)
                         hi0 = np.concatenate([np.where(fige, 0.0, np.inf), np.where(fige, 0.0, marge_bas)])
-                        cout0 = np.concatenate([np.where(publie & ~a_cacher, cout_q, 0.0),
-                                                np.where(a_cacher, 0.0, cout_q)])
+                        cout0 = np.concatenate([np.where(publie & ~a_cacher, cout_q, 0.0), np.where(a_cacher, 0.0, cout_q)])
                         h.charger(base, lo_r, hi_r, lo0, hi0, cout0)
                     if sg < 0:  # down through the downward part
                         x = h.pousser(nQ + j, 1.0, r, poids / max(r, 1.0))
@@ -514,8 +542,7 @@ class _Protection:
     def cout_quantite(self, Q: np.ndarray) -> np.ndarray:
         """Cost of moving each quantity of Q: hiding every published cell that carries it."""
         publie_c = ~self.masque[self.cq_c]
-        cout = np.bincount(self.cq_q, weights=np.where(publie_c, self.cout_c[self.cq_c], 0.0),
-                           minlength=self.S.nb_quantites)
+        cout = np.bincount(self.cq_q, weights=np.where(publie_c, self.cout_c[self.cq_c], 0.0), minlength=self.S.nb_quantites)
         return cout[Q]
 
     def _sous_systeme(self, cols: np.ndarray):
@@ -610,22 +637,36 @@ class _Protection:
     def departements(self, hierarchie: pl.DataFrame) -> None:
         """Département of each quantity (agencies, départements, bassins within one département);
         -1 for regions, France and straddling bassins."""
-        h = hierarchie.select(pl.col("code_agence").cast(pl.String), pl.col("code_bassin").cast(pl.String),
-                              pl.col("code_departement").cast(pl.String))
+        h = hierarchie.select(
+            pl.col("code_agence").cast(pl.String), pl.col("code_bassin").cast(pl.String), pl.col("code_departement").cast(pl.String)
+        )
         bassins = h.group_by("code_bassin").agg(pl.col("code_departement").unique())
         bassins = bassins.filter(pl.col("code_departement").list.len() == 1).select(
-            pl.col("code_bassin").alias("territoire"), pl.col("code_departement").list.first().alias("_dep"),
-            pl.lit("BASSIN").alias("niveau"))
-        table = pl.concat([
-            h.select(pl.col("code_agence").alias("territoire"), pl.col("code_departement").alias("_dep"),
-                     pl.lit("AGENCE").alias("niveau")),
-            h.select(pl.col("code_departement").alias("territoire"), pl.col("code_departement").alias("_dep"),
-                     pl.lit("DEPARTEMENT").alias("niveau")).unique(),
-            bassins,
-        ])
-        dep = (self.c.select("_i", "niveau", pl.col("territoire").cast(pl.String))
-               .join(table, on=["niveau", "territoire"], how="left").sort("_i")
-               .select(pl.col("_dep").cast(pl.Categorical).to_physical().cast(pl.Int64).fill_null(-1)).to_series().to_numpy())
+            pl.col("code_bassin").alias("territoire"),
+            pl.col("code_departement").list.first().alias("_dep"),
+            pl.lit("BASSIN").alias("niveau"),
+        )
+        table = pl.concat(
+            [
+                h.select(
+                    pl.col("code_agence").alias("territoire"), pl.col("code_departement").alias("_dep"), pl.lit("AGENCE").alias("niveau")
+                ),
+                h.select(
+                    pl.col("code_departement").alias("territoire"),
+                    pl.col("code_departement").alias("_dep"),
+                    pl.lit("DEPARTEMENT").alias("niveau"),
+                ).unique(),
+                bassins,
+            ]
+        )
+        dep = (
+            self.c.select("_i", "niveau", pl.col("territoire").cast(pl.String))
+            .join(table, on=["niveau", "territoire"], how="left")
+            .sort("_i")
+            .select(pl.col("_dep").cast(pl.Categorical).to_physical().cast(pl.Int64).fill_null(-1))
+            .to_series()
+            .to_numpy()
+        )
         self.q_dep = np.full(self.S.nb_quantites, -1, dtype=np.int64)
         self.q_dep[self.cq_q] = dep[self.cq_c]
 
@@ -638,17 +679,20 @@ class _Protection:
             # bulk proofs without an LP: rectangles in the agencies' breakdown tables
             besoin_h = self.sensible & ~self.cert_haut
             besoin_b = self.sensible & ~self.cert_bas
-            prouves = self.enregistrer(*transferts(self.c, self.S, hierarchie, self.libres(), self.groupe_de,
-                                                   self.exclus_transferts))
+            prouves = self.enregistrer(*transferts(self.c, self.S, hierarchie, self.libres(), self.groupe_de, self.exclus_transferts))
             journal(f"secret : {prouves} bornes prouvées par des transferts entre agences jumelles")
             besoin_h = self.sensible & ~self.cert_haut
             besoin_b = self.sensible & ~self.cert_bas
-            prouves = self.enregistrer(*rectangles(self.c, self.S, hierarchie, self.libres(), self.sensible, self.r_haut,
-                                                   self.r_bas, besoin_h, besoin_b))
+            prouves = self.enregistrer(
+                *rectangles(self.c, self.S, hierarchie, self.libres(), self.sensible, self.r_haut, self.r_bas, besoin_h, besoin_b)
+            )
             besoin_h = self.sensible & ~self.cert_haut
             besoin_b = self.sensible & ~self.cert_bas
-            prouves += self.enregistrer(*rectangles(self.c, self.S, hierarchie, self.libres(), self.sensible,
-                                                    self.r_haut, self.r_bas, besoin_h, besoin_b, miroir=True))
+            prouves += self.enregistrer(
+                *rectangles(
+                    self.c, self.S, hierarchie, self.libres(), self.sensible, self.r_haut, self.r_bas, besoin_h, besoin_b, miroir=True
+                )
+            )
             journal(f"secret : {prouves} bornes prouvées par des rectangles")
             self.bilan.iterations = iteration + 1
             todo = self.a_faire() & dans_systeme
@@ -659,8 +703,7 @@ class _Protection:
             caches = 0
             # one breakdown at a time (its ensemble held), then the whole indicator group
             # one target at a time: first within a département (small LPs), then the whole unit
-            etapes = [(True, True), (False, True), (True, False), (False, False)] if self.un_par_un else \
-                [(True, False), (False, False)]
+            etapes = [(True, True), (False, True), (True, False), (False, False)] if self.un_par_un else [(True, False), (False, False)]
             if self.fusion > 1:  # two-block units: within a département only (their LPs grow fast)
                 etapes = [(True, True), (False, True)]
             for avec_dim, par_dep in etapes:
@@ -672,8 +715,11 @@ class _Protection:
                 # a requirement is never lowered within a département's unit, nor within one
                 # breakdown's (the ensemble quantities are not in it: they stay at their value)
                 self.restreinte = par_dep or avec_dim
-                unites = [Q for Q in self.unites(cand, avec_dim, par_dep) if todo[Q].any() and (
-                    self.fusion == 1 or self.tours_fusion >= 2 or self.q_groupe[Q[0]] == self.groupe_stock)]
+                unites = [
+                    Q
+                    for Q in self.unites(cand, avec_dim, par_dep)
+                    if todo[Q].any() and (self.fusion == 1 or self.tours_fusion >= 2 or self.q_groupe[Q[0]] == self.groupe_stock)
+                ]
                 for solutions, cacher, n, ajustes in _executer_unites(self, unites, libre):
                     for q, sg, atteint in ajustes:
                         (self.r_haut if sg > 0 else self.r_bas)[q] = atteint
@@ -681,9 +727,11 @@ class _Protection:
                     caches += self.appliquer(solutions, cacher)
                     self.bilan.lp_certification += n
             reste = int((self.a_faire() & dans_systeme).sum())
-            journal(f"secret : {reste} quantités non prouvées, {caches} cellules masquées, "
-                    f"{int(self.ajustes.sum())} exigences limitées par leur unité "
-                    f"({self.bilan.lp_certification} programmes linéaires)")
+            journal(
+                f"secret : {reste} quantités non prouvées, {caches} cellules masquées, "
+                f"{int(self.ajustes.sum())} exigences limitées par leur unité "
+                f"({self.bilan.lp_certification} programmes linéaires)"
+            )
             if reste == 0:
                 return
             if self.tours_fusion >= 2:  # a last pass done: single blocks, requirements lowered
@@ -783,7 +831,7 @@ def _classes_independantes(B: sp.csc_matrix) -> np.ndarray:
     degre = np.diff(G.indptr)
     couleur = np.full(n, -1, dtype=np.int64)
     for j in np.argsort(-degre, kind="stable").tolist():
-        voisins = couleur[G.indices[G.indptr[j]:G.indptr[j + 1]]]
+        voisins = couleur[G.indices[G.indptr[j] : G.indptr[j + 1]]]
         pris = set(voisins[voisins >= 0].tolist())
         k = 0
         while k in pris:
@@ -830,12 +878,10 @@ def _regime_trimestriel(c: pl.DataFrame, primaire: np.ndarray, part: float) -> n
         return np.zeros(c.height, dtype=bool)
     cle = ["indicateur", "niveau", "territoire", "dimension"]
     m = c.with_columns(pl.Series("_p", primaire)).filter(
-        (pl.col("type_periode") == MOIS) & pl.col("indicateur").is_in(list(avec_trimestres))
-        & ~pl.col("indicateur").is_in(list(STOCKS))
+        (pl.col("type_periode") == MOIS) & pl.col("indicateur").is_in(list(avec_trimestres)) & ~pl.col("indicateur").is_in(list(STOCKS))
     )
     series = m.group_by(cle).agg(pl.col("_p").mean().alias("_part")).filter(pl.col("_part") > part)
-    marque = c.select("_i", *cle, "type_periode").join(series.select(cle), on=cle, how="inner").filter(
-        pl.col("type_periode") == MOIS)
+    marque = c.select("_i", *cle, "type_periode").join(series.select(cle), on=cle, how="inner").filter(pl.col("type_periode") == MOIS)
     out = np.zeros(c.height, dtype=bool)
     out[marque.get_column("_i").to_numpy()] = True
     return out
@@ -885,8 +931,11 @@ def _publier_cumuls(c: pl.DataFrame, masque: np.ndarray, trimestriel: np.ndarray
     c_mensuels = agr.filter((pl.col("type_periode") == CUMUL_12_MOIS) & ~pl.col("_serie_t"))
     par_mois = caches_dans(c_mensuels, mois, 1, 12)
     par_trimestres = caches_dans(c_mensuels.filter(pl.col("_mi") % 3 == 2), trims, 3, 4)
-    resultats.append(par_mois.join(par_trimestres.rename({"_cache": "_cache_t"}), on="_i", how="left").select(
-        "_i", (pl.col("_cache") & pl.col("_cache_t").fill_null(True)).alias("_cache")))
+    resultats.append(
+        par_mois.join(par_trimestres.rename({"_cache": "_cache_t"}), on="_i", how="left").select(
+            "_i", (pl.col("_cache") & pl.col("_cache_t").fill_null(True)).alias("_cache")
+        )
+    )
     # 12-month cells of quarterly series: their four quarters, and only at a quarter's end
     c_trim = agr.filter((pl.col("type_periode") == CUMUL_12_MOIS) & pl.col("_serie_t"))
     fin_t = c_trim.filter(pl.col("_mi") % 3 == 2)
@@ -916,14 +965,16 @@ def _zeros_par_absence(c: pl.DataFrame) -> np.ndarray:
         )
         a = c.filter(pl.col("indicateur") == ia)
         presents = a.select(*lieu, "territoire", pl.col("dimension").alias("_dim"), pl.col("modalite").alias("_mod"))
-        absents = (b.join(a.select(lieu).unique(), on=lieu, how="semi")
-                   .join(presents, on=[*lieu, "territoire", "_dim", "_mod"], how="anti")
-                   .filter(pl.col("valeur").fill_null(0) == 0))
+        absents = (
+            b.join(a.select(lieu).unique(), on=lieu, how="semi")
+            .join(presents, on=[*lieu, "territoire", "_dim", "_mod"], how="anti")
+            .filter(pl.col("valeur").fill_null(0) == 0)
+        )
         out[absents.get_column("_i").to_numpy()] = True
     return out
 
 
-def _certificats_cellules(c: pl.DataFrame, S: Systeme, p: "_Protection") -> tuple[pl.DataFrame, pl.DataFrame]:
+def _certificats_cellules(c: pl.DataFrame, S: Systeme, p: _Protection) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The certificates that prove a bound, written on cells: every cell carrying a moved quantity
     moves with it (``_i``: row of the cell in ``c``, ``lettre``: v, n or d)."""
     ids, q, d = p.preuves.table()
@@ -941,27 +992,37 @@ def _certificats_cellules(c: pl.DataFrame, S: Systeme, p: "_Protection") -> tupl
     return certificats, revendications
 
 
-def _cumuls_certifies(c: pl.DataFrame, certificats: pl.DataFrame, primaire: np.ndarray,
-                      numerateur_seul: np.ndarray, ecart: float, dans_systeme: np.ndarray | None = None,
-                      ) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _cumuls_certifies(
+    c: pl.DataFrame,
+    certificats: pl.DataFrame,
+    primaire: np.ndarray,
+    numerateur_seul: np.ndarray,
+    ecart: float,
+    dans_systeme: np.ndarray | None = None,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """A 12-month cell is the sum of its twelve months: each certificate moves the 12-month cells
     whose window holds the months it moves, by the sum of their displacements (added to the
     certificates, so that they keep that equation too). A hidden primary-secret 12-month cell is
     then proven by a certificate that moves it far enough (claims returned). The 12-month cells of
     the system (``dans_systeme``: the latest period's) already move in the certificates."""
     serie = ["indicateur", "niveau", "territoire", "dimension", "modalite"]
-    cles = c.select("_i", *serie, "type_periode", _mois_index(pl.col("periode")).alias("_m"),
-                    "valeur", "numerateur", "denominateur", "unite")
+    cles = c.select(
+        "_i", *serie, "type_periode", _mois_index(pl.col("periode")).alias("_m"), "valeur", "numerateur", "denominateur", "unite"
+    )
     mois = certificats.join(cles.filter(pl.col("type_periode") == MOIS).select("_i", *serie, "_m"), on="_i")
     hors = pl.Series("_hs", dans_systeme if dans_systeme is not None else np.zeros(c.height, dtype=bool))
-    cumuls = cles.with_columns(hors).filter((pl.col("type_periode") == CUMUL_12_MOIS) & ~pl.col("_hs")).select(
-        pl.col("_i").alias("_ic"), *serie, pl.col("_m").alias("_mc"))
+    cumuls = (
+        cles.with_columns(hors)
+        .filter((pl.col("type_periode") == CUMUL_12_MOIS) & ~pl.col("_hs"))
+        .select(pl.col("_i").alias("_ic"), *serie, pl.col("_m").alias("_mc"))
+    )
     if mois.height == 0 or cumuls.height == 0:
         return certificats, pl.DataFrame(schema={"cert": pl.Int64, "_i": pl.UInt32, "lettre": pl.String, "sens": pl.Int8})
     leves = (
         mois.join(cumuls, on=serie)
         .filter((pl.col("_m") <= pl.col("_mc")) & (pl.col("_m") > pl.col("_mc") - 12))
-        .group_by("cert", "_ic", "lettre").agg(pl.col("delta").sum())
+        .group_by("cert", "_ic", "lettre")
+        .agg(pl.col("delta").sum())
         .filter(pl.col("delta").abs() > 1e-9)
         .select("cert", pl.col("_ic").alias("_i"), "lettre", "delta")
     )
@@ -970,23 +1031,40 @@ def _cumuls_certifies(c: pl.DataFrame, certificats: pl.DataFrame, primaire: np.n
     sens = pl.Series("_s", primaire)
     num_seul = pl.Series("_ns", numerateur_seul)
     cibles = cles.with_columns(sens, num_seul).filter(pl.col("_s") & (pl.col("type_periode") == CUMUL_12_MOIS))
-    cibles = pl.concat([
-        cibles.filter(pl.col("unite") == "nombre").select("_i", pl.lit("v").alias("lettre"), pl.col("valeur").alias("y")),
-        cibles.filter(pl.col("unite") != "nombre").select("_i", pl.lit("n").alias("lettre"), pl.col("numerateur").alias("y")),
-        cibles.filter((pl.col("unite") != "nombre") & ~pl.col("_ns")).select("_i", pl.lit("d").alias("lettre"), pl.col("denominateur").alias("y")),
-    ]).with_columns(
+    cibles = pl.concat(
+        [
+            cibles.filter(pl.col("unite") == "nombre").select("_i", pl.lit("v").alias("lettre"), pl.col("valeur").alias("y")),
+            cibles.filter(pl.col("unite") != "nombre").select("_i", pl.lit("n").alias("lettre"), pl.col("numerateur").alias("y")),
+            cibles.filter((pl.col("unite") != "nombre") & ~pl.col("_ns")).select(
+                "_i", pl.lit("d").alias("lettre"), pl.col("denominateur").alias("y")
+            ),
+        ]
+    ).with_columns(
         pl.col("y").fill_null(0.0),
         pl.min_horizontal(pl.lit(ecart), pl.col("y").fill_null(0.0) - (pl.col("lettre") == "d").cast(pl.Float64)).clip(0.0).alias("r_b"),
     )
     j = leves.join(cibles.with_columns(pl.col("_i").cast(leves.schema["_i"])), on=["_i", "lettre"])
-    haut = j.filter(pl.col("delta") >= ecart - EPS).group_by("_i", "lettre").agg(pl.col("cert").min()).with_columns(pl.lit(1, pl.Int8).alias("sens"))
-    bas = j.filter(pl.col("delta") <= -pl.col("r_b") + EPS).group_by("_i", "lettre").agg(pl.col("cert").min()).with_columns(pl.lit(-1, pl.Int8).alias("sens"))
+    haut = (
+        j.filter(pl.col("delta") >= ecart - EPS)
+        .group_by("_i", "lettre")
+        .agg(pl.col("cert").min())
+        .with_columns(pl.lit(1, pl.Int8).alias("sens"))
+    )
+    bas = (
+        j.filter(pl.col("delta") <= -pl.col("r_b") + EPS)
+        .group_by("_i", "lettre")
+        .agg(pl.col("cert").min())
+        .with_columns(pl.lit(-1, pl.Int8).alias("sens"))
+    )
     claims = pl.concat([haut, bas]).select("cert", pl.col("_i").cast(pl.UInt32), "lettre", "sens")
     return certificats, claims
 
 
 def proteger(
-    cells: pl.DataFrame, hierarchie: pl.DataFrame, seuil: int, regle: RegleProtection | None = None,
+    cells: pl.DataFrame,
+    hierarchie: pl.DataFrame,
+    seuil: int,
+    regle: RegleProtection | None = None,
     journal=None,
 ) -> tuple[pl.DataFrame, BilanProtection]:
     """``cells`` (contract columns with ``type_periode``) with ``secret`` and ``motif_secret``, and
@@ -1021,18 +1099,26 @@ def proteger(
     serie = ["indicateur", "niveau", "territoire", "dimension"]
     series_t = c.filter(pl.Series(trimestriel)).select(serie).unique().with_columns(pl.lit(True).alias("_t"))
     trim_mensuel = (
-        c.join(series_t, on=serie, how="left").sort("_i")
-        .select((pl.col("type_periode") == TRIMESTRE) & pl.col("_t").is_null()
-                & ~pl.col("niveau").is_in(list(NIVEAUX_EPARGNES))).to_series().to_numpy()
+        c.join(series_t, on=serie, how="left")
+        .sort("_i")
+        .select((pl.col("type_periode") == TRIMESTRE) & pl.col("_t").is_null() & ~pl.col("niveau").is_in(list(NIVEAUX_EPARGNES)))
+        .to_series()
+        .to_numpy()
     )
     masque |= trim_mensuel
     bilan.durees["preparation"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
     fin = fin_cumul(c)
-    cumul_annee = ((c.get_column("type_periode") == CUMUL_12_MOIS) & (c.get_column("periode") == fin)
-                   & c.get_column("indicateur").is_in(list(regle.annuels))).to_numpy() \
-        if fin is not None else np.zeros(n, dtype=bool)
+    cumul_annee = (
+        (
+            (c.get_column("type_periode") == CUMUL_12_MOIS)
+            & (c.get_column("periode") == fin)
+            & c.get_column("indicateur").is_in(list(regle.annuels))
+        ).to_numpy()
+        if fin is not None
+        else np.zeros(n, dtype=bool)
+    )
     S = construire(c, hierarchie, fin, regle.annuels)
     bilan.quantites = S.nb_quantites
     bilan.ecarts_relations = S.ecarts
@@ -1044,9 +1130,16 @@ def proteger(
     bilan.zeros_masques = int(zeros.sum())
 
     t0 = time.perf_counter()
-    p = _Protection(c, S, masque, primaire, regle, bilan,
-                    numerateur_seul=(motif_p == "primaire_numerateur").fill_null(False).to_numpy(),
-                    connus_cellule=_zeros_par_absence(c))
+    p = _Protection(
+        c,
+        S,
+        masque,
+        primaire,
+        regle,
+        bilan,
+        numerateur_seul=(motif_p == "primaire_numerateur").fill_null(False).to_numpy(),
+        connus_cellule=_zeros_par_absence(c),
+    )
     bilan.sensibles = int(p.sensible.sum())
     p.executer(journal, hierarchie)
     for i, m in p.motifs_ajoutes.items():
@@ -1056,9 +1149,9 @@ def proteger(
     bilan.non_proteges = int((p.a_faire() & (p.q_bloc >= 0)).sum())
     bilan.ajustes = int(p.ajustes.sum())
     bilan.certificats, bilan.revendications = _certificats_cellules(c, S, p)
-    bilan.certificats, cumuls = _cumuls_certifies(c, bilan.certificats, primaire,
-                                                  (motif_p == "primaire_numerateur").fill_null(False).to_numpy(), regle.ecart,
-                                                  cumul_annee)
+    bilan.certificats, cumuls = _cumuls_certifies(
+        c, bilan.certificats, primaire, (motif_p == "primaire_numerateur").fill_null(False).to_numpy(), regle.ecart, cumul_annee
+    )
     bilan.revendications = pl.concat([bilan.revendications, cumuls])
     bilan.cumuls_prouves = cumuls.height
     bilan.durees["optimisation"] = time.perf_counter() - t0

@@ -34,8 +34,15 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from pipelines.secret.relations import (
-    CUMUL_12_MOIS, DENOMINATEUR_ENSEMBLE, IDENTITES, LIENS, MOIS, PARENT_AU_MOINS_SOMME,
-    PARENT_AU_PLUS_SOMME, STOCK_FLUX, TRIMESTRE,
+    CUMUL_12_MOIS,
+    DENOMINATEUR_ENSEMBLE,
+    IDENTITES,
+    LIENS,
+    MOIS,
+    PARENT_AU_MOINS_SOMME,
+    PARENT_AU_PLUS_SOMME,
+    STOCK_FLUX,
+    TRIMESTRE,
 )
 
 CLE_CELLULE = ["indicateur", "type_periode", "periode", "niveau", "territoire", "dimension", "modalite"]

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import polars as pl
 
 from pipelines.core import contract as C
-from pipelines.synthetic.delivery import FORMATS, DeliveryWriter, day_to_date, extractions, to_frame
+from pipelines.synthetic.delivery import FORMATS, DeliveryWriter, extractions, to_frame
 from pipelines.synthetic.referentiel import (
     CATEGORIES_INSCRITS,
     CONFLIT_REGIONS_DEPARTEMENTS,

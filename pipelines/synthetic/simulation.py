@@ -14,13 +14,12 @@ as of ``end``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 import numpy as np
-import polars as pl
 
 from pipelines.core import contract as C
 from pipelines.synthetic.referentiel import Scope, day_number
-from datetime import date
 
 NONE = 100_000_000  # "no date": larger than any real day number, so "date <= x" tests are False
 DAY = 86_400
@@ -693,7 +692,9 @@ def alertes(scope: Scope, start: date, end: date, rng: np.random.Generator, n_pe
         codes(("AUCUNE", "RAPPEL_DES_REGLES"), pick(rng, n, [0.7, 0.3]))))
     agent = np.where(national, 9_000_000 + rng.integers(0, 5000, n), ag * 200 + rng.integers(0, 200, n))
     seq = np.arange(n, dtype=np.int64)
-    ts = lambda d, stage: np.minimum(d, NONE) * DAY + 8 * 3600 + stage * 7200 + rng.integers(0, 7200, n)
+    def ts(d, stage):
+        return np.minimum(d, NONE) * DAY + 8 * 3600 + stage * 7200 + rng.integers(0, 7200, n)
+
     truth = {
         "id_alerte": ids("ALR", chunk * 1_000_000 + seq, 12), "campagne": camp, "situation": situation,
         "id_agent": ids("A", agent, 7), "code_etablissement": etab,

@@ -16,6 +16,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from .aide_pages import entrepot_marque  # noqa: F401 - fixture of the page suites, shared here
+
 A1 = "demandeurs_fin_de_mois"
 B1 = "delai_inscription_diagnostic_median"
 MOIS = [date(2025, 1, 1), date(2025, 2, 1), date(2025, 3, 1), date(2025, 4, 1)]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import tomllib
 from pathlib import Path
 
 import duckdb
@@ -296,7 +295,7 @@ def test_correspondance_oidc(tmp_path):
 
 def _journal(tmp_path) -> list[dict]:
     chemin = tmp_path / "journal_acces.jsonl"
-    return [json.loads(l) for l in chemin.read_text().splitlines()] if chemin.exists() else []
+    return [json.loads(ligne) for ligne in chemin.read_text().splitlines()] if chemin.exists() else []
 
 
 def test_journaliser_ajoute_une_ligne_par_evenement(tmp_path):
@@ -359,7 +358,7 @@ def test_chaque_tentative_de_connexion_est_journalisee(fichier_demo, tmp_path):
     with pytest.raises(acces.ConnexionRefusee, match="Trop de tentatives"):
         acces.se_connecter("inconnu", "x", fichier_demo, lim)
     lignes = _journal(tmp_path)
-    assert [(l["identifiant"], l["role"], l["page"], l["action"]) for l in lignes] == [
+    assert [(e["identifiant"], e["role"], e["page"], e["action"]) for e in lignes] == [
         ("dr76", None, "connexion", "echec_connexion"),
         ("dr76", "direction_regionale", "connexion", "connexion"),
         ("inconnu", None, "connexion", "echec_connexion"),
@@ -412,7 +411,7 @@ def test_connexion_par_le_formulaire(entrepot, monkeypatch, fichier_demo, tmp_pa
     assert at.title[0].value == "Synthèse"
     assert at.selectbox(key="sel_territoire_REGION").options == ["Occitanie"]
     # Both attempts are in the access log (the identifier, never the password), then the view.
-    assert [(l["identifiant"], l["action"]) for l in _journal(tmp_path)] == [
+    assert [(e["identifiant"], e["action"]) for e in _journal(tmp_path)] == [
         ("dr76", "echec_connexion"), ("dr76", "connexion"), ("dr76", "vue")
     ]
 
@@ -427,7 +426,7 @@ def test_connexion_bloquee_apres_des_echecs_repetes(entrepot, monkeypatch, fichi
     _se_connecter(autre, "dr76", "dr76")
     assert autre.error and "Trop de tentatives" in autre.error[0].value
     assert [t.value for t in autre.title] == ["Connexion"] and not autre.selectbox
-    actions = [l["action"] for l in _journal(tmp_path)]
+    actions = [e["action"] for e in _journal(tmp_path)]
     assert actions == ["echec_connexion"] * acces.ECHECS_AVANT_BLOCAGE + ["connexion_bloquee"]
 
 
@@ -563,4 +562,4 @@ def test_oidc_courriel_inconnu_sans_acces(entrepot, monkeypatch, tmp_path):
     assert not at.selectbox and [t.value for t in at.title] == ["Connexion"]
     at.run()
     # The refused identity is logged once per session, not at every rerun.
-    assert [(l["identifiant"], l["action"]) for l in _journal(tmp_path)] == [("intrus@exemple.fr", "echec_connexion")]
+    assert [(e["identifiant"], e["action"]) for e in _journal(tmp_path)] == [("intrus@exemple.fr", "echec_connexion")]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 from datetime import date
 
 import duckdb
@@ -16,7 +15,6 @@ from dashboards.acces import Utilisateur
 from pipelines.core.indicateurs import A1, B1
 
 from .conftest import DATE_ARRETE, DEPARTEMENTS_AVEC_DONNEES, MOIS, construire_entrepot
-
 
 #: These tests are about the queries themselves: read as a national user (everything, internal).
 NAT = Utilisateur("national", "National", "national", "NATIONAL", "FR").perimetre

@@ -9,7 +9,6 @@ from dashboards import vues_controle
 from pipelines import equite
 
 from . import aide_pages as aide
-from .aide_pages import entrepot_marque  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.slow
 

@@ -7,7 +7,6 @@ import pytest
 from pipelines.core import formats as fmt
 
 from . import aide_pages as aide
-from .aide_pages import entrepot_marque  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.slow
 

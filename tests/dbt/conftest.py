@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from pipelines.core.contract import EXPORTS
-from pipelines.dbt_runner import run_dbt
 from pipelines.core.warehouse import connect, ensure_raw_schema
+from pipelines.dbt_runner import run_dbt
 
 #: Default values of the required columns, so that a test row only states what it tests.
 _DEFAUTS = {

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from pipelines.dbt_runner import DbtError, dbt_args, run_dbt
+
 # a dbt build (~20 s) behind these tests
 pytestmark = pytest.mark.slow
-
-from pipelines.dbt_runner import DbtError, dbt_args, run_dbt
 
 
 def test_dbt_build_entrepot_vide(entrepot_construit):

@@ -198,7 +198,7 @@ def _attendu(episodes, diagnostics, orientations, accompagnements, mois):
             sorti = fin is not None and (fin - e["date_inscription"]).days <= 30 and (diag is None or diag > fin)
             if not sorti:
                 atteint = diag is not None and max(0, (diag - e["date_inscription"]).days) <= 30
-                ajouter("taux_diagnostic_30j", m, e["code_agence"], [], 
+                ajouter("taux_diagnostic_30j", m, e["code_agence"], [],
                         _dernier_jour(m) + timedelta(days=30) > ARRETE, atteint)
         if e["date_fin"] and obs(e["date_fin"]) and _mois(e["date_fin"]) in mois:
             ajouter("sorties", _mois(e["date_fin"]), e["code_agence"],

@@ -36,8 +36,8 @@ import duckdb
 import pytest
 
 from pipelines.core.contract import EXPORTS, parse_delivery_name
-from pipelines.ingestion import pseudonymise
 from pipelines.core.settings import PROJECT_ROOT, pseudonymisation_key
+from pipelines.ingestion import pseudonymise
 
 SEED = 20250401
 CUTOFF = date(2025, 2, 15)  # files extracted after this day form the later half
@@ -215,7 +215,7 @@ def assert_nothing_lost(warehouse: Path, inbox: Path) -> dict:
     assert len(ids) == len(set(ids)), "an id_chargement is registered twice"
     assert len({r[2] for r in reg}) == len(reg), "a file is registered twice"
     totals = {"lues": 0, "chargees": 0, "quarantaine": 0}
-    for load_id, export, fichier, lues, chargees, quar, statut in reg:
+    for load_id, _export, fichier, lues, chargees, quar, statut in reg:
         if statut == "REJETE":
             assert (lues, chargees, quar) == (0, 0, 0), fichier
             assert raw_by_load.get(load_id, 0) == 0 and quar_by_load.get(load_id, 0) == 0, fichier

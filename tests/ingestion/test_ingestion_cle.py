@@ -18,8 +18,6 @@ import pytest
 from typer.testing import CliRunner
 
 from pipelines import cli
-from pipelines.ingestion import ingest_inbox
-from pipelines.ingestion.pseudonymisation import LIBELLE_EMPREINTE, CleDifferente, empreinte_cle
 from pipelines.core.settings import (
     COMMANDE_CLE,
     LONGUEUR_CLE_MIN,
@@ -27,6 +25,8 @@ from pipelines.core.settings import (
     Settings,
     pseudonymisation_key,
 )
+from pipelines.ingestion import ingest_inbox
+from pipelines.ingestion.pseudonymisation import LIBELLE_EMPREINTE, CleDifferente, empreinte_cle
 
 from .conftest import KEY, valid_row
 

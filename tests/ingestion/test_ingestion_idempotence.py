@@ -106,20 +106,32 @@ def test_later_date_maj_wins_even_from_an_earlier_file(inbox, warehouse):
 
 def test_equal_date_maj_later_file_then_sequence_wins(inbox, warehouse):
     ts = "2024-03-09T18:00:00"
-    inbox.write_csv("inscriptions", date(2024, 3, 10), [valid_row("inscriptions", 1, id_inscription="I", categorie="B", date_maj=ts)], seq=2)
-    inbox.write_csv("inscriptions", date(2024, 3, 10), [valid_row("inscriptions", 1, id_inscription="I", categorie="C", date_maj=ts)], seq=1)
+    inbox.write_csv(
+        "inscriptions", date(2024, 3, 10), [valid_row("inscriptions", 1, id_inscription="I", categorie="B", date_maj=ts)], seq=2
+    )
+    inbox.write_csv(
+        "inscriptions", date(2024, 3, 10), [valid_row("inscriptions", 1, id_inscription="I", categorie="C", date_maj=ts)], seq=1
+    )
     ingest_inbox(warehouse, inbox.root, KEY)
     assert [r[6] for r in _state(warehouse)] == ["B"]
 
 
 def test_tombstones_are_kept_as_rows_in_raw(inbox, warehouse):
-    inbox.write_csv("inscriptions", date(2024, 3, 1), [
-        valid_row("inscriptions", 1, id_inscription="INS-1", date_maj="2024-02-28T10:00:00"),
-        valid_row("inscriptions", 2, id_inscription="INS-2", date_maj="2024-02-28T10:00:00"),
-    ])
-    inbox.write_csv("inscriptions", date(2024, 3, 2), [
-        valid_row("inscriptions", 1, id_inscription="INS-1", supprime="1", date_maj="2024-03-01T10:00:00"),
-    ])
+    inbox.write_csv(
+        "inscriptions",
+        date(2024, 3, 1),
+        [
+            valid_row("inscriptions", 1, id_inscription="INS-1", date_maj="2024-02-28T10:00:00"),
+            valid_row("inscriptions", 2, id_inscription="INS-2", date_maj="2024-02-28T10:00:00"),
+        ],
+    )
+    inbox.write_csv(
+        "inscriptions",
+        date(2024, 3, 2),
+        [
+            valid_row("inscriptions", 1, id_inscription="INS-1", supprime="1", date_maj="2024-03-01T10:00:00"),
+        ],
+    )
     ingest_inbox(warehouse, inbox.root, KEY)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         rows = con.execute("select id_inscription, supprime from raw.inscriptions order by _date_extraction, _ligne").fetchall()

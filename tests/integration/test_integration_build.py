@@ -69,15 +69,20 @@ def test_region_equals_sum_of_departements_for_registrants(built):
         select r.periode, r.valeur, d.total from r join d using (periode) where r.valeur <> d.total
     """)
     assert rows == []
-    (n,) = query(built["warehouse"], "select count(*) from marts.indicateurs where indicateur = 'demandeurs_fin_de_mois' and niveau = 'REGION'")[0]
+    (n,) = query(
+        built["warehouse"], "select count(*) from marts.indicateurs where indicateur = 'demandeurs_fin_de_mois' and niveau = 'REGION'"
+    )[0]
     assert n > 0
 
 
 def test_nothing_lost_and_bad_rows_quarantined(built):
-    bad = query(built["warehouse"], """
+    bad = query(
+        built["warehouse"],
+        """
         select count(*) from raw._fichiers
         where statut = 'CHARGE' and lignes_lues <> lignes_chargees + lignes_quarantaine
-    """)[0][0]
+    """,
+    )[0][0]
     assert bad == 0
     quarantined = {(r[0], r[1]) for r in query(built["warehouse"], "select fichier, ligne from quarantine.lignes")}
     injected = {(r["fichier"], r["ligne"]) for r in built["generation"]["lignes_invalides"]}

@@ -62,8 +62,8 @@ def test_the_job_materialises_raw_to_publication(tmp_path):
     """The Dagster job runs the same functions as the CLI, end to end, on a small inbox."""
     from dagster_dbt import DbtCliResource
 
-    from pipelines.definitions import SocleConfig, defs
     from pipelines.core.settings import DBT_PROJECT_DIR
+    from pipelines.definitions import SocleConfig, defs
     from pipelines.synthetic import generate
 
     inbox, warehouse = tmp_path / "inbox", tmp_path / "socle.duckdb"

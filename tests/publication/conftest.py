@@ -62,7 +62,10 @@ def parents(hierarchie: pl.DataFrame, niveaux_presents: dict[str, set[str]]) -> 
 def equations(rows: list[dict], hierarchie: pl.DataFrame) -> list[tuple[tuple, list[tuple]]]:
     """Every (total key, member keys) an attacker can write: ensemble = Σ modalities, parent = Σ
     children (region/départements, bassin/agences, département/agences, FR/régions)."""
-    keys = {(r["indicateur"], (r["periode"], r.get("type_periode", "mois")), r["niveau"], r["territoire"], r["dimension"], r["modalite"]) for r in rows}
+    keys = {
+        (r["indicateur"], (r["periode"], r.get("type_periode", "mois")), r["niveau"], r["territoire"], r["dimension"], r["modalite"])
+        for r in rows
+    }
     presents = defaultdict(set)
     for k in keys:
         presents[k[2]].add(k[3])
@@ -85,6 +88,7 @@ def attaquer(publiees: list[dict], hierarchie: pl.DataFrame) -> dict[tuple, floa
     """From the published cells only, recover what subtraction gives: whenever one equation has
     exactly one unknown (for one additive component), solve it; a recovered value is then known
     in the next rounds. Returns {(cell key, component): recovered value}."""
+
     def cle(r):
         return (r["indicateur"], (r["periode"], r.get("type_periode", "mois")), r["niveau"], r["territoire"], r["dimension"], r["modalite"])
 
@@ -117,11 +121,19 @@ def attaquer(publiees: list[dict], hierarchie: pl.DataFrame) -> dict[tuple, floa
 @pytest.fixture
 def outils():
     """The helpers above, as a namespace (test modules are imported by path, not as a package)."""
+
     class Outils:
         pass
 
     o = Outils()
-    for name, obj in {"cellule": cellule, "cellules": cellules, "attaquer": attaquer, "equations": equations,
-                      "HIERARCHIE": HIERARCHIE, "PERIODE": PERIODE, "SCHEMA": SCHEMA}.items():
+    for name, obj in {
+        "cellule": cellule,
+        "cellules": cellules,
+        "attaquer": attaquer,
+        "equations": equations,
+        "HIERARCHIE": HIERARCHIE,
+        "PERIODE": PERIODE,
+        "SCHEMA": SCHEMA,
+    }.items():
         setattr(o, name, obj)
     return o

@@ -13,7 +13,11 @@ import polars as pl
 import pytest
 
 from pipelines.publication import (
-    MOTIFS_PRIMAIRES, MOTIFS_SECONDAIRES, appliquer_secret, appliquer_secret_detail, seuil_effectif,
+    MOTIFS_PRIMAIRES,
+    MOTIFS_SECONDAIRES,
+    appliquer_secret,
+    appliquer_secret_detail,
+    seuil_effectif,
 )
 
 PERIODES = [date(2025, 1, 1), date(2025, 2, 1)]
@@ -102,7 +106,10 @@ def verifier_motifs(detail: pl.DataFrame, seuil: int, hier: pl.DataFrame, equati
         assert r["secret"] is (r["motif_secret"] is not None), r
         assert r["motif_secret"] is None or r["motif_secret"] in MOTIFS_PRIMAIRES | MOTIFS_SECONDAIRES | {"derive"}
 
-    par_cle = {(r["indicateur"], (r["periode"], r.get("type_periode", "mois")), r["niveau"], r["territoire"], r["dimension"], r["modalite"]): r for r in rows}
+    par_cle = {
+        (r["indicateur"], (r["periode"], r.get("type_periode", "mois")), r["niveau"], r["territoire"], r["dimension"], r["modalite"]): r
+        for r in rows
+    }
 
     def taille(r):
         return (r["valeur"] if r["unite"] == "nombre" else r["denominateur"]) or 0
@@ -116,7 +123,7 @@ def verifier_motifs(detail: pl.DataFrame, seuil: int, hier: pl.DataFrame, equati
             continue
         t = r["tour_secret"]
 
-        def avant(c):
+        def avant(c, t=t):
             return par_cle[c]["secret"] and par_cle[c]["tour_secret"] < t
 
         justifie = False
@@ -152,8 +159,10 @@ def test_attacker_does_recover_without_secondary_suppression(outils):
     primaire = detail.with_columns(pl.col("tour_secret") == 0).with_columns(pl.col("tour_secret").alias("secret"))
     retrouve = outils.attaquer(primaire.to_dicts(), hier)
     assert retrouve
-    vrai = {(r["indicateur"], (r["periode"], r.get("type_periode", "mois")), r["niveau"], r["territoire"], r["dimension"], r["modalite"]): r
-            for r in cells.to_dicts()}
+    vrai = {
+        (r["indicateur"], (r["periode"], r.get("type_periode", "mois")), r["niveau"], r["territoire"], r["dimension"], r["modalite"]): r
+        for r in cells.to_dicts()
+    }
     for (k, comp), v in retrouve.items():
         assert v == pytest.approx(vrai[k][comp] or 0)
 
@@ -175,8 +184,7 @@ def test_generated_build_published_view_is_safe(outils, tmp_path, monkeypatch):
     try:
         marts = con.sql("select * from marts.indicateurs").pl()
         pub = con.sql("select * from publication.indicateurs").pl()
-        hier = con.sql("select code_agence, code_bassin, code_departement, code_region "
-                       "from intermediate.int_territoires__agences").pl()
+        hier = con.sql("select code_agence, code_bassin, code_departement, code_region from intermediate.int_territoires__agences").pl()
     finally:
         con.close()
     assert pub.height == marts.height
@@ -188,8 +196,10 @@ def test_generated_build_published_view_is_safe(outils, tmp_path, monkeypatch):
 
     # Only territories that have cells enter the attack (the referential lists every agency).
     retrouve = outils.attaquer(pub.to_dicts(), hier)
-    vrai = {(r["indicateur"], (r["periode"], r.get("type_periode", "mois")), r["niveau"], r["territoire"], r["dimension"], r["modalite"]): r
-            for r in marts.to_dicts()}
+    vrai = {
+        (r["indicateur"], (r["periode"], r.get("type_periode", "mois")), r["niveau"], r["territoire"], r["dimension"], r["modalite"]): r
+        for r in marts.to_dicts()
+    }
     # The attacker assumes every parent is the sum of its children. That is false for alerts
     # (national entities count only at FR, regional directorates only at REGION), where the
     # "solution" it finds is then wrong: a leak is a secret value recovered exactly.

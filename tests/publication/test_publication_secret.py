@@ -217,7 +217,7 @@ def test_secret_ne_depend_pas_de_l_ordre_des_lignes():
     rng = np.random.default_rng(5)
     lignes = []
     for periode in ("2025-01-01", "2025-02-01"):
-        for dep, agences in (("31", ["A1", "A2", "A3"]), ("32", ["A4", "A5"])):
+        for _dep, agences in (("31", ["A1", "A2", "A3"]), ("32", ["A4", "A5"])):
             for agence in agences:
                 for mod in ("x", "y", "z"):
                     lignes.append(("AGENCE", agence, "d", mod, periode, float(rng.integers(0, 25))))

@@ -200,12 +200,13 @@ def test_socle_qualite_prints_the_audit_figures_and_the_violations(tmp_path):
 
 
 def test_the_audit_gates_the_publication_of_a_view_that_leaks(tmp_path):
-    from pipelines.core.warehouse import BuildError
     from pipelines.build import auditer_secret
+    from pipelines.core.warehouse import BuildError
 
     cells, hier = _douze_entrants()
     fuit = aide.entrepot(tmp_path / "fuit.duckdb", cells, hier, _ancienne(cells, hier))
-    with pytest.raises(BuildError, match=r"« audit du secret » : \d+ quantité\(s\) secrète\(s\) retrouvable\(s\).*\(AGENCE \d+.*rien n'est publié"):
+    attendu = r"« audit du secret » : \d+ quantité\(s\) secrète\(s\) retrouvable\(s\).*\(AGENCE \d+.*rien n'est publié"
+    with pytest.raises(BuildError, match=attendu):
         auditer_secret(fuit, 11)
     from pipelines.build import publier_vue_secret
 
@@ -233,8 +234,14 @@ def test_a_rate_secret_for_its_numerator_alone_does_not_make_its_denominator_sec
     """D2 of agency 31001 is 3 sanctions out of 40 controls: secret for its numerator. The 40
     controls are D1's published total: the rule protects the 3, not the population of 40."""
     hier = aide.hierarchie(AGENCES_31)
-    issues = {("31001", "SANCTION"): 3, ("31001", "RECHERCHE_ACTIVE"): 37, ("31002", "SANCTION"): 12,
-              ("31002", "RECHERCHE_ACTIVE"): 30, ("31003", "SANCTION"): 11, ("31003", "RECHERCHE_ACTIVE"): 25}
+    issues = {
+        ("31001", "SANCTION"): 3,
+        ("31001", "RECHERCHE_ACTIVE"): 37,
+        ("31002", "SANCTION"): 12,
+        ("31002", "RECHERCHE_ACTIVE"): 30,
+        ("31003", "SANCTION"): 11,
+        ("31003", "RECHERCHE_ACTIVE"): 25,
+    }
     d1 = aide.comptes("controles_decides", JUIN, issues, hier, ["issue"])
     d2 = aide.taux("taux_sanction_cre", JUIN, {("31001",): (3, 40), ("31002",): (12, 42), ("31003",): (11, 36)}, hier, [])
     cells = pl.concat([d1, d2])
@@ -242,8 +249,9 @@ def test_a_rate_secret_for_its_numerator_alone_does_not_make_its_denominator_sec
     assert res.violations == []
     # the optimiser did not have to hide D1's total of the agency to protect the denominator
     publiee = _nouvelle(cells, hier)
-    total = publiee.filter((pl.col("indicateur") == "controles_decides") & (pl.col("territoire") == "31001")
-                           & (pl.col("dimension") == "ensemble"))
+    total = publiee.filter(
+        (pl.col("indicateur") == "controles_decides") & (pl.col("territoire") == "31001") & (pl.col("dimension") == "ensemble")
+    )
     assert not total["secret"][0]
 
 
@@ -254,15 +262,27 @@ def test_a_twelve_month_cell_moves_with_its_months_in_every_certificate():
     from pipelines.secret.protection import _cumuls_certifies
 
     mois = [date(2026, m, 1) for m in range(1, 13)]
-    base = {"indicateur": "entrees", "niveau": "AGENCE", "territoire": "31001", "dimension": "ensemble",
-            "modalite": "ensemble", "numerateur": None, "denominateur": None, "unite": "nombre"}
+    base = {
+        "indicateur": "entrees",
+        "niveau": "AGENCE",
+        "territoire": "31001",
+        "dimension": "ensemble",
+        "modalite": "ensemble",
+        "numerateur": None,
+        "denominateur": None,
+        "unite": "nombre",
+    }
     lignes = [{**base, "periode": p, "type_periode": "mois", "valeur": 1.0} for p in mois]
-    lignes += [{**base, "periode": date(2026, 12, 1), "type_periode": "cumul_12_mois", "valeur": 8.0},
-               {**base, "periode": date(2026, 11, 1), "type_periode": "cumul_12_mois", "valeur": 7.0}]
+    lignes += [
+        {**base, "periode": date(2026, 12, 1), "type_periode": "cumul_12_mois", "valeur": 8.0},
+        {**base, "periode": date(2026, 11, 1), "type_periode": "cumul_12_mois", "valeur": 7.0},
+    ]
     c = pl.DataFrame(lignes, schema_overrides={"numerateur": pl.Float64, "denominateur": pl.Float64}).with_row_index("_i")
     # certificate 0: +3 in November, +1 in December; certificate 1: +3 in March, −3 in April
-    cert = pl.DataFrame({"cert": [0, 0, 1, 1], "_i": [10, 11, 2, 3], "lettre": ["v"] * 4, "delta": [3.0, 1.0, 3.0, -3.0]},
-                        schema_overrides={"_i": pl.UInt32})
+    cert = pl.DataFrame(
+        {"cert": [0, 0, 1, 1], "_i": [10, 11, 2, 3], "lettre": ["v"] * 4, "delta": [3.0, 1.0, 3.0, -3.0]},
+        schema_overrides={"_i": pl.UInt32},
+    )
     primaire = np.array([True] * 12 + [True, True])
     tous, claims = _cumuls_certifies(c, cert, primaire, np.zeros(14, dtype=bool), 3)
     leves = tous.filter(pl.col("_i") >= 12).sort("_i")
@@ -279,8 +299,7 @@ def test_propagation_keeps_unbounded_quantities_unbounded():
     from pipelines.secret.audit import _propager
 
     A = sp.csr_matrix(np.array([[1.0, 1.0, -1.0]]))
-    lo, hi = _propager(A, np.array([12.0]), np.array([12.0]), np.zeros(3), np.array([526.0, np.inf, np.inf]),
-                       np.ones(3, dtype=bool))
+    lo, hi = _propager(A, np.array([12.0]), np.array([12.0]), np.zeros(3), np.array([526.0, np.inf, np.inf]), np.ones(3, dtype=bool))
     assert lo[1] <= 3 and np.isinf(hi[1]) and np.isinf(hi[2])
 
 
@@ -331,8 +350,7 @@ def test_targets_sharing_an_equation_fall_in_different_classes():
 def test_a_twelve_month_cell_ending_a_quarter_is_published_from_its_four_published_quarters():
     from pipelines.secret.protection import _publier_cumuls
 
-    serie = {"indicateur": "alertes", "niveau": "DEPARTEMENT", "territoire": "31", "dimension": "ensemble",
-             "modalite": "ensemble"}
+    serie = {"indicateur": "alertes", "niveau": "DEPARTEMENT", "territoire": "31", "dimension": "ensemble", "modalite": "ensemble"}
     lignes = [{**serie, "periode": date(2026, m, 1), "type_periode": "mois"} for m in range(1, 13)]
     lignes += [{**serie, "periode": date(2026, m, 1), "type_periode": "trimestre"} for m in (3, 6, 9, 12)]
     lignes += [{**serie, "periode": date(2026, m, 1), "type_periode": "cumul_12_mois"} for m in (11, 12)]
@@ -393,8 +411,13 @@ def test_the_protected_twelve_month_period_ends_on_the_latest_complete_month():
         return {"indicateur": indicateur, "periode": periode, "type_periode": type_periode, "provisoire": provisoire}
 
     sep, nov, dec = date(2026, 9, 1), date(2026, 11, 1), date(2026, 12, 1)
-    cells = pl.DataFrame([ligne(i, m, tp, p) for m, p in ((sep, False), (nov, False), (dec, True))
-                          for i, tp in (("controles_decides", "cumul_12_mois"), ("demandeurs_fin_de_mois", "mois"))])
+    cells = pl.DataFrame(
+        [
+            ligne(i, m, tp, p)
+            for m, p in ((sep, False), (nov, False), (dec, True))
+            for i, tp in (("controles_decides", "cumul_12_mois"), ("demandeurs_fin_de_mois", "mois"))
+        ]
+    )
     assert fin_cumul(cells) == sep  # a quarter's end, its stock definitive
     assert fin_cumul(cells.filter(pl.col("periode") != sep)) == nov  # no quarter's end: the latest definitive
     assert fin_cumul(cells.filter(pl.col("indicateur") != "demandeurs_fin_de_mois")) == dec  # no stock: the latest

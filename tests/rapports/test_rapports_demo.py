@@ -51,7 +51,7 @@ def test_every_table_by_departement_matches_the_published_view(entrepot_demo, de
 
 
 def test_two_pages_of_each_report_are_rendered_to_png(rapports, pdftoppm, artefacts):
-    for region, (produit, pages) in rapports.items():
+    for produit, pages in rapports.values():
         pdf = artefacts / f"demo-{produit.nom_fichier}"
         pdf.write_bytes(produit.pdf)
         for numero in (1, 2):  # the cover and the summary

@@ -13,14 +13,14 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from pipelines.core.formats import format_date
 from pipelines.cli import app
+from pipelines.core.formats import format_date
+from pipelines.core.settings import Settings
 from pipelines.rapports import EnvoiError, QualiteBloquante, ReglagesError, periode
 from pipelines.rapports import diffusion as module_diffusion
 from pipelines.rapports.archive import chemin_archive, chemin_index, lire_index
 from pipelines.rapports.diffusion import diffuser
 from pipelines.rapports.reglages import lire_reglages
-from pipelines.core.settings import Settings
 
 JUIN = periode("2025-06")
 

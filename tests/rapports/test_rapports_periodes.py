@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
+from pipelines.core.formats import VIDE, format_evolution, format_nombre, format_taux
 from pipelines.rapports import RapportError, periode
 from pipelines.rapports.agregation import Valeur, agreger, nature, somme_modalites
-from pipelines.core.formats import VIDE, format_evolution, format_nombre, format_taux
 from pipelines.rapports.mise_en_forme import Affiche, afficher, afficher_evolution
 
 T2 = [date(2025, 4, 1), date(2025, 5, 1), date(2025, 6, 1)]

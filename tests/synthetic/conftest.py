@@ -8,8 +8,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipelines.synthetic import generate
-from pipelines.synthetic import lecture
+from pipelines.synthetic import generate, lecture
 
 START = date(2024, 1, 1)
 END = date(2025, 9, 30)

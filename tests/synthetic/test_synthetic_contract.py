@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import re
-from collections import defaultdict
 
 import polars as pl
 import pyarrow.parquet as pq
@@ -141,7 +139,7 @@ def test_versions_of_a_key_increase_over_deliveries(inbox):
         key = C.EXPORTS[export].key[0]
         df = inbox.versions(export).filter(~pl.col("_fichier").is_in(list(dup)))
         df = df.sort([key, "_date_extraction", "_sequence", "_ligne"])
-        wrong = df.filter((pl.col("date_maj") <= pl.col("date_maj").shift(1).over(key)))
+        wrong = df.filter(pl.col("date_maj") <= pl.col("date_maj").shift(1).over(key))
         assert wrong.height == 0, (export, wrong.head(3))
         # a version is never delivered before it exists (extraction the night after date_maj)
         late = df.filter(pl.col("date_maj").str.slice(0, 10).str.to_date() >= pl.col("_date_extraction"))

@@ -107,9 +107,12 @@ def test_employment_starts_after_registration_and_matches_exit_reason(inbox):
     # an exit for "reprise d'emploi" has an employment start shortly before it; other exits rarely
     ended = ins.filter(pl.col("date_fin").is_not_null()).select("id_personne", "id_inscription", "motif_fin", d("date_fin").alias("fin"))
     m = ended.join(emp.select("id_personne", d("date_debut").alias("de")), on="id_personne", how="left")
-    m = m.with_columns(((pl.col("de") <= pl.col("fin")) & (pl.col("de") >= pl.col("fin") - pl.duration(days=30))).fill_null(False).alias("near"))
-    rate = m.group_by("id_inscription", "motif_fin").agg(pl.col("near").any()).group_by(
-        pl.col("motif_fin") == "01").agg(pl.col("near").mean())
+    m = m.with_columns(
+        ((pl.col("de") <= pl.col("fin")) & (pl.col("de") >= pl.col("fin") - pl.duration(days=30))).fill_null(False).alias("near")
+    )
+    rate = (
+        m.group_by("id_inscription", "motif_fin").agg(pl.col("near").any()).group_by(pl.col("motif_fin") == "01").agg(pl.col("near").mean())
+    )
     r = dict(rate.rows())
     assert r[True] > 0.9 and r[False] < 0.2
 
@@ -122,6 +125,7 @@ def test_alert_establishments(inbox):
     reg = al.filter(~pl.col("code_etablissement").is_in(["DG", "DSI", "PES"]))
     assert set(reg["code_etablissement"]) <= {"76", "93"}
     j = reg.filter(pl.col("code_agence").is_not_null()).join(
-        _ref("agences.csv").select("code_agence", "code_region"), on="code_agence", how="left")
+        _ref("agences.csv").select("code_agence", "code_region"), on="code_agence", how="left"
+    )
     assert (j["code_region"] == j["code_etablissement"]).all()
     assert set(al["campagne"]) >= {"2024-V1", "2024-V2", "2025-V1", "FLUX"}

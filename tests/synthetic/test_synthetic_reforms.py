@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import polars as pl
 
 from pipelines.synthetic.referentiel import REFERENTIEL_DIR

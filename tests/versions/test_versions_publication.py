@@ -12,8 +12,8 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from pipelines.core.warehouse import BuildLocked, build_lock
 from pipelines.cli import app
+from pipelines.core.warehouse import BuildLocked, build_lock
 from pipelines.versions import (
     VersionError,
     journal_path,
