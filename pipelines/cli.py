@@ -76,7 +76,7 @@ def do_generate(
         refuse(CONFLIT_REGIONS_DEPARTEMENTS)
     end = last_day_of_previous_month()
     if months is not None and months < 1:
-        raise typer.BadParameter("--months doit être au moins 1")
+        raise typer.BadParameter("--mois doit être au moins 1")
     start = start_for_months(end, months) if months else date(2024, 1, 1)
     deps = None
     affiche, origine = persons, ""
@@ -473,7 +473,7 @@ def rapport(
 
     settings = Settings.from_env(warehouse=warehouse)
     if out is None and not envoyer:
-        console.print("[bold red]Précisez --out FICHIER.pdf (ou --envoyer pour archiver et envoyer au CSE).[/]")
+        console.print("[bold red]Précisez --sortie FICHIER.pdf (ou --envoyer pour archiver et envoyer au CSE).[/]")
         raise typer.Exit(code=1)
     try:
         p = lire_periode(periode, edition)

@@ -398,13 +398,13 @@ def _propager(
     lo, hi = lo.copy(), hi.copy()
     Au = A[:, np.flatnonzero(inconnu)].tocsr()
     idx = np.flatnonzero(inconnu)
-    bas, h = lo[idx], hi[idx]
+    xl, h = lo[idx], hi[idx]
     rows = np.repeat(np.arange(Au.shape[0]), np.diff(Au.indptr))
     cols, a = Au.indices, Au.data
     for _ in range(tours):
         # contribution bounds of each term a·x
-        cmin = np.where(a > 0, a * bas[cols], a * h[cols])
-        cmax = np.where(a > 0, a * h[cols], a * bas[cols])
+        cmin = np.where(a > 0, a * xl[cols], a * h[cols])
+        cmax = np.where(a > 0, a * h[cols], a * xl[cols])
         inf_min = ~np.isfinite(cmin)
         inf_max = ~np.isfinite(cmax)
         smin = np.bincount(rows, weights=np.where(inf_min, 0.0, cmin), minlength=Au.shape[0])
@@ -420,16 +420,16 @@ def _propager(
         ax_haut = np.where(autres_min_fini & np.isfinite(haut[rows]), haut[rows] - autres_min, np.inf)
         x_bas = np.where(a > 0, ax_bas / a, ax_haut / a)
         x_haut = np.where(a > 0, ax_haut / a, ax_bas / a)
-        nl = bas.copy()
+        nl = xl.copy()
         nh = h.copy()
         # only NaN is replaced: nan_to_num would also turn ±inf into ±1.8e308, finite numbers
         # whose sums then cancel out and give wrong bounds
         np.maximum.at(nl, cols, np.where(np.isnan(x_bas), -np.inf, x_bas))
         np.minimum.at(nh, cols, np.where(np.isnan(x_haut), np.inf, x_haut))
-        if np.allclose(nl, bas, equal_nan=True) and np.allclose(nh, h, equal_nan=True):
+        if np.allclose(nl, xl, equal_nan=True) and np.allclose(nh, h, equal_nan=True):
             break
-        bas, h = nl, nh
-    lo[idx], hi[idx] = bas, h
+        xl, h = nl, nh
+    lo[idx], hi[idx] = xl, h
     return lo, hi
 
 
