@@ -9,6 +9,7 @@ left out of charts (a gap, never a value).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import date
 
@@ -48,6 +49,13 @@ def texte_survol(nom: str, c: Mapping) -> str:
         elif c.get("unite") == "jours" and not fmt.est_vide(den):
             lignes.append(f"population : {fmt.format_nombre(den)} ; ayant franchi l'étape : {fmt.format_nombre(num)}")
     return "<br>".join(lignes)
+
+
+def cle_numero(numero: str | None) -> tuple[str, int]:
+    """Sort key of a contract number (A1, A2, …, B10 after B9; none last), for the dictionary's
+    order on the Méthodologie and Territoires pages."""
+    m = re.match(r"^([A-Z])(\d+)$", numero or "")
+    return (m.group(1), int(m.group(2))) if m else ("~", 0)
 
 
 # ---------------------------------------------------------------------------------------------
