@@ -29,6 +29,19 @@ ECHELLE_CARTE = "Viridis"
 
 SEPARATEURS = ",\u202f"  # Plotly: decimal comma, narrow no-break space for thousands
 
+SCHEMA_CELLULE: dict[str, pl.DataType] = {
+    "indicateur": pl.String, "periode": pl.Date, "niveau": pl.String, "territoire": pl.String,
+    "libelle": pl.String, "dimension": pl.String, "modalite": pl.String, "numerateur": pl.Float64,
+    "denominateur": pl.Float64, "valeur": pl.Float64, "unite": pl.String, "provisoire": pl.Boolean,
+    "secret": pl.Boolean,
+}  # fmt: skip
+
+
+def en_cellules(df: pl.DataFrame) -> pl.DataFrame:
+    """``df`` with exactly the cell columns and types (built frames concatenate with queried ones)."""
+    return df.select([pl.col(c).cast(t) if c in df.columns else pl.lit(None, t).alias(c)
+                      for c, t in SCHEMA_CELLULE.items()])
+
 
 def _secret(c: Mapping) -> bool:
     return bool(c.get("secret"))
