@@ -9,6 +9,7 @@ left out of charts (a gap, never a value).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import date
 
@@ -27,6 +28,19 @@ PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F
 ECHELLE_CARTE = "Viridis"
 
 SEPARATEURS = ",\u202f"  # Plotly: decimal comma, narrow no-break space for thousands
+
+SCHEMA_CELLULE: dict[str, pl.DataType] = {
+    "indicateur": pl.String, "periode": pl.Date, "niveau": pl.String, "territoire": pl.String,
+    "libelle": pl.String, "dimension": pl.String, "modalite": pl.String, "numerateur": pl.Float64,
+    "denominateur": pl.Float64, "valeur": pl.Float64, "unite": pl.String, "provisoire": pl.Boolean,
+    "secret": pl.Boolean,
+}  # fmt: skip
+
+
+def en_cellules(df: pl.DataFrame) -> pl.DataFrame:
+    """``df`` with exactly the cell columns and types (built frames concatenate with queried ones)."""
+    return df.select([pl.col(c).cast(t) if c in df.columns else pl.lit(None, t).alias(c)
+                      for c, t in SCHEMA_CELLULE.items()])
 
 
 def _secret(c: Mapping) -> bool:
@@ -48,6 +62,13 @@ def texte_survol(nom: str, c: Mapping) -> str:
         elif c.get("unite") == "jours" and not fmt.est_vide(den):
             lignes.append(f"population : {fmt.format_nombre(den)} ; ayant franchi l'étape : {fmt.format_nombre(num)}")
     return "<br>".join(lignes)
+
+
+def cle_numero(numero: str | None) -> tuple[str, int]:
+    """Sort key of a contract number (A1, A2, …, B10 after B9; none last), for the dictionary's
+    order on the Méthodologie and Territoires pages."""
+    m = re.match(r"^([A-Z])(\d+)$", numero or "")
+    return (m.group(1), int(m.group(2))) if m else ("~", 0)
 
 
 # ---------------------------------------------------------------------------------------------

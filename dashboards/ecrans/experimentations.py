@@ -13,7 +13,7 @@ import streamlit as st
 
 from dashboards import blocs_parcours as blocs
 from dashboards import composants, data, vues
-from dashboards import vues_parcours as vp
+from dashboards import vues_experimentations as vx
 from pipelines.core import formats as fmt
 from pipelines.core.indicateurs import A1, B1, B2, B8, C1, C2
 
@@ -55,12 +55,12 @@ def presentation(ctx: composants.Contexte, membres: pl.DataFrame, debut: date) -
         if membres.height == 0:
             composants.vide("Aucune agence de l'expérimentation MSA dans ce territoire.")
         else:
-            blocs.donnees(ctx, PAGE, "experimentations_agences", None, vp.tableau_agences(membres, ctx.listes),
+            blocs.donnees(ctx, PAGE, "experimentations_agences", None, vx.tableau_agences(membres, ctx.listes),
                           visible=True)
 
 
 def methode(ctx: composants.Contexte, debut: date) -> None:
-    n_avant, texte = vp.texte_mois_avant(ctx.selection.mois_disponibles, debut)
+    n_avant, texte = vx.texte_mois_avant(ctx.selection.mois_disponibles, debut)
     if n_avant < 6:
         st.warning(texte, icon=":material/history_toggle_off:")
     else:
@@ -80,15 +80,15 @@ def methode(ctx: composants.Contexte, debut: date) -> None:
 
 def corps(ctx: composants.Contexte) -> None:
     referentiel = data.experimentations(ctx.chemin)
-    membres = vp.agences_experimentation(referentiel, ctx.territoire.niveau, ctx.territoire.code)
-    debut = vp.date_debut(membres) or vp.date_debut(vp.agences_experimentation(referentiel, "NATIONAL", "FR"))
+    membres = vx.agences_experimentation(referentiel, ctx.territoire.niveau, ctx.territoire.code)
+    debut = vx.date_debut(membres) or vx.date_debut(vx.agences_experimentation(referentiel, "NATIONAL", "FR"))
     if debut is None:
         composants.vide("Le référentiel ne contient aucune agence de l'expérimentation MSA.")
         return
     presentation(ctx, membres, debut)
     depuis = vues.mois_decale(debut, MOIS_AVANT)
-    groupes = ctx.extraire(list(INDICATEURS), dimension=vp.DIMENSION_GROUPE, depuis=depuis).filter(
-        (pl.col("periode") <= ctx.mois) & pl.col("modalite").is_in(vp.GROUPES))
+    groupes = ctx.extraire(list(INDICATEURS), dimension=vx.DIMENSION_GROUPE, depuis=depuis).filter(
+        (pl.col("periode") <= ctx.mois) & pl.col("modalite").is_in(vx.GROUPES))
     if groupes.height == 0:
         composants.vide("Aucune donnée des groupes de l'expérimentation pour ce territoire et ces mois : "
                         "l'expérimentation MSA porte sur d'autres régions.")
@@ -103,15 +103,15 @@ def corps(ctx: composants.Contexte) -> None:
     if avant and membres.height:
         agences = ctx.extraire(list(INDICATEURS), niveau="AGENCE", codes=membres["code_agence"].to_list(),
                                depuis=depuis).filter(pl.col("periode") < debut)
-    serie = vp.serie_experimentation(groupes, agences, membres, debut)
+    serie = vx.serie_experimentation(groupes, agences, membres, debut)
 
     with st.container(border=True):
         st.markdown(f"**Avant et depuis le lancement ({fmt.format_mois(debut)}), jusqu'à "
                     f"{fmt.format_mois(ctx.mois)}**")
         rang = {i: r for r, i in enumerate(INDICATEURS)}
-        bilan = vp.bilan_avant_apres(serie, debut, ctx.mois).sort(
+        bilan = vx.bilan_avant_apres(serie, debut, ctx.mois).sort(
             pl.col("indicateur").replace_strict(rang, default=len(rang)), maintain_order=True)
-        blocs.donnees(ctx, PAGE, "experimentations_bilan", None, vp.tableau_avant_apres(bilan, ctx.listes, ctx.dico),
+        blocs.donnees(ctx, PAGE, "experimentations_bilan", None, vx.tableau_avant_apres(bilan, ctx.listes, ctx.dico),
                       visible=True)
         st.caption("Taux : tous les mois définitifs réunis (somme des numérateurs sur somme des dénominateurs) ; "
                    "délais et volumes : moyenne des valeurs mensuelles. « Mois retenus » : mois définitifs dont la "
@@ -128,10 +128,10 @@ def corps(ctx: composants.Contexte) -> None:
 def graphique(ctx: composants.Contexte, cellules: pl.DataFrame, indicateur: str, debut: date) -> None:
     blocs.bloc(
         ctx, PAGE, f"experimentations_{indicateur}", indicateur, cellules,
-        lambda c: vp.ajouter_debut(vues.figure_serie(c, groupe="modalite", listes=ctx.listes), debut, "lancement MSA"),
+        lambda c: vx.ajouter_debut(vues.figure_serie(c, groupe="modalite", listes=ctx.listes), debut, "lancement MSA"),
         complement=" – par groupe d'expérimentation",
         legende=" ".join(t for t in (LEGENDES.get(indicateur), blocs.LEGENDE_GROUPES) if t),
-        tableau=vp.tableau_detail_sources(cellules, ctx.listes, ctx.dico), tableau_visible=True,
+        tableau=vx.tableau_detail_sources(cellules, ctx.listes, ctx.dico), tableau_visible=True,
         vide="Aucune donnée de cet indicateur pour les groupes de l'expérimentation.",
     )
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboards import composants, data, vues_controle
+from dashboards import composants, data, vues_methodologie
 from pipelines.core import formats as fmt
 
 PAGE = "methodologie"
@@ -35,12 +35,12 @@ def section_publication(ctx: composants.Contexte) -> None:
     gauche, droite = st.columns(2)
     gauche.metric("Date d'arrêté", fmt.format_date(etat.get("date_arrete")),
                   help="La date des données : la dernière extraction reçue.")
-    droite.metric("Statut qualité", vues_controle.LIBELLES_STATUTS_QUALITE.get(statut, statut or fmt.VIDE))
+    droite.metric("Statut qualité", vues_methodologie.LIBELLES_STATUTS_QUALITE.get(statut, statut or fmt.VIDE))
     st.caption(f"Version publiée : {etat.get('version') or fmt.VIDE}, publiée le "
-               f"{vues_controle.texte_horodatage(etat.get('publie_le'))}.")
+               f"{vues_methodologie.texte_horodatage(etat.get('publie_le'))}.")
     # The details quote internal rows of every territory: national users only.
     avec_details = ctx.perimetre.tout
-    resultats = vues_controle.tableau_qualite(data.resultats_qualite(ctx.chemin, ctx.perimetre), avec_details)
+    resultats = vues_methodologie.tableau_qualite(data.resultats_qualite(ctx.chemin, ctx.perimetre), avec_details)
     echecs = resultats.filter(pl.col("Résultat") == "échec")
     with st.container(border=True):
         st.markdown("**Contrôles de qualité de la version publiée** (échecs en premier)")
@@ -70,7 +70,7 @@ def section_lecture(ctx: composants.Contexte) -> None:
     gauche, droite = st.columns(2)
     with gauche, st.container(border=True):
         st.markdown("**Secret statistique**")
-        st.markdown(vues_controle.texte_regle_secret(seuil or SEUIL_CONTRAT))
+        st.markdown(vues_methodologie.texte_regle_secret(seuil or SEUIL_CONTRAT))
         st.caption(
             f"Seuil appliqué à cette version : {seuil}." if seuil
             else f"Seuil du contrat d'indicateurs : {SEUIL_CONTRAT} (la version publiée ne l'indique pas)."
@@ -96,14 +96,14 @@ def section_utilite(ctx: composants.Contexte) -> None:
             return
         st.caption("Part des cellules mensuelles secrètes (« s ») de la vue publiée, par niveau et par famille "
                    "d'indicateurs, toutes ventilations comprises.")
-        st.dataframe(vues_controle.tableau_part_secret(u.part_secret), hide_index=True, key="methodologie_part_secret")
+        st.dataframe(vues_methodologie.tableau_part_secret(u.part_secret), hide_index=True, key="methodologie_part_secret")
         st.markdown("**Visibilité des comités sur 12 mois**")
-        st.caption(vues_controle.texte_visibilite_departements(u.comites.periode, u.comites.synthese))
+        st.caption(vues_methodologie.texte_visibilite_departements(u.comites.periode, u.comites.synthese))
         if u.comites.periode is None:
             return
-        st.dataframe(vues_controle.tableau_visibilite_comites(u.comites.synthese), hide_index=True,
+        st.dataframe(vues_methodologie.tableau_visibilite_comites(u.comites.synthese), hide_index=True,
                      key="methodologie_visibilite_comites")
-        perimetres = vues_controle.tableau_visibilite_perimetres(u.comites.perimetres, ctx.territoires)
+        perimetres = vues_methodologie.tableau_visibilite_perimetres(u.comites.perimetres, ctx.territoires)
         if perimetres.height:
             with st.expander(f"Par périmètre ({perimetres.height}, les moins visibles en premier)"):
                 st.dataframe(perimetres, hide_index=True, key="methodologie_visibilite_perimetres")
@@ -116,12 +116,12 @@ def _fiche(fiche: dict) -> None:
         f" · **Statut** : {fiche.get('statut') or fmt.VIDE} · **Code** : `{fiche.get('indicateur')}`",
         f"**Population** : {fiche.get('population') or fmt.VIDE}",
         f"**Fenêtre d'observation** : {fiche.get('fenetre') or fmt.VIDE}",
-        f"**Ventilations** : {vues_controle.libelles_ventilations(fiche.get('ventilations'))}",
+        f"**Ventilations** : {vues_methodologie.libelles_ventilations(fiche.get('ventilations'))}",
         f"**Exports sources** : {fiche.get('exports_sources') or fmt.VIDE}",
         f"**Rattachement territorial** : {fiche.get('territoire') or fmt.VIDE}",
     ]
     st.markdown("  \n".join(lignes))
-    choix = vues_controle.choix_en_liste(fiche.get("choix"))
+    choix = vues_methodologie.choix_en_liste(fiche.get("choix"))
     if choix:
         st.markdown("**Choix de calcul**\n\n" + "\n".join(f"- {c}" for c in choix))
 
@@ -141,12 +141,12 @@ def section_dictionnaire(ctx: composants.Contexte) -> None:
         affiche = dico.filter(texte.str.contains(recherche, literal=True))
     if affiche.height == 0:
         composants.vide("Aucun indicateur ne correspond à cette recherche.")
-    for famille, fiches in vues_controle.par_famille(affiche):
+    for famille, fiches in vues_methodologie.par_famille(affiche):
         st.markdown(f"##### {famille}")
         for fiche in fiches:
             with st.expander(f"{fiche.get('numero')} – {fiche.get('libelle')}", expanded=bool(recherche)):
                 _fiche(fiche)
-    tableau = vues_controle.tableau_dictionnaire(affiche)
+    tableau = vues_methodologie.tableau_dictionnaire(affiche)
     st.caption(f"Téléchargement : le dictionnaire tel qu'affiché ({tableau.height} indicateurs).")
     composants.telechargements(ctx, tableau, "dictionnaire", "methodologie_dictionnaire", PAGE)
 

@@ -13,6 +13,7 @@ import streamlit as st
 from dashboards import blocs_parcours as blocs
 from dashboards import composants, data, vues
 from dashboards import vues_parcours as vp
+from dashboards import vues_retour_emploi as vre
 from pipelines.core import formats as fmt
 from pipelines.core.indicateurs import C1, C2
 
@@ -58,7 +59,7 @@ class Page:
     def fenetre(self) -> None:
         """The 6-month window in words: which cohorts are final, which are not yet."""
         definitif = vp.dernier_definitif(self.ensemble.filter(pl.col("indicateur") == C2))
-        provisoire = vp.premier_mois_provisoire(self.ensemble)
+        provisoire = vre.premier_mois_provisoire(self.ensemble)
         morceaux = [
             "**Une cohorte par mois.** Chaque mois réunit les personnes dont le premier accompagnement a "
             "commencé ce mois-là ; le taux compte celles qui ont commencé un emploi (C1) ou un emploi "
@@ -81,7 +82,7 @@ class Page:
         serie = self.ensemble.filter(pl.col("indicateur") == C2)
         provisoires = dict(zip(serie["periode"].to_list(), serie["provisoire"].to_list()))
         options = sorted(provisoires, reverse=True)
-        defaut = vp.cohorte_par_defaut(serie, self.ctx.mois)
+        defaut = vre.cohorte_par_defaut(serie, self.ctx.mois)
         return st.selectbox(
             "Cohorte (mois de début d'accompagnement)", options, index=options.index(defaut),
             format_func=lambda m: fmt.format_mois(m) + (fmt.MENTION_PROVISOIRE if provisoires[m] else ""),
@@ -122,26 +123,26 @@ class Page:
             ((pl.col("dimension") == "allocation") & (pl.col("modalite") == RSA)) | (pl.col("dimension") == "ensemble"))
         colonnes = st.columns(len(INDICATEURS))
         for colonne, indicateur in zip(colonnes, INDICATEURS):
-            references = [(r["valeur"], vp.libelle_reference(r)) for r in vp.references_rsa(self.refs, indicateur)]
+            references = [(r["valeur"], vre.libelle_reference(r)) for r in vre.references_rsa(self.refs, indicateur)]
             with colonne:
                 blocs.bloc(
                     self.ctx, PAGE, f"retour_rsa_{indicateur}", indicateur,
                     rsa.filter(pl.col("indicateur") == indicateur),
                     # bound now: the figure may be drawn after the loop has moved on
-                    lambda c, references=references: vp.ajouter_references(
+                    lambda c, references=references: vre.ajouter_references(
                         vues.figure_serie(c, groupe="modalite", listes=self.ctx.listes), references),
                     complement=" – bénéficiaires du RSA et ensemble",
                     legende="Lignes horizontales : taux publiés pour les bRSA en accompagnement rénové.",
                 )
         with st.container(border=True):
             st.markdown(f"**Cohorte de {fmt.format_mois(cohorte)} : le territoire et les valeurs de référence**")
-            tableau = vp.tableau_rsa(rsa.filter(pl.col("periode") == cohorte), self.refs, INDICATEURS,
+            tableau = vre.tableau_rsa(rsa.filter(pl.col("periode") == cohorte), self.refs, INDICATEURS,
                                      self.ctx.territoire.nom, self.ctx.dico)
             blocs.donnees(self.ctx, PAGE, "retour_rsa_references", C2, tableau, visible=True)
             parcours_emploi = [
                 f"{fmt.NUMEROS_INDICATEURS[i]} : " + ", ".join(
-                    f"{fmt.format_taux(r['valeur'], 0)} ({vp.lieu_reference(r)})" for r in refs)
-                for i in INDICATEURS if (refs := vp.references_rsa(self.refs, i, "parcours", "EMPLOI"))
+                    f"{fmt.format_taux(r['valeur'], 0)} ({vre.lieu_reference(r)})" for r in refs)
+                for i in INDICATEURS if (refs := vre.references_rsa(self.refs, i, "parcours", "EMPLOI"))
             ]
             st.caption(
                 "Les valeurs de référence portent sur les bénéficiaires du RSA suivis en accompagnement rénové "

@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from dashboards import composants, data, vues, vues_controle
+from dashboards import composants, data, vues, vues_territoires
 from pipelines.core import formats as fmt
 
 PAGE = "territoires"
@@ -48,10 +48,10 @@ def bloc_carte(ctx: composants.Contexte, indicateur: str) -> None:
             composants.vide()
             return
         libelles = ctx.territoires.filter(pl.col("niveau") == "DEPARTEMENT").select("code", "libelle")
-        cellules = vues_controle.completer_carte(
+        cellules = vues_territoires.completer_carte(
             cellules, libelles.filter(pl.col("code").is_in(codes)), ctx.mois, unite, indicateur
         )
-        geojson = vues_controle.geojson_restreint(vues_controle.charger_geojson(str(GEOJSON)), codes)
+        geojson = vues_territoires.geojson_restreint(vues_territoires.charger_geojson(str(GEOJSON)), codes)
         st.plotly_chart(vues.figure_carte(geojson, cellules, fmt.LIBELLES_UNITES.get(unite or "", "")),
                         key="territoires_carte")
         lignes = []
@@ -62,7 +62,7 @@ def bloc_carte(ctx: composants.Contexte, indicateur: str) -> None:
                 if not ctx.perimetre.tout and ctx.perimetre.niveau == "DEPARTEMENT"
                 else "Le territoire choisi ne couvre qu'un département : la carte le montre seul."
             )
-        if any(c.startswith(vues_controle.PREFIXE_OUTRE_MER) for c in codes) and len(codes) > 1:
+        if any(c.startswith(vues_territoires.PREFIXE_OUTRE_MER) for c in codes) and len(codes) > 1:
             lignes.append("La carte cadre la métropole ; les départements d'outre-mer figurent dans le téléchargement.")
         lignes.append("En gris : département sans valeur ce mois-ci ou couvert par le secret statistique. "
                       "Survol : valeur, numérateur et dénominateur.")
@@ -78,7 +78,7 @@ def bloc_tableau(ctx: composants.Contexte, indicateur: str, codes: list[str]) ->
             st.markdown("**Territoires du niveau inférieur**")
             composants.vide("Pas de niveau inférieur pour ce territoire.")
             return
-        st.markdown(f"**{vues_controle.LIBELLES_NIVEAUX_PLURIEL.get(niveau, niveau)} de {ctx.territoire.nom} – "
+        st.markdown(f"**{vues_territoires.LIBELLES_NIVEAUX_PLURIEL.get(niveau, niveau)} de {ctx.territoire.nom} – "
                     f"{fmt.format_mois(ctx.mois)}**")
         gauche, droite = st.columns([3, 1])
         choisis = gauche.multiselect(
@@ -86,15 +86,15 @@ def bloc_tableau(ctx: composants.Contexte, indicateur: str, codes: list[str]) ->
             # Keyed by the map's indicator: choosing another one there starts the table afresh.
             format_func=lambda c: ctx.libelle(c, avec_numero=True), key=f"territoires_tableau_{indicateur}",
         ) or [indicateur]
-        ordre = droite.selectbox("Trier par", list(vues_controle.ORDRES_TRI),
-                                 format_func=vues_controle.ORDRES_TRI.get, key="territoires_tri",
+        ordre = droite.selectbox("Trier par", list(vues_territoires.ORDRES_TRI),
+                                 format_func=vues_territoires.ORDRES_TRI.get, key="territoires_tri",
                                  help=f"Tri sur les valeurs de « {ctx.libelle(choisis[0])} » (le premier "
                                  "indicateur choisi) ; « s » et « – » en fin de liste.")
         cellules = ctx.extraire_inferieurs(choisis, periode=ctx.mois)
         if cellules.height == 0:
             composants.vide()
             return
-        tableau = vues.tableau_territoires(vues_controle.trier_territoires(cellules, choisis[0], ordre),
+        tableau = vues.tableau_territoires(vues_territoires.trier_territoires(cellules, choisis[0], ordre),
                                            choisis, ctx.dico, avec_codes=True)
         st.dataframe(tableau, hide_index=True, key="territoires_tableau",
                      column_config=vues.colonnes_tableau(choisis, ctx.dico))
@@ -109,7 +109,7 @@ def bloc_tableau(ctx: composants.Contexte, indicateur: str, codes: list[str]) ->
 
 
 def corps(ctx: composants.Contexte) -> None:
-    codes = vues_controle.indicateurs_du_dictionnaire(ctx.dico)
+    codes = vues_territoires.indicateurs_du_dictionnaire(ctx.dico)
     if not codes:
         composants.vide("Le dictionnaire des indicateurs est absent de l'entrepôt publié.")
         return

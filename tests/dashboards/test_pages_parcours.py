@@ -1,11 +1,11 @@
 """The Parcours, Retour à l'emploi and Expérimentations pages.
 
-Pure tests of ``dashboards.vues_parcours`` on hand-made frames; then the pages run headless
-(AppTest) for every role on the hand-made warehouse of ``conftest`` completed with the
-indicators of these pages (fast), and on the real demo warehouse (slow). For the published
-view, every table row that is a warehouse cell shows what ``publication.indicateurs`` says —
-« s » where the cell is secret, never the value of ``marts.indicateurs`` — and a point whose
-hover says « s » is not drawn.
+Pure tests of ``dashboards.vues_parcours``, ``vues_retour_emploi`` and ``vues_experimentations``
+on hand-made frames; then the pages run headless (AppTest) for every role on the hand-made
+warehouse of ``conftest`` completed with the indicators of these pages (fast), and on the real
+demo warehouse (slow). For the published view, every table row that is a warehouse cell shows
+what ``publication.indicateurs`` says — « s » where the cell is secret, never the value of
+``marts.indicateurs`` — and a point whose hover says « s » is not drawn.
 """
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboards import data, vues
+from dashboards import vues_experimentations as vx
 from dashboards import vues_parcours as vp
+from dashboards import vues_retour_emploi as vre
 from dashboards.acces import TABLE_PUBLIEE, UTILISATEURS_DEMO, Perimetre
 
 from .conftest import A1_AGENCES, MOIS, construire_entrepot
@@ -32,7 +34,7 @@ NBSP = "\u00a0"
 
 C1, C2 = "taux_retour_emploi_6m", "taux_retour_emploi_durable_6m"
 A1, B1 = "demandeurs_fin_de_mois", "delai_inscription_diagnostic_median"
-G = vp.DIMENSION_GROUPE
+G = vx.DIMENSION_GROUPE
 #: Labels without a dictionary: the code after its number.
 L_C1, L_C2, L_A1 = (f"{n} – {c}" for n, c in (("C1", C1), ("C2", C2), ("A1", A1)))
 UTILISATEURS = {u.identifiant: u for u in UTILISATEURS_DEMO}
@@ -57,19 +59,19 @@ def cellule(indicateur=C2, periode=MOIS[0], modalite="ensemble", dimension=None,
 
 
 def cadre(lignes: list[dict]) -> pl.DataFrame:
-    return pl.DataFrame(lignes, schema=vp.SCHEMA_CELLULE)
+    return pl.DataFrame(lignes, schema=vues.SCHEMA_CELLULE)
 
 
 def test_mois_definitifs_et_cohorte_par_defaut():
     serie = cadre([cellule(periode=m, numerateur=10, denominateur=40, provisoire=i >= 2) for i, m in enumerate(MOIS)])
     assert vp.dernier_definitif(serie)["periode"] == MOIS[1]
-    assert vp.premier_mois_provisoire(serie) == MOIS[2]
+    assert vre.premier_mois_provisoire(serie) == MOIS[2]
     # The default cohort is the latest final one, not the chosen (provisional) month...
-    assert vp.cohorte_par_defaut(serie, MOIS[3]) == MOIS[1]
-    assert vp.cohorte_par_defaut(serie, MOIS[0]) == MOIS[0]
+    assert vre.cohorte_par_defaut(serie, MOIS[3]) == MOIS[1]
+    assert vre.cohorte_par_defaut(serie, MOIS[0]) == MOIS[0]
     # ...unless every month is provisional.
-    assert vp.cohorte_par_defaut(serie.with_columns(provisoire=pl.lit(True)), MOIS[3]) == MOIS[3]
-    assert vp.cohorte_par_defaut(serie.head(0), MOIS[3]) is None
+    assert vre.cohorte_par_defaut(serie.with_columns(provisoire=pl.lit(True)), MOIS[3]) == MOIS[3]
+    assert vre.cohorte_par_defaut(serie.head(0), MOIS[3]) is None
 
 
 def test_dernier_mois_par_indicateur():
@@ -137,12 +139,12 @@ def test_empilee_ordre_provisoire_et_secret():
 
 def test_references_et_lancement_sur_une_serie():
     serie = cadre([cellule(periode=m, numerateur=10, denominateur=40) for m in MOIS])
-    fig = vp.ajouter_references(vues.figure_serie(serie), [(0.24, "région pilote"), (0.17, "France")])
+    fig = vre.ajouter_references(vues.figure_serie(serie), [(0.24, "région pilote"), (0.17, "France")])
     assert [s.y0 for s in fig.layout.shapes] == [0.24, 0.17]
     assert [a.text for a in fig.layout.annotations] == ["région pilote", "France"]
-    assert len(vp.ajouter_debut(vues.figure_serie(serie), MOIS[2], "lancement").layout.shapes) == 1
+    assert len(vx.ajouter_debut(vues.figure_serie(serie), MOIS[2], "lancement").layout.shapes) == 1
     # A start outside the months drawn adds nothing (the page says it in words).
-    assert not vp.ajouter_debut(vues.figure_serie(serie), date(2024, 4, 1), "lancement").layout.shapes
+    assert not vx.ajouter_debut(vues.figure_serie(serie), date(2024, 4, 1), "lancement").layout.shapes
 
 
 REFS = pl.DataFrame([
@@ -164,15 +166,15 @@ REFS = pl.DataFrame([
 
 
 def test_references_rsa_et_tableau():
-    assert [vp.lieu_reference(r) for r in vp.references_rsa(REFS, C2)] == ["région pilote", "France"]
-    assert [r["valeur"] for r in vp.references_rsa(REFS, C2, "parcours", "EMPLOI")] == [0.21]
-    assert vp.libelle_reference(vp.references_rsa(REFS, C2)[0]) == f"24{NBSP}% – région pilote (2024)"
+    assert [vre.lieu_reference(r) for r in vre.references_rsa(REFS, C2)] == ["région pilote", "France"]
+    assert [r["valeur"] for r in vre.references_rsa(REFS, C2, "parcours", "EMPLOI")] == [0.21]
+    assert vre.libelle_reference(vre.references_rsa(REFS, C2)[0]) == f"24{NBSP}% – région pilote (2024)"
     cellules = cadre([
         cellule(indicateur=C2, modalite="RSA", dimension="allocation", numerateur=30, denominateur=120),
         cellule(indicateur=C1, modalite="RSA", dimension="allocation", secret=True),
         cellule(indicateur=C2, numerateur=90, denominateur=300),
     ])
-    tableau = vp.tableau_rsa(cellules, REFS, [C1, C2], "31 – Haute-Garonne")
+    tableau = vre.tableau_rsa(cellules, REFS, [C1, C2], "31 – Haute-Garonne")
     lignes = {r["Population"]: r for r in tableau.to_dicts()}
     rsa = lignes["Bénéficiaires du RSA – 31 – Haute-Garonne"]
     assert rsa[L_C1] == "s" and rsa[L_C2] == f"25,0{NBSP}% (30 sur 120)"
@@ -203,17 +205,17 @@ EXPERIMENTATIONS = pl.DataFrame({
 
 
 def test_agences_de_l_experimentation_par_territoire():
-    assert vp.agences_experimentation(EXPERIMENTATIONS, "NATIONAL", "FR").height == 3  # MSA only
-    membres = vp.agences_experimentation(EXPERIMENTATIONS, "DEPARTEMENT", "31")
+    assert vx.agences_experimentation(EXPERIMENTATIONS, "NATIONAL", "FR").height == 3  # MSA only
+    membres = vx.agences_experimentation(EXPERIMENTATIONS, "DEPARTEMENT", "31")
     assert dict(zip(membres["code_agence"], membres["groupe"])) == {"31001": "MSA_MODELE_1", "31002": "MSA_MODELE_2"}
-    assert vp.agences_experimentation(EXPERIMENTATIONS, "BASSIN", "7601")["code_agence"].to_list() == ["34001", "31001"]
-    assert vp.agences_experimentation(EXPERIMENTATIONS, "REGION", "93").height == 0
-    assert vp.date_debut(membres) == MOIS[2] and vp.date_debut(membres.head(0)) is None
-    tableau = vp.tableau_agences(membres)
+    assert vx.agences_experimentation(EXPERIMENTATIONS, "BASSIN", "7601")["code_agence"].to_list() == ["34001", "31001"]
+    assert vx.agences_experimentation(EXPERIMENTATIONS, "REGION", "93").height == 0
+    assert vx.date_debut(membres) == MOIS[2] and vx.date_debut(membres.head(0)) is None
+    tableau = vx.tableau_agences(membres)
     assert tableau.row(0) == ("Toulouse", "31001", "MSA modèle 1", "1er mars 2025")
 
 
-MEMBRES = vp.agences_experimentation(EXPERIMENTATIONS, "DEPARTEMENT", "31")
+MEMBRES = vx.agences_experimentation(EXPERIMENTATIONS, "DEPARTEMENT", "31")
 DEBUT = MOIS[2]
 
 
@@ -243,56 +245,56 @@ def _groupes_et_agences(secret_31002: bool = False):
 
 def test_serie_experimentation_avant_le_lancement():
     groupes, agences = _groupes_et_agences()
-    serie = vp.serie_experimentation(groupes, agences, MEMBRES, DEBUT)
+    serie = vx.serie_experimentation(groupes, agences, MEMBRES, DEBUT)
     avant = {(c["indicateur"], c["modalite"]): c for c in serie.filter(pl.col("periode") == MOIS[0]).to_dicts()}
     # Each model before the start: the sum of its agencies.
     assert (avant[(C2, "MSA_MODELE_1")]["numerateur"], avant[(C2, "MSA_MODELE_1")]["denominateur"]) == (30, 100)
     assert avant[(C2, "MSA_MODELE_2")]["valeur"] == pytest.approx(3 / 9)
-    assert avant[(C2, "MSA_MODELE_1")]["source"] == vp.SOURCE_SOMME_AGENCES
+    assert avant[(C2, "MSA_MODELE_1")]["source"] == vx.SOURCE_SOMME_AGENCES
     assert (avant[(C2, "MSA_MODELE_1")]["niveau"], avant[(C2, "MSA_MODELE_1")]["territoire"]) == ("DEPARTEMENT", "31")
     # The témoin before the start: every agency minus the experiment's.
     temoin = avant[(C2, "TEMOIN")]
     assert (temoin["numerateur"], temoin["denominateur"]) == (100 - 33, 400 - 109)
-    assert temoin["valeur"] == pytest.approx(67 / 291) and temoin["source"] == vp.SOURCE_TEMOIN_CORRIGE
+    assert temoin["valeur"] == pytest.approx(67 / 291) and temoin["source"] == vx.SOURCE_TEMOIN_CORRIGE
     assert avant[(A1, "TEMOIN")]["valeur"] == 1000 - 308 and avant[(A1, "MSA_MODELE_2")]["valeur"] == 8
     assert avant[(A1, "TEMOIN")]["denominateur"] is None
     # A median does not add up: no model before the start, the témoin keeps every agency.
     assert (B1, "MSA_MODELE_1") not in avant
-    assert avant[(B1, "TEMOIN")]["valeur"] == 25.0 and avant[(B1, "TEMOIN")]["source"] == vp.SOURCE_TEMOIN_BRUT
+    assert avant[(B1, "TEMOIN")]["valeur"] == 25.0 and avant[(B1, "TEMOIN")]["source"] == vx.SOURCE_TEMOIN_BRUT
     # Since the start: the breakdown as it is, groups in their order.
     apres = serie.filter((pl.col("periode") == MOIS[2]) & (pl.col("indicateur") == C2))
-    assert apres["modalite"].to_list() == list(vp.GROUPES)
-    assert set(apres["source"]) == {vp.SOURCE_VENTILATION}
+    assert apres["modalite"].to_list() == list(vx.GROUPES)
+    assert set(apres["source"]) == {vx.SOURCE_VENTILATION}
     assert apres["numerateur"].to_list() == [40, 5, 70]
 
 
 def test_serie_experimentation_secret_d_une_agence():
     groupes, agences = _groupes_et_agences(secret_31002=True)
-    serie = vp.serie_experimentation(groupes, agences, MEMBRES, DEBUT)
+    serie = vx.serie_experimentation(groupes, agences, MEMBRES, DEBUT)
     avant = {(c["indicateur"], c["modalite"]): c for c in serie.filter(pl.col("periode") == MOIS[0]).to_dicts()}
     # The model made of a secret agency is « s », and so is a count that would need it...
     for cle in ((C2, "MSA_MODELE_2"), (A1, "MSA_MODELE_2"), (A1, "TEMOIN")):
         assert avant[cle]["secret"] and avant[cle]["valeur"] is None and avant[cle]["numerateur"] is None, cle
     # ...while a ratio keeps the breakdown's cell of every agency, said so.
     assert avant[(C2, "TEMOIN")]["valeur"] == pytest.approx(0.25)
-    assert avant[(C2, "TEMOIN")]["source"] == vp.SOURCE_TEMOIN_BRUT
+    assert avant[(C2, "TEMOIN")]["source"] == vx.SOURCE_TEMOIN_BRUT
     assert not avant[(C2, "MSA_MODELE_1")]["secret"]
-    detail = vp.tableau_detail_sources(serie)
+    detail = vx.tableau_detail_sources(serie)
     assert detail.columns[-1] == "Source" and detail.height == serie.height
-    assert "s" in detail.filter(pl.col("Source") == vp.SOURCE_SOMME_AGENCES)["Valeur"].to_list()
+    assert "s" in detail.filter(pl.col("Source") == vx.SOURCE_SOMME_AGENCES)["Valeur"].to_list()
 
 
 def test_serie_experimentation_sans_mois_avant():
     groupes, agences = _groupes_et_agences()
-    serie = vp.serie_experimentation(groupes, agences, MEMBRES, MOIS[0])
-    assert set(serie["source"]) == {vp.SOURCE_VENTILATION} and serie.height == groupes.height
-    assert vp.serie_experimentation(groupes.head(0), agences, MEMBRES, DEBUT).height == 0
+    serie = vx.serie_experimentation(groupes, agences, MEMBRES, MOIS[0])
+    assert set(serie["source"]) == {vx.SOURCE_VENTILATION} and serie.height == groupes.height
+    assert vx.serie_experimentation(groupes.head(0), agences, MEMBRES, DEBUT).height == 0
 
 
 def test_bilan_avant_apres():
     groupes, agences = _groupes_et_agences()
-    serie = vp.serie_experimentation(groupes, agences, MEMBRES, DEBUT)
-    bilan = {(b["indicateur"], b["modalite"]): b for b in vp.bilan_avant_apres(serie, DEBUT, MOIS[3]).to_dicts()}
+    serie = vx.serie_experimentation(groupes, agences, MEMBRES, DEBUT)
+    bilan = {(b["indicateur"], b["modalite"]): b for b in vx.bilan_avant_apres(serie, DEBUT, MOIS[3]).to_dicts()}
     m1, temoin = bilan[(C2, "MSA_MODELE_1")], bilan[(C2, "TEMOIN")]
     # Ratios pool the months; the provisional month after the start is left out.
     assert m1["valeur_avant"] == pytest.approx(60 / 200) and m1["valeur_apres"] == pytest.approx(0.4)
@@ -304,7 +306,7 @@ def test_bilan_avant_apres():
     assert bilan[(A1, "TEMOIN")]["valeur_avant"] == 692  # counts: the monthly mean
     assert bilan[(A1, "TEMOIN")]["valeur_apres"] is None and bilan[(A1, "TEMOIN")]["mois_apres"] == 0
     tableau = {(r["Indicateur"], r["Groupe"]): r for r in
-               vp.tableau_avant_apres(vp.bilan_avant_apres(serie, DEBUT, MOIS[3])).to_dicts()}
+               vx.tableau_avant_apres(vx.bilan_avant_apres(serie, DEBUT, MOIS[3])).to_dicts()}
     ligne = tableau[(L_C2, "MSA modèle 1")]
     assert (ligne["Avant le lancement"], ligne["Depuis le lancement"]) == (f"30,0{NBSP}%", f"40,0{NBSP}%")
     assert ligne["Évolution"] == f"+10,0{NBSP}pt" and ligne["Mois retenus (depuis)"] == "1"
@@ -315,24 +317,24 @@ def test_bilan_avant_apres():
 
 def test_bilan_mois_secrets_ecartes():
     groupes, agences = _groupes_et_agences(secret_31002=True)
-    serie = vp.serie_experimentation(groupes, agences, MEMBRES, DEBUT)
-    b = vp.bilan_avant_apres(serie, DEBUT, MOIS[3]).filter(
+    serie = vx.serie_experimentation(groupes, agences, MEMBRES, DEBUT)
+    b = vx.bilan_avant_apres(serie, DEBUT, MOIS[3]).filter(
         (pl.col("indicateur") == C2) & (pl.col("modalite") == "MSA_MODELE_2")).row(0, named=True)
     assert (b["mois_avant"], b["mois_retenus_avant"], b["valeur_avant"]) == (2, 0, None)
-    tableau = vp.tableau_avant_apres(vp.bilan_avant_apres(serie, DEBUT, MOIS[3]))
+    tableau = vx.tableau_avant_apres(vx.bilan_avant_apres(serie, DEBUT, MOIS[3]))
     ligne = tableau.filter((pl.col("Indicateur") == L_C2) & (pl.col("Groupe") == "MSA modèle 2")).row(0, named=True)
     assert ligne["Mois retenus (avant)"] == "0 sur 2" and ligne["Avant le lancement"] == "–"
 
 
 def test_texte_des_mois_avant_le_lancement():
     debut = date(2024, 4, 1)
-    n, texte = vp.texte_mois_avant([date(2025, 10, 1), date(2025, 11, 1)], debut)
+    n, texte = vx.texte_mois_avant([date(2025, 10, 1), date(2025, 11, 1)], debut)
     assert n == 0 and "aucun mois « avant »" in texte and "oct. 2025" in texte
-    n, texte = vp.texte_mois_avant([date(2024, m, 1) for m in range(1, 8)], debut)
+    n, texte = vx.texte_mois_avant([date(2024, m, 1) for m in range(1, 8)], debut)
     assert n == 3 and "Seulement 3 mois" in texte and "janv. 2024 – mars 2024" in texte
-    n, texte = vp.texte_mois_avant([date(2023, m, 1) for m in range(1, 13)], debut)
+    n, texte = vx.texte_mois_avant([date(2023, m, 1) for m in range(1, 13)], debut)
     assert n == 12 and texte.startswith("12 mois avant le lancement")
-    assert vp.texte_mois_avant([], debut)[0] == 0
+    assert vx.texte_mois_avant([], debut)[0] == 0
 
 
 # =============================================================================================
@@ -421,7 +423,7 @@ def completer_entrepot(path: Path) -> None:
                 for code, (_, taille) in AGENCES_MSA.items():
                     lignes.append(_ligne(indicateur, unite, periode, "AGENCE", code, "ensemble", "ensemble",
                                          taille, 0, prov))
-    schema = {k: v for k, v in vp.SCHEMA_CELLULE.items() if k not in ("libelle", "secret")}
+    schema = {k: v for k, v in vues.SCHEMA_CELLULE.items() if k not in ("libelle", "secret")}
     internes = pl.DataFrame(lignes, schema=schema).with_columns(type_periode=pl.lit("mois"))
     publiees = internes.with_columns(
         secret=pl.Series([_secret(r["unite"], r["numerateur"], r["denominateur"], r["valeur"]) for r in lignes])
@@ -506,7 +508,7 @@ def verifier_publie(at: AppTest, warehouse: Path, utilisateur) -> tuple[int, int
         if not set(COLONNES_DETAIL) <= set(df.columns):
             continue
         for r in df.to_dict("records"):
-            if r.get("Source") not in (None, vp.SOURCE_VENTILATION) or r["Ventilation"].endswith("de la cohorte)"):
+            if r.get("Source") not in (None, vx.SOURCE_VENTILATION) or r["Ventilation"].endswith("de la cohorte)"):
                 continue  # built from several cells: their secret is tested on hand-made frames
             cle = tuple(r[c] for c in COLONNES_DETAIL)
             assert cle in attendu, cle
@@ -608,7 +610,7 @@ def test_experimentations_avant_et_apres(entrepot_parcours, monkeypatch):
         # Every chart has the start line.
         assert all(json.loads(g.proto.spec)["layout"].get("shapes") for g in at.get("plotly_chart"))
     assert graphiques == 6
-    assert {vp.SOURCE_VENTILATION, vp.SOURCE_SOMME_AGENCES, vp.SOURCE_TEMOIN_CORRIGE} <= sources
+    assert {vx.SOURCE_VENTILATION, vx.SOURCE_SOMME_AGENCES, vx.SOURCE_TEMOIN_CORRIGE} <= sources
     # Internal view: model 1's figure before the start is its agency's.
     a1 = next(t.value for t in at.dataframe if "Source" in t.value.columns)
     avant = a1[(a1["Mois"] == "janv. 2025") & (a1["Modalité"] == "MSA modèle 1")]

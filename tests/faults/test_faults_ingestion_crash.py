@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.ingestion import ingest_inbox, loader
+from pipelines.ingestion import ingest_inbox, run
 
 _spec = importlib.util.spec_from_file_location(
     "faults_ingestion_helpers", Path(__file__).resolve().parent.parent / "ingestion" / "conftest.py"
@@ -50,7 +50,7 @@ def test_crash_before_the_batch_commits_loses_no_rejected_file(inbox, tmp_path, 
         raise Crash()
 
     with monkeypatch.context() as m:
-        m.setattr(loader._Run, "_insert_registry", crash)
+        m.setattr(run.Run, "_insert_registry", crash)
         with pytest.raises(Crash):
             ingest_inbox(warehouse, inbox.root, KEY)
     # nothing committed, so nothing may have left the inbox
@@ -73,7 +73,7 @@ def test_crash_in_a_large_file_rejected_midway_loses_nothing(inbox, tmp_path, mo
     monkeypatch.setattr("pipelines.ingestion.reading.SMALL_FILE_BYTES", 100)
     monkeypatch.setattr("pipelines.ingestion.reading.CHUNK_BYTES", 512)
     calls = {"n": 0}
-    original = loader._Run._insert_registry
+    original = run.Run._insert_registry
 
     def crash_on_rejection(self, rows):
         if any(r["statut"] == "REJETE" and r["fichier"].endswith("20240303.csv") for r in rows):
@@ -82,7 +82,7 @@ def test_crash_in_a_large_file_rejected_midway_loses_nothing(inbox, tmp_path, mo
         return original(self, rows)
 
     with monkeypatch.context() as m:
-        m.setattr(loader._Run, "_insert_registry", crash_on_rejection)
+        m.setattr(run.Run, "_insert_registry", crash_on_rejection)
         with pytest.raises(Crash):
             ingest_inbox(warehouse, inbox.root, KEY)
     assert (inbox.root / "orientations" / "orientations_20240303.csv").exists()

@@ -8,7 +8,7 @@ import duckdb
 import polars as pl
 
 from pipelines.core.contract import EXPORTS
-from pipelines.ingestion import current_state, ingest_inbox, loader, reading
+from pipelines.ingestion import current_state, ingest_inbox, reading, run
 
 from .conftest import KEY, Inbox, pseudo, valid_row
 
@@ -130,7 +130,7 @@ def test_a_large_file_rejected_midway_leaves_nothing_behind(inbox, warehouse, mo
 
 
 def test_many_small_files_over_several_batches(inbox, warehouse, monkeypatch):
-    monkeypatch.setattr(loader, "BATCH_ROWS", 7)
+    monkeypatch.setattr(run, "BATCH_ROWS", 7)
     for d in range(1, 11):
         rows = [valid_row("accompagnements", 10 * d + i) for i in range(3)]
         if d == 4:
