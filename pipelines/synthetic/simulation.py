@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -195,246 +196,307 @@ class ChunkSimulator:
     # -- one episode per selected person ------------------------------------------------------
 
     def episode(self, P: dict, sel: np.ndarray, d0: np.ndarray, ep_no: int) -> dict:
-        rng, s, S, E = self.rng, self.s, self.S, self.E
-        n = len(sel)
-        pid = P["pid"][sel]
-        agence = P["agence"][sel]
-        rqth = P["rqth"][sel]
-        age = years(d0) - P["annee"][sel]
-        young = age < 26
-        uid = pid * 10 + ep_no
-        id_ins = ids("I", uid, 11)
-        id_per = ids("P", pid, 10)
-        lpe = d0 >= D_LPE
-        ag_code = s.agence_code[agence]
-        msa_model = s.agence_msa[agence]
-        msa_start = s.agence_msa_debut[agence]
+        """One registration episode of each selected person, stage by stage; the stages share their
+        arrays on ``e`` and draw in a fixed order (same seed, same files)."""
+        e = SimpleNamespace(P=P, sel=sel, d0=d0, ep_no=ep_no)
+        self._tirer_profil(e)
+        self._tirer_orientation(e)
+        self._tirer_diagnostic_accompagnement(e)
+        self._tirer_fin_et_emplois(e)
+        self._ecrire_inscriptions(e)
+        self._ecrire_orientations(e)
+        self._ecrire_diagnostics(e)
+        self._ecrire_accompagnements(e)
+        self._ecrire_emplois(e)
+        return self._ecrire_suivi(e)
+
+    def _tirer_profil(self, e: SimpleNamespace) -> None:
+        """Who enters: agency and age, the allowance at registration, the channel and category."""
+        rng, s = self.rng, self.s
+        n = len(e.sel)
+        pid = e.P["pid"][e.sel]
+        e.agence = e.P["agence"][e.sel]
+        e.rqth = e.P["rqth"][e.sel]
+        e.age = years(e.d0) - e.P["annee"][e.sel]
+        e.young = e.age < 26
+        e.uid = pid * 10 + e.ep_no
+        e.id_ins = ids("I", e.uid, 11)
+        e.id_per = ids("P", pid, 10)
+        e.lpe = e.d0 >= D_LPE
+        e.ag_code = s.agence_code[e.agence]
+        e.msa_model = s.agence_msa[e.agence]
+        e.msa_start = s.agence_msa_debut[e.agence]
 
         # Allowance at registration (more RSA entrants once registration is automatic).
         Pm = np.zeros((n, 6))
-        Pm[:, AL_ARE] = np.where(young, 0.30, 0.45)
-        Pm[:, AL_ASS] = np.where(young, 0.0, 0.05)
-        Pm[:, AL_RSA] = np.where(young, np.where(age >= 25, 0.15, 0.02), np.where(lpe, 0.28, 0.17))
-        Pm[:, AL_AAH] = np.where(rqth, 0.12, 0.01)
-        Pm[:, AL_CEJ] = np.where(young, 0.20, 0.0)
+        Pm[:, AL_ARE] = np.where(e.young, 0.30, 0.45)
+        Pm[:, AL_ASS] = np.where(e.young, 0.0, 0.05)
+        Pm[:, AL_RSA] = np.where(e.young, np.where(e.age >= 25, 0.15, 0.02), np.where(e.lpe, 0.28, 0.17))
+        Pm[:, AL_AAH] = np.where(e.rqth, 0.12, 0.01)
+        Pm[:, AL_CEJ] = np.where(e.young, 0.20, 0.0)
         Pm[:, AL_AUCUNE] = np.clip(1 - Pm.sum(axis=1), 0.05, None)
-        alloc = pick_rows(rng, Pm)
-        rsa = alloc == AL_RSA
-        cej = alloc == AL_CEJ
+        e.alloc = pick_rows(rng, Pm)
+        e.rsa = e.alloc == AL_RSA
+        e.cej = e.alloc == AL_CEJ
 
-        auto = lpe & (rsa | cej) & (rng.random(n) < 0.85)
-        canal = np.where(auto, "AUTOMATIQUE", codes(("EN_LIGNE", "AGENCE", "PARTENAIRE"), pick(rng, n, [0.72, 0.13, 0.15])))
-        cat0 = np.where(auto & rsa, "G", codes(("A", "B", "C", "D", "E"), pick(rng, n, [0.62, 0.12, 0.16, 0.06, 0.04])))
-        motif_ins = codes(("",) + C.MOTIF_INSCRIPTION[:12], pick(rng, n, [0.04] + [0.08] * 12))
+        auto = e.lpe & (e.rsa | e.cej) & (rng.random(n) < 0.85)
+        e.canal = np.where(auto, "AUTOMATIQUE", codes(("EN_LIGNE", "AGENCE", "PARTENAIRE"), pick(rng, n, [0.72, 0.13, 0.15])))
+        e.cat0 = np.where(auto & e.rsa, "G", codes(("A", "B", "C", "D", "E"), pick(rng, n, [0.62, 0.12, 0.16, 0.06, 0.04])))
+        e.motif_ins = codes(("",) + C.MOTIF_INSCRIPTION[:12], pick(rng, n, [0.04] + [0.08] * 12))
 
+
+    def _tirer_orientation(self, e: SimpleNamespace) -> None:
+        """The initial orientation: mode, date, proposed and retained operator and path."""
+        rng = self.rng
+        n = len(e.sel)
         # --- orientation (initial) ---
-        cd_decision = rsa & ~lpe
+        cd_decision = e.rsa & ~e.lpe
         lpe_mode = codes(("EDO_TELEPHONE", "EDO_PRESENTIEL", "DECISION_CD"), pick(rng, n, [0.88, 0.08, 0.04]))
-        lpe_mode = np.where((lpe_mode == "DECISION_CD") & ~rsa, "EDO_TELEPHONE", lpe_mode)
-        mode = np.where(lpe, lpe_mode, np.where(cd_decision, "DECISION_CD", "AUTOMATIQUE"))
-        d_ori = np.where(lpe, d0 + 1 + exp_days(rng, n, 7),
-                         np.where(cd_decision, d0 + 15 + exp_days(rng, n, 20), d0))
+        lpe_mode = np.where((lpe_mode == "DECISION_CD") & ~e.rsa, "EDO_TELEPHONE", lpe_mode)
+        e.mode = np.where(e.lpe, lpe_mode, np.where(cd_decision, "DECISION_CD", "AUTOMATIQUE"))
+        e.d_ori = np.where(e.lpe, e.d0 + 1 + exp_days(rng, n, 7),
+                           np.where(cd_decision, e.d0 + 15 + exp_days(rng, n, 20), e.d0))
         Pp = np.empty((n, 3))
         Pp[:] = [0.86, 0.11, 0.03]
-        Pp[rsa] = [0.44, 0.24, 0.32]
-        Pp[cej] = [0.75, 0.25, 0.0]
-        Pp[alloc == AL_AAH] = [0.50, 0.40, 0.10]
-        parc = pick_rows(rng, Pp)
+        Pp[e.rsa] = [0.44, 0.24, 0.32]
+        Pp[e.cej] = [0.75, 0.25, 0.0]
+        Pp[e.alloc == AL_AAH] = [0.50, 0.40, 0.10]
+        e.parc = pick_rows(rng, Pp)
         u = rng.random(n)
-        op = np.full(n, OP_FT)
-        op = np.where(young & (u < 0.72), OP_ML, op)
-        op = np.where(~young & (parc == P_SOCIAL) & (u < 0.30), OP_CD, op)
-        op = np.where(~young & (parc != P_SOCIAL) & rqth & (u < 0.30), OP_CAP, op)
-        has_prop = (mode != "AUTOMATIQUE") & (mode != "DECISION_CD") & (d_ori >= D_ALGO)
+        e.op = np.full(n, OP_FT)
+        e.op = np.where(e.young & (u < 0.72), OP_ML, e.op)
+        e.op = np.where(~e.young & (e.parc == P_SOCIAL) & (u < 0.30), OP_CD, e.op)
+        e.op = np.where(~e.young & (e.parc != P_SOCIAL) & e.rqth & (u < 0.30), OP_CAP, e.op)
+        e.has_prop = (e.mode != "AUTOMATIQUE") & (e.mode != "DECISION_CD") & (e.d_ori >= D_ALGO)
         agree = rng.random(n) < 0.85
         which = rng.random(n) < 0.5
-        op_prop = np.where(~agree & which, (op + rng.integers(1, 4, n)) % 4, op)
-        parc_prop = np.where(~agree & ~which, (parc + rng.integers(1, 3, n)) % 3, parc)
+        e.op_prop = np.where(~agree & which, (e.op + rng.integers(1, 4, n)) % 4, e.op)
+        e.parc_prop = np.where(~agree & ~which, (e.parc + rng.integers(1, 3, n)) % 3, e.parc)
 
+
+    def _tirer_diagnostic_accompagnement(self, e: SimpleNamespace) -> None:
+        """Diagnostic and accompaniment start (sooner under the MSA models)."""
+        rng, s = self.rng, self.s
+        n = len(e.sel)
         # --- diagnostic (first accompaniment interview) ---
-        msa_eff = np.where(d0 >= msa_start, msa_model, 0)
-        med = np.where(msa_eff == 2, 8, np.where(msa_eff == 1, 12, np.where(lpe, 16, 20)))
-        never = rng.random(n) < np.where(msa_eff == 2, 0.04, np.where(msa_eff == 1, 0.05, 0.07))
-        d_diag = np.where(never, NONE, d_ori + np.round(med * np.exp(rng.standard_normal(n))).astype(np.int64))
+        e.msa_eff = np.where(e.d0 >= e.msa_start, e.msa_model, 0)
+        med = np.where(e.msa_eff == 2, 8, np.where(e.msa_eff == 1, 12, np.where(e.lpe, 16, 20)))
+        never = rng.random(n) < np.where(e.msa_eff == 2, 0.04, np.where(e.msa_eff == 1, 0.05, 0.07))
+        e.d_diag = np.where(never, NONE, e.d_ori + np.round(med * np.exp(rng.standard_normal(n))).astype(np.int64))
         # --- accompaniment ---
-        same_day = rng.random(n) < np.where(msa_eff == 2, 0.65, np.where(msa_eff == 1, 0.55, 0.45))
-        d_acc = np.where(never, NONE, d_diag + np.where(same_day, 0, 1 + exp_days(rng, n, 12)))
-        has_acc = d_acc < NONE
-        rsa_ren = rsa & s.agence_rsa_renove[agence] & (d0 >= s.agence_rsa_debut[agence])
+        same_day = rng.random(n) < np.where(e.msa_eff == 2, 0.65, np.where(e.msa_eff == 1, 0.55, 0.45))
+        e.d_acc = np.where(never, NONE, e.d_diag + np.where(same_day, 0, 1 + exp_days(rng, n, 12)))
+        e.has_acc = e.d_acc < NONE
+        e.rsa_ren = e.rsa & s.agence_rsa_renove[e.agence] & (e.d0 >= s.agence_rsa_debut[e.agence])
 
+
+    def _tirer_fin_et_emplois(self, e: SimpleNamespace) -> None:
+        """The episode's end: natural exit, up to two job starts, the one that ends it."""
+        rng, S = self.rng, self.S
+        n = len(e.sel)
         # --- natural end (exits other than a return to employment) ---
-        d_nat = d0 + np.maximum(lognormal_days(rng, n, 340, 0.85), 15)
+        d_nat = e.d0 + np.maximum(lognormal_days(rng, n, 340, 0.85), 15)
         d_nat = np.where(d_nat < S, S + exp_days(rng, n, 330), d_nat)
         motif_nat = codes(("13", "08", "02", "03", "05", "10", "11", "12", "04", "06", "09"),
                           pick(rng, n, [0.30, 0.12, 0.12, 0.06, 0.05, 0.08, 0.03, 0.10, 0.01, 0.05, 0.03]))
-        motif_nat = np.where((motif_nat == "05") & (age < 58), "12", motif_nat)
+        motif_nat = np.where((motif_nat == "05") & (e.age < 58), "12", motif_nat)
 
         # --- employment: first start after the accompaniment start (hazard calibrated on 6 months) ---
-        p6 = np.where(rsa, 0.78, np.where(cej, 0.55, np.where(alloc == AL_AAH, 0.32, 0.62)))
-        p6 = p6 * np.where(parc == P_SOCIAL, 0.45, np.where(parc == P_SOCIO, 0.8, 1.1))
-        p6 = p6 * np.where(msa_eff == 2, 1.25, np.where(msa_eff == 1, 1.08, 1.0)) * np.where(rsa_ren, 1.2, 1.0)
+        p6 = np.where(e.rsa, 0.78, np.where(e.cej, 0.55, np.where(e.alloc == AL_AAH, 0.32, 0.62)))
+        p6 = p6 * np.where(e.parc == P_SOCIAL, 0.45, np.where(e.parc == P_SOCIO, 0.8, 1.1))
+        p6 = p6 * np.where(e.msa_eff == 2, 1.25, np.where(e.msa_eff == 1, 1.08, 1.0)) * np.where(e.rsa_ren, 1.2, 1.0)
         p6 = np.clip(p6, 0.02, 0.95)
-        ref = np.where(has_acc, d_acc, d0 + 45)
-        ref = np.maximum(ref, np.where(d0 < S, S - 30, ref))
-        t1 = ref + exp_days(rng, n, -182.0 / np.log(1 - p6))
-        job1 = t1 <= d_nat
-        q = np.where(rsa, 0.40, 0.47) + np.where(msa_eff == 2, 0.05, 0.0)
-        dur1 = rng.random(n) < q
-        nat1, fin1 = self._contrats(dur1, t1, young)
-        exit_p = np.where(dur1, 0.70, 0.20)
-        exit1 = job1 & (rng.random(n) < exit_p)
-        d_exit1 = t1 + rng.integers(0, 21, n)
-        motif_job1 = np.where(nat1 == "CREA", "16", np.where((nat1 == "02") & (rng.random(n) < 0.06), "15", "01"))
+        ref = np.where(e.has_acc, e.d_acc, e.d0 + 45)
+        ref = np.maximum(ref, np.where(e.d0 < S, S - 30, ref))
+        e.t1 = ref + exp_days(rng, n, -182.0 / np.log(1 - p6))
+        e.job1 = e.t1 <= d_nat
+        q = np.where(e.rsa, 0.40, 0.47) + np.where(e.msa_eff == 2, 0.05, 0.0)
+        e.dur1 = rng.random(n) < q
+        e.nat1, e.fin1 = self._contrats(e.dur1, e.t1, e.young)
+        exit_p = np.where(e.dur1, 0.70, 0.20)
+        e.exit1 = e.job1 & (rng.random(n) < exit_p)
+        d_exit1 = e.t1 + rng.integers(0, 21, n)
+        motif_job1 = np.where(e.nat1 == "CREA", "16", np.where((e.nat1 == "02") & (rng.random(n) < 0.06), "15", "01"))
         # a second start when the first one did not end the episode
-        base2 = np.where(fin1 < NONE, fin1, t1 + 30)
-        t2 = base2 + exp_days(rng, n, 120)
-        job2 = job1 & ~exit1 & (t2 <= d_nat)
+        base2 = np.where(e.fin1 < NONE, e.fin1, e.t1 + 30)
+        e.t2 = base2 + exp_days(rng, n, 120)
+        e.job2 = e.job1 & ~e.exit1 & (e.t2 <= d_nat)
         dur2 = rng.random(n) < 0.35
-        nat2, fin2 = self._contrats(dur2, t2, young)
-        exit2 = job2 & (rng.random(n) < np.where(dur2, 0.70, 0.20))
-        d_exit2 = t2 + rng.integers(0, 21, n)
-        motif_job2 = np.where(nat2 == "CREA", "16", "01")
+        e.nat2, e.fin2 = self._contrats(dur2, e.t2, e.young)
+        exit2 = e.job2 & (rng.random(n) < np.where(dur2, 0.70, 0.20))
+        d_exit2 = e.t2 + rng.integers(0, 21, n)
+        motif_job2 = np.where(e.nat2 == "CREA", "16", "01")
 
-        d_end = np.where(exit1, np.minimum(d_exit1, d_nat), np.where(exit2, np.minimum(d_exit2, d_nat), d_nat))
-        motif_fin = np.where(exit1 & (d_exit1 <= d_nat), motif_job1,
-                             np.where(exit2 & (d_exit2 <= d_nat), motif_job2, motif_nat))
-        by_job = np.isin(motif_fin, ("01", "15", "16"))
+        e.d_end = np.where(e.exit1, np.minimum(d_exit1, d_nat), np.where(exit2, np.minimum(d_exit2, d_nat), d_nat))
+        e.motif_fin = np.where(e.exit1 & (d_exit1 <= d_nat), motif_job1,
+                               np.where(exit2 & (d_exit2 <= d_nat), motif_job2, motif_nat))
+        e.by_job = np.isin(e.motif_fin, ("01", "15", "16"))
 
+
+    def _ecrire_inscriptions(self, e: SimpleNamespace) -> None:
+        """Rows of ``inscriptions``: registration, category after orientation, activity, end."""
+        s = self.s
+        n = len(e.sel)
         # --- inscriptions: registration, category after orientation, activity, end ---
-        truth = {
-            "id_inscription": id_ins, "id_personne": id_per, "date_inscription": d0,
-            "motif_inscription": motif_ins, "date_fin": np.full(n, NONE), "motif_fin": np.full(n, ""),
-            "categorie": cat0, "canal_inscription": canal, "code_agence": ag_code,
-            "code_commune": s.commune_code[P["commune"][sel]], "sexe": P["sexe"][sel],
-            "annee_naissance": P["annee"][sel], "niveau_formation": P["niveau"][sel],
-            "allocation": codes(C.ALLOCATION, alloc), "rqth": rqth.astype(np.int8),
-            "qpv": P["qpv"][sel].astype(np.int8), "zrr": P["zrr"][sel].astype(np.int8),
+        e.truth = {
+            "id_inscription": e.id_ins, "id_personne": e.id_per, "date_inscription": e.d0,
+            "motif_inscription": e.motif_ins, "date_fin": np.full(n, NONE), "motif_fin": np.full(n, ""),
+            "categorie": e.cat0, "canal_inscription": e.canal, "code_agence": e.ag_code,
+            "code_commune": s.commune_code[e.P["commune"][e.sel]], "sexe": e.P["sexe"][e.sel],
+            "annee_naissance": e.P["annee"][e.sel], "niveau_formation": e.P["niveau"][e.sel],
+            "allocation": codes(C.ALLOCATION, e.alloc), "rqth": e.rqth.astype(np.int8),
+            "qpv": e.P["qpv"][e.sel].astype(np.int8), "zrr": e.P["zrr"][e.sel].astype(np.int8),
         }
         ins = self.out["inscriptions"]
-        ins.add(np.ones(n, bool), self.ts(d0, 0), truth)
-        oriented = d_ori <= d_end
-        cat_ori = np.where(cat0 == "G", np.where(parc == P_SOCIAL, "F", "A"), cat0)
-        ins.add((cat0 == "G") & oriented, self.ts(d_ori, 1), truth, categorie=cat_ori)
-        cat_c = job1 & ~dur1 & ~exit1 & np.isin(cat0, ("A", "B")) & (t1 <= d_end)
-        cat_fin = np.where(cat_c, "C", np.where(oriented, cat_ori, cat0))
-        ins.add(cat_c, self.ts(np.maximum(t1, d0), 2), truth, categorie="C")
-        ins.add(np.ones(n, bool), self.ts(d_end, 3), truth, categorie=cat_fin, date_fin=d_end, motif_fin=motif_fin)
+        ins.add(np.ones(n, bool), self.ts(e.d0, 0), e.truth)
+        e.oriented = e.d_ori <= e.d_end
+        cat_ori = np.where(e.cat0 == "G", np.where(e.parc == P_SOCIAL, "F", "A"), e.cat0)
+        ins.add((e.cat0 == "G") & e.oriented, self.ts(e.d_ori, 1), e.truth, categorie=cat_ori)
+        cat_c = e.job1 & ~e.dur1 & ~e.exit1 & np.isin(e.cat0, ("A", "B")) & (e.t1 <= e.d_end)
+        cat_fin = np.where(cat_c, "C", np.where(e.oriented, cat_ori, e.cat0))
+        ins.add(cat_c, self.ts(np.maximum(e.t1, e.d0), 2), e.truth, categorie="C")
+        ins.add(np.ones(n, bool), self.ts(e.d_end, 3), e.truth, categorie=cat_fin, date_fin=e.d_end, motif_fin=e.motif_fin)
 
+
+    def _ecrire_orientations(self, e: SimpleNamespace) -> None:
+        """Rows of ``orientations``, and the reorientations the MSA models make."""
+        rng = self.rng
+        n = len(e.sel)
         # --- orientations ---
         ori = self.out["orientations"]
         ori_truth = {
-            "id_orientation": ids("ORI", uid * 10, 13), "id_personne": id_per, "id_inscription": id_ins,
-            "date_orientation": d_ori, "nature": "INITIALE", "mode": mode,
-            "operateur_propose": np.where(has_prop, codes(C.OPERATEUR, op_prop), ""),
-            "parcours_propose": np.where(has_prop, codes(C.PARCOURS, parc_prop), ""),
-            "operateur_retenu": codes(C.OPERATEUR, op), "parcours_retenu": codes(C.PARCOURS, parc),
-            "motif_reorientation": "", "code_agence": ag_code,
+            "id_orientation": ids("ORI", e.uid * 10, 13), "id_personne": e.id_per, "id_inscription": e.id_ins,
+            "date_orientation": e.d_ori, "nature": "INITIALE", "mode": e.mode,
+            "operateur_propose": np.where(e.has_prop, codes(C.OPERATEUR, e.op_prop), ""),
+            "parcours_propose": np.where(e.has_prop, codes(C.PARCOURS, e.parc_prop), ""),
+            "operateur_retenu": codes(C.OPERATEUR, e.op), "parcours_retenu": codes(C.PARCOURS, e.parc),
+            "motif_reorientation": "", "code_agence": e.ag_code,
         }
-        ori.add(oriented, self.ts(d_ori, 1), ori_truth)
+        ori.add(e.oriented, self.ts(e.d_ori, 1), ori_truth)
 
         # --- reorientation (MSA model 1 segments and re-segments, model 2 has a periodic review) ---
-        msa_acc = np.where(d_acc >= msa_start, msa_model, 0)
-        p_reo = np.where(msa_acc == 1, 0.22, np.where(msa_acc == 2, 0.13, 0.07))
-        d_reo = d_acc + 60 + rng.integers(0, 211, n)
-        reo = has_acc & (rng.random(n) < p_reo) & (d_reo <= d_end)
-        parc2 = (parc + rng.integers(1, 3, n)) % 3
-        op2 = np.where((parc2 == P_SOCIAL) & ~young & (rng.random(n) < 0.4), OP_CD,
-                       np.where((op == OP_CD) & (parc2 != P_SOCIAL), OP_FT, op))
-        motif_reo = np.where(
-            msa_acc == 2, codes(C.MOTIF_REORIENTATION, pick(rng, n, [0.15, 0.6, 0.1, 0.15])),
-            np.where(msa_acc == 1, codes(C.MOTIF_REORIENTATION, pick(rng, n, [0.6, 0.1, 0.15, 0.15])),
+        e.msa_acc = np.where(e.d_acc >= e.msa_start, e.msa_model, 0)
+        p_reo = np.where(e.msa_acc == 1, 0.22, np.where(e.msa_acc == 2, 0.13, 0.07))
+        e.d_reo = e.d_acc + 60 + rng.integers(0, 211, n)
+        e.reo = e.has_acc & (rng.random(n) < p_reo) & (e.d_reo <= e.d_end)
+        e.parc2 = (e.parc + rng.integers(1, 3, n)) % 3
+        e.op2 = np.where((e.parc2 == P_SOCIAL) & ~e.young & (rng.random(n) < 0.4), OP_CD,
+                         np.where((e.op == OP_CD) & (e.parc2 != P_SOCIAL), OP_FT, e.op))
+        e.motif_reo = np.where(
+            e.msa_acc == 2, codes(C.MOTIF_REORIENTATION, pick(rng, n, [0.15, 0.6, 0.1, 0.15])),
+            np.where(e.msa_acc == 1, codes(C.MOTIF_REORIENTATION, pick(rng, n, [0.6, 0.1, 0.15, 0.15])),
                      codes(C.MOTIF_REORIENTATION, pick(rng, n, [0.3, 0.2, 0.25, 0.25]))))
-        mode_reo = np.where(d_reo >= D_LPE, "EDO_TELEPHONE", np.where(op2 == OP_CD, "DECISION_CD", "EDO_PRESENTIEL"))
+        mode_reo = np.where(e.d_reo >= D_LPE, "EDO_TELEPHONE", np.where(e.op2 == OP_CD, "DECISION_CD", "EDO_PRESENTIEL"))
         reo_truth = dict(ori_truth, **{
-            "id_orientation": ids("ORI", uid * 10 + 1, 13), "date_orientation": d_reo,
+            "id_orientation": ids("ORI", e.uid * 10 + 1, 13), "date_orientation": e.d_reo,
             "nature": "REORIENTATION", "mode": mode_reo, "operateur_propose": "", "parcours_propose": "",
-            "operateur_retenu": codes(C.OPERATEUR, op2), "parcours_retenu": codes(C.PARCOURS, parc2),
-            "motif_reorientation": motif_reo,
+            "operateur_retenu": codes(C.OPERATEUR, e.op2), "parcours_retenu": codes(C.PARCOURS, e.parc2),
+            "motif_reorientation": e.motif_reo,
         })
-        ori.add(reo, self.ts(d_reo, 2), reo_truth)
+        ori.add(e.reo, self.ts(e.d_reo, 2), reo_truth)
 
+
+    def _ecrire_diagnostics(self, e: SimpleNamespace) -> None:
+        """Rows of ``diagnostics``: initial, then updated."""
+        rng = self.rng
+        n = len(e.sel)
         # --- diagnostics ---
-        diag_ok = d_diag <= d_end
-        freins = self._freins(parc)
+        e.diag_ok = e.d_diag <= e.d_end
+        freins = self._freins(e.parc)
         diag_truth = {
-            "id_diagnostic": ids("DIA", uid * 10, 13), "id_personne": id_per, "id_inscription": id_ins,
-            "date_diagnostic": d_diag, "nature": "INITIAL", "operateur": codes(C.OPERATEUR, op),
-            "freins": freins, "code_agence": ag_code,
+            "id_diagnostic": ids("DIA", e.uid * 10, 13), "id_personne": e.id_per, "id_inscription": e.id_ins,
+            "date_diagnostic": e.d_diag, "nature": "INITIAL", "operateur": codes(C.OPERATEUR, e.op),
+            "freins": freins, "code_agence": e.ag_code,
         }
         dia = self.out["diagnostics"]
-        dia.add(diag_ok, self.ts(d_diag, 1), diag_truth)
-        d_act = np.where(reo & (motif_reo == "DIAGNOSTIC"), np.maximum(d_reo - rng.integers(0, 8, n), d_diag + 1),
-                         np.where(rng.random(n) < 0.10, d_acc + 180, NONE))
-        act_ok = diag_ok & (d_act <= d_end)
+        dia.add(e.diag_ok, self.ts(e.d_diag, 1), diag_truth)
+        d_act = np.where(e.reo & (e.motif_reo == "DIAGNOSTIC"), np.maximum(e.d_reo - rng.integers(0, 8, n), e.d_diag + 1),
+                         np.where(rng.random(n) < 0.10, e.d_acc + 180, NONE))
+        act_ok = e.diag_ok & (d_act <= e.d_end)
         dia.add(act_ok, self.ts(d_act, 1), dict(diag_truth, **{
-            "id_diagnostic": ids("DIA", uid * 10 + 1, 13), "date_diagnostic": d_act, "nature": "ACTUALISATION",
-            "operateur": codes(C.OPERATEUR, np.where(reo, op2, op)), "freins": self._freins(np.where(reo, parc2, parc)),
+            "id_diagnostic": ids("DIA", e.uid * 10 + 1, 13), "date_diagnostic": d_act, "nature": "ACTUALISATION",
+            "operateur": codes(C.OPERATEUR, np.where(e.reo, e.op2, e.op)), "freins": self._freins(np.where(e.reo, e.parc2, e.parc)),
         }))
 
+
+    def _ecrire_accompagnements(self, e: SimpleNamespace) -> None:
+        """Rows of ``accompagnements``: the first one, then the one after a reorientation."""
+        rng = self.rng
+        n = len(e.sel)
         # --- accompagnements ---
-        acc_ok = has_acc & (d_acc <= d_end)
-        modal = self._modalites(op, parc, alloc, young, msa_acc)
-        lpe_ori = d_ori >= D_LPE
-        signe = acc_ok & ((lpe_ori & (rng.random(n) < 0.92)) | cej)
-        d_sig = np.where(signe, d_acc + np.where(rng.random(n) < 0.6, 0, 1 + exp_days(rng, n, 6)), NONE)
-        intens = self._intensite(signe, rsa, cej, parc, modal)
+        e.acc_ok = e.has_acc & (e.d_acc <= e.d_end)
+        e.modal = self._modalites(e.op, e.parc, e.alloc, e.young, e.msa_acc)
+        lpe_ori = e.d_ori >= D_LPE
+        signe = e.acc_ok & ((lpe_ori & (rng.random(n) < 0.92)) | e.cej)
+        d_sig = np.where(signe, e.d_acc + np.where(rng.random(n) < 0.6, 0, 1 + exp_days(rng, n, 6)), NONE)
+        intens = self._intensite(signe, e.rsa, e.cej, e.parc, e.modal)
         # model 2: intensive accompaniment limited in time
-        fin_duree = (modal == "INTENSIF") & (msa_acc == 2)
-        d_fin_duree = np.where(fin_duree, d_acc + 90 + rng.integers(0, 31, n), NONE)
-        acc1_end = np.minimum(np.where(reo, d_reo, d_end), d_fin_duree)
-        acc1_motif = np.where(reo & (acc1_end == d_reo), "REORIENTATION",
-                              np.where(acc1_end == d_fin_duree, "FIN_DE_DUREE", self._motif_sortie(by_job, n)))
+        fin_duree = (e.modal == "INTENSIF") & (e.msa_acc == 2)
+        d_fin_duree = np.where(fin_duree, e.d_acc + 90 + rng.integers(0, 31, n), NONE)
+        e.acc1_end = np.minimum(np.where(e.reo, e.d_reo, e.d_end), d_fin_duree)
+        acc1_motif = np.where(e.reo & (e.acc1_end == e.d_reo), "REORIENTATION",
+                              np.where(e.acc1_end == d_fin_duree, "FIN_DE_DUREE", self._motif_sortie(e.by_job, n)))
         acc_truth = {
-            "id_accompagnement": ids("ACC", uid * 10, 13), "id_personne": id_per, "id_inscription": id_ins,
-            "operateur": codes(C.OPERATEUR, op), "parcours": codes(C.PARCOURS, parc), "modalite": modal,
-            "date_signature_ce": d_sig, "intensite_hebdo_heures": intens, "date_debut": d_acc,
-            "date_fin": acc1_end, "motif_fin": acc1_motif, "code_agence": ag_code,
-            "id_conseiller": np.where((op == OP_CD) & (rng.random(n) < 0.5), "", conseillers(rng, agence)),
+            "id_accompagnement": ids("ACC", e.uid * 10, 13), "id_personne": e.id_per, "id_inscription": e.id_ins,
+            "operateur": codes(C.OPERATEUR, e.op), "parcours": codes(C.PARCOURS, e.parc), "modalite": e.modal,
+            "date_signature_ce": d_sig, "intensite_hebdo_heures": intens, "date_debut": e.d_acc,
+            "date_fin": e.acc1_end, "motif_fin": acc1_motif, "code_agence": e.ag_code,
+            "id_conseiller": np.where((e.op == OP_CD) & (rng.random(n) < 0.5), "", conseillers(rng, e.agence)),
         }
         acc = self.out["accompagnements"]
-        sig_same = d_sig == d_acc
+        sig_same = d_sig == e.d_acc
         nan = np.full(n, np.nan)
-        acc.add(acc_ok, self.ts(d_acc, 1), acc_truth, date_fin=NONE, motif_fin="",
+        acc.add(e.acc_ok, self.ts(e.d_acc, 1), acc_truth, date_fin=NONE, motif_fin="",
                 date_signature_ce=np.where(sig_same, d_sig, NONE), intensite_hebdo_heures=np.where(sig_same, intens, nan))
-        acc.add(acc_ok & signe & ~sig_same & (d_sig <= acc1_end), self.ts(d_sig, 2), acc_truth, date_fin=NONE, motif_fin="")
-        acc.add(acc_ok, self.ts(acc1_end, 3), acc_truth,
-                date_signature_ce=np.where(d_sig <= acc1_end, d_sig, NONE),
-                intensite_hebdo_heures=np.where(d_sig <= acc1_end, intens, nan))
-        d_acc2 = d_reo + rng.integers(0, 11, n)
-        acc2_ok = acc_ok & reo & (d_acc2 <= d_end)
-        modal2 = np.where(parc2 == P_EMPLOI, "SUIVI", "GLOBAL")
+        acc.add(e.acc_ok & signe & ~sig_same & (d_sig <= e.acc1_end), self.ts(d_sig, 2), acc_truth, date_fin=NONE, motif_fin="")
+        acc.add(e.acc_ok, self.ts(e.acc1_end, 3), acc_truth,
+                date_signature_ce=np.where(d_sig <= e.acc1_end, d_sig, NONE),
+                intensite_hebdo_heures=np.where(d_sig <= e.acc1_end, intens, nan))
+        d_acc2 = e.d_reo + rng.integers(0, 11, n)
+        acc2_ok = e.acc_ok & e.reo & (d_acc2 <= e.d_end)
+        modal2 = np.where(e.parc2 == P_EMPLOI, "SUIVI", "GLOBAL")
         acc2_truth = dict(acc_truth, **{
-            "id_accompagnement": ids("ACC", uid * 10 + 1, 13), "operateur": codes(C.OPERATEUR, op2),
-            "parcours": codes(C.PARCOURS, parc2), "modalite": modal2, "date_signature_ce": np.where(lpe_ori, d_acc2, NONE),
-            "intensite_hebdo_heures": np.where(lpe_ori, self._intensite(lpe_ori, rsa, cej, parc2, modal2), nan),
-            "date_debut": d_acc2, "date_fin": d_end, "motif_fin": self._motif_sortie(by_job, n),
+            "id_accompagnement": ids("ACC", e.uid * 10 + 1, 13), "operateur": codes(C.OPERATEUR, e.op2),
+            "parcours": codes(C.PARCOURS, e.parc2), "modalite": modal2, "date_signature_ce": np.where(lpe_ori, d_acc2, NONE),
+            "intensite_hebdo_heures": np.where(lpe_ori, self._intensite(lpe_ori, e.rsa, e.cej, e.parc2, modal2), nan),
+            "date_debut": d_acc2, "date_fin": e.d_end, "motif_fin": self._motif_sortie(e.by_job, n),
         })
         acc.add(acc2_ok, self.ts(d_acc2, 2), acc2_truth, date_fin=NONE, motif_fin="")
-        acc.add(acc2_ok, self.ts(d_end, 3), acc2_truth)
+        acc.add(acc2_ok, self.ts(e.d_end, 3), acc2_truth)
 
+
+    def _ecrire_emplois(self, e: SimpleNamespace) -> None:
+        """Rows of ``emplois``."""
+        rng = self.rng
+        n = len(e.sel)
         # --- emplois ---
         emp = self.out["emplois"]
-        for k, (ok, t, nat, fin) in enumerate(((job1, t1, nat1, fin1), (job2, t2, nat2, fin2))):
+        for k, (ok, t, nat, fin) in enumerate(((e.job1, e.t1, e.nat1, e.fin1), (e.job2, e.t2, e.nat2, e.fin2))):
             src = codes(C.SOURCE_EMPLOI, pick(rng, n, [0.70, 0.25, 0.05]))
             src = np.where(nat == "CREA", "DECLARATION", src)
             dmaj = np.where(src == "DPAE", t - rng.integers(0, 6, n),
                             np.where(src == "DSN", self._next_month(t) + rng.integers(4, 11, n), t + rng.integers(0, 31, n)))
             heures = codes((35.0, 24.0, 28.0, 20.0, np.nan), pick(rng, n, [0.6, 0.1, 0.1, 0.1, 0.1])).astype(float)
-            emp.add(ok & (t >= d0), self.ts(np.maximum(dmaj, d0), 1), {
-                "id_emploi": ids("EMP", uid * 10 + k, 13), "id_personne": id_per, "date_debut": t,
+            emp.add(ok & (t >= e.d0), self.ts(np.maximum(dmaj, e.d0), 1), {
+                "id_emploi": ids("EMP", e.uid * 10 + k, 13), "id_personne": e.id_per, "date_debut": t,
                 "nature_contrat": nat, "date_fin_previsionnelle": fin,
                 "duree_hebdo_heures": np.where(nat == "CREA", np.nan, heures), "source": src,
             })
 
+
+    def _ecrire_suivi(self, e: SimpleNamespace) -> dict:
+        """Interviews, then breaches and job-search controls; the episode's outcome."""
+        E = self.E
         # --- entretiens ---
-        self._entretiens(uid, id_per, id_ins, agence, ag_code, op, parc, d0, d_ori, mode, lpe, oriented,
-                         d_diag, diag_ok, d_acc, acc_ok, acc1_end, modal, d_end)
+        self._entretiens(e.uid, e.id_per, e.id_ins, e.agence, e.ag_code, e.op, e.parc, e.d0, e.d_ori, e.mode, e.lpe, e.oriented,
+                         e.d_diag, e.diag_ok, e.d_acc, e.acc_ok, e.acc1_end, e.modal, e.d_end)
 
         # --- manquements and controls ---
-        self._controle(uid, id_per, id_ins, agence, ag_code, d0, d_end, lpe, has_acc, d_acc)
+        self._controle(e.uid, e.id_per, e.id_ins, e.agence, e.ag_code, e.d0, e.d_end, e.lpe, e.has_acc, e.d_acc)
 
-        return {"d_end": np.where(d_end <= E, d_end, NONE), "motif_fin": np.where(d_end <= E, motif_fin, ""),
-                "d0": d0, "uid": uid, "id_ins": id_ins, "truth": truth, "sel": sel}
+        return {"d_end": np.where(e.d_end <= E, e.d_end, NONE), "motif_fin": np.where(e.d_end <= E, e.motif_fin, ""),
+                "d0": e.d0, "uid": e.uid, "id_ins": e.id_ins, "truth": e.truth, "sel": e.sel}
+
 
     # -- helpers of the episode ---------------------------------------------------------------
 
