@@ -150,7 +150,7 @@ class Perimetre:
 
 def chemin_utilisateurs() -> Path:
     """``SOCLE_UTILISATEURS``, else ``data/utilisateurs.toml`` (git-ignored: it holds hashes)."""
-    return Path(os.environ.get("SOCLE_UTILISATEURS", Settings.from_env().data_dir / "utilisateurs.toml"))
+    return Settings.from_env().fichier_utilisateurs
 
 
 #: Demo users written on first run; their passwords are their identifiers (docs/acces.md).
@@ -368,7 +368,7 @@ def utilisateur_oidc(claims: Mapping, chemin: Path | None = None) -> Utilisateur
 
 def mode_authentification() -> str:
     """``SOCLE_AUTH``: ``fichier`` (default) or ``oidc``."""
-    return os.environ.get("SOCLE_AUTH", "fichier").strip().lower()
+    return Settings.from_env().auth
 
 
 # ---------------------------------------------------------------------------------------------

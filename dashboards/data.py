@@ -31,10 +31,11 @@ import polars as pl
 import streamlit as st
 
 from dashboards.acces import Perimetre
+from pipelines.core import lecture
 from pipelines.core.settings import Settings
 
 #: The internal table of figures (see the indicator contract); the perimeter picks the table.
-TABLE_INDICATEURS = "marts.indicateurs"
+TABLE_INDICATEURS = lecture.TABLE_INTERNE
 TABLE_ARRETE = "marts.arrete"
 
 
@@ -112,8 +113,8 @@ def cellules_visibles(perimetre: Perimetre, type_periode: str = "mois") -> tuple
     return sql, params + [type_periode]
 
 
-class EntrepotIndisponible(RuntimeError):
-    """The warehouse cannot be read; the message is for the user, in French."""
+#: The warehouse cannot be read; the message is for the user, in French.
+EntrepotIndisponible = lecture.EntrepotIndisponible
 
 
 def chemin_entrepot() -> Path:
@@ -138,21 +139,6 @@ _CONNEXIONS: dict[str, tuple[tuple[int, int, int], duckdb.DuckDBPyConnection]] =
 _VERROU = threading.Lock()
 
 
-def _ouvrir(path: Path) -> duckdb.DuckDBPyConnection:
-    try:
-        return duckdb.connect(str(path), read_only=True)
-    except duckdb.IOException as exc:
-        if "lock" in str(exc).lower():
-            raise EntrepotIndisponible(
-                f"L'entrepôt {path} est verrouillé par un autre processus (un traitement écrit "
-                "dedans). Les traitements publient une copie : ouvrez le fichier publié, ou "
-                "réessayez dans un instant."
-            ) from exc
-        raise EntrepotIndisponible(f"Impossible d'ouvrir l'entrepôt {path} : {exc}") from exc
-    except duckdb.Error as exc:
-        raise EntrepotIndisponible(f"Impossible d'ouvrir l'entrepôt {path} : {exc}") from exc
-
-
 def _connexion(path: Path, signature: tuple[int, int, int]) -> duckdb.DuckDBPyConnection:
     """The read-only connection of this published version; a new version closes the old one
     first (DuckDB shares one database instance per path in a process: the old one must go)."""
@@ -164,9 +150,7 @@ def _connexion(path: Path, signature: tuple[int, int, int]) -> duckdb.DuckDBPyCo
         if actuelle is not None:
             actuelle[1].close()
             del _CONNEXIONS[cle]
-        con = _ouvrir(path)
-        # A missing table must be an error, never a Python variable of the same name.
-        con.execute("set python_enable_replacements = false")
+        con = lecture.connexion(path)
         _CONNEXIONS[cle] = (signature, con)
         return con
 
@@ -186,13 +170,17 @@ def _executer(path: Path, signature: tuple[int, int, int], sql: str, params: Seq
     try:
         return curseur.sql(sql, params=list(params)).pl()
     except duckdb.CatalogException as exc:
-        raise EntrepotIndisponible(
-            f"L'entrepôt {path} ne contient pas les tables attendues "
-            f"({TABLE_INDICATEURS}, {TABLE_ARRETE}, referentiel.*) : il n'a sans doute pas été "
-            f"construit jusqu'au bout. Lancez `socle construire`. Détail : {exc}"
-        ) from exc
+        raise _incomplet(path, exc) from exc
     finally:
         curseur.close()
+
+
+def _incomplet(path: Path, detail) -> EntrepotIndisponible:
+    return EntrepotIndisponible(
+        f"L'entrepôt {path} ne contient pas les tables attendues "
+        f"({TABLE_INDICATEURS}, {TABLE_ARRETE}, referentiel.*) : il n'a sans doute pas été "
+        f"construit jusqu'au bout. Lancez `socle construire`. Détail : {detail}"
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -206,9 +194,26 @@ def requete(path: Path | str, sql: str, params: Iterable = ()) -> pl.DataFrame:
     return _requete_en_cache(str(path), _signature(path), sql, tuple(params))
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def _lecture_en_cache(chemin: str, signature: tuple[int, int, int], fonction: str, args: tuple):
+    curseur = _connexion(Path(chemin), signature).cursor()
+    try:
+        return getattr(lecture, fonction)(curseur, *args)
+    finally:
+        curseur.close()
+
+
+def lire(path: Path | str, fonction: str, *args):
+    """``pipelines.core.lecture.<fonction>`` on the version's connection, cached until the file is
+    replaced (as :func:`requete`)."""
+    path = Path(path)
+    return _lecture_en_cache(str(path), _signature(path), fonction, args)
+
+
 def vider_cache() -> None:
     """Forget the cached results and close the connections."""
     _requete_en_cache.clear()
+    _lecture_en_cache.clear()
     fermer_connexions()
 
 
@@ -217,8 +222,7 @@ def vider_cache() -> None:
 
 
 def date_arrete(path: Path | str) -> date | None:
-    df = requete(path, f"select max(date_arrete) as date_arrete from {TABLE_ARRETE}")
-    return df["date_arrete"][0] if df.height else None
+    return lire(path, "date_arrete")
 
 
 def cellules(path: Path | str, perimetre: Perimetre, indicateur: str | None = None) -> pl.DataFrame:
@@ -420,23 +424,27 @@ def dictionnaire(path: Path | str) -> pl.DataFrame:
     """The data dictionary (``marts.dictionnaire``: one row per indicator); public metadata.
 
     A warehouse built before the dictionary was a table gives an empty frame."""
-    try:
-        return requete(path, "select * from marts.dictionnaire order by numero")
-    except EntrepotIndisponible:
+    dico = lire(path, "dictionnaire")
+    if dico is None:
         return pl.DataFrame(schema={"indicateur": pl.String, "numero": pl.String, "libelle": pl.String})
+    return dico
 
 
 def libelles_modalites(path: Path | str) -> dict[tuple[str, str], str]:
     """Labels of the export code lists (``referentiel.listes_codes``), by (column, code): a
     breakdown named after an export column (``operateur_retenu``, ``origine``...) reads them."""
-    df = requete(path, "select colonne, code, any_value(libelle order by export) as libelle "
-                       "from referentiel.listes_codes group by colonne, code")
-    return {(c, k): v for c, k, v in df.iter_rows()}
+    libelles = lire(path, "libelles_codes")
+    if libelles is None:
+        raise _incomplet(Path(path), "referentiel.listes_codes absente")
+    return libelles
 
 
 def valeurs_reference(path: Path | str) -> pl.DataFrame:
     """Published reference values (``referentiel.valeurs_reference``), with their source."""
-    return requete(path, "select * from referentiel.valeurs_reference order by indicateur, niveau, territoire, annee")
+    refs = lire(path, "valeurs_reference")
+    if refs is None:
+        raise _incomplet(Path(path), "referentiel.valeurs_reference absente")
+    return refs
 
 
 def etat_publication(path: Path | str) -> dict:
@@ -444,19 +452,13 @@ def etat_publication(path: Path | str) -> dict:
     headers and the methodology page). Missing tables give None values, not an error."""
     etat = {"date_arrete": date_arrete(path), "version": None, "publie_le": None,
             "statut_qualite": None, "avertissements": None, "bloquants": None, "controles": None}
-    try:
-        j = requete(path, "select id, horodatage from publication.journal order by horodatage desc limit 1")
-        if j.height:
-            etat["version"], etat["publie_le"] = j["id"][0], j["horodatage"][0]
-        q = requete(path, "select * from qualite.executions order by horodatage desc limit 1")
-        if q.height:
-            ligne = q.row(0, named=True)
-            etat["statut_qualite"] = ligne.get("statut")
-            etat["avertissements"] = ligne.get("avertissements")
-            etat["bloquants"] = ligne.get("bloquants")
-            etat["controles"] = ligne.get("controles")
-    except EntrepotIndisponible:
-        pass
+    publication = lire(path, "derniere_publication")
+    if publication:
+        etat["version"], etat["publie_le"] = publication.get("id"), publication.get("horodatage")
+    qualite = lire(path, "statut_qualite")
+    if qualite is not None:
+        etat.update(statut_qualite=qualite.statut, avertissements=qualite.avertissements,
+                    bloquants=qualite.bloquants, controles=qualite.controles)
     return etat
 
 
@@ -511,11 +513,8 @@ def experimentations(path: Path | str) -> pl.DataFrame:
 def seuil_secret_publie(path: Path | str) -> int | None:
     """Threshold of statistical secret applied to the published version (the latest row of
     ``publication.journal``), for the methodology page; None when the journal does not say."""
-    try:
-        df = requete(path, "select seuil_secret from publication.journal order by horodatage desc limit 1")
-    except (EntrepotIndisponible, duckdb.Error):  # no journal, or one written before the column
-        return None
-    return None if df.height == 0 or df["seuil_secret"][0] is None else int(df["seuil_secret"][0])
+    publication = lire(path, "derniere_publication") or {}  # a journal written before the column: None
+    return None if publication.get("seuil_secret") is None else int(publication["seuil_secret"])
 
 
 def utilite_secret(path: Path | str, perimetre: Perimetre):

@@ -35,7 +35,7 @@ class Utilisateur(Protocol):
 
 
 def chemin_journal() -> Path:
-    return Path(os.environ.get("SOCLE_JOURNAL_ACCES", Settings.from_env().data_dir / "journal_acces.jsonl"))
+    return Settings.from_env().fichier_journal_acces
 
 
 def journaliser(

@@ -1,11 +1,10 @@
 """Failure alerts: always logged; also sent to a webhook and/or by e-mail when configured.
 
-Settings (environment):
+Settings (``Settings``, from the environment):
 - ``SOCLE_ALERTE_WEBHOOK``: URL receiving a JSON POST (``text`` makes it readable by Slack /
   Mattermost / Teams-style incoming webhooks; the other keys are for machines).
-- ``SOCLE_ALERTE_SMTP_HOTE`` (+ ``SOCLE_ALERTE_SMTP_PORT``, default 25) and
-  ``SOCLE_ALERTE_DESTINATAIRES`` (comma-separated): plain-text e-mail;
-  ``SOCLE_ALERTE_EXPEDITEUR`` sets the sender.
+- the SMTP server of every e-mail (``SOCLE_SMTP_*``, ``pipelines.core.mail``) and
+  ``SOCLE_ALERTE_DESTINATAIRES`` (comma-separated): plain-text e-mail.
 
 An alert never raises: a delivery failure is logged, and the failure being reported stays the one
 the caller deals with.
@@ -15,13 +14,12 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import smtplib
 import socket
 import urllib.request
 from datetime import datetime
 from email.message import EmailMessage
 
+from pipelines.core import mail
 from pipelines.core.settings import Settings
 
 logger = logging.getLogger("socle.alertes")
@@ -57,18 +55,17 @@ def envoyer_webhook(url: str, payload: dict) -> bool:
         return False
 
 
-def envoyer_courriel(hote: str, port: int, expediteur: str, destinataires: list[str], titre: str, corps: str) -> bool:
+def envoyer_courriel(serveur: mail.SmtpServer, destinataires: list[str], titre: str, corps: str) -> bool:
     msg = EmailMessage()
     msg["Subject"] = f"[Socle] {titre}"
-    msg["From"] = expediteur
+    msg["From"] = serveur.sender
     msg["To"] = ", ".join(destinataires)
     msg.set_content(corps)
     try:
-        with smtplib.SMTP(hote, port, timeout=WEBHOOK_TIMEOUT_S) as smtp:
-            smtp.send_message(msg)
+        mail.send(serveur, msg, timeout=WEBHOOK_TIMEOUT_S)
         return True
     except Exception as exc:  # noqa: BLE001 - an alert must never raise
-        logger.error("Alerte non remise par courriel via %s:%s : %s", hote, port, exc)
+        logger.error("Alerte non remise par courriel via %s:%s : %s", serveur.host, serveur.port, exc)
         return False
 
 
@@ -78,19 +75,18 @@ def alerter(titre: str, message: str, settings: Settings | None = None) -> dict[
     logger.error("ALERTE Socle — %s : %s", titre, message)
     sent: dict[str, bool | None] = {"journal": True, "webhook": None, "courriel": None}
     payload = _payload(titre, message, settings)
+    reglages = settings or Settings.from_env()
 
-    url = os.environ.get("SOCLE_ALERTE_WEBHOOK", "").strip()
-    if url:
-        sent["webhook"] = envoyer_webhook(url, payload)
+    if reglages.alerte_webhook:
+        sent["webhook"] = envoyer_webhook(reglages.alerte_webhook, payload)
 
-    hote = os.environ.get("SOCLE_ALERTE_SMTP_HOTE", "").strip()
-    destinataires = [d.strip() for d in os.environ.get("SOCLE_ALERTE_DESTINATAIRES", "").split(",") if d.strip()]
-    if hote and destinataires:
+    if reglages.alerte_destinataires:
         try:
-            port = int(os.environ.get("SOCLE_ALERTE_SMTP_PORT", "25"))
-        except ValueError:
-            port = 25
-        expediteur = os.environ.get("SOCLE_ALERTE_EXPEDITEUR") or f"socle@{socket.gethostname()}"
-        corps = f"{message}\n\nEntrepôt : {payload['entrepot']}\nHôte : {payload['hote']}\nDate : {payload['horodatage']}\n"
-        sent["courriel"] = envoyer_courriel(hote, port, expediteur, destinataires, titre, corps)
+            serveur = mail.smtp_server(reglages)
+        except mail.SmtpSettingsError as exc:
+            logger.error("Alerte non remise par courriel : %s", exc)
+            serveur, sent["courriel"] = None, False
+        if serveur is not None:
+            corps = f"{message}\n\nEntrepôt : {payload['entrepot']}\nHôte : {payload['hote']}\nDate : {payload['horodatage']}\n"
+            sent["courriel"] = envoyer_courriel(serveur, list(reglages.alerte_destinataires), titre, corps)
     return sent

@@ -29,16 +29,17 @@ class DbtError(RuntimeError):
 
 @contextmanager
 def environment(**values: str) -> Iterator[None]:
-    old = {k: os.environ.get(k) for k in values}
+    # Sets variables for dbt (which reads them itself), then puts the environment back as it was.
+    saved = os.environ.copy()
     os.environ.update(values)
     try:
         yield
     finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
+        for k in values:
+            if k in saved:
+                os.environ[k] = saved[k]
             else:
-                os.environ[k] = v
+                os.environ.pop(k, None)
 
 
 def _vars_json(vars: dict) -> str:

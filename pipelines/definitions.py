@@ -9,7 +9,6 @@ definitions never opens the warehouse (the dbt manifest comes from ``dbt parse``
 
 import hashlib
 import json
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -279,7 +278,7 @@ rapports_partitions = dg.MultiPartitionsDefinition(
     {
         # Reports exist for months that are over (the current month is not a partition yet).
         "mois": dg.MonthlyPartitionsDefinition(
-            start_date=os.environ.get("SOCLE_PREMIER_MOIS") or "2024-01", fmt="%Y-%m", timezone="Europe/Paris"
+            start_date=Settings.from_env().premier_mois or "2024-01", fmt="%Y-%m", timezone="Europe/Paris"
         ),
         "region": dg.StaticPartitionsDefinition(regions_planifiees()),
     }
@@ -354,6 +353,8 @@ def rapports_cse_mensuels(context: dg.ScheduleEvaluationContext, socle: SocleCon
     ]
 
 
+_REGLAGES = Settings.from_env()
+
 defs = dg.Definitions(
     assets=[*raw_assets, registre_fichiers, socle_dbt_models, indicateurs_publies, entrepot_publie, rapport_cse_mensuel],
     asset_checks=[controles_qualite],
@@ -363,7 +364,8 @@ defs = dg.Definitions(
     # DuckDB allows one writer per file: the steps of a run go one after the other, in one process.
     executor=dg.in_process_executor,
     resources={
-        "socle": SocleConfig(inbox=os.environ.get("SOCLE_INBOX", ""), warehouse=os.environ.get("SOCLE_WAREHOUSE", "")),
+        # the paths of the environment at load time, shown in Dagster's UI (Settings reads them)
+        "socle": SocleConfig(inbox=str(_REGLAGES.inbox), warehouse=str(_REGLAGES.warehouse)),
         "dbt": DbtCliResource(project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR)),
     },
 )

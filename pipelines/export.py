@@ -9,8 +9,8 @@ Formats (from the extension of the output file):
   encoding), decimal comma, dates ``AAAA-MM-JJ``, booleans ``oui``/``non``, secret values « s »;
   French headers.
 - ``.xlsx``: sheet « Indicateurs » (numbers stay numbers, secret values « s », French headers),
-  sheet « Dictionnaire » (the data dictionary of the dbt model ``indicateurs``, with each
-  indicator's types of period).
+  sheet « Dictionnaire » (the data dictionary the warehouse carries, ``marts.dictionnaire``, with
+  each indicator's types of period).
 - ``.parquet``: typed, contract column names in the contract's order (for programs), secret
   values null with the ``secret`` column.
 
@@ -29,11 +29,11 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import polars as pl
 
-COLONNES = ["indicateur", "periode", "type_periode", "niveau", "territoire", "dimension", "modalite",
-            "numerateur", "denominateur", "valeur", "unite", "provisoire"]
+from pipelines.core import lecture
+
+COLONNES = list(lecture.COLONNES_CELLULE)
 #: Headers of the CSV and Excel files, in their column order (``type_periode`` last: see above).
 ENTETES = {
     "indicateur": "Indicateur", "periode": "Période", "niveau": "Niveau", "territoire": "Territoire",
@@ -41,12 +41,14 @@ ENTETES = {
     "denominateur": "Dénominateur", "valeur": "Valeur", "unite": "Unité", "provisoire": "Provisoire",
     "secret": "Secret", "type_periode": "Type de période",
 }
-#: Order of the types of period in an export: the months, then the quarters, then the 12-month totals.
-ORDRE_TYPES_PERIODE = ("mois", "trimestre", "cumul_12_mois")
 VALEURS = ["numerateur", "denominateur", "valeur"]
 FORMATS = {".csv", ".xlsx", ".parquet"}
 SECRET = "s"
 LIGNES_MAX_EXCEL = 1_048_575  # one header row
+#: Columns of ``marts.dictionnaire`` (the sheet's headers when the warehouse has no dictionary).
+COLONNES_DICTIONNAIRE = ("indicateur", "numero", "famille", "libelle", "unite", "statut", "definition",
+                         "population", "fenetre", "ventilations", "types_periode", "exports_sources",
+                         "territoire", "choix")
 
 
 class ExportError(ValueError):
@@ -76,32 +78,18 @@ def lire_cellules(
     warehouse = Path(warehouse)
     if not warehouse.exists():
         raise ExportError(f"Entrepôt introuvable : {warehouse}.")
-    table = "publication.indicateurs" if publie else "marts.indicateurs"
-    colonnes = [*COLONNES, "secret"] if publie else COLONNES
-    conditions, params = [], []
-    for col, valeurs in (("niveau", niveaux), ("territoire", territoires), ("indicateur", indicateurs)):
-        if valeurs:
-            conditions.append(f"{col} in ({', '.join('?' for _ in valeurs)})")
-            params += list(valeurs)
-    if depuis:
-        conditions.append("periode >= ?")
-        params.append(depuis)
-    where = f"where {' and '.join(conditions)}" if conditions else ""
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        existe = con.execute(
-            "select count(*) from information_schema.tables where table_schema = ? and table_name = 'indicateurs'",
-            [table.split(".")[0]],
-        ).fetchall()[0][0]
-        if not existe:
+    table = lecture.TABLE_PUBLIEE if publie else lecture.TABLE_INTERNE
+    with lecture.ouvrir(warehouse) as con:
+        if not lecture.table_existe(con, table):
             raise ExportError(f"Table {table} absente de {warehouse} : relancez « socle construire ».")
-        ordre_type = " ".join(f"when '{t}' then {i}" for i, t in enumerate(ORDRE_TYPES_PERIODE))
-        sql = (f"select {', '.join(colonnes)} from {table} {where} "
-               f"order by indicateur, case type_periode {ordre_type} end, periode, niveau, territoire, "
-               "dimension, modalite")
-        return con.sql(sql, params=params).pl()
-    finally:
-        con.close()
+        return lecture.cellules(con, publie=publie, niveaux=niveaux or None, territoires=territoires or None,
+                                indicateurs=indicateurs or None, depuis=depuis)
+
+
+def lire_dictionnaire(warehouse: Path) -> pl.DataFrame | None:
+    """The data dictionary the warehouse carries (``marts.dictionnaire``); None when absent."""
+    with lecture.ouvrir(warehouse) as con:
+        return lecture.dictionnaire(con)
 
 
 def _texte(df: pl.DataFrame, decimale: str) -> pl.DataFrame:
@@ -126,7 +114,9 @@ def _nombre(v: float | None, decimale: str) -> str | None:
     return texte.replace(".", decimale)
 
 
-def ecrire_export(df: pl.DataFrame, out: Path) -> Path:
+def ecrire_export(df: pl.DataFrame, out: Path, dictionnaire: pl.DataFrame | None = None) -> Path:
+    """Write the cells to ``out`` (format from its extension); ``dictionnaire`` fills the Excel
+    file's second sheet (headers only without it)."""
     out = Path(out)
     fmt = out.suffix.lower()
     if fmt not in FORMATS:
@@ -140,14 +130,12 @@ def ecrire_export(df: pl.DataFrame, out: Path) -> Path:
         texte = _texte(df, ",").rename({c: ENTETES[c] for c in df.columns})
         texte.write_csv(out, separator=";", line_terminator="\r\n", include_bom=True)
     else:
-        _ecrire_xlsx(df, out)
+        _ecrire_xlsx(df, out, dictionnaire)
     return out
 
 
-def _ecrire_xlsx(df: pl.DataFrame, out: Path) -> None:
+def _ecrire_xlsx(df: pl.DataFrame, out: Path, dictionnaire: pl.DataFrame | None) -> None:
     from openpyxl import Workbook
-
-    from pipelines.dbt_runner import dictionnaire_indicateurs, ensure_manifest
 
     if df.height > LIGNES_MAX_EXCEL:
         raise ExportError(
@@ -168,28 +156,18 @@ def _ecrire_xlsx(df: pl.DataFrame, out: Path) -> None:
                 row[idx[b]] = "oui" if row[idx[b]] else "non"
         ws.append(row)
 
-    ensure_manifest()
-    dico = dictionnaire_indicateurs()
-    champs: list[str] = []
-    for fiche in dico.values():
-        for k in fiche:
-            if k not in champs:
-                champs.append(k)
+    champs = [c for c in (dictionnaire.columns if dictionnaire is not None else COLONNES_DICTIONNAIRE) if c != "indicateur"]
     wd = wb.create_sheet("Dictionnaire")
     wd.append(["Indicateur", *(k.replace("_", " ").capitalize() for k in champs)])
-    for code, fiche in dico.items():
-        wd.append([code, *(_cellule_dico(fiche.get(k)) for k in champs)])
+    for fiche in dictionnaire.iter_rows(named=True) if dictionnaire is not None else ():
+        wd.append([fiche["indicateur"], *(_cellule_dico(fiche.get(k)) for k in champs)])
     wb.save(out)
 
 
 def _cellule_dico(v) -> str | None:
-    if v is None:
-        return None
-    if isinstance(v, (list, tuple)):
-        # codes (breakdowns, sources) read well on one line; sentences (choix) one per line
-        sep = "\n" if any(" " in str(x) for x in v) else ", "
-        return sep.join(map(str, v))
-    return str(v).strip()
+    # lists are already joined by the model: codes on one line, sentences (choix) one per line
+    texte = None if v is None else str(v).strip()
+    return texte or None
 
 
 def exporter(
@@ -207,5 +185,5 @@ def exporter(
         raise ExportError(f"Format inconnu « {Path(out).suffix} » : utilisez .csv, .xlsx ou .parquet.")
     df = lire_cellules(warehouse, publie=publie, niveaux=niveaux, territoires=territoires,
                        depuis=parse_depuis(depuis), indicateurs=indicateurs)
-    ecrire_export(df, out)
+    ecrire_export(df, out, lire_dictionnaire(warehouse) if Path(out).suffix.lower() == ".xlsx" else None)
     return df.height

@@ -24,15 +24,13 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from pipelines.core import lecture
 from pipelines.core.files import append_jsonl, copy_hashed, fsync_dir, read_jsonl, sha256_file
 from pipelines.core.settings import Settings
 from pipelines.core.warehouse import build_lock, table_exists
 
 JOURNAL_NAME = "publications.jsonl"
 VERSIONS_DIRNAME = "versions"
-# Statuses of a quality result that mean "this check did not pass" (fallback reading of
-# qualite.resultats when qualite.executions is absent).
-_ECHECS = {"echec", "échec", "ko", "fail", "failed", "failure", "erreur", "error", "false", "bloquant"}
 
 
 class VersionError(RuntimeError):
@@ -117,68 +115,20 @@ def _stamp(path: Path) -> dict:
 
 
 def resume_qualite(con) -> dict | None:
-    """Quality status of the last quality run in the warehouse, or None if the gates did not run.
-
-    Reads ``qualite.executions`` (one row per run: statut OK / AVERTISSEMENTS / BLOQUE, counts,
-    Data Docs) when present; else summarises the latest run of ``qualite.resultats``."""
-    if table_exists(con, "qualite", "executions"):
-        cur = con.execute("select * from qualite.executions order by horodatage desc limit 1")
-        cols = [d[0] for d in cur.description]
-        row = cur.fetchone()
-        if row is None:
-            return None
-        r = dict(zip(cols, row))
-        return {
-            "statut": r.get("statut"),
-            "controles": r.get("controles"),
-            "bloquants": r.get("bloquants"),
-            "avertissements": r.get("avertissements"),
-            "horodatage": r["horodatage"].isoformat() if r.get("horodatage") else None,
-            "data_docs": r.get("data_docs"),
-        }
-    if not table_exists(con, "qualite", "resultats"):
-        return None
-    cur = con.execute("select * from qualite.resultats")
-    cols = [d[0].lower() for d in cur.description]
-    rows = [dict(zip(cols, r)) for r in cur.fetchall()]
-    if "horodatage" in cols and rows:
-        last = max(r["horodatage"] for r in rows)
-        rows = [r for r in rows if r["horodatage"] == last]
-
-    def pick(*names: str) -> str | None:
-        return next((c for c in names if c in cols), None)
-
-    c_statut = pick("succes", "statut", "resultat", "success", "status")
-    c_sev = pick("severite", "severity", "niveau")
-    avertissements = bloquants = 0
-    for r in rows:
-        v = r.get(c_statut) if c_statut else None
-        if (v is False) or (isinstance(v, str) and v.strip().lower() in _ECHECS):
-            sev = str(r.get(c_sev) or "").lower() if c_sev else ""
-            if sev.startswith(("bloq", "block", "err", "crit")):
-                bloquants += 1
-            else:
-                avertissements += 1
-    statut = "BLOQUE" if bloquants else ("AVERTISSEMENTS" if avertissements else "OK")
-    return {"statut": statut, "controles": len(rows), "bloquants": bloquants, "avertissements": avertissements}
+    """Quality status of the last quality run in the warehouse (as the journal records it), or
+    None if the gates did not run (:func:`pipelines.core.lecture.statut_qualite`)."""
+    s = lecture.statut_qualite(con)
+    return s.resume() if s else None
 
 
 def decrire_entrepot(path: Path) -> dict:
     """Date d'arrêté, files loaded (count, fingerprint, list) and quality summary of a warehouse."""
-    import duckdb
-
-    con = duckdb.connect(str(path), read_only=True)
-    try:
+    with lecture.ouvrir(path) as con:
         return _decrire(con)
-    finally:
-        con.close()
 
 
 def _decrire(con) -> dict:
-    arrete = None
-    if table_exists(con, "marts", "arrete"):
-        row = con.execute("select max(date_arrete) from marts.arrete").fetchone()
-        arrete = row[0] if row else None
+    arrete = lecture.date_arrete(con)
     fichiers: list[tuple] = []
     if table_exists(con, "raw", "_fichiers"):
         fichiers = con.execute(

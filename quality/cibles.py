@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from pipelines.core import lecture
 from pipelines.core.contract import EXPORTS
 from pipelines.core.indicateurs import A1, E2
 from pipelines.core.settings import SEEDS_DIR
@@ -165,10 +166,9 @@ def sauts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def valeurs_reference(con: duckdb.DuckDBPyConnection) -> list[dict]:
-    if table_exists(con, "referentiel", "valeurs_reference"):
-        cur = con.execute("select * from referentiel.valeurs_reference")
-        names = [d[0] for d in cur.description]
-        return [dict(zip(names, r)) for r in cur.fetchall()]
+    refs = lecture.valeurs_reference(con)
+    if refs is not None:
+        return refs.to_dicts()
     path = Path(SEEDS_DIR) / "nomenclatures" / "valeurs_reference.csv"
     with open(path, encoding="utf-8") as fh:
         return list(csv.DictReader(fh))

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.core.warehouse import connect, table_exists
+from pipelines.core import lecture
+from pipelines.core.warehouse import connect
 from quality import cibles, regles
 from quality.moteur import Resultat
 
@@ -79,7 +80,7 @@ class RapportQualite:
 
     @property
     def statut(self) -> str:
-        return "BLOQUE" if self.bloquants else ("AVERTISSEMENTS" if self.avertissements else "OK")
+        return lecture.statut(len(self.bloquants), len(self.avertissements))
 
     def message_blocage(self) -> str:
         """Which blocking checks failed, and on what (the message of the failed build)."""
@@ -267,16 +268,10 @@ def _enregistrer(con: duckdb.DuckDBPyConnection, rapport: RapportQualite) -> Non
 
 def lire_statut(warehouse: Path) -> RapportQualite | None:
     """The last quality run recorded in a (published) warehouse, read-only; None if there is none."""
-    with connect(warehouse, read_only=True) as con:
-        if not table_exists(con, "qualite", "executions"):
+    with lecture.ouvrir(warehouse) as con:
+        statut = lecture.statut_qualite(con)
+        if statut is None or statut.horodatage is None:
             return None
-        last = con.execute("select horodatage, chargements, data_docs from qualite.executions order by horodatage desc limit 1").fetchone()
-        if last is None:
-            return None
-        h, chargements, docs = last
-        rows = con.execute(
-            """select suite, cible, controle, description, severite, succes, details, lignes, anomalies
-               from qualite.resultats where horodatage = ? order by suite, cible, controle""",
-            [h],
-        ).fetchall()
-    return RapportQualite(h, [Resultat(*r) for r in rows], Path(docs) if docs else None, list(chargements or []))
+        resultats = lecture.resultats_qualite(con, statut.horodatage)
+    return RapportQualite(statut.horodatage, [Resultat(*r) for r in resultats.iter_rows()],
+                          Path(statut.data_docs) if statut.data_docs else None, statut.chargements)

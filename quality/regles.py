@@ -13,9 +13,9 @@ from datetime import datetime
 
 from pipelines.core.contract import DATE_ORDER_RULES, EXPORTS, MIN_PLAUSIBLE_DATE, Export
 from pipelines.core.indicateurs import E2
+from pipelines.core.lecture import SEVERITE_AVERTISSEMENT as AVERTISSEMENT
+from pipelines.core.lecture import SEVERITE_BLOQUANT as BLOQUANT
 
-BLOQUANT = "bloquant"
-AVERTISSEMENT = "avertissement"
 SEVERITES = (BLOQUANT, AVERTISSEMENT)
 
 #: Columns that locate a faulty raw row in its delivery (cited in the details of a failure).

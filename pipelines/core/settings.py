@@ -1,13 +1,16 @@
 """Settings in one place: every entry point (CLI, Dagster, Streamlit) reads them from here.
 
-Values come from the environment with local defaults under ``data/`` (git-ignored).
+Values come from the environment with local defaults under ``data/`` (git-ignored). This is the
+only module that reads environment variables (``tests/architecture`` checks it); a module that
+starts a child process may still pass a copy of the environment to it.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -27,9 +30,13 @@ MAX_GZIP_RATIO = 200
 MAX_LINE_BYTES = 8 * 1024**2
 
 
-def _default_key_file() -> Path:
+#: Prefix of the variables holding a region's CSE list (``SOCLE_CSE_DESTINATAIRES_76``).
+PREFIXE_CSE_DESTINATAIRES = "SOCLE_CSE_DESTINATAIRES_"
+
+
+def _default_key_file(env: Mapping[str, str]) -> Path:
     # Outside the repository and outside the warehouse: the user's config directory.
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    base = env.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
     return Path(base) / "socle" / "cle_pseudonymisation"
 
 
@@ -54,26 +61,87 @@ class Settings:
     max_decompressed_bytes: int = MAX_DECOMPRESSED_BYTES
     max_gzip_ratio: int = MAX_GZIP_RATIO
     max_line_bytes: int = MAX_LINE_BYTES
+    #: The SMTP server of every e-mail, CSE reports and alerts (``SOCLE_SMTP_HOTE``, ``_PORT``,
+    #: ``_TLS``, ``_UTILISATEUR``, ``_MOT_DE_PASSE``, ``_EXPEDITEUR``), as written: checked by
+    #: ``pipelines.core.mail.smtp_server`` (French errors). The alerts' variables of earlier
+    #: versions (``SOCLE_ALERTE_SMTP_HOTE``, ``SOCLE_ALERTE_SMTP_PORT``, ``SOCLE_ALERTE_EXPEDITEUR``)
+    #: are read when these are absent; their server had no TLS.
+    smtp_hote: str | None = None
+    smtp_port: str | None = None
+    smtp_tls: str | None = None
+    smtp_utilisateur: str | None = None
+    smtp_mot_de_passe: str | None = field(default=None, repr=False)
+    smtp_expediteur: str | None = None
+    #: Failure alerts: webhook (``SOCLE_ALERTE_WEBHOOK``) and e-mail recipients
+    #: (``SOCLE_ALERTE_DESTINATAIRES``, comma-separated).
+    alerte_webhook: str | None = None
+    alerte_destinataires: tuple[str, ...] = ()
+    #: CSE reports: the TOML settings file (``SOCLE_RAPPORTS_CONFIG``), each region's list
+    #: (``SOCLE_CSE_DESTINATAIRES_<région>``, as written) and the scheduled regions
+    #: (``SOCLE_CSE_REGIONS``, as written; checked by ``pipelines.rapports.reglages``).
+    rapports_config: Path | None = None
+    cse_destinataires: Mapping[str, str] = field(default_factory=dict)
+    cse_regions: str | None = None
+    #: First month of the report partitions in Dagster (``SOCLE_PREMIER_MOIS``, AAAA-MM); dbt reads
+    #: the same variable itself.
+    premier_mois: str | None = None
+    #: Dashboards: users file (``SOCLE_UTILISATEURS``), sign-in mode (``SOCLE_AUTH``: ``fichier``
+    #: or ``oidc``), access log (``SOCLE_JOURNAL_ACCES``); None: the file of that name under
+    #: ``data_dir`` (``fichier_utilisateurs``, ``fichier_journal_acces``).
+    utilisateurs: Path | None = None
+    auth: str = "fichier"
+    journal_acces: Path | None = None
 
     @classmethod
-    def from_env(cls, **overrides) -> Settings:
-        data_dir = Path(os.environ.get("SOCLE_DATA_DIR", DEFAULT_DATA_DIR))
-        arrete = os.environ.get("SOCLE_DATE_ARRETE") or None
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> Settings:
+        """The settings of the environment (``environ``: another mapping, for tests), then the
+        overrides that are not None."""
+        env = os.environ if environ is None else environ
+        data_dir = Path(env.get("SOCLE_DATA_DIR", DEFAULT_DATA_DIR))
+        arrete = env.get("SOCLE_DATE_ARRETE") or None
+        # One SMTP server; the alerts' own variables of earlier versions when it is not set.
+        ancien_smtp = not (env.get("SOCLE_SMTP_HOTE") or "").strip() and (env.get("SOCLE_ALERTE_SMTP_HOTE") or "").strip()
         s = cls(
             data_dir=data_dir,
-            inbox=Path(os.environ.get("SOCLE_INBOX", data_dir / "inbox")),
-            warehouse=Path(os.environ.get("SOCLE_WAREHOUSE", data_dir / "socle.duckdb")),
-            pseudo_key_file=Path(os.environ.get("SOCLE_PSEUDO_KEY_FILE", _default_key_file())),
+            inbox=Path(env.get("SOCLE_INBOX", data_dir / "inbox")),
+            warehouse=Path(env.get("SOCLE_WAREHOUSE", data_dir / "socle.duckdb")),
+            pseudo_key_file=Path(env.get("SOCLE_PSEUDO_KEY_FILE", _default_key_file(env))),
             date_arrete=date.fromisoformat(arrete) if arrete else None,
-            seuil_secret=int(os.environ.get("SOCLE_SEUIL_SECRET", SEUIL_SECRET_MIN)),
-            versions_conservees=int(os.environ.get("SOCLE_VERSIONS_CONSERVEES", 5)),
-            methode_secret=os.environ.get("SOCLE_SECRET_METHODE", "groupes"),
-            max_decompressed_bytes=int(os.environ.get("SOCLE_GZIP_MAX_BYTES", MAX_DECOMPRESSED_BYTES)),
-            max_gzip_ratio=int(os.environ.get("SOCLE_GZIP_MAX_RATIO", MAX_GZIP_RATIO)),
-            max_line_bytes=int(os.environ.get("SOCLE_LINE_MAX_BYTES", MAX_LINE_BYTES)),
+            seuil_secret=int(env.get("SOCLE_SEUIL_SECRET", SEUIL_SECRET_MIN)),
+            versions_conservees=int(env.get("SOCLE_VERSIONS_CONSERVEES", 5)),
+            methode_secret=env.get("SOCLE_SECRET_METHODE", "groupes"),
+            max_decompressed_bytes=int(env.get("SOCLE_GZIP_MAX_BYTES", MAX_DECOMPRESSED_BYTES)),
+            max_gzip_ratio=int(env.get("SOCLE_GZIP_MAX_RATIO", MAX_GZIP_RATIO)),
+            max_line_bytes=int(env.get("SOCLE_LINE_MAX_BYTES", MAX_LINE_BYTES)),
+            smtp_hote=env.get("SOCLE_ALERTE_SMTP_HOTE") if ancien_smtp else env.get("SOCLE_SMTP_HOTE"),
+            smtp_port=env.get("SOCLE_SMTP_PORT") or (env.get("SOCLE_ALERTE_SMTP_PORT") if ancien_smtp else None),
+            smtp_tls=env.get("SOCLE_SMTP_TLS") or ("aucun" if ancien_smtp else None),
+            smtp_utilisateur=env.get("SOCLE_SMTP_UTILISATEUR"),
+            smtp_mot_de_passe=env.get("SOCLE_SMTP_MOT_DE_PASSE"),
+            smtp_expediteur=env.get("SOCLE_SMTP_EXPEDITEUR") or env.get("SOCLE_ALERTE_EXPEDITEUR"),
+            alerte_webhook=(env.get("SOCLE_ALERTE_WEBHOOK") or "").strip() or None,
+            alerte_destinataires=tuple(
+                d.strip() for d in (env.get("SOCLE_ALERTE_DESTINATAIRES") or "").split(",") if d.strip()
+            ),
+            rapports_config=Path(c) if (c := (env.get("SOCLE_RAPPORTS_CONFIG") or "").strip()) else None,
+            cse_destinataires={k.removeprefix(PREFIXE_CSE_DESTINATAIRES): v for k, v in env.items()
+                               if k.startswith(PREFIXE_CSE_DESTINATAIRES)},
+            cse_regions=env.get("SOCLE_CSE_REGIONS"),
+            premier_mois=env.get("SOCLE_PREMIER_MOIS") or None,
+            utilisateurs=Path(v) if (v := env.get("SOCLE_UTILISATEURS")) is not None else None,
+            auth=env.get("SOCLE_AUTH", "fichier").strip().lower(),
+            journal_acces=Path(v) if (v := env.get("SOCLE_JOURNAL_ACCES")) is not None else None,
         )
         overrides = {k: v for k, v in overrides.items() if v is not None}
         return replace(s, **overrides) if overrides else s
+
+    @property
+    def fichier_utilisateurs(self) -> Path:
+        return self.utilisateurs or self.data_dir / "utilisateurs.toml"
+
+    @property
+    def fichier_journal_acces(self) -> Path:
+        return self.journal_acces or self.data_dir / "journal_acces.jsonl"
 
     @property
     def work_dir(self) -> Path:

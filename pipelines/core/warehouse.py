@@ -44,11 +44,12 @@ def connect(path: Path | str, read_only: bool = False) -> Iterator[duckdb.DuckDB
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    # fetchall, not fetchone: DuckDB keeps a partly fetched result open on the connection.
     return bool(
         con.execute(
             "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
             [schema, table],
-        ).fetchone()[0]  # type: ignore[index]
+        ).fetchall()[0][0]
     )
 
 

@@ -11,10 +11,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
-import duckdb
-
+from pipelines.core import lecture
 from pipelines.core.formats import format_date, format_mois_long
-from pipelines.core.warehouse import table_exists
 from pipelines.rapports.periodes import MENSUELLE, Periode, ajouter_mois
 
 
@@ -26,14 +24,8 @@ def mois_echu(instant: datetime | date) -> date:
 def date_arrete_publiee(warehouse: Path) -> date | None:
     if not Path(warehouse).exists():
         return None
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        if not table_exists(con, "marts", "arrete"):
-            return None
-        rows = con.execute("select max(date_arrete) from marts.arrete").fetchall()
-    finally:
-        con.close()
-    return rows[0][0] if rows else None
+    with lecture.ouvrir(warehouse) as con:
+        return lecture.date_arrete(con)
 
 
 def publication_couvre(warehouse: Path, mois: date) -> tuple[bool, str]:

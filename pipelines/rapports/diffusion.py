@@ -58,7 +58,7 @@ def diffuser(settings: Settings, region: str, periode: Periode, *, forcer: bool 
             return ResultatDiffusion(False, deja, texte)
         rapport: RapportProduit = produire_rapport(settings.warehouse, region, periode)
         chemin, empreinte = archiver(settings.data_dir, region, periode, rapport.pdf)
-        msg = message(rapport, smtp.expediteur, destinataires)
+        msg = message(rapport, smtp.sender, destinataires)
         refuses = envoyer(smtp, msg)
         entree = {
             "horodatage": datetime.now().astimezone().isoformat(timespec="seconds"),
@@ -70,11 +70,11 @@ def diffuser(settings: Settings, region: str, periode: Periode, *, forcer: bool 
             "chemin": str(chemin),
             "sha256": empreinte,
             "octets": len(rapport.pdf),
-            "expediteur": smtp.expediteur,
+            "expediteur": smtp.sender,
             "destinataires": destinataires,
             "refuses": sorted(refuses),
             "message_id": msg["Message-ID"],
-            "serveur": f"{smtp.hote}:{smtp.port}",
+            "serveur": f"{smtp.host}:{smtp.port}",
             "force": bool(forcer and deja),
             "date_arrete": rapport.date_arrete.isoformat() if rapport.date_arrete else None,
             "version_publication": rapport.version,

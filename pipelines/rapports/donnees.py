@@ -13,16 +13,15 @@ with the same period a year before) only to show them where its own sum is « s 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import duckdb
 
+from pipelines.core import lecture
 from pipelines.core.formats import format_mois
 from pipelines.core.indicateurs import D2
-from pipelines.core.warehouse import table_exists
 from pipelines.rapports.agregation import Cellules
 from pipelines.rapports.erreurs import RapportError
 from pipelines.rapports.periodes import Periode, ajouter_mois
@@ -126,11 +125,11 @@ def lire_donnees(warehouse: Path, region: str, periode: Periode) -> Donnees:
         raise RapportError(f"Aucun entrepôt publié en {warehouse} : lancez d'abord « socle construire ».")
     region = region.strip()
     try:
-        con = duckdb.connect(str(warehouse), read_only=True)
-    except duckdb.Error as exc:
+        con = lecture.connexion(warehouse)
+    except lecture.EntrepotIndisponible as exc:
         raise RapportError(f"Entrepôt illisible ({warehouse}) : {exc}") from None
     try:
-        if not table_exists(con, "publication", "indicateurs"):
+        if not lecture.table_existe(con, lecture.TABLE_PUBLIEE):
             raise RapportError(f"L'entrepôt {warehouse} n'a pas de vue publiée (publication.indicateurs).")
         # The gate first: nothing is read, let alone produced, from a blocked publication.
         qualite = lire_etat_qualite(con)
@@ -144,36 +143,25 @@ def lire_donnees(warehouse: Path, region: str, periode: Periode) -> Donnees:
         premier, dernier = etendue if etendue else (None, None)
         debut = ajouter_mois(periode.debut, -MOIS_HISTORIQUE)
         cellules = _cellules(con, region, debut, periode.dernier_mois)
-        arrete = _premiere(con, "select max(date_arrete) from marts.arrete")[0] \
-            if table_exists(con, "marts", "arrete") else None
+        arrete = lecture.date_arrete(con)
         departements = [(r["code_departement"], r["libelle_departement"]) for r in _rows(
             con, "select code_departement, libelle_departement from referentiel.departements "
                  "where code_region = ? order by 1", [region])]
         agences = {r["code_agence"]: r["libelle_agence"] for r in _rows(
             con, "select code_agence, libelle_agence from referentiel.agences where code_region = ?", [region])}
-        dictionnaire_present = table_exists(con, "marts", "dictionnaire")
-        dictionnaire = _rows(con, "select * from marts.dictionnaire order by numero") if dictionnaire_present else []
-        libelles = {(r["colonne"], r["code"]): r["libelle"] for r in _rows(
-            con, "select colonne, code, libelle from referentiel.listes_codes")} \
-            if table_exists(con, "referentiel", "listes_codes") else {}
-        references = _rows(con, "select * from referentiel.valeurs_reference") \
-            if table_exists(con, "referentiel", "valeurs_reference") else []
-        publication = {}
-        if table_exists(con, "publication", "journal"):
-            j = _rows(con, "select id, type, horodatage, date_arrete, seuil_secret, qualite "
-                           "from publication.journal order by horodatage desc limit 1")
-            if j:
-                publication = j[0]
-                if isinstance(publication.get("qualite"), str):
-                    publication["qualite"] = json.loads(publication["qualite"])
+        dico = lecture.dictionnaire(con)
+        references = lecture.valeurs_reference(con)
+        libelles = lecture.libelles_codes(con) or {}
+        publication = lecture.derniere_publication(con) or {}
     finally:
         con.close()
     donnees = Donnees(
         region=region, libelle_region=libelle_region, periode=periode, date_arrete=arrete,
         cellules=Cellules(cellules), departements=departements, agences=agences,
         premier_mois=premier, dernier_mois=dernier, qualite=qualite,
-        dictionnaire=dictionnaire, dictionnaire_present=dictionnaire_present,
-        libelles_codes=libelles, references=references, publication=publication,
+        dictionnaire=dico.to_dicts() if dico is not None else [], dictionnaire_present=dico is not None,
+        libelles_codes=libelles, references=references.to_dicts() if references is not None else [],
+        publication=publication,
     )
     if not donnees.mois_couverts:
         couverture = (f"la vue publiée couvre {libelle_region} de {format_mois(premier)} à {format_mois(dernier)}"

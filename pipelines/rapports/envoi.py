@@ -8,10 +8,10 @@ tries again.
 from __future__ import annotations
 
 import smtplib
-import ssl
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
+from pipelines.core import mail
 from pipelines.core.formats import format_date
 from pipelines.rapports.erreurs import EnvoiError
 from pipelines.rapports.periodes import ANNUELLE, TRIMESTRIELLE
@@ -54,23 +54,13 @@ def message(rapport, expediteur: str, destinataires: list[str]) -> EmailMessage:
 
 def envoyer(smtp: ReglagesSmtp, msg: EmailMessage) -> dict[str, tuple]:
     """Send; returns the recipients the server refused (empty when all accepted)."""
-    contexte = ssl.create_default_context()
     try:
-        if smtp.tls == "ssl":
-            client = smtplib.SMTP_SSL(smtp.hote, smtp.port, timeout=DELAI_SMTP_S, context=contexte)
-        else:
-            client = smtplib.SMTP(smtp.hote, smtp.port, timeout=DELAI_SMTP_S)
-        with client:
-            if smtp.tls == "starttls":
-                client.starttls(context=contexte)
-            if smtp.utilisateur:
-                client.login(smtp.utilisateur, smtp.mot_de_passe or "")
-            return client.send_message(msg)
+        return mail.send(smtp, msg, timeout=DELAI_SMTP_S)
     except smtplib.SMTPAuthenticationError as exc:
-        raise EnvoiError(f"Le serveur SMTP {smtp.hote}:{smtp.port} refuse l'authentification de "
-                         f"« {smtp.utilisateur} » ({exc.smtp_code}).") from None
+        raise EnvoiError(f"Le serveur SMTP {smtp.host}:{smtp.port} refuse l'authentification de "
+                         f"« {smtp.user} » ({exc.smtp_code}).") from None
     except smtplib.SMTPRecipientsRefused as exc:
-        raise EnvoiError(f"Le serveur SMTP {smtp.hote}:{smtp.port} refuse tous les destinataires : "
+        raise EnvoiError(f"Le serveur SMTP {smtp.host}:{smtp.port} refuse tous les destinataires : "
                          f"{', '.join(exc.recipients)}.") from None
     except (smtplib.SMTPException, OSError) as exc:
-        raise EnvoiError(f"Envoi impossible par le serveur SMTP {smtp.hote}:{smtp.port} ({smtp.tls}) : {exc}.") from None
+        raise EnvoiError(f"Envoi impossible par le serveur SMTP {smtp.host}:{smtp.port} ({smtp.tls}) : {exc}.") from None

@@ -1,24 +1,23 @@
 """The quality gate of a report: nothing goes out of a publication whose blocking checks failed.
 
 The published file carries its own quality status: the last quality run (``qualite.executions``,
-read by :func:`pipelines.versions.resume_qualite`) and the record of its publication
+read by :func:`pipelines.core.lecture.statut_qualite`) and the record of its publication
 (``publication.journal``, whose ``qualite`` column is the status at publication). Either one saying
 ``BLOQUE`` stops the report, with the failed checks named (``qualite.resultats``).
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import duckdb
+import polars as pl
 
-from pipelines.core.warehouse import table_exists
+from pipelines.core import lecture
 from pipelines.rapports.erreurs import QualiteBloquante
-from pipelines.versions import resume_qualite
 
-BLOQUE = "BLOQUE"
+BLOQUE = lecture.BLOQUE
 
 
 @dataclass
@@ -48,36 +47,29 @@ class EtatQualite:
         return f"conforme : les {self.controles or 0} contrôles qualité sont passés"
 
 
-def _echecs(con: duckdb.DuckDBPyConnection, horodatage, severite: str) -> list[str]:
-    if horodatage is None or not table_exists(con, "qualite", "resultats"):
-        return []
-    rows = con.execute(
-        "select controle, cible, details from qualite.resultats "
-        "where horodatage = ? and not succes and severite = ? order by suite, cible, controle",
-        [horodatage, severite],
-    ).fetchall()
-    return [f"{controle} sur {cible}" + (f" ({details})" if details else "") for controle, cible, details in rows]
+def _echecs(resultats: pl.DataFrame, severite: str) -> list[str]:
+    return [f"{controle} sur {cible}" + (f" ({details})" if details else "")
+            for controle, cible, details in resultats.filter(~pl.col("succes") & (pl.col("severite") == severite))
+            .select("controle", "cible", "details").iter_rows()]
 
 
 def lire_etat_qualite(con: duckdb.DuckDBPyConnection) -> EtatQualite:
-    resume = resume_qualite(con) or {}
-    horodatage = datetime.fromisoformat(resume["horodatage"]) if resume.get("horodatage") else None
-    etat = EtatQualite(
-        statut=resume.get("statut"),
-        horodatage=horodatage,
-        controles=resume.get("controles"),
-        bloquants=int(resume.get("bloquants") or 0),
-        avertissements=int(resume.get("avertissements") or 0),
+    statut = lecture.statut_qualite(con)
+    etat = EtatQualite(statut=None) if statut is None else EtatQualite(
+        statut=statut.statut,
+        horodatage=statut.horodatage,
+        controles=statut.controles,
+        bloquants=int(statut.bloquants or 0),
+        avertissements=int(statut.avertissements or 0),
     )
-    if table_exists(con, "publication", "journal"):
-        rows = con.execute("select qualite from publication.journal order by horodatage desc limit 1").fetchall()
-        row = rows[0] if rows else None
-        publiee = json.loads(row[0]) if row and row[0] else {}
-        if isinstance(publiee, dict) and publiee.get("statut") == BLOQUE:
-            etat.statut = BLOQUE
-            etat.bloquants = max(etat.bloquants, int(publiee.get("bloquants") or 1))
-    etat.echecs_bloquants = _echecs(con, horodatage, "bloquant")
-    etat.avertissements_detail = _echecs(con, horodatage, "avertissement")
+    publiee = (lecture.derniere_publication(con) or {}).get("qualite")
+    if isinstance(publiee, dict) and publiee.get("statut") == BLOQUE:
+        etat.statut = BLOQUE
+        etat.bloquants = max(etat.bloquants, int(publiee.get("bloquants") or 1))
+    resultats = lecture.resultats_qualite(con, etat.horodatage)
+    if resultats.height:
+        etat.echecs_bloquants = _echecs(resultats, lecture.SEVERITE_BLOQUANT)
+        etat.avertissements_detail = _echecs(resultats, lecture.SEVERITE_AVERTISSEMENT)
     return etat
 
 
@@ -96,10 +88,7 @@ def verifier_qualite(etat: EtatQualite, quoi: str) -> None:
 
 def controler_publication(warehouse, quoi: str) -> EtatQualite:
     """Open the published file read-only and apply the gate (before anything is produced)."""
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
+    with lecture.ouvrir(warehouse) as con:
         etat = lire_etat_qualite(con)
-    finally:
-        con.close()
     verifier_qualite(etat, quoi)
     return etat

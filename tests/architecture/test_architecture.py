@@ -105,3 +105,56 @@ def test_le_controle_voit_un_import_montant(tmp_path, monkeypatch):
     (faux / "x.py").write_text("def f():\n    from pipelines.build import run_build\n")
     assert _imports(faux / "x.py", {"pipelines.build": faux}) == {"pipelines.build"}
     assert couche("pipelines.core.x") < couche("pipelines.build")
+
+
+#: The one module that reads environment variables (CONTRIBUTING.md, « Noms et emplacements »).
+LECTEUR_ENVIRONNEMENT = "pipelines.core.settings"
+#: What may be done with ``os.environ`` elsewhere: set, restore or remove variables (for a child
+#: process or dbt), or copy the whole environment to hand it to a child process.
+_ECRITURES_ENVIRONNEMENT = {"update", "pop", "copy", "__setitem__", "__delitem__"}
+
+
+def _lectures_environnement(source: str) -> list[int]:
+    """Lines of ``source`` that read the environment: ``os.getenv``, ``os.environ.get``,
+    ``os.environ[...]`` read, ``x in os.environ``, ``os.environ`` handed over as a value…; writes
+    (``os.environ[x] = …``, ``update``, ``pop``) and copies (``dict(os.environ)``, ``.copy()``) pass."""
+    arbre = ast.parse(source)
+    parents = {enfant: n for n in ast.walk(arbre) for enfant in ast.iter_child_nodes(n)}
+    lignes = []
+    for n in ast.walk(arbre):
+        if isinstance(n, ast.ImportFrom) and n.module == "os" and any(a.name in ("environ", "getenv", "getenvb")
+                                                                      for a in n.names):
+            lignes.append(n.lineno)
+        if not isinstance(n, ast.Attribute) or not (isinstance(n.value, ast.Name) and n.value.id == "os"):
+            continue
+        if n.attr in ("getenv", "getenvb", "environb"):
+            lignes.append(n.lineno)
+        elif n.attr == "environ":
+            p = parents.get(n)
+            if isinstance(p, ast.Attribute) and p.attr in _ECRITURES_ENVIRONNEMENT:
+                continue
+            if isinstance(p, ast.Subscript) and isinstance(p.ctx, (ast.Store, ast.Del)):
+                continue
+            if (isinstance(p, ast.Call) and isinstance(p.func, ast.Name) and p.func.id == "dict"
+                    and p.args == [n]):
+                continue
+            lignes.append(n.lineno)
+    return sorted(lignes)
+
+
+def test_seuls_les_reglages_lisent_l_environnement():
+    lectures = sorted(
+        f"{m} ligne {ligne}" for m, f in _modules().items() if m != LECTEUR_ENVIRONNEMENT
+        for ligne in _lectures_environnement(f.read_text(encoding="utf-8"))
+    )
+    assert not lectures, ("variables d'environnement lues hors de pipelines/core/settings.py (en faire un "
+                          "champ de Settings) :\n" + "\n".join(lectures))
+
+
+def test_le_controle_voit_une_lecture_de_l_environnement():
+    lues = ("import os\nx = os.environ.get('A')\ny = os.getenv('B')\nz = os.environ['C']\n"
+            "w = 'D' in os.environ\nenv = os.environ\nfrom os import environ\n")
+    assert _lectures_environnement(lues) == [2, 3, 4, 5, 6, 7]
+    ecrites = ("import os\nos.environ['A'] = '1'\nos.environ.update(b='2')\nos.environ.pop('A', None)\n"
+               "copie = dict(os.environ)\nsauve = os.environ.copy()\ndel os.environ['B']\n")
+    assert _lectures_environnement(ecrites) == []

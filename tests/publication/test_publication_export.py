@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from pipelines.cli import app
-from pipelines.export import ENTETES, ExportError, exporter
+from pipelines.export import COLONNES_DICTIONNAIRE, ENTETES, ExportError, exporter
 from pipelines.publication import COLONNES_PUBLICATION, publier_vue
 
 
@@ -33,6 +33,15 @@ def entrepot(tmp_path, outils):
     con.register("c", outils.cellules(rows).to_arrow())
     con.execute("create table marts.indicateurs as select * from c")
     n = publier_vue(con, 11)
+    # the dictionary the build writes (marts.dictionnaire): the export reads it, never dbt's manifest
+    con.execute(f"create table marts.dictionnaire ({', '.join(f'{c} varchar' for c in COLONNES_DICTIONNAIRE)})")
+    con.executemany(f"insert into marts.dictionnaire values ({', '.join('?' for _ in COLONNES_DICTIONNAIRE)})", [
+        ["demandeurs_fin_de_mois", "A1", "A. Captation", "Demandeurs inscrits en fin de mois", "nombre",
+         "disponible", "Épisodes ouverts le dernier jour du mois.", "", "", "categorie, sexe", "mois",
+         "inscriptions", "", "Premier choix.\nSecond choix."],
+        ["entrees", "A2", "A. Captation", "Entrées", "nombre", "disponible", None, None, None, "", "mois, trimestre",
+         "inscriptions", None, ""],
+    ])
     con.close()
     assert n == len(rows)
     return path
@@ -104,6 +113,33 @@ def test_xlsx_has_data_and_dictionary(entrepot, tmp_path):
     dico = list(wb["Dictionnaire"].iter_rows(values_only=True))
     assert dico[0][0] == "Indicateur"
     assert "demandeurs_fin_de_mois" in {r[0] for r in dico[1:]}
+
+
+def test_xlsx_dictionary_is_the_warehouse_s_without_dbt(entrepot, tmp_path, monkeypatch):
+    import pipelines.dbt_runner as dbt_runner
+
+    def interdit(*a, **k):
+        raise AssertionError("l'export ne lit pas le manifeste de dbt et ne lance pas dbt")
+
+    for nom in ("ensure_manifest", "dictionnaire_indicateurs", "run_dbt"):
+        monkeypatch.setattr(dbt_runner, nom, interdit)
+    out = tmp_path / "d.xlsx"
+    exporter(entrepot, out)
+    dico = list(load_workbook(out)["Dictionnaire"].iter_rows(values_only=True))
+    assert list(dico[0]) == ["Indicateur", "Numero", "Famille", "Libelle", "Unite", "Statut", "Definition",
+                             "Population", "Fenetre", "Ventilations", "Types periode", "Exports sources",
+                             "Territoire", "Choix"]
+    a1, a2 = dico[1:]  # by number
+    assert a1[:4] == ("demandeurs_fin_de_mois", "A1", "A. Captation", "Demandeurs inscrits en fin de mois")
+    assert a1[9] == "categorie, sexe" and a1[13] == "Premier choix.\nSecond choix."
+    assert a1[7] is None and a2[13] is None  # empty text is an empty cell
+    # a warehouse built before the dictionary was a table: the sheet has its headers only
+    con = duckdb.connect(str(entrepot))
+    con.execute("drop table marts.dictionnaire")
+    con.close()
+    exporter(entrepot, out)
+    dico = list(load_workbook(out)["Dictionnaire"].iter_rows(values_only=True))
+    assert len(dico) == 1 and dico[0][:2] == ("Indicateur", "Numero")
 
 
 def test_cli_export(entrepot, tmp_path):

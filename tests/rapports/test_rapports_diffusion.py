@@ -121,12 +121,13 @@ def test_settings_from_a_toml_file_with_the_environment_winning(tmp_path):
     fichier.write_text('[smtp]\nhote = "smtp.example.org"\ntls = "ssl"\nexpediteur = "socle@example.org"\n'
                        '[destinataires]\n76 = ["a@example.org", "b@example.org"]\n93 = ["c@example.org"]\n',
                        encoding="utf-8")
-    reglages = lire_reglages({"SOCLE_RAPPORTS_CONFIG": str(fichier), "SOCLE_CSE_DESTINATAIRES_93": "d@example.org"})
-    assert (reglages.smtp.hote, reglages.smtp.port, reglages.smtp.tls) == ("smtp.example.org", 465, "ssl")
+    reglages = lire_reglages(Settings.from_env({"SOCLE_RAPPORTS_CONFIG": str(fichier),
+                                                "SOCLE_CSE_DESTINATAIRES_93": "d@example.org"}))
+    assert (reglages.smtp.host, reglages.smtp.port, reglages.smtp.tls) == ("smtp.example.org", 465, "ssl")
     assert reglages.destinataires_de("76") == ["a@example.org", "b@example.org"]
     assert reglages.destinataires_de("93") == ["d@example.org"]
     with pytest.raises(ReglagesError, match="invalide"):
-        lire_reglages({"SOCLE_CSE_DESTINATAIRES_76": "pas-une-adresse"})
+        lire_reglages(Settings.from_env({"SOCLE_CSE_DESTINATAIRES_76": "pas-une-adresse"}))
 
 
 def test_cli_writes_the_report_and_refuses_a_blocked_publication(monkeypatch, rapport_juin, entrepot_rapport,

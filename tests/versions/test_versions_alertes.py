@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import socket
+from dataclasses import replace
 
 import dagster as dg
 from typer.testing import CliRunner
@@ -12,8 +13,8 @@ from pipelines.alertes import alerter
 from pipelines.cli import app
 
 
-def test_alert_is_logged_and_posted_to_the_webhook(webhook, settings, monkeypatch, caplog):
-    monkeypatch.setenv("SOCLE_ALERTE_WEBHOOK", webhook["url"])
+def test_alert_is_logged_and_posted_to_the_webhook(webhook, settings, caplog):
+    settings = replace(settings, alerte_webhook=webhook["url"])
     with caplog.at_level(logging.ERROR, logger="socle.alertes"):
         sent = alerter("Échec de la construction", "étape « dbt » : modèle en erreur", settings)
     assert sent == {"journal": True, "webhook": True, "courriel": None}
@@ -28,20 +29,19 @@ def test_alert_is_logged_and_posted_to_the_webhook(webhook, settings, monkeypatc
     assert "Échec de la construction" in body["text"]
 
 
-def test_unreachable_webhook_is_logged_never_raised(settings, monkeypatch, caplog):
+def test_unreachable_webhook_is_logged_never_raised(settings, caplog):
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    monkeypatch.setenv("SOCLE_ALERTE_WEBHOOK", f"http://127.0.0.1:{port}/x")
+    settings = replace(settings, alerte_webhook=f"http://127.0.0.1:{port}/x")
     with caplog.at_level(logging.ERROR, logger="socle.alertes"):
         sent = alerter("Test", "message", settings)
     assert sent["webhook"] is False
     assert "non remise au webhook" in caplog.text
 
 
-def test_no_channel_configured_only_logs(settings, monkeypatch, caplog):
-    for var in ("SOCLE_ALERTE_WEBHOOK", "SOCLE_ALERTE_SMTP_HOTE", "SOCLE_ALERTE_DESTINATAIRES"):
-        monkeypatch.delenv(var, raising=False)
+def test_no_channel_configured_only_logs(settings, caplog):
+    settings = replace(settings, alerte_webhook=None, alerte_destinataires=(), smtp_hote=None)
     with caplog.at_level(logging.ERROR, logger="socle.alertes"):
         assert alerter("Titre", "corps", settings) == {"journal": True, "webhook": None, "courriel": None}
     assert "ALERTE Socle — Titre : corps" in caplog.text
@@ -85,3 +85,39 @@ def test_run_failure_sensor_is_defined_and_alerts(webhook, monkeypatch):
     (req,) = webhook["received"]
     assert "job_en_echec" in req["json"]["titre"]
     assert result.run_id in req["json"]["message"]
+
+
+def test_one_smtp_server_with_the_alerts_variables_of_earlier_versions_as_fallbacks():
+    from pipelines.core.mail import smtp_server
+    from pipelines.core.settings import Settings
+
+    anciens = {"SOCLE_ALERTE_SMTP_HOTE": "relais.local", "SOCLE_ALERTE_SMTP_PORT": "2525",
+               "SOCLE_ALERTE_EXPEDITEUR": "alertes@dr.example", "SOCLE_ALERTE_DESTINATAIRES": "a@x.fr, b@x.fr"}
+    reglages = Settings.from_env(anciens)
+    # the alerts' server of earlier versions, as it was: no TLS, no login
+    serveur = smtp_server(reglages)
+    assert (serveur.host, serveur.port, serveur.tls, serveur.user, serveur.sender) == (
+        "relais.local", 2525, "aucun", None, "alertes@dr.example")
+    assert reglages.alerte_destinataires == ("a@x.fr", "b@x.fr")
+    assert smtp_server(Settings.from_env({"SOCLE_ALERTE_SMTP_HOTE": "relais.local"})).port == 25
+    # the one set of variables wins
+    serveur = smtp_server(Settings.from_env({**anciens, "SOCLE_SMTP_HOTE": "smtp.dr.example",
+                                             "SOCLE_SMTP_EXPEDITEUR": "socle@dr.example"}))
+    assert (serveur.host, serveur.port, serveur.tls, serveur.sender) == (
+        "smtp.dr.example", 587, "starttls", "socle@dr.example")
+    assert smtp_server(Settings.from_env({})) is None
+
+
+def test_alert_e_mail_goes_through_the_one_client(settings, monkeypatch):
+    from pipelines.core import mail
+
+    envoyes = []
+    monkeypatch.setattr(mail, "send", lambda serveur, msg, timeout: envoyes.append((serveur, msg)) or {})
+    settings = replace(settings, alerte_webhook=None, smtp_hote="smtp.dr.example", smtp_tls="aucun",
+                       alerte_destinataires=("exploitation@dr.example",))
+    assert alerter("Titre", "corps", settings)["courriel"] is True
+    ((serveur, msg),) = envoyes
+    assert serveur.host == "smtp.dr.example" and msg["To"] == "exploitation@dr.example"
+    assert msg["Subject"] == "[Socle] Titre"
+    # an invalid setting is logged, never raised
+    assert alerter("Titre", "corps", replace(settings, smtp_tls="peut-etre"))["courriel"] is False

@@ -90,7 +90,8 @@ def test_quality_summary_falls_back_on_results_of_the_last_run(tmp_path):
     con.execute("create table qualite.resultats (horodatage timestamp, controle varchar, severite varchar, succes boolean)")
     con.execute("insert into qualite.resultats values ('2026-11-01', 'a', 'bloquant', false), "
                 "('2026-11-02', 'a', 'bloquant', true), ('2026-11-02', 'b', 'avertissement', false)")
-    assert resume_qualite(con) == {"statut": "AVERTISSEMENTS", "controles": 2, "bloquants": 0, "avertissements": 1}
+    assert resume_qualite(con) == {"statut": "AVERTISSEMENTS", "controles": 2, "bloquants": 0, "avertissements": 1,
+                                   "horodatage": "2026-11-02T00:00:00", "data_docs": None}
     con.close()
 
 
