@@ -161,8 +161,9 @@ def libelles_codes(con) -> dict[tuple[str, str], str] | None:
     """Labels of the export code lists (``referentiel.listes_codes``), by (column, code)."""
     if not table_existe(con, "referentiel.listes_codes"):
         return None
+    # in the seed's order (a report lists modalities in this order: it must not vary between runs)
     rows = con.execute("select colonne, code, any_value(libelle order by export) from referentiel.listes_codes "
-                       "group by colonne, code").fetchall()
+                       "group by colonne, code order by min(rowid)").fetchall()
     return {(c, k): v for c, k, v in rows}
 
 
