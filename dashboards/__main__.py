@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from dashboards.acces import ConnexionNonConfiguree
-from dashboards.data import chemin_entrepot
+from dashboards.data_connexion import chemin_entrepot
 from dashboards.server import ADRESSE_DEFAUT, serve
 
 

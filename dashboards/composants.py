@@ -1,6 +1,7 @@
 """Shared pieces of the pages: the sidebar selection (territory, month), the page context,
-downloads and the notes under tables. Thin Streamlit code over ``dashboards.data`` (queries) and
-``dashboards.vues`` (shapes); everything a page shows about a territory goes through here.
+downloads and the notes under tables. Thin Streamlit code over ``dashboards.data`` and its
+``data_*`` siblings (queries) and ``dashboards.vues`` (shapes); everything a page shows about a
+territory goes through here.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from dashboards import acces, data, journal
+from dashboards import acces, data, data_connexion, data_metadonnees, data_territoires, journal
 from pipelines.core import formats as fmt
 from pipelines.core.indicateurs import A1
 
@@ -90,7 +91,7 @@ class Contexte:
         )
 
     def niveau_inferieur(self) -> str | None:
-        return data.NIVEAU_INFERIEUR.get(self.territoire.niveau)
+        return data_territoires.NIVEAU_INFERIEUR.get(self.territoire.niveau)
 
     def extraire_inferieurs(self, indicateurs, niveau_inferieur: str | None = None, **kw) -> pl.DataFrame:
         """Cells of the territories of the level below (or of ``niveau_inferieur``) inside the
@@ -98,7 +99,7 @@ class Contexte:
         cible = niveau_inferieur or self.niveau_inferieur()
         if cible is None:
             return data.extraire(self.chemin, self.perimetre, list(indicateurs), self.territoire.niveau, [], **kw)
-        codes = data.codes_inferieurs(self.chemin, self.territoire.niveau, self.territoire.code, cible)
+        codes = data_territoires.codes_inferieurs(self.chemin, self.territoire.niveau, self.territoire.code, cible)
         return data.extraire(self.chemin, self.perimetre, list(indicateurs), cible, codes, **kw)
 
 
@@ -174,20 +175,20 @@ def contexte(page: str, titre: str) -> Contexte | None:
     utilisateur = acces.exiger_utilisateur()
     st.title(titre)
     try:
-        chemin = data.chemin_entrepot()
-        etat = data.etat_publication(chemin)
+        chemin = data_connexion.chemin_entrepot()
+        etat = data_metadonnees.etat_publication(chemin)
         selection = barre_laterale(chemin, utilisateur)
         if selection is None:
             journal.journaliser_vue_une_fois(utilisateur, page)
             st.info("Aucune donnée pour votre périmètre dans l'entrepôt publié.", icon=":material/info:")
             return None
-        dico = {r["indicateur"]: r for r in data.dictionnaire(chemin).to_dicts()}
+        dico = {r["indicateur"]: r for r in data_metadonnees.dictionnaire(chemin).to_dicts()}
         ctx = Contexte(
             chemin=chemin, utilisateur=utilisateur, selection=selection,
             territoires=data.territoires(chemin, utilisateur.perimetre), dico=dico,
-            listes=data.libelles_modalites(chemin), etat=etat,
+            listes=data_metadonnees.libelles_modalites(chemin), etat=etat,
         )
-    except data.EntrepotIndisponible as exc:
+    except data_connexion.EntrepotIndisponible as exc:
         st.error(str(exc), icon=":material/database_off:")
         return None
     vue = (
@@ -212,7 +213,7 @@ def executer(page: str, titre: str, corps: Callable[[Contexte], None]) -> None:
         return
     try:
         corps(ctx)
-    except data.EntrepotIndisponible as exc:
+    except data_connexion.EntrepotIndisponible as exc:
         st.error(str(exc), icon=":material/database_off:")
 
 

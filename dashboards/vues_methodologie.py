@@ -76,7 +76,7 @@ def tableau_qualite(resultats: pl.DataFrame, avec_details: bool = False) -> pl.D
 
     ``details`` quotes rows of the internal table (values before secret, of any territory) and the
     counts span every territory: only with ``avec_details`` (the national view,
-    ``data.resultats_qualite``)."""
+    ``data_metadonnees.resultats_qualite``)."""
     colonnes = ["Résultat", "Sévérité", "Suite", "Cible", "Contrôle", "Description", "Lignes", "Anomalies", "Détails"]
     if not avec_details:
         colonnes = colonnes[:-3]

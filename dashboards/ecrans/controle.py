@@ -7,7 +7,7 @@ import polars as pl
 import streamlit as st
 
 from dashboards import blocs_controle as blocs
-from dashboards import composants, data, vues, vues_controle
+from dashboards import composants, data_metadonnees, vues, vues_controle
 from pipelines.core import formats as fmt
 from pipelines.core.indicateurs import D1, D2, D3, D4
 
@@ -153,7 +153,7 @@ def section_equite(ctx: composants.Contexte) -> None:
 
 
 def corps(ctx: composants.Contexte) -> None:
-    refs = data.valeurs_reference(ctx.chemin)
+    refs = data_metadonnees.valeurs_reference(ctx.chemin)
     debut, fin = blocs.fenetre_des_ventilations(ctx, "controle_fenetre")
     section_controles(ctx, debut, fin)
     section_sanctions(ctx, refs, debut, fin)

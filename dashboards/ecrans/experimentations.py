@@ -12,7 +12,7 @@ import polars as pl
 import streamlit as st
 
 from dashboards import blocs_parcours as blocs
-from dashboards import composants, data, vues
+from dashboards import composants, data_metadonnees, vues
 from dashboards import vues_experimentations as vx
 from pipelines.core import formats as fmt
 from pipelines.core.indicateurs import A1, B1, B2, B8, C1, C2
@@ -79,7 +79,7 @@ def methode(ctx: composants.Contexte, debut: date) -> None:
 
 
 def corps(ctx: composants.Contexte) -> None:
-    referentiel = data.experimentations(ctx.chemin)
+    referentiel = data_metadonnees.experimentations(ctx.chemin)
     membres = vx.agences_experimentation(referentiel, ctx.territoire.niveau, ctx.territoire.code)
     debut = vx.date_debut(membres) or vx.date_debut(vx.agences_experimentation(referentiel, "NATIONAL", "FR"))
     if debut is None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboards import composants, data, vues_methodologie
+from dashboards import composants, data_metadonnees, vues_methodologie
 from pipelines.core import formats as fmt
 
 PAGE = "methodologie"
@@ -40,7 +40,7 @@ def section_publication(ctx: composants.Contexte) -> None:
                f"{vues_methodologie.texte_horodatage(etat.get('publie_le'))}.")
     # The details quote internal rows of every territory: national users only.
     avec_details = ctx.perimetre.tout
-    resultats = vues_methodologie.tableau_qualite(data.resultats_qualite(ctx.chemin, ctx.perimetre), avec_details)
+    resultats = vues_methodologie.tableau_qualite(data_metadonnees.resultats_qualite(ctx.chemin, ctx.perimetre), avec_details)
     echecs = resultats.filter(pl.col("Résultat") == "échec")
     with st.container(border=True):
         st.markdown("**Contrôles de qualité de la version publiée** (échecs en premier)")
@@ -66,7 +66,7 @@ def section_publication(ctx: composants.Contexte) -> None:
 
 def section_lecture(ctx: composants.Contexte) -> None:
     st.subheader("Lire les chiffres")
-    seuil = data.seuil_secret_publie(ctx.chemin)
+    seuil = data_metadonnees.seuil_secret_publie(ctx.chemin)
     gauche, droite = st.columns(2)
     with gauche, st.container(border=True):
         st.markdown("**Secret statistique**")
@@ -88,7 +88,7 @@ def section_lecture(ctx: composants.Contexte) -> None:
 
 
 def section_utilite(ctx: composants.Contexte) -> None:
-    u = data.utilite_secret(ctx.chemin, ctx.perimetre)
+    u = data_metadonnees.utilite_secret(ctx.chemin, ctx.perimetre)
     with st.container(border=True):
         st.markdown("**Ce que le secret statistique masque dans la version publiée**")
         if u is None or u.vide:
@@ -128,7 +128,7 @@ def _fiche(fiche: dict) -> None:
 
 def section_dictionnaire(ctx: composants.Contexte) -> None:
     st.subheader("Dictionnaire des indicateurs")
-    dico = data.dictionnaire(ctx.chemin)
+    dico = data_metadonnees.dictionnaire(ctx.chemin)
     if dico.height == 0:
         composants.vide("Le dictionnaire des indicateurs est absent de l'entrepôt publié.")
         return

@@ -13,7 +13,7 @@ import polars as pl
 import streamlit as st
 
 from dashboards import blocs_parcours as blocs
-from dashboards import composants, data, vues
+from dashboards import composants, data_metadonnees, vues
 from dashboards import vues_parcours as vp
 from pipelines.core import formats as fmt
 from pipelines.core.indicateurs import A1, A2, B1, B2, B3, B4, B5, B6, B7, B8, B9, B10, B11, B12
@@ -68,7 +68,7 @@ class Page:
 
     @cached_property
     def refs(self) -> pl.DataFrame:
-        return data.valeurs_reference(self.ctx.chemin)
+        return data_metadonnees.valeurs_reference(self.ctx.chemin)
 
     # Blocks --------------------------------------------------------------------------------
 

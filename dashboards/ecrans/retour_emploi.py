@@ -11,7 +11,7 @@ import polars as pl
 import streamlit as st
 
 from dashboards import blocs_parcours as blocs
-from dashboards import composants, data, vues
+from dashboards import composants, data_metadonnees, vues
 from dashboards import vues_parcours as vp
 from dashboards import vues_retour_emploi as vre
 from pipelines.core import formats as fmt
@@ -54,7 +54,7 @@ class Page:
 
     @cached_property
     def refs(self) -> pl.DataFrame:
-        return data.valeurs_reference(self.ctx.chemin)
+        return data_metadonnees.valeurs_reference(self.ctx.chemin)
 
     def fenetre(self) -> None:
         """The 6-month window in words: which cohorts are final, which are not yet."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboards import composants, data, vues
+from dashboards import composants, data_metadonnees, vues
 from pipelines.core import formats as fmt
 from pipelines.core.indicateurs import B1, B5, C2, D2, E2
 
@@ -102,7 +102,7 @@ def bloc_repartition(ctx: composants.Contexte, refs: pl.DataFrame) -> None:
 
 
 def corps(ctx: composants.Contexte) -> None:
-    refs = data.valeurs_reference(ctx.chemin)
+    refs = data_metadonnees.valeurs_reference(ctx.chemin)
     gauche, droite = st.columns(2)
     colonnes = [gauche, droite]
     blocs = [(B1, PHARES[B1]), (REPARTITION, None)] + [(i, s) for i, s in PHARES.items() if i != B1]

@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from dashboards import composants, data, vues, vues_territoires
+from dashboards import composants, data_territoires, vues, vues_territoires
 from pipelines.core import formats as fmt
 
 PAGE = "territoires"
@@ -21,12 +21,12 @@ def departements_de_la_carte(ctx: composants.Contexte) -> list[str]:
     visibles = ctx.territoires.filter(pl.col("niveau") == "DEPARTEMENT")["code"].to_list()
     niveau, code = ctx.territoire.niveau, ctx.territoire.code
     if niveau == "BASSIN":
-        parent = data.parent(ctx.territoires, niveau, code)
+        parent = data_territoires.parent(ctx.territoires, niveau, code)
         niveau, code = parent if parent else ("NATIONAL", "FR")
     if niveau == "DEPARTEMENT":
         return [code] if code in visibles else []
     if niveau == "REGION":
-        dans_la_region = set(data.codes_inferieurs(ctx.chemin, "REGION", code, "DEPARTEMENT"))
+        dans_la_region = set(data_territoires.codes_inferieurs(ctx.chemin, "REGION", code, "DEPARTEMENT"))
         return [c for c in visibles if c in dans_la_region]
     return visibles
 

@@ -236,8 +236,8 @@ def format_date(jour: date | datetime | str | None) -> str:
 
 
 def libelle_indicateur(code: str, dico: Mapping[str, Mapping] | None = None, avec_numero: bool = False) -> str:
-    """French label of an indicator from the data dictionary (``data.dictionnaire``, by code);
-    a code missing from it shows as itself (never a crash)."""
+    """French label of an indicator from the data dictionary (``data_metadonnees.dictionnaire``, by
+    code); a code missing from it shows as itself (never a crash)."""
     fiche = (dico or {}).get(code) or {}
     libelle = fiche.get("libelle") or code
     numero = NUMEROS_INDICATEURS.get(code)
@@ -255,7 +255,7 @@ def libelle_dimension(dimension: str) -> str:
 
 def libelle_modalite(dimension: str, code: str | None, listes: Mapping[tuple[str, str], str] | None = None) -> str:
     """A modality's label: computed modalities here, else the exports' code lists
-    (``data.libelles_modalites``, by column and code), else the code itself."""
+    (``data_metadonnees.libelles_modalites``, by column and code), else the code itself."""
     if code is None:
         return VIDE
     if (dimension, code) in LIBELLES_MODALITES_CALCULEES:

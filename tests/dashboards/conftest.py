@@ -248,10 +248,10 @@ def cache_vide():
     """``st.cache_data`` lives as long as the process: every test starts from an empty cache."""
     import streamlit as st
 
-    from dashboards import data
+    from dashboards import data_connexion
 
     st.cache_data.clear()
-    data.fermer_connexions()
+    data_connexion.fermer_connexions()
     yield
     st.cache_data.clear()
-    data.fermer_connexions()
+    data_connexion.fermer_connexions()

@@ -9,7 +9,7 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboards import acces, data, journal
+from dashboards import acces, data, data_metadonnees, data_territoires, journal
 from dashboards.acces import Utilisateur
 from pipelines.core.indicateurs import A1, B1
 
@@ -93,7 +93,7 @@ def test_toutes_les_requetes_respectent_le_perimetre(entrepot, u):
 
     choix = data.territoires(chemin, p)
     assert dans(choix.rename({"code": "territoire"}))
-    assert set(choix["niveau"]) <= set(data.NIVEAUX_CHOISIS)
+    assert set(choix["niveau"]) <= set(data_territoires.NIVEAUX_CHOISIS)
     for niveau, code in [("REGION", "76"), ("REGION", "84"), ("DEPARTEMENT", "31"), ("DEPARTEMENT", "34"),
                          ("BASSIN", "7601"), ("BASSIN", "7602"), ("AGENCE", "31002"), ("NATIONAL", "FR")]:
         existe = any(k[2] == niveau and k[3] == code for k in _table(chemin, "marts.indicateurs"))
@@ -104,8 +104,8 @@ def test_toutes_les_requetes_respectent_le_perimetre(entrepot, u):
         # Every territory of a level, without naming them: still only the perimeter's.
         assert dans(data.extraire(chemin, p, [A1], niveau, None))
     for niveau, code in [("REGION", "76"), ("REGION", "84"), ("DEPARTEMENT", "31"), ("BASSIN", "7601")]:
-        codes = data.codes_inferieurs(chemin, niveau, code)
-        assert dans(data.extraire(chemin, p, [A1], data.NIVEAU_INFERIEUR[niveau], codes))
+        codes = data_territoires.codes_inferieurs(chemin, niveau, code)
+        assert dans(data.extraire(chemin, p, [A1], data_territoires.NIVEAU_INFERIEUR[niveau], codes))
 
 
 def _parent_attendu(niveau: str, code: str) -> tuple[str, str] | None:
@@ -186,7 +186,7 @@ def test_resultats_qualite_selon_le_perimetre(entrepot):
     territory: nothing ties them to a perimeter, so only national users read them."""
     _ecrire_resultats_qualite(entrepot.path)
     for u in TOUS:
-        (r,) = data.resultats_qualite(entrepot.path, u.perimetre).to_dicts()
+        (r,) = data_metadonnees.resultats_qualite(entrepot.path, u.perimetre).to_dicts()
         assert (r["controle"], r["succes"], r["severite"]) == ("taux_borne", False, "avertissement")
         valeurs = (r["details"], r["lignes"], r["anomalies"])
         if u.perimetre.tout:
@@ -194,7 +194,7 @@ def test_resultats_qualite_selon_le_perimetre(entrepot):
         else:
             assert valeurs == (None, None, None), u.identifiant
     with pytest.raises(TypeError):
-        data.resultats_qualite(entrepot.path, None)
+        data_metadonnees.resultats_qualite(entrepot.path, None)
 
 
 def test_comite_31_n_obtient_rien_d_un_autre_departement(entrepot):

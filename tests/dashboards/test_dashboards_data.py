@@ -10,7 +10,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from dashboards import data
+from dashboards import data, data_connexion, data_metadonnees, data_territoires
 from dashboards.acces import Utilisateur
 from pipelines.core.indicateurs import A1, B1
 
@@ -64,25 +64,25 @@ def test_extraire(entrepot):
 
 
 def test_codes_inferieurs(entrepot):
-    assert data.codes_inferieurs(entrepot.path, "REGION", "76") == ["31", "34"]
-    assert data.codes_inferieurs(entrepot.path, "DEPARTEMENT", "31") == ["31001", "31002"]
-    assert data.codes_inferieurs(entrepot.path, "BASSIN", "7601") == ["31001", "34001"]
-    assert data.codes_inferieurs(entrepot.path, "REGION", "76", "AGENCE") == ["31001", "31002", "34001"]
-    assert data.codes_inferieurs(entrepot.path, "NATIONAL", "FR") == ["11", "76", "84"]
-    assert data.codes_inferieurs(entrepot.path, "AGENCE", "31001") == []
+    assert data_territoires.codes_inferieurs(entrepot.path, "REGION", "76") == ["31", "34"]
+    assert data_territoires.codes_inferieurs(entrepot.path, "DEPARTEMENT", "31") == ["31001", "31002"]
+    assert data_territoires.codes_inferieurs(entrepot.path, "BASSIN", "7601") == ["31001", "34001"]
+    assert data_territoires.codes_inferieurs(entrepot.path, "REGION", "76", "AGENCE") == ["31001", "31002", "34001"]
+    assert data_territoires.codes_inferieurs(entrepot.path, "NATIONAL", "FR") == ["11", "76", "84"]
+    assert data_territoires.codes_inferieurs(entrepot.path, "AGENCE", "31001") == []
 
 
 def test_dictionnaire_et_libelles(entrepot):
-    dico = data.dictionnaire(entrepot.path)
+    dico = data_metadonnees.dictionnaire(entrepot.path)
     assert dico.height == 25 and dico["numero"].to_list()[0] == "A1"
     assert dico.filter(pl.col("indicateur") == B1)["unite"].item() == "jours"
-    listes = data.libelles_modalites(entrepot.path)
+    listes = data_metadonnees.libelles_modalites(entrepot.path)
     assert listes[("operateur_retenu", "FT")] == "France Travail"
     assert listes[("sexe", "1")] == "Homme"
 
 
 def test_etat_publication(entrepot):
-    etat = data.etat_publication(entrepot.path)
+    etat = data_metadonnees.etat_publication(entrepot.path)
     # The hand-made warehouse has no quality tables: the state says nothing, it does not fail.
     assert etat["date_arrete"] == DATE_ARRETE and etat["statut_qualite"] is None
 
@@ -101,7 +101,7 @@ def test_une_connexion_par_version_publiee(entrepot, tmp_path, monkeypatch):
     construire_entrepot(nouveau)
     ouvertes = []
     vrai_connect = duckdb.connect
-    monkeypatch.setattr(data.duckdb, "connect", lambda *a, **k: ouvertes.append(k.get("read_only")) or vrai_connect(*a, **k))
+    monkeypatch.setattr(data_connexion.duckdb, "connect", lambda *a, **k: ouvertes.append(k.get("read_only")) or vrai_connect(*a, **k))
     data.territoires(entrepot.path, NAT)
     data.extraire(entrepot.path, NAT, [A1], "REGION", ["76"])
     assert ouvertes == [True]  # one read-only connection for every query of this version
@@ -109,7 +109,7 @@ def test_une_connexion_par_version_publiee(entrepot, tmp_path, monkeypatch):
     os.replace(nouveau, entrepot.path)
     data.extraire(entrepot.path, NAT, [A1], "REGION", ["84"])
     assert ouvertes == [True, True]
-    data.fermer_connexions()
+    data_connexion.fermer_connexions()
     # Nothing is held any more: a writer of this process can open the file.
     vrai_connect(str(entrepot.path)).close()
 
@@ -122,16 +122,16 @@ def test_une_connexion_en_lecture_seule_refuse_d_ecrire(entrepot, monkeypatch):
         ouvertes.append(kwargs.get("read_only"))
         return vrai_connect(path, *args, **kwargs)
 
-    monkeypatch.setattr(data.duckdb, "connect", espion)
+    monkeypatch.setattr(data_connexion.duckdb, "connect", espion)
     data.date_arrete(entrepot.path)
     assert ouvertes == [True]
     with pytest.raises(duckdb.InvalidInputException, match="read-only"):
-        data.requete(entrepot.path, "create table marts.intrus (x int)")
+        data_connexion.requete(entrepot.path, "create table marts.intrus (x int)")
 
 
 def test_entrepot_absent(tmp_path):
     absent = tmp_path / "rien.duckdb"
-    with pytest.raises(data.EntrepotIndisponible, match="Aucun entrepôt publié : lancez `socle construire`"):
+    with pytest.raises(data_connexion.EntrepotIndisponible, match="Aucun entrepôt publié : lancez `socle construire`"):
         data.territoires(absent, NAT)
     assert not absent.exists()  # read-only: nothing created
 
@@ -139,7 +139,7 @@ def test_entrepot_absent(tmp_path):
 def test_entrepot_incomplet(tmp_path):
     vide = tmp_path / "vide.duckdb"
     duckdb.connect(str(vide)).close()
-    with pytest.raises(data.EntrepotIndisponible, match="socle construire"):
+    with pytest.raises(data_connexion.EntrepotIndisponible, match="socle construire"):
         data.territoires(vide, NAT)
 
 
@@ -160,21 +160,21 @@ def test_le_cache_evite_de_rouvrir_le_fichier(entrepot, monkeypatch):
     data.territoires(entrepot.path, NAT)
     compteur = []
     vrai_connect = duckdb.connect
-    monkeypatch.setattr(data.duckdb, "connect", lambda *a, **k: compteur.append(1) or vrai_connect(*a, **k))
+    monkeypatch.setattr(data_connexion.duckdb, "connect", lambda *a, **k: compteur.append(1) or vrai_connect(*a, **k))
     data.territoires(entrepot.path, NAT)
     assert compteur == []
 
 
 def test_chemin_entrepot(monkeypatch, tmp_path):
     monkeypatch.setenv("SOCLE_WAREHOUSE", str(tmp_path / "x.duckdb"))
-    assert data.chemin_entrepot() == tmp_path / "x.duckdb"
+    assert data_connexion.chemin_entrepot() == tmp_path / "x.duckdb"
     monkeypatch.delenv("SOCLE_WAREHOUSE")
     monkeypatch.setenv("SOCLE_DATA_DIR", str(tmp_path / "d"))
-    assert data.chemin_entrepot() == tmp_path / "d" / "socle.duckdb"
+    assert data_connexion.chemin_entrepot() == tmp_path / "d" / "socle.duckdb"
 
 
 def test_utilite_du_secret_et_perimetre(entrepot):
-    u = data.utilite_secret(entrepot.path, NAT)
+    u = data_metadonnees.utilite_secret(entrepot.path, NAT)
     # the published view's monthly cells: A1 of agency 31002 and of bassin 7602 (7) are secret
     assert u.total() == aide_requete(entrepot.path, "select count(*), count(*) filter (where secret) "
                                                     "from publication.indicateurs where type_periode = 'mois'")
@@ -187,11 +187,11 @@ def test_utilite_du_secret_et_perimetre(entrepot):
     assert v.niveau("BASSIN")["sans_indicateur"] == 3
     # a committee's rows are its perimeter's territories; the aggregates stay those of the view
     comite = Utilisateur("comite31", "Comité 31", "comite", "DEPARTEMENT", "31").perimetre
-    u31 = data.utilite_secret(entrepot.path, comite)
+    u31 = data_metadonnees.utilite_secret(entrepot.path, comite)
     assert u31.comites.perimetres.select("niveau", "territoire").rows() == [("DEPARTEMENT", "31"), ("BASSIN", "7602")]
     assert u31.comites.synthese.equals(v.synthese) and u31.part_secret.equals(u.part_secret)
     with pytest.raises(TypeError):
-        data.utilite_secret(entrepot.path, None)
+        data_metadonnees.utilite_secret(entrepot.path, None)
 
 
 def aide_requete(path, sql):

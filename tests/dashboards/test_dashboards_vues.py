@@ -6,7 +6,7 @@ from datetime import date
 
 import polars as pl
 
-from dashboards import data, vues
+from dashboards import data, data_metadonnees, vues
 from pipelines.core.indicateurs import A1, B1
 
 from .conftest import MOIS
@@ -96,7 +96,7 @@ def test_evolution_et_mois_decale():
 
 
 def test_references_du_territoire_puis_nationales(entrepot):
-    refs = data.valeurs_reference(entrepot.path)
+    refs = data_metadonnees.valeurs_reference(entrepot.path)
     r = vues.references(refs, "taux_sanction_cre", "76")
     assert r and all(x["territoire"] == "FR" for x in r) and r[0]["annee"] >= r[-1]["annee"]
     propres = vues.references(refs, "taux_retour_emploi_durable_6m", "93")

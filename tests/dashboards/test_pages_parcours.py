@@ -19,7 +19,7 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboards import data, vues
+from dashboards import data, data_metadonnees, vues
 from dashboards import vues_experimentations as vx
 from dashboards import vues_parcours as vp
 from dashboards import vues_retour_emploi as vre
@@ -498,9 +498,9 @@ def verifier_publie(at: AppTest, warehouse: Path, utilisateur) -> tuple[int, int
     """Every displayed row that is a published cell shows its published figure (« s » when
     secret); every point whose hover says « s » is not drawn. Returns the numbers of secret
     rows and of secret points seen."""
-    dico = {r["indicateur"]: r for r in data.dictionnaire(warehouse).to_dicts()}
+    dico = {r["indicateur"]: r for r in data_metadonnees.dictionnaire(warehouse).to_dicts()}
     publiees = cellules_publiees(warehouse, utilisateur)
-    attendu = vues.tableau_detail(publiees, data.libelles_modalites(warehouse), dico)
+    attendu = vues.tableau_detail(publiees, data_metadonnees.libelles_modalites(warehouse), dico)
     attendu = {tuple(r[c] for c in COLONNES_DETAIL): r for r in attendu.to_dicts()}
     lignes_secretes = 0
     for tableau in at.dataframe:
