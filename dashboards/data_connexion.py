@@ -45,10 +45,7 @@ def _signature(path: Path) -> tuple[int, int, int]:
     try:
         s = path.stat()
     except FileNotFoundError:
-        raise EntrepotIndisponible(
-            "Aucun entrepôt publié : lancez `socle construire` pour construire et publier l'entrepôt "
-            f"(fichier attendu : {path})."
-        ) from None
+        raise lecture.entrepot_absent(path) from None
     return (s.st_ino, s.st_size, s.st_mtime_ns)
 
 

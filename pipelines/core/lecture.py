@@ -47,15 +47,20 @@ class EntrepotIndisponible(RuntimeError):
 # Opening the file
 
 
+def entrepot_absent(path: Path) -> EntrepotIndisponible:
+    """The error of a missing published file (what to run, and where the file was expected)."""
+    return EntrepotIndisponible(
+        "Aucun entrepôt publié : lancez `socle construire` pour construire et publier l'entrepôt "
+        f"(fichier attendu : {path})."
+    )
+
+
 def connexion(path: Path | str) -> duckdb.DuckDBPyConnection:
     """A read-only connection to the file (the caller closes it); French errors. Nothing is
     created: a missing file is an error, never an empty warehouse."""
     path = Path(path)
     if not path.exists():
-        raise EntrepotIndisponible(
-            "Aucun entrepôt publié : lancez `socle construire` pour construire et publier l'entrepôt "
-            f"(fichier attendu : {path})."
-        )
+        raise entrepot_absent(path)
     try:
         con = duckdb.connect(str(path), read_only=True)
     except duckdb.IOException as exc:

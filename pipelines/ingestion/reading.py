@@ -158,11 +158,11 @@ def _line_too_long(line: int, limits: Limits) -> FileRejected:
     )
 
 
-def _read_header(stream: BinaryIO, export: Export, limits: Limits) -> tuple[tuple[str, ...], bytes]:
+def _read_header(stream: BinaryIO, export: Export, limits: Limits, empty: str) -> tuple[tuple[str, ...], bytes]:
     """Read up to the end of the header line; return the header and the bytes read after it."""
     buf = stream.read(CHUNK_BYTES)
     if not buf:
-        raise FileRejected("fichier vide (0 octet)")
+        raise FileRejected(empty)
     if buf.startswith(_BOM):
         buf = buf[len(_BOM):]
     while b"\n" not in buf:
@@ -231,9 +231,11 @@ def _check_lines(piece: bytes, line: int, limits: Limits) -> None:
         start, line = end + 1, line + 1
 
 
-def iter_csv_units(stream: BinaryIO, export: Export, limits: Limits = LIMITS) -> Iterator[Unit]:
-    """Units of a CSV stream, cut at line ends every ``CHUNK_BYTES``."""
-    header, buf = _read_header(stream, export, limits)
+def iter_csv_units(stream: BinaryIO, export: Export, limits: Limits = LIMITS,
+                   empty: str = "fichier vide (0 octet)") -> Iterator[Unit]:
+    """Units of a CSV stream, cut at line ends every ``CHUNK_BYTES``; ``empty``: the reason when
+    the stream holds nothing."""
+    header, buf = _read_header(stream, export, limits, empty)
     line = 2
     eof = False
     while not eof:
@@ -422,10 +424,8 @@ def iter_units(path: Path, extension: str, export: Export, data: bytes | None = 
         try:
             with source, gzip.GzipFile(fileobj=source, mode="rb") as gz:
                 stream = _Capped(gz, size, limits)  # type: ignore[arg-type]
-                first = stream.read(1)
-                if not first:
-                    raise FileRejected("fichier vide (archive gzip sans contenu)")
-                yield from iter_csv_units(_Prefixed(first, stream), export, limits)  # type: ignore[arg-type]
+                yield from iter_csv_units(stream, export, limits,  # type: ignore[arg-type]
+                                          empty="fichier vide (archive gzip sans contenu)")
         except (gzip.BadGzipFile, EOFError, zlib.error, OSError) as exc:
             raise FileRejected(f"fichier gzip illisible : {exc}") from None
         return
@@ -435,15 +435,3 @@ def iter_units(path: Path, extension: str, export: Export, data: bytes | None = 
         with open(path, "rb") as stream:
             yield from iter_csv_units(stream, export, limits)
 
-
-class _Prefixed:
-    """A stream whose first bytes were already read (to tell an empty archive)."""
-
-    def __init__(self, head: bytes, stream: _Capped):
-        self._head, self._stream = head, stream
-
-    def read(self, n: int = -1) -> bytes:
-        if self._head:
-            head, self._head = self._head, b""
-            return head + self._stream.read(n - len(head) if n and n > 0 else n)
-        return self._stream.read(n)

@@ -96,10 +96,12 @@ class Run:
         # Before anything is written: another key would give the same people new pseudonyms.
         self.pseudo.verifier_cle(con)
         ensure_raw_schema(con)
-        #: content hash -> (file, statut) from the registry, or the result of this run
-        self.registered: dict[str, tuple[str, str] | FileResult] = {
-            h: (f, s) for h, f, s in con.execute("select hash_contenu, fichier, statut from raw._fichiers").fetchall()
-        }
+        #: content hash -> file that loaded it (registry, or this run). Only a load makes a content
+        #: "already done": a file rejected (for its name, its header…) and sent again is read again,
+        #: or its rows would be lost.
+        self.loaded: dict[str, str] = dict(
+            con.execute("select hash_contenu, fichier from raw._fichiers where statut = 'CHARGE'").fetchall()
+        )
         self.next_id: int = con.execute("select coalesce(max(id_chargement), 0) + 1 from raw._fichiers").fetchone()[0]  # type: ignore[index]
 
     def _new_id(self) -> int:
@@ -127,24 +129,20 @@ class Run:
             small = task.name_error is not None or is_small(task.path, ext)
             data = task.path.read_bytes() if small else None
             digest = hashlib.sha256(data).hexdigest() if data is not None else sha256_file(task.path)
-            earlier = self.registered.get(digest)
-            rel, status = (earlier if isinstance(earlier, tuple) else (earlier.file, earlier.status)) if earlier else ("", "")
-            # Only a load makes a content "already done": a file rejected (for its name, its
-            # header…) and sent again must be read again, or its rows would be lost.
-            if status == CHARGE:
+            if digest in self.loaded:
                 batch.results.append(FileResult(folder, task.rel, DEJA_CHARGE, content_hash=digest,
-                                                reason=f"contenu identique à {rel} (déjà chargé)"))
+                                                reason=f"contenu identique à {self.loaded[digest]} (déjà chargé)"))
                 continue
             if task.name_error:
                 result = self._reject(task, digest, task.name_error, batch.registry, batch.moves)
                 batch.results.append(result)
-                self.registered[digest] = result  # the same content again in this run: no-op
                 continue
             if not small:
                 # a large file is loaded alone: write what is pending first, keep the order
                 emit(self._flush(batch))
                 result = self._load_large(export, task, digest)
-                self.registered[digest] = result
+                if result.status == CHARGE:
+                    self.loaded[digest] = result.file
                 emit([result])
                 continue
             try:
@@ -152,11 +150,10 @@ class Run:
             except FileRejected as exc:
                 result = self._reject(task, digest, str(exc), batch.registry, batch.moves)
                 batch.results.append(result)
-                self.registered[digest] = result
                 continue
             result = FileResult(folder, task.rel, CHARGE, load_id=self._new_id(), content_hash=digest,
                                 ignored_columns=hors_contrat(export, units[0].header) if units else ())
-            self.registered[digest] = result
+            self.loaded[digest] = result.file
             batch.results.append(result)
             batch.loads.append(_Load(task, result, units))
             batch.rows += sum(len(u.lines) if isinstance(u, LinesUnit) else u.frame.height for u in units)

@@ -88,20 +88,28 @@ def _show(c: Column) -> pl.Expr:
     return pl.when(pl.col(SENSIBLE)).then(pl.lit("")).otherwise(pl.format(" « {} »", court))
 
 
-def _personnelle(c: Column, forme: str) -> pl.Expr:
-    return pl.col(c.name).str.contains(forme).fill_null(False)
+#: Shapes of personal data looked for in every value, with the words of the reason.
+FORMES_PERSONNELLES = ((NIR, "numéro de sécurité sociale (NIR)"), (EMAIL, "adresse e-mail"))
 
 
-def sensible_expr(export: Export) -> pl.Expr:
-    """True when a value of the row is shaped like a NIR or an e-mail (pseudonymised columns
-    excepted: already hashed). Every column is scanned, not only free text: a NIR in a coded or
-    numeric column would otherwise be quoted in the reason of its fault."""
-    cols = [c for c in export.columns if not c.pseudonymised]
-    if not cols:
-        return pl.lit(False)
-    return pl.any_horizontal(
-        [_personnelle(c, NIR) | _personnelle(c, EMAIL) for c in cols]
-    )
+def _pd(colonne: str, k: int) -> str:
+    """Internal column: the value of ``colonne`` has the k-th shape of personal data."""
+    return f"__socle_pd{k}_{colonne}"
+
+
+def _formes_personnelles(export: Export) -> list[pl.Expr]:
+    """One flag per (column, shape), each regex run once. Every column is scanned (pseudonymised
+    ones excepted: already hashed), not only free text: a NIR in a coded or numeric column would
+    otherwise be quoted in the reason of its fault."""
+    return [pl.col(c.name).str.contains(forme).fill_null(False).alias(_pd(c.name, k))
+            for c in export.columns if not c.pseudonymised for k, (forme, _) in enumerate(FORMES_PERSONNELLES)]
+
+
+def _sensible(export: Export) -> pl.Expr:
+    """True when a value of the row is shaped like a NIR or an e-mail."""
+    flags = [pl.col(_pd(c.name, k)) for c in export.columns if not c.pseudonymised
+             for k in range(len(FORMES_PERSONNELLES))]
+    return pl.any_horizontal(flags) if flags else pl.lit(False)
 
 
 @dataclass
@@ -119,10 +127,10 @@ def _checks(export: Export) -> list[_Check]:
         present = s.is_not_null()
         if not c.pseudonymised:
             # named by column and line only: the value is neither quoted nor kept
-            for forme, label in ((NIR, "numéro de sécurité sociale (NIR)"), (EMAIL, "adresse e-mail")):
+            for k, (_, label) in enumerate(FORMES_PERSONNELLES):
                 out.append(_Check(
                     c.name,
-                    pl.col(SENSIBLE) & _personnelle(c, forme),
+                    pl.col(_pd(c.name, k)),
                     pl.lit(f"{c.name} : donnée personnelle interdite (forme de {label}), valeur non conservée"),
                 ))
         if c.required:
@@ -226,8 +234,8 @@ def validate(frame: pl.DataFrame, export: Export) -> tuple[pl.DataFrame, pl.Data
     )
     first_col = pl.coalesce([pl.when(ch.fault).then(pl.lit(ch.column)) for ch in checks] + [pl.lit(None, pl.String)])
     out = frame.with_columns(
-        *(parsed_expr(c).alias(_p(c.name)) for c in export.columns), sensible_expr(export).alias(SENSIBLE)
-    ).with_columns(
+        *(parsed_expr(c).alias(_p(c.name)) for c in export.columns), *_formes_personnelles(export)
+    ).with_columns(_sensible(export).alias(SENSIBLE)).with_columns(
         # a line with the wrong number of fields is misaligned: its other faults mean nothing
         pl.when(ragged).then(ragged_msg).otherwise(pl.when(motif_cells != "").then(motif_cells)).alias(MOTIF),
         pl.when(ragged).then(pl.lit(None, pl.String)).otherwise(first_col).alias(COLONNE),
