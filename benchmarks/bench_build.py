@@ -1,25 +1,31 @@
-"""Time and peak memory of a whole build (ingestion → dbt → secret statistique → publication).
+"""Time and peak memory of a whole build against its floor, at several scales (issue 13).
 
-    uv run python benchmarks/bench_build.py                      # demo scale (50 000 personnes)
-    uv run python benchmarks/bench_build.py --echelles 1,10      # demo and a 10× larger inbox
+    uv run python benchmarks/bench_build.py                                   # demo scale (50 000 personnes)
+    uv run python benchmarks/bench_build.py --personnes 300000,1000000 --regions all
+    SOCLE_DUCKDB_MEMOIRE=12GB uv run python benchmarks/bench_build.py --personnes 6000000 --regions all
 
-For each scale: generates an inbox (kept under --dossier to be reused by later runs), then runs
+For each scale: generates an inbox (kept under --dossier, reused by later runs), measures the
+**floor** — every delivered file read once into DuckDB tables, no transformation — then runs
 ``socle construire`` in a child process on a fresh warehouse and prints the wall time of each step,
-the total and the child's peak resident memory. A benchmark prints figures; it asserts nothing.
+the total, the ratio to the floor, the child's peak resident memory (ingestion, dbt, disclosure
+control and quality all run in that one process) and the sizes of the published file and of the
+internal warehouse. DuckDB's resources come from ``SOCLE_DUCKDB_MEMOIRE``, ``SOCLE_DUCKDB_FILS``,
+``SOCLE_DUCKDB_TEMP`` as in a real build. A benchmark prints figures; it asserts nothing.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-DEMO_PERSONS = 50_000
-
+RACINE = Path(__file__).resolve().parents[1]
 
 _BUILD_AND_REPORT = """
 import resource, sys
@@ -30,43 +36,74 @@ finally:
     print(f"PIC_RSS_KO={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}")
 """
 
+_PLANCHER = """
+import resource, sys, time
+from pathlib import Path
+import duckdb
+inbox, base = Path(sys.argv[1]), sys.argv[2]
+t0 = time.perf_counter()
+con = duckdb.connect(base)
+for dossier in sorted(p for p in inbox.iterdir() if p.is_dir() and not p.name.startswith("_")):
+    csv = sorted(str(f) for f in dossier.iterdir() if f.name.endswith((".csv", ".csv.gz")))
+    parquet = sorted(str(f) for f in dossier.iterdir() if f.name.endswith(".parquet"))
+    if csv:
+        con.execute(f"create table {dossier.name}_csv as select * from read_csv(?, delim=';', header=true, "
+                    "union_by_name=true, all_varchar=true)", [csv])
+    if parquet:
+        con.execute(f"create table {dossier.name}_parquet as select * from read_parquet(?, union_by_name=true)", [parquet])
+con.execute("checkpoint")
+con.close()
+print(f"PLANCHER_S={time.perf_counter() - t0:.3f}")
+print(f"PIC_RSS_KO={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}")
+"""
+
 
 def run(cmd: list[str]) -> tuple[float, str]:
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=RACINE)
     elapsed = time.perf_counter() - t0
     if proc.returncode != 0:
-        sys.exit(f"échec de {' '.join(cmd)} :\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+        sys.exit(f"échec de {' '.join(cmd[:4])} :\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
     return elapsed, proc.stdout + proc.stderr
 
 
+def _pic(out: str) -> float:
+    return float(re.search(r"PIC_RSS_KO=(\d+)", out).group(1)) / 1024
+
+
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--echelles", default="1", help="multiples de l'échelle de démonstration, ex. 1,10")
-    p.add_argument("--regions", default="76,93")
-    p.add_argument("--dossier", type=Path, default=Path("data/bench"), help="où garder les dépôts générés")
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--personnes", default="50000", help="effectifs séparés par des virgules, ex. 300000,1000000,6000000")
+    p.add_argument("--regions", default="76,93", help="codes région séparés par des virgules, ou « all »")
+    p.add_argument("--dossier", type=Path, default=RACINE / "data" / "bench", help="où garder les dépôts générés")
     args = p.parse_args()
 
     socle = [sys.executable, "-m", "pipelines.cli"]
-    for echelle in (int(e) for e in args.echelles.split(",")):
-        persons = DEMO_PERSONS * echelle
-        inbox = args.dossier / f"inbox_{persons}"
+    for persons in (int(e) for e in args.personnes.split(",")):
+        inbox = args.dossier / f"inbox_{persons}_{args.regions.replace(',', '-')}"
         if not (inbox / "_generation.json").exists():
             shutil.rmtree(inbox, ignore_errors=True)
-            t_gen, _ = run([*socle, "generer", "--sortie", str(inbox), "--personnes", str(persons),
-                            "--regions", args.regions])
-            print(f"[{persons:,} personnes] génération {t_gen:.1f} s")
+            t_gen, _ = run([*socle, "generer", "--sortie", str(inbox), "--personnes", str(persons), "--regions", args.regions])
+            print(f"[{persons:,} personnes] génération {t_gen:.1f} s", flush=True)
+        taille_depot = sum(f.stat().st_size for f in inbox.rglob("*") if f.is_file()) / 1e9
+
+        with tempfile.TemporaryDirectory(dir=args.dossier) as tmp:
+            _, out = run([sys.executable, "-c", _PLANCHER, str(inbox), str(Path(tmp) / "plancher.duckdb")])
+        plancher = float(re.search(r"PLANCHER_S=([\d.]+)", out).group(1))
+        print(f"[{persons:,} personnes] plancher {plancher:.1f} s (dépôt {taille_depot:.2f} Go lu une fois, "
+              f"pic {_pic(out):.0f} Mo)", flush=True)
+
         warehouse = args.dossier / f"socle_{persons}.duckdb"
         for stale in args.dossier.glob(f"*socle_{persons}*"):
             shutil.rmtree(stale, ignore_errors=True) if stale.is_dir() else stale.unlink()
-        # the child reports its own peak (ingestion and dbt run in that one process)
+        env_note = ", ".join(f"{k}={v}" for k, v in os.environ.items() if k.startswith("SOCLE_DUCKDB_")) or "réglages DuckDB par défaut"
         t_build, out = run([sys.executable, "-c", _BUILD_AND_REPORT, str(inbox), str(warehouse)])
-        peak = float(re.search(r"PIC_RSS_KO=(\d+)", out).group(1)) / 1024
         steps = re.search(r"Entrepôt publié : .*?\((.*?)\)", out.replace("\n", " "), re.S)
-        size = warehouse.stat().st_size / 1e6
-        print(f"[{persons:,} personnes] construction {t_build:.1f} s "
-              f"({steps.group(1) if steps else 'étapes inconnues'}) ; pic mémoire {peak:.0f} Mo ; "
-              f"entrepôt {size:.0f} Mo")
+        interne = warehouse.parent / f".{warehouse.stem}-travail" / warehouse.name
+        print(f"[{persons:,} personnes] construction {t_build:.1f} s ({steps.group(1) if steps else 'étapes inconnues'}) ; "
+              f"{t_build / plancher:.1f} × le plancher ; pic mémoire {_pic(out):.0f} Mo ({env_note}) ; "
+              f"fichier publié {warehouse.stat().st_size / 1e6:.0f} Mo, entrepôt interne {interne.stat().st_size / 1e6:.0f} Mo",
+              flush=True)
 
 
 if __name__ == "__main__":

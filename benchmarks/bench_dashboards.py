@@ -30,11 +30,11 @@ def main() -> int:
     parser.add_argument("--repetitions", type=int, default=3)
     parser.add_argument("--roles", default="dr76,comite31", help="identifiants des comptes de démonstration")
     args = parser.parse_args()
-    if not args.warehouse.exists():
-        sys.exit(f"Entrepôt introuvable : {args.warehouse} (lancez d'abord `socle demo --sans-servir`).")
+    if not args.entrepot.exists():
+        sys.exit(f"Entrepôt introuvable : {args.entrepot} (lancez d'abord `socle demo --sans-servir`).")
 
     dossier = Path(tempfile.mkdtemp(prefix="bench-tableaux-"))
-    os.environ["SOCLE_WAREHOUSE"] = str(args.warehouse.resolve())
+    os.environ["SOCLE_WAREHOUSE"] = str(args.entrepot.resolve())
     os.environ["SOCLE_UTILISATEURS"] = str(dossier / "utilisateurs.toml")
     os.environ["SOCLE_JOURNAL_ACCES"] = str(dossier / "journal.jsonl")
 
@@ -48,7 +48,7 @@ def main() -> int:
 
     utilisateurs = {u.identifiant: u for u in acces.UTILISATEURS_DEMO}
     app = RACINE / "dashboards" / "app.py"
-    print(f"Entrepôt : {args.warehouse} ({args.warehouse.stat().st_size / 1e6:.0f} Mo)")
+    print(f"Entrepôt : {args.entrepot} ({args.entrepot.stat().st_size / 1e6:.0f} Mo)")
     print(f"{'rôle':<10} {'page':<28} {'à froid (s)':>12} {'à chaud (s)':>12}")
     for identifiant in args.roles.split(","):
         u = utilisateurs[identifiant]

@@ -36,7 +36,7 @@ def main() -> None:
     p.add_argument("--sortie", type=Path, default=None, help="dossier de sortie (défaut : temporaire, supprimé)")
     args = p.parse_args()
 
-    out = args.out or Path(tempfile.mkdtemp(prefix="socle-bench-"))
+    out = args.sortie or Path(tempfile.mkdtemp(prefix="socle-bench-"))
     regions = None if args.regions == "all" else args.regions.split(",")
     samples: list[tuple[int, float]] = []
 
@@ -45,18 +45,18 @@ def main() -> None:
         print(f"  {done:>9,} / {total:,} personnes   RSS {samples[-1][1]:7.0f} Mo   {time.time() - t0:6.1f} s", flush=True)
 
     t0 = time.time()
-    summary = generate(out, regions=regions, persons=args.persons, seed=args.seed,
+    summary = generate(out, regions=regions, persons=args.personnes, seed=args.graine,
                        chunk_size=args.chunk_size, progress=progress, overwrite=True)
     elapsed = time.time() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     files = sum(summary["fichiers"].values())
     rows = sum(summary["lignes"].values())
     size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file()) / 1e6
-    print(f"personnes {args.persons:,}  régions {','.join(summary['parametres']['regions'])}")
+    print(f"personnes {args.personnes:,}  régions {','.join(summary['parametres']['regions'])}")
     print(f"durée {elapsed:.1f} s   pic RSS {peak:.0f} Mo   {files:,} fichiers   {rows:,} lignes   {size:.0f} Mo")
     if len(samples) >= 2:
         print(f"RSS après le 1er lot {samples[0][1]:.0f} Mo, après le dernier {samples[-1][1]:.0f} Mo")
-    if args.out is None:
+    if args.sortie is None:
         shutil.rmtree(out, ignore_errors=True)
 
 

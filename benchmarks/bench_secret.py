@@ -53,8 +53,8 @@ def main() -> int:
     parser.add_argument("--seuil", type=int, default=11)
     parser.add_argument("--region", default=None, help="une seule région (code INSEE)")
     args = parser.parse_args()
-    if not args.warehouse.exists():
-        sys.exit(f"Entrepôt introuvable : {args.warehouse} (lancez d'abord `socle demo --sans-servir`).")
+    if not args.entrepot.exists():
+        sys.exit(f"Entrepôt introuvable : {args.entrepot} (lancez d'abord `socle demo --sans-servir`).")
 
     import duckdb
 
@@ -63,8 +63,8 @@ def main() -> int:
     from pipelines.secret.utilite import mesurer, resume_utilite
 
     t0 = time.perf_counter()
-    cells, hier = _cellules(args.warehouse, args.region)
-    print(f"Entrepôt : {args.warehouse} ; {cells.height} cellules "
+    cells, hier = _cellules(args.entrepot, args.region)
+    print(f"Entrepôt : {args.entrepot} ; {cells.height} cellules "
           f"({', '.join(f'{r[0]} {r[1]}' for r in cells.group_by('type_periode').len().sort('type_periode').rows())}) ; "
           f"lecture {time.perf_counter() - t0:.1f} s")
     with tempfile.TemporaryDirectory(prefix="socle-bench-secret-") as tmp:

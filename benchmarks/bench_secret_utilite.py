@@ -26,19 +26,19 @@ def main() -> int:
     parser.add_argument("--perimetres", type=int, default=10, help="nombre de périmètres les moins visibles affichés")
     parser.add_argument("--repetitions", type=int, default=3)
     args = parser.parse_args()
-    if not args.warehouse.exists():
-        sys.exit(f"Entrepôt introuvable : {args.warehouse} (lancez d'abord `socle demo --sans-servir`).")
+    if not args.entrepot.exists():
+        sys.exit(f"Entrepôt introuvable : {args.entrepot} (lancez d'abord `socle demo --sans-servir`).")
 
     import polars as pl
 
     from pipelines.core.warehouse import connect
     from pipelines.secret.utilite import mesurer, pourcentage, resume_utilite
 
-    print(f"Entrepôt : {args.warehouse} ({args.warehouse.stat().st_size / 1e6:.0f} Mo)")
+    print(f"Entrepôt : {args.entrepot} ({args.entrepot.stat().st_size / 1e6:.0f} Mo)")
     durees = []
     for _ in range(max(1, args.repetitions)):
         t0 = time.perf_counter()
-        with connect(args.warehouse, read_only=True) as con:  # opening included: what socle qualite pays
+        with connect(args.entrepot, read_only=True) as con:  # opening included: what socle qualite pays
             u = mesurer(con)
         durees.append(time.perf_counter() - t0)
     print(resume_utilite(u))

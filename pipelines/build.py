@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pipelines.core.settings import CleDePseudonymisationError, Settings, pseudonymisation_key
-from pipelines.core.warehouse import BuildError, build_lock, prepare_work_warehouse
+from pipelines.core.warehouse import BuildError, build_lock, connect, prepare_work_warehouse
 
 
 @dataclass
@@ -36,22 +36,18 @@ def publish(work: Path, published: Path, settings: Settings | None = None) -> di
     return publier_version(settings, Path(work))
 
 
-def publier_vue_secret(work: Path, seuil: int, methode: str = "groupes", journal=None) -> int:
+def publier_vue_secret(work: Path, seuil: int, methode: str = "groupes", journal=None,
+                       config: dict[str, str] | None = None) -> int:
     """``publication.indicateurs`` (the view after statistical disclosure control) in ``work``.
 
     With the optimiser, the independent audit then gates the view (``auditer_secret``: raises
     ``BuildError``). Not with the group rule, known to fail it (docs/secret-statistique.md):
     gating it would stop every publication."""
-    import duckdb
-
     from pipelines.publication import publier_vue
 
     journal = journal or (lambda _m: None)
-    con = duckdb.connect(str(work))
-    try:
+    with connect(work, config=config) as con:
         lignes = publier_vue(con, seuil, methode, journal)
-    finally:
-        con.close()
     if methode == "optimiseur":
         journal("Audit du secret statistique (équations de la vue publiée)")
         journal(auditer_secret(work, seuil))
@@ -108,7 +104,8 @@ def run_build(
         t0 = time.perf_counter()
         step(f"Ingestion des exports de {settings.inbox}")
         try:
-            report = ingest_inbox(work, settings.inbox, key, on_file=on_file, limits=Limits.from_settings(settings))
+            report = ingest_inbox(work, settings.inbox, key, on_file=on_file, limits=Limits.from_settings(settings),
+                                  config=settings.duckdb_config)
         except Exception as exc:  # noqa: BLE001 - re-raised with the step named
             raise BuildError("ingestion", str(exc)) from exc
         result.ingestion = report
@@ -122,6 +119,7 @@ def run_build(
                 ["build", "--exclude", "test_type:unit"], work, vars=dbt_vars(settings),
                 # dbt's artefacts beside the build's copy: builds of two warehouses never share them
                 target_path=settings.work_dir / "dbt_target", log_path=settings.work_dir / "dbt_logs",
+                duckdb_config=settings.duckdb_config,
             )
         except DbtError as exc:
             raise BuildError("dbt", str(exc)) from exc
@@ -130,7 +128,7 @@ def run_build(
         t0 = time.perf_counter()
         step(f"Secret statistique (seuil {settings.seuil_secret})")
         try:
-            publier_vue_secret(work, settings.seuil_secret, settings.methode_secret, step)
+            publier_vue_secret(work, settings.seuil_secret, settings.methode_secret, step, settings.duckdb_config)
         except BuildError:
             raise  # the audit's gate names its step
         except Exception as exc:  # noqa: BLE001 - re-raised with the step named
@@ -144,7 +142,7 @@ def run_build(
         from quality.gates import controler
 
         try:
-            rapport = controler(work, None, settings.data_dir)
+            rapport = controler(work, None, settings.data_dir, config=settings.duckdb_config)
         except Exception as exc:  # noqa: BLE001 - re-raised with the step named
             raise BuildError("contrôles qualité", f"les contrôles n'ont pas pu s'exécuter : {exc}") from exc
         result.durations["qualite"] = time.perf_counter() - t0

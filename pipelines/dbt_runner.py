@@ -89,8 +89,12 @@ def run_dbt(
     vars: dict | None = None,
     target_path: Path | None = None,
     log_path: Path | None = None,
+    duckdb_config: dict[str, str] | None = None,
 ):
     """Run ``dbt <args>`` on the warehouse ``db_path``; raise :class:`DbtError` on failure.
+
+    ``duckdb_config`` (``Settings.duckdb_config``): DuckDB's memory limit and temp directory, given
+    to the profile (``dbt_project/profiles.yml``) for the call.
 
     ``vars`` become ``--vars`` (e.g. ``{"date_arrete": date(2025, 3, 31)}``). Returns dbt's
     result object (``dbtRunnerResult``) on success.
@@ -98,7 +102,8 @@ def run_dbt(
     from dbt.cli.main import dbtRunner  # imported late: dbt is slow to import
 
     full = dbt_args(args, vars, target_path, log_path)
-    with environment(SOCLE_DBT_DB_PATH=str(Path(db_path).resolve())):
+    moteur = {f"SOCLE_DBT_DUCKDB_{k.upper()}": v for k, v in (duckdb_config or {}).items()}
+    with environment(SOCLE_DBT_DB_PATH=str(Path(db_path).resolve()), **moteur):
         result = dbtRunner().invoke(full)
     if result.success:
         return result

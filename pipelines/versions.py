@@ -1,4 +1,11 @@
-"""Published versions: archive, journal, rollback.
+"""Published versions: the publication file, archive, journal, rollback.
+
+The published file is not the warehouse: it is a **publication file** written from the build's
+work copy with only what readers need (``ecrire_fichier_publication``: indicator cells, internal
+and published, dictionary, date d'arrêté, quality results, references, the disclosure method and
+its proofs, the journal, the agencies' hierarchy) and no person-level row. The raw, staging and
+intermediate layers stay in the build's work copy (``Settings.work_warehouse``, the internal
+warehouse), which is never published nor archived.
 
 Every publication keeps a byte-identical copy of the published file in ``<warehouse dir>/versions/``
 (``<stem>_<id>.duckdb``, the last ``Settings.versions_conservees`` are kept) and appends one line to
@@ -8,9 +15,10 @@ hold about itself) is written into the warehouse before publication, table ``pub
 so that a published file carries its own lineage.
 
 ``restaurer`` puts an archived version back, with the same atomic swap as a publication, under the
-build lock, and resets the build's private work copy from it: the next build starts from the restored
-state (files loaded after that version are seen as new again and re-ingested — ingestion is
-idempotent — and a file removed from the inbox meanwhile is really gone).
+build lock, and takes the work copy back to it: the loads after that version leave its raw layer,
+so the next build starts from the restored state (files loaded after that version are seen as new
+again and re-ingested — ingestion is idempotent — and a file removed from the inbox meanwhile is
+really gone).
 """
 
 from __future__ import annotations
@@ -27,10 +35,28 @@ from typing import Any
 from pipelines.core import lecture
 from pipelines.core.files import append_jsonl, copy_hashed, fsync_dir, read_jsonl, sha256_file
 from pipelines.core.settings import Settings
-from pipelines.core.warehouse import build_lock, table_exists
+from pipelines.core.warehouse import build_lock, entrepot_entier, table_exists
 
 JOURNAL_NAME = "publications.jsonl"
 VERSIONS_DIRNAME = "versions"
+
+#: What the publication file holds: every table of these schemas of the work copy — the
+#: published view and its journal (``publication``), quality results (``qualite``), references
+#: (``referentiel``), the optimiser's proofs (``secret``, cell-level) — and, by name, the marts
+#: readers open (cells, internal for the regional directors; dictionary; date d'arrêté; not the
+#: per-family marts, the same cells again, nor any later mart before it is listed here) and the
+#: agencies' hierarchy the disclosure audit rebuilds its equations from. Nothing of ``raw``,
+#: ``quarantine``, ``staging`` nor the rest of ``intermediate``: rows about persons, episodes
+#: or agents never leave the work copy.
+SCHEMAS_PUBLIES = ("publication", "qualite", "referentiel", "secret")
+TABLES_PUBLIEES = (
+    ("marts", "indicateurs"),
+    ("marts", "dictionnaire"),
+    ("marts", "arrete"),
+    ("intermediate", "int_territoires__agences"),
+)
+#: Schemas whose rows carry the load that brought them: a rollback removes the later loads.
+_SCHEMAS_CHARGEMENTS = ("raw", "quarantine", "qualite")
 
 
 class VersionError(RuntimeError):
@@ -104,6 +130,70 @@ def _swap_in(src: Path, published: Path) -> str:
         raise
     fsync_dir(published.parent)
     return digest
+
+
+def ecrire_fichier_publication(work: Path, dest: Path) -> Path:
+    """Write ``dest`` (a new DuckDB file) with the tables of ``work`` that readers need
+    (``SCHEMAS_PUBLIES``, ``TABLES_PUBLIEES``), under the same names. Returns ``dest``."""
+    import duckdb
+
+    dest.unlink(missing_ok=True)
+    dest.with_name(dest.name + ".wal").unlink(missing_ok=True)
+    con = duckdb.connect(str(dest))
+    try:
+        con.execute(f"attach '{_sql_texte(work)}' as interne (read_only)")
+        tables = con.execute(
+            "select schema_name, table_name from duckdb_tables() where database_name = 'interne' "
+            "and (schema_name in (select unnest(?::varchar[])) "
+            "or (schema_name, table_name) in (select unnest(?::varchar[]), unnest(?::varchar[]))) "
+            "order by schema_name, table_name",
+            [list(SCHEMAS_PUBLIES), [s for s, _ in TABLES_PUBLIEES], [t for _, t in TABLES_PUBLIEES]],
+        ).fetchall()
+        for schema, table in tables:
+            con.execute(f'create schema if not exists "{schema}"')
+            con.execute(f'create table "{schema}"."{table}" as select * from interne."{schema}"."{table}"')
+        con.execute("detach interne")
+        con.execute("checkpoint")
+    finally:
+        con.close()
+    return dest
+
+
+def _sql_texte(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def _ramener_copie_de_travail(work: Path, restauree: Path, dernier_id_chargement: int | None) -> None:
+    """Take the work copy back to a restored version: the loads after its last one leave the raw
+    layer, the quarantine and the quality gates' record (seen as new, they are ingested and
+    checked again), and the journal in the work copy becomes the restored file's. Models and
+    view are recomputed by the next build anyway."""
+    import duckdb
+
+    dernier = -1 if dernier_id_chargement is None else int(dernier_id_chargement)
+    con = duckdb.connect(str(work))
+    try:
+        colonnes = con.execute(
+            "select c.table_schema, c.table_name, c.column_name from information_schema.columns c "
+            "join information_schema.tables t using (table_schema, table_name) "
+            "where t.table_type = 'BASE TABLE' and c.table_schema in (select unnest(?::varchar[])) "
+            "and c.column_name in ('id_chargement', '_id_chargement')",
+            [list(_SCHEMAS_CHARGEMENTS)],
+        ).fetchall()
+        for schema, table, colonne in colonnes:
+            con.execute(f'delete from "{schema}"."{table}" where "{colonne}" > ?', [dernier])
+        con.execute(f"attach '{_sql_texte(restauree)}' as restauree (read_only)")
+        con.execute(_JOURNAL_DDL)
+        con.execute("delete from publication.journal")
+        if con.execute(
+            "select count(*) from information_schema.tables where table_catalog = 'restauree' "
+            "and table_schema = 'publication' and table_name = 'journal'"
+        ).fetchall()[0][0]:
+            con.execute("insert into publication.journal select * from restauree.publication.journal")
+        con.execute("detach restauree")
+        con.execute("checkpoint")
+    finally:
+        con.close()
 
 
 def _stamp(path: Path) -> dict:
@@ -271,12 +361,14 @@ def publier_version(settings: Settings, work_path: Path) -> dict:
     )
     archive = version_path(settings, version_id)
     archive_tmp = archive.with_name(archive.name + ".copie")
+    fichier = work_path.with_name(f"{work_path.stem}.publication{work_path.suffix}")
     try:
+        ecrire_fichier_publication(work_path, fichier)
         # The archive is copied first (under a temporary name), so that a failure leaves the
         # published file untouched; it takes its final name once the swap is done.
-        archived = copy_hashed(work_path, archive_tmp)
-        digest = _swap_in(work_path, settings.warehouse)
-        if archived != digest:  # pragma: no cover - the work copy changed under the lock
+        archived = copy_hashed(fichier, archive_tmp)
+        digest = _swap_in(fichier, settings.warehouse)
+        if archived != digest:  # pragma: no cover - the file changed under the lock
             raise OSError(f"l'archive de la version {version_id} diffère du fichier publié")
         os.replace(archive_tmp, archive)
         fsync_dir(archive.parent)
@@ -284,6 +376,8 @@ def publier_version(settings: Settings, work_path: Path) -> dict:
         archive_tmp.unlink(missing_ok=True)
         _retirer_de_entrepot(work_path, version_id)
         raise
+    finally:
+        fichier.unlink(missing_ok=True)
     entry["sha256"] = digest
     entry["archive"] = archive.name
     entry["fichier_publie"] = _stamp(settings.warehouse)
@@ -388,13 +482,17 @@ def restaurer(settings: Settings, version_id: str | None = None) -> dict:
             )
         digest = _swap_in(cible.chemin, settings.warehouse)
         # The next build starts from the restored state, not from the work copy of the version
-        # being withdrawn (which may hold the bad delivery). A stale write-ahead log of the old
-        # work copy would be replayed onto the new one: remove it first.
+        # being withdrawn (which may hold the bad delivery).
         work = settings.work_warehouse
-        work.with_name(work.name + ".wal").unlink(missing_ok=True)
-        work_tmp = work.with_name(work.name + ".copie")
-        copy_hashed(settings.warehouse, work_tmp)
-        os.replace(work_tmp, work)
+        if entrepot_entier(settings.warehouse):
+            # a version published before the publication file: the whole warehouse, copied back.
+            # A stale write-ahead log of the old work copy would be replayed onto it: removed first.
+            work.with_name(work.name + ".wal").unlink(missing_ok=True)
+            work_tmp = work.with_name(work.name + ".copie")
+            copy_hashed(settings.warehouse, work_tmp)
+            os.replace(work_tmp, work)
+        elif work.exists():
+            _ramener_copie_de_travail(work, settings.warehouse, (cible.entree.get("fichiers") or {}).get("dernier_id_chargement"))
 
         now = datetime.now().replace(microsecond=0)
         entry = {

@@ -159,6 +159,7 @@ def controler(
     *,
     marts: bool = True,
     max_lignes: int | None = MAX_LIGNES_PAR_EXPORT,
+    config: dict[str, str] | None = None,
 ) -> RapportQualite:
     """Run the delivery suites on ``chargements`` (default: the loads not yet validated) and the
     mart suites; store the results in ``qualite`` of ``work_warehouse``; write the GX validation
@@ -173,7 +174,7 @@ def controler(
         # The site shows the last quality run: pages of earlier runs would not be in its index.
         shutil.rmtree(docs_dir, ignore_errors=True)
     v = Validateur(docs_dir)
-    with connect(work_warehouse) as con:
+    with connect(work_warehouse, config=config) as con:
         for ddl in DDL:
             con.execute(ddl)
         if chargements is None:

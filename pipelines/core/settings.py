@@ -53,6 +53,13 @@ class Settings:
     #: Secondary suppression: ``groupes`` (the group rule, default for now) or ``optimiseur``
     #: (LP over every published equation, ``pipelines.secret``; see docs/secret-statistique.md).
     methode_secret: str = "groupes"
+    #: DuckDB's resources in a build (``SOCLE_DUCKDB_MEMOIRE``, e.g. ``12GB`` or ``60%``;
+    #: ``SOCLE_DUCKDB_FILS``; ``SOCLE_DUCKDB_TEMP``): past the memory limit DuckDB spills to the
+    #: temp directory instead of failing. None: DuckDB's defaults (80 % of the RAM, a thread per
+    #: core) and temp files in the build's work dir.
+    duckdb_memoire: str | None = None
+    duckdb_fils: int | None = None
+    duckdb_temp: Path | None = None
     #: Set by ``socle demo`` only (never from the environment): the one mode in which a missing
     #: ``SOCLE_PSEUDO_KEY`` is replaced by a local demo key (``pseudonymisation_key``).
     demo: bool = False
@@ -110,6 +117,9 @@ class Settings:
             seuil_secret=int(env.get("SOCLE_SEUIL_SECRET", SEUIL_SECRET_MIN)),
             versions_conservees=int(env.get("SOCLE_VERSIONS_CONSERVEES", 5)),
             methode_secret=env.get("SOCLE_SECRET_METHODE", "groupes"),
+            duckdb_memoire=(env.get("SOCLE_DUCKDB_MEMOIRE") or "").strip() or None,
+            duckdb_fils=int(v) if (v := (env.get("SOCLE_DUCKDB_FILS") or "").strip()) else None,
+            duckdb_temp=Path(v) if (v := (env.get("SOCLE_DUCKDB_TEMP") or "").strip()) else None,
             max_decompressed_bytes=int(env.get("SOCLE_GZIP_MAX_BYTES", MAX_DECOMPRESSED_BYTES)),
             max_gzip_ratio=int(env.get("SOCLE_GZIP_MAX_RATIO", MAX_GZIP_RATIO)),
             max_line_bytes=int(env.get("SOCLE_LINE_MAX_BYTES", MAX_LINE_BYTES)),
@@ -151,6 +161,15 @@ class Settings:
     @property
     def work_warehouse(self) -> Path:
         return self.work_dir / self.warehouse.name
+
+    @property
+    def duckdb_config(self) -> dict[str, str]:
+        """DuckDB settings of the build's connections (``connect(..., config=)``, and dbt's
+        profile through ``pipelines.dbt_runner``)."""
+        config = {"memory_limit": self.duckdb_memoire or "80%",
+                  "temp_directory": str(self.duckdb_temp or self.work_dir / "duckdb_temp")}
+        config["threads"] = str(self.duckdb_fils or os.cpu_count() or 1)
+        return config
 
 
 #: Shortest key accepted, in bytes (UTF-8). Whoever holds the warehouse and one identifier in clear

@@ -32,11 +32,13 @@ _COLONNE_RETIREE = "_colonnes_extra"
 
 
 @contextmanager
-def connect(path: Path | str, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+def connect(path: Path | str, read_only: bool = False, config: dict[str, str] | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """``config``: DuckDB settings (``Settings.duckdb_config`` in a build: memory limit, threads,
+    temp directory)."""
     path = Path(path)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+    con = duckdb.connect(str(path), read_only=read_only, config=dict(config or {}))
     try:
         yield con
     finally:
@@ -96,13 +98,22 @@ def build_lock(settings: Settings) -> Iterator[None]:
 
 
 def prepare_work_warehouse(settings: Settings) -> Path:
-    """The build's private copy. It keeps the raw layer between builds; if it is missing (first
-    build, or a wiped work dir) it starts from the published file, which holds the same raw layer."""
+    """The build's private copy, the internal warehouse: it keeps the raw layer between builds and
+    is never published (the published file holds no person-level row, ``pipelines.versions``).
+    If it is missing (first build, or a wiped work dir) the build starts empty and ingests the
+    whole inbox; but a published file of earlier versions, the whole warehouse, is its start."""
     work = settings.work_warehouse
-    if not work.exists() and settings.warehouse.exists():
+    if not work.exists() and settings.warehouse.exists() and entrepot_entier(settings.warehouse):
         copy_file(settings.warehouse, work)
     work.parent.mkdir(parents=True, exist_ok=True)
     return work
+
+
+def entrepot_entier(path: Path) -> bool:
+    """Whether a DuckDB file holds the raw layer: a whole warehouse (as published before the
+    publication file existed), not a publication file."""
+    with connect(path, read_only=True) as con:
+        return table_exists(con, "raw", "_fichiers")
 
 
 # ------------------------------------------------------------------------------------------------

@@ -34,13 +34,14 @@ from pipelines.ingestion.run import OnFile, Run
 
 def ingest_inbox(warehouse: Path, inbox: Path, key: bytes, *, exports: Iterable[str] | None = None,
                  quarantine_dir: Path | None = None, on_file: OnFile | None = None,
-                 limits: Limits = LIMITS) -> IngestionReport:
-    """Load every pending file of the inbox (or of the given exports) into the raw layer."""
+                 limits: Limits = LIMITS, config: dict[str, str] | None = None) -> IngestionReport:
+    """Load every pending file of the inbox (or of the given exports) into the raw layer
+    (``config``: DuckDB settings, ``Settings.duckdb_config``)."""
     t0 = time.perf_counter()
     inbox = Path(inbox)
     folders, ignored = export_folders(inbox, exports)
     report = IngestionReport(ignored=ignored)
-    with connect(warehouse) as con:
+    with connect(warehouse, config=config) as con:
         run = Run(con, inbox, key, quarantine_dir, on_file, limits)
         for folder in folders:
             er, ign = run.run_export(folder)

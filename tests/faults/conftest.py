@@ -36,7 +36,7 @@ import duckdb
 import pytest
 
 from pipelines.core.contract import EXPORTS, parse_delivery_name
-from pipelines.core.settings import PROJECT_ROOT, pseudonymisation_key
+from pipelines.core.settings import PROJECT_ROOT, Settings, pseudonymisation_key
 from pipelines.ingestion import pseudonymise
 
 SEED = 20250401
@@ -151,10 +151,16 @@ def published_state(warehouse: Path) -> dict:
         con.close()
 
 
+def interne(warehouse: Path) -> Path:
+    """The internal warehouse (the build's work copy) beside a published file: the raw layer,
+    the quarantine and the models live there, never in the published file."""
+    return Settings.from_env(warehouse=warehouse).work_warehouse
+
+
 def full_state(warehouse: Path) -> dict:
     """Published indicators + registry + quarantine + raw counts (load ids and clock times aside)."""
     state = published_state(warehouse)
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = duckdb.connect(str(interne(warehouse)), read_only=True)
     try:
         state["fichiers"] = con.execute(
             "select export, fichier, hash_contenu, date_extraction, sequence, format, lignes_lues, "
@@ -195,7 +201,7 @@ def data_rows_in_file(path: Path) -> int:
 def assert_nothing_lost(warehouse: Path, inbox: Path) -> dict:
     """Per file and in total: rows read = rows loaded + rows quarantined, and the three counts
     agree with the rows really present (raw, quarantine) and with the file as delivered."""
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = duckdb.connect(str(interne(warehouse)), read_only=True)
     try:
         reg = con.execute(
             "select id_chargement, export, fichier, lignes_lues, lignes_chargees, lignes_quarantaine, statut "

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import assert_nothing_lost, data_rows_in_file, query
+from .conftest import assert_nothing_lost, data_rows_in_file, interne, query
 
 pytestmark = pytest.mark.slow
 
@@ -45,7 +45,7 @@ def test_build_goes_on_and_publishes_despite_faulty_files(x):
 def test_faulty_file_is_accepted_or_rejected_as_the_contract_says(scenario, x, case):
     f = _case(scenario, case)
     inbox, warehouse = x["inbox"], x["warehouse"]
-    reg = query(warehouse, "select statut, motif, lignes_lues, lignes_chargees, lignes_quarantaine "
+    reg = query(interne(warehouse), "select statut, motif, lignes_lues, lignes_chargees, lignes_quarantaine "
                            "from raw._fichiers where fichier = ?", [f.rel])
     assert len(reg) == 1, f"{f.rel} must be registered once"
     statut, motif, lues, chargees, quarantaine = reg[0]
@@ -69,14 +69,15 @@ def test_faulty_file_is_accepted_or_rejected_as_the_contract_says(scenario, x, c
 
 def test_truncated_last_line_is_quarantined_with_file_and_line(scenario, x):
     f = _case(scenario, "derniere_ligne_tronquee")
-    rows = query(x["warehouse"], "select ligne, colonne, motif, contenu from quarantine.lignes where fichier = ?", [f.rel])
+    rows = query(interne(x["warehouse"]), "select ligne, colonne, motif, contenu from quarantine.lignes where fichier = ?", [f.rel])
     assert len(rows) == 1
     ligne, colonne, motif, contenu = rows[0]
     assert ligne == f.lues + 1  # header = line 1: the last line of the file
     assert f.motif in motif and "tronquée" in motif
     assert colonne is None  # a short line is misaligned: no column can be trusted (docs/contrat.md)
     # the rows before it are loaded, at their own line numbers
-    loaded = query(x["warehouse"], "select min(_ligne), max(_ligne), count(*) from raw.accompagnements where _fichier = ?", [f.rel])
+    loaded = query(interne(x["warehouse"]), "select min(_ligne), max(_ligne), count(*) from raw.accompagnements where _fichier = ?",
+                   [f.rel])
     assert loaded[0] == (2, f.lues, f.lues - 1)
 
 
@@ -84,16 +85,16 @@ def test_windows_line_endings_load_the_same_rows_as_the_original(scenario, x):
     f = _case(scenario, "fins_de_ligne_windows")
     original = f.rel.replace("_18.csv", ".csv")
     cols = "* exclude (_id_chargement, _fichier, _sequence)"
-    same = query(x["warehouse"], f"select {cols} from raw.entretiens where _fichier = ? order by _ligne", [f.rel])
-    orig = query(x["warehouse"], f"select {cols} from raw.entretiens where _fichier = ? order by _ligne", [original])
+    same = query(interne(x["warehouse"]), f"select {cols} from raw.entretiens where _fichier = ? order by _ligne", [f.rel])
+    orig = query(interne(x["warehouse"]), f"select {cols} from raw.entretiens where _fichier = ? order by _ligne", [original])
     assert same and same == orig
     assert not any("\r" in str(v) for r in same for v in r)
 
 
 def test_forbidden_column_values_never_reach_the_warehouse(x):
-    hits = query(x["warehouse"], "select count(*) from quarantine.lignes where contenu like '%Dupont-Fautif%'")
+    hits = query(interne(x["warehouse"]), "select count(*) from quarantine.lignes where contenu like '%Dupont-Fautif%'")
     assert hits == [(0,)]
-    cols = query(x["warehouse"], "select count(*) from information_schema.columns where column_name = 'nom'")
+    cols = query(interne(x["warehouse"]), "select count(*) from information_schema.columns where column_name = 'nom'")
     assert cols == [(0,)]
 
 

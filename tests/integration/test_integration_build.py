@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipelines.cli import app
+from pipelines.core.settings import Settings
 
 pytestmark = pytest.mark.slow
 
@@ -35,6 +36,11 @@ def built(tmp_path_factory) -> dict:
             "generation": json.loads((inbox / "_generation.json").read_text())}
 
 
+def interne(warehouse: Path) -> Path:
+    """The internal warehouse (the build's work copy): raw layer, quarantine and models live there."""
+    return Settings.from_env(warehouse=warehouse).work_warehouse
+
+
 def query(warehouse: Path, sql: str):
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
@@ -51,7 +57,7 @@ def test_indicator_table_follows_the_contract(built):
     codes = {r[0] for r in query(built["warehouse"], "select distinct indicateur from marts.indicateurs")}
     assert {"demandeurs_fin_de_mois", "delai_inscription_diagnostic_median"} <= codes
     (arrete,) = query(built["warehouse"], "select date_arrete from marts.arrete")[0]
-    (latest,) = query(built["warehouse"], "select max(date_extraction) from raw._fichiers where statut = 'CHARGE'")[0]
+    (latest,) = query(interne(built["warehouse"]), "select max(date_extraction) from raw._fichiers where statut = 'CHARGE'")[0]
     assert arrete == latest
 
 
@@ -77,14 +83,14 @@ def test_region_equals_sum_of_departements_for_registrants(built):
 
 def test_nothing_lost_and_bad_rows_quarantined(built):
     bad = query(
-        built["warehouse"],
+        interne(built["warehouse"]),
         """
         select count(*) from raw._fichiers
         where statut = 'CHARGE' and lignes_lues <> lignes_chargees + lignes_quarantaine
     """,
     )[0][0]
     assert bad == 0
-    quarantined = {(r[0], r[1]) for r in query(built["warehouse"], "select fichier, ligne from quarantine.lignes")}
+    quarantined = {(r[0], r[1]) for r in query(interne(built["warehouse"]), "select fichier, ligne from quarantine.lignes")}
     injected = {(r["fichier"], r["ligne"]) for r in built["generation"]["lignes_invalides"]}
     assert injected, "the generator should inject bad rows"
     # exactly the injected rows, no more, no less
@@ -121,11 +127,11 @@ def test_no_raw_identifier_in_the_warehouse(built):
 def test_second_build_is_a_no_op_and_keeps_figures(built):
     snapshot = "select * from publication.indicateurs order by all"
     before = query(built["warehouse"], snapshot)
-    files_before = query(built["warehouse"], "select count(*) from raw._fichiers")
+    files_before = query(interne(built["warehouse"]), "select count(*) from raw._fichiers")
     res = CliRunner().invoke(app, ["construire", "--depot", str(built["inbox"]), "--entrepot", str(built["warehouse"])])
     assert res.exit_code == 0, res.output
     assert query(built["warehouse"], snapshot) == before  # cell by cell, secret included
-    assert query(built["warehouse"], "select count(*) from raw._fichiers") == files_before
+    assert query(interne(built["warehouse"]), "select count(*) from raw._fichiers") == files_before
 
 
 def test_build_failure_names_the_step(tmp_path):

@@ -9,6 +9,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipelines.core.settings import Settings
+
 pytestmark = pytest.mark.slow
 
 STOCKS = ("demandeurs_fin_de_mois", "en_attente_diagnostic", "en_attente_parcours", "accompagnements_en_cours",
@@ -31,6 +33,11 @@ PERIODES = """
     mensuelles as (select * from marts.indicateurs where type_periode = 'mois')"""
 
 
+def interne(warehouse: Path) -> Path:
+    """The internal warehouse (the build's work copy): raw layer, quarantine and models live there."""
+    return Settings.from_env(warehouse=warehouse).work_warehouse
+
+
 def query(warehouse: Path, sql: str, params=None):
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
@@ -42,7 +49,7 @@ def query(warehouse: Path, sql: str, params=None):
 def test_types_de_periode_et_periodes_completes(entrepot_demo):
     types = dict(query(entrepot_demo, "select type_periode, count(*) from marts.indicateurs group by 1"))
     assert set(types) == {"mois", "trimestre", "cumul_12_mois"}
-    attendues = query(entrepot_demo, f"with {PERIODES} select distinct type_periode, periode from periodes order by all")
+    attendues = query(interne(entrepot_demo), f"with {PERIODES} select distinct type_periode, periode from periodes order by all")
     obtenues = query(entrepot_demo, "select distinct type_periode, periode from marts.indicateurs "
                                     "where type_periode <> 'mois' order by all")
     assert obtenues == attendues
@@ -60,7 +67,7 @@ def test_sommes_des_mois_et_medianes_des_membres_reunis(entrepot_demo):
     (a cell exists when one of its months has it; a ratio of null denominator is absent);
     numerator and denominator are the sums (counts, ratios and medians alike), a count's value
     too, a ratio's value their quotient; provisional when a month of the period is."""
-    ecarts = query(entrepot_demo, f"""
+    ecarts = query(interne(entrepot_demo), f"""
         with {PERIODES},
         sommes as (
             select m.indicateur, p.type_periode, p.periode, m.niveau, m.territoire, m.dimension, m.modalite,
@@ -86,7 +93,7 @@ def test_sommes_des_mois_et_medianes_des_membres_reunis(entrepot_demo):
         limit 20""", [list(STOCKS)])
     assert ecarts == []
     # provisional when one of its months is, for the indicator
-    non_provisoires = query(entrepot_demo, f"""
+    non_provisoires = query(interne(entrepot_demo), f"""
         with {PERIODES},
         mois_provisoires as (
             select indicateur, periode from mensuelles group by all having bool_or(provisoire)
@@ -101,7 +108,7 @@ def test_sommes_des_mois_et_medianes_des_membres_reunis(entrepot_demo):
         limit 20""")
     assert non_provisoires == []
     # the medians are not sums: at least one pooled median differs from the mean of its months'
-    (differentes,) = query(entrepot_demo, f"""
+    (differentes,) = query(interne(entrepot_demo), f"""
         with {PERIODES},
         moyennes as (
             select m.indicateur, p.type_periode, p.periode, m.niveau, m.territoire, m.dimension, m.modalite,

@@ -9,6 +9,7 @@ import duckdb
 import pytest
 
 from pipelines.core.contract import CORE_EXPORTS
+from pipelines.core.settings import Settings
 
 
 def _graph():
@@ -76,12 +77,11 @@ def test_the_job_materialises_raw_to_publication(tmp_path):
         }
     )
     assert result.success
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
+    # the raw layer stays in the internal warehouse (the work copy); readers get the cells
+    with duckdb.connect(str(Settings.from_env(warehouse=warehouse).work_warehouse), read_only=True) as con:
         (files,) = con.execute("select count(*) from raw._fichiers where statut = 'CHARGE'").fetchone()
+    with duckdb.connect(str(warehouse), read_only=True) as con:
         (cells,) = con.execute("select count(*) from marts.indicateurs where niveau = 'REGION'").fetchone()
-    finally:
-        con.close()
     assert files > 0 and cells > 0
 
 

@@ -39,7 +39,9 @@ class FakeBuild:
                 )
             con.execute("create schema if not exists marts")
             con.execute("create or replace table marts.arrete as select ?::date as date_arrete", [arrete])
-            con.execute("create or replace table marts.marqueur as select ?::integer as valeur", [marker])
+            # in a published schema: the publication file keeps it (a marker in marts would not be)
+            con.execute("create schema if not exists publication")
+            con.execute("create or replace table publication.marqueur as select ?::integer as valeur", [marker])
         finally:
             con.close()
         return work
@@ -61,7 +63,7 @@ def fake_build(settings) -> FakeBuild:
 def marker(path: Path) -> int:
     con = duckdb.connect(str(path), read_only=True)
     try:
-        return con.execute("select valeur from marts.marqueur").fetchone()[0]
+        return con.execute("select valeur from publication.marqueur").fetchone()[0]
     finally:
         con.close()
 

@@ -11,11 +11,11 @@ import duckdb
 import pytest
 
 from pipelines.build import run_build
-from pipelines.core.contract import parse_delivery_name
+from pipelines.core.contract import PSEUDONYMISED_COLUMNS, parse_delivery_name
 from pipelines.core.settings import Settings
 from pipelines.synthetic import generate
 from pipelines.synthetic.generator import last_day_of_previous_month, start_for_months
-from pipelines.versions import lire_journal, lister_versions, restaurer
+from pipelines.versions import SCHEMAS_PUBLIES, TABLES_PUBLIEES, lire_journal, lister_versions, restaurer
 
 pytestmark = pytest.mark.slow
 
@@ -24,20 +24,26 @@ def sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def state(path: Path) -> dict:
-    """What a build publishes, in comparable form."""
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        q = lambda sql: sorted(con.execute(sql).fetchall(), key=repr)  # noqa: E731
-        return {
-            "arrete": con.execute("select date_arrete from marts.arrete").fetchall(),
-            "fichiers": q("select export, fichier, hash_contenu, statut, lignes_chargees, lignes_quarantaine from raw._fichiers"),
-            "inscriptions": con.execute("select count(*) from raw.inscriptions").fetchone()[0],
-            "indicateurs": q("select * from marts.indicateurs"),
-            "publies": q("select * from publication.indicateurs"),
-        }
-    finally:
-        con.close()
+def state(settings: Settings) -> dict:
+    """What a build publishes, and the raw layer it keeps in its work copy, in comparable form."""
+    out = {}
+    for path, requetes in (
+        (settings.warehouse, {
+            "arrete": "select date_arrete from marts.arrete",
+            "indicateurs": "select * from marts.indicateurs",
+            "publies": "select * from publication.indicateurs",
+        }),
+        (settings.work_warehouse, {
+            "fichiers": "select export, fichier, hash_contenu, statut, lignes_chargees, lignes_quarantaine from raw._fichiers",
+            "inscriptions": "select count(*) from raw.inscriptions",
+        }),
+    ):
+        con = duckdb.connect(str(path), read_only=True)
+        try:
+            out |= {k: sorted(con.execute(sql).fetchall(), key=repr) for k, sql in requetes.items()}
+        finally:
+            con.close()
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -61,11 +67,11 @@ def scenario(tmp_path_factory):
 
     out = {"settings": settings, "derniere": derniere}
     out["v1"] = run_build(settings).publication
-    out["etat_v1"] = state(settings.warehouse)
+    out["etat_v1"] = state(settings)
     for src, dst in derniere:
         shutil.copy(src, dst)
     out["v2"] = run_build(settings).publication
-    out["etat_v2"] = state(settings.warehouse)
+    out["etat_v2"] = state(settings)
     return out
 
 
@@ -84,11 +90,36 @@ def test_versions_journal_of_real_builds(scenario):
     assert e1["qualite"] is not None and e1["qualite"]["statut"] in {"OK", "AVERTISSEMENTS"}
 
 
+def test_published_file_holds_no_person_level_row(scenario):
+    """The file readers open is the publication file: what they read, no row about a person, an
+    episode or an agent — neither a column of the contract's identifiers nor any of their values."""
+    settings = scenario["settings"]
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        tables = con.execute("select schema_name, table_name from duckdb_tables()").fetchall()
+        colonnes = con.execute(
+            "select table_schema, table_name, column_name, data_type from information_schema.columns"
+        ).fetchall()
+        textes = [(s, t, c) for s, t, c, ty in colonnes if ty == "VARCHAR"]
+        valeurs = set()
+        for s, t, c in textes:
+            valeurs |= {r[0] for r in con.execute(f'select distinct "{c}" from "{s}"."{t}"').fetchall()}
+    assert {(s, t) for s, t in tables if s not in SCHEMAS_PUBLIES} == set(TABLES_PUBLIEES)
+    assert {("publication", "indicateurs"), ("publication", "journal"), ("referentiel", "agences")} <= set(tables)
+    assert not [c for c in colonnes if c[2] in PSEUDONYMISED_COLUMNS]
+    # the work copy keeps the pseudonymised rows; none of their identifiers reached the file
+    with duckdb.connect(str(settings.work_warehouse), read_only=True) as con:
+        identifiants = set()
+        for colonne in ("id_personne", "id_inscription"):
+            identifiants |= {r[0] for r in con.execute(f"select distinct {colonne} from raw.inscriptions").fetchall()}
+    assert len(identifiants) > 100
+    assert not identifiants & valeurs
+    assert settings.warehouse.stat().st_size < settings.work_warehouse.stat().st_size / 2
+
+
 def test_versions_build_after_rollback_equals_build_from_restored_version(scenario):
     settings, v1 = scenario["settings"], scenario["v1"]
     restaurer(settings)
     assert sha(settings.warehouse) == v1["sha256"]
-    assert sha(settings.work_warehouse) == v1["sha256"]
 
     # The last delivery was bad: it is withdrawn from the inbox, then the next build runs.
     for _, dst in scenario["derniere"]:
@@ -96,12 +127,12 @@ def test_versions_build_after_rollback_equals_build_from_restored_version(scenar
     v3 = run_build(settings).publication
     assert v3["version_precedente"] == v1["id"]
     assert v3["fichiers"]["nouveaux"] == []
-    assert state(settings.warehouse) == scenario["etat_v1"]
+    assert state(settings) == scenario["etat_v1"]
 
     # Delivered again: the files loaded after v1 are seen as new and re-ingested, same result as v2.
     for src, dst in scenario["derniere"]:
         shutil.copy(src, dst)
     v4 = run_build(settings).publication
     assert len(v4["fichiers"]["nouveaux"]) == len(scenario["derniere"])
-    assert state(settings.warehouse) == scenario["etat_v2"]
+    assert state(settings) == scenario["etat_v2"]
     assert [v.id for v in lister_versions(settings) if v.courante] == [v4["id"]]

@@ -104,9 +104,14 @@ def test_rollback_restores_previous_file_byte_for_byte(settings, fake_build, rea
     assert entry["type"] == "retour_arriere"
     assert entry["version"] == v1["id"] and entry["version_precedente"] == v2["id"]
     assert sha(settings.warehouse) == v1["sha256"]
-    # the next build starts from the restored state
-    assert sha(settings.work_warehouse) == v1["sha256"]
-    assert read_marker(settings.work_warehouse) == 1
+    assert read_marker(settings.warehouse) == 1
+    # the next build starts from the restored state: the work copy's loads are v1's
+    con = duckdb.connect(str(settings.work_warehouse), read_only=True)
+    try:
+        assert [r[0] for r in con.execute("select id_chargement from raw._fichiers order by 1").fetchall()] == [1, 2]
+        assert con.execute("select id from publication.journal").fetchall() == [(v1["id"],)]
+    finally:
+        con.close()
     assert [v.id for v in lister_versions(settings) if v.courante] == [v1["id"]]
     assert lire_journal(settings)[-1]["type"] == "retour_arriere"
 
@@ -138,15 +143,15 @@ def test_rollback_is_atomic_for_readers(settings, fake_build):
     publier_version(settings, fake_build.step(marker=2))
     reader = duckdb.connect(str(settings.warehouse), read_only=True)
     try:
-        assert reader.execute("select valeur from marts.marqueur").fetchone()[0] == 2
+        assert reader.execute("select valeur from publication.marqueur").fetchone()[0] == 2
         restaurer(settings)
         # the reader opened before keeps its snapshot (the old file, still open)...
-        assert reader.execute("select valeur from marts.marqueur").fetchone()[0] == 2
-        assert reader.execute("select count(*) from raw._fichiers").fetchone()[0] == 4
+        assert reader.execute("select valeur from publication.marqueur").fetchone()[0] == 2
+        assert reader.execute("select count(*) from marts.arrete").fetchone()[0] == 1
         # ...a new reader (another process, as a dashboard would be) gets the restored version
         code = (
             "import duckdb,sys; c=duckdb.connect(sys.argv[1], read_only=True); "
-            "print(c.execute('select valeur from marts.marqueur').fetchone()[0])"
+            "print(c.execute('select valeur from publication.marqueur').fetchone()[0])"
         )
         out = subprocess.run([sys.executable, "-c", code, str(settings.warehouse)], capture_output=True, text=True, check=True)
         assert out.stdout.strip() == "1"
