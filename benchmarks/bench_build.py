@@ -29,11 +29,12 @@ RACINE = Path(__file__).resolve().parents[1]
 
 _BUILD_AND_REPORT = """
 import resource, sys
-from pipelines.cli import app
-try:
-    app(["construire", "--depot", sys.argv[1], "--entrepot", sys.argv[2]], standalone_mode=False)
-finally:
-    print(f"PIC_RSS_KO={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}")
+from pathlib import Path
+from pipelines.build import run_build
+from pipelines.core.settings import Settings
+r = run_build(Settings.from_env(inbox=Path(sys.argv[1]), warehouse=Path(sys.argv[2])))
+print("ETAPES=" + ", ".join(f"{k} {v:.1f} s (pic {r.pics_memoire[k]:.0f} Mo)" for k, v in r.durations.items()))
+print(f"PIC_RSS_KO={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}")
 """
 
 _PLANCHER = """
@@ -42,15 +43,16 @@ from pathlib import Path
 import duckdb
 inbox, base = Path(sys.argv[1]), sys.argv[2]
 t0 = time.perf_counter()
-con = duckdb.connect(base)
+con = duckdb.connect(base, config={"preserve_insertion_order": False})
+con.execute("set enable_progress_bar = false")
 for dossier in sorted(p for p in inbox.iterdir() if p.is_dir() and not p.name.startswith("_")):
     csv = sorted(str(f) for f in dossier.iterdir() if f.name.endswith((".csv", ".csv.gz")))
     parquet = sorted(str(f) for f in dossier.iterdir() if f.name.endswith(".parquet"))
     if csv:
         con.execute(f"create table {dossier.name}_csv as select * from read_csv(?, delim=';', header=true, "
-                    "union_by_name=true, all_varchar=true)", [csv])
+                    "all_varchar=true)", [csv])
     if parquet:
-        con.execute(f"create table {dossier.name}_parquet as select * from read_parquet(?, union_by_name=true)", [parquet])
+        con.execute(f"create table {dossier.name}_parquet as select * from read_parquet(?)", [parquet])
 con.execute("checkpoint")
 con.close()
 print(f"PLANCHER_S={time.perf_counter() - t0:.3f}")
@@ -60,7 +62,9 @@ print(f"PIC_RSS_KO={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}")
 
 def run(cmd: list[str]) -> tuple[float, str]:
     t0 = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=RACINE)
+    # a build needs a pseudonymisation key: a fixed one for generated data, unless one is set
+    env = {"SOCLE_PSEUDO_KEY": "banc-d-essai-" + "0" * 40, **os.environ}
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=RACINE, env=env)
     elapsed = time.perf_counter() - t0
     if proc.returncode != 0:
         sys.exit(f"échec de {' '.join(cmd[:4])} :\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
@@ -98,7 +102,7 @@ def main() -> None:
             shutil.rmtree(stale, ignore_errors=True) if stale.is_dir() else stale.unlink()
         env_note = ", ".join(f"{k}={v}" for k, v in os.environ.items() if k.startswith("SOCLE_DUCKDB_")) or "réglages DuckDB par défaut"
         t_build, out = run([sys.executable, "-c", _BUILD_AND_REPORT, str(inbox), str(warehouse)])
-        steps = re.search(r"Entrepôt publié : .*?\((.*?)\)", out.replace("\n", " "), re.S)
+        steps = re.search(r"ETAPES=(.*)", out)
         interne = warehouse.parent / f".{warehouse.stem}-travail" / warehouse.name
         print(f"[{persons:,} personnes] construction {t_build:.1f} s ({steps.group(1) if steps else 'étapes inconnues'}) ; "
               f"{t_build / plancher:.1f} × le plancher ; pic mémoire {_pic(out):.0f} Mo ({env_note}) ; "

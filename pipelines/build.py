@@ -22,6 +22,9 @@ class BuildResult:
     warehouse: Path
     ingestion: object | None = None
     durations: dict[str, float] = field(default_factory=dict)
+    #: peak resident memory of the process (MB) at the end of each step: the step whose figure
+    #: rises is the one that raised the peak (benchmarks/bench_build.py prints them)
+    pics_memoire: dict[str, float] = field(default_factory=dict)
     publication: dict | None = None  # journal entry of the published version
 
 
@@ -73,6 +76,12 @@ def auditer_secret(work: Path, seuil: int) -> str:
     return res.resume()
 
 
+def _pic_memoire() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def dbt_vars(settings: Settings) -> dict:
     return {"date_arrete": settings.date_arrete.isoformat()} if settings.date_arrete else {}
 
@@ -110,6 +119,7 @@ def run_build(
             raise BuildError("ingestion", str(exc)) from exc
         result.ingestion = report
         result.durations["ingestion"] = time.perf_counter() - t0
+        result.pics_memoire["ingestion"] = _pic_memoire()
 
         t0 = time.perf_counter()
         step("Calcul des indicateurs (dbt)")
@@ -124,6 +134,7 @@ def run_build(
         except DbtError as exc:
             raise BuildError("dbt", str(exc)) from exc
         result.durations["dbt"] = time.perf_counter() - t0
+        result.pics_memoire["dbt"] = _pic_memoire()
 
         t0 = time.perf_counter()
         step(f"Secret statistique (seuil {settings.seuil_secret})")
@@ -134,6 +145,7 @@ def run_build(
         except Exception as exc:  # noqa: BLE001 - re-raised with the step named
             raise BuildError("secret statistique", str(exc)) from exc
         result.durations["secret"] = time.perf_counter() - t0
+        result.pics_memoire["secret"] = _pic_memoire()
 
         # Quality gate: delivery suites on the new loads, mart suites; a blocking failure stops
         # the build here, so the published warehouse stays the last good one.
@@ -146,6 +158,7 @@ def run_build(
         except Exception as exc:  # noqa: BLE001 - re-raised with the step named
             raise BuildError("contrôles qualité", f"les contrôles n'ont pas pu s'exécuter : {exc}") from exc
         result.durations["qualite"] = time.perf_counter() - t0
+        result.pics_memoire["qualite"] = _pic_memoire()
         if rapport.bloquants:
             raise BuildError("contrôles qualité", rapport.message_blocage())
         if rapport.avertissements:
@@ -159,4 +172,5 @@ def run_build(
         except Exception as exc:  # noqa: BLE001 - re-raised with the step named
             raise BuildError("publication", str(exc)) from exc
         result.durations["publication"] = time.perf_counter() - t0
+        result.pics_memoire["publication"] = _pic_memoire()
     return result

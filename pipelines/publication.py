@@ -291,7 +291,7 @@ METHODES = ("groupes", "optimiseur")
 CLES_CELLULE = ["indicateur", "type_periode", "periode", "niveau", "territoire", "dimension", "modalite"]
 
 
-def _ecrire_certificats(con, cells: pl.DataFrame, bilan) -> None:
+def _ecrire_certificats(con, cells: pl.DataFrame | None, bilan) -> None:
     """The optimiser's proofs, keyed by cell, in the internal schema ``secret`` (never published:
     the displacements are relative to the true values), for the independent audit to check. A
     method without proofs removes those of an earlier build."""
@@ -309,6 +309,28 @@ def _ecrire_certificats(con, cells: pl.DataFrame, bilan) -> None:
             con.unregister("_secret_preuves")
 
 
+def _cellules(con, indicateur: str | None = None) -> pl.DataFrame:
+    """Cells of ``marts.indicateurs`` (all, or one indicator's), in the order of their key."""
+    filtre = "" if indicateur is None else "where indicateur = ? "
+    return pl.from_arrow(con.execute(
+        f"select {', '.join(COLONNES_CONTRAT)} from marts.indicateurs {filtre}"
+        "order by indicateur, periode, type_periode, niveau, territoire, dimension, modalite",
+        [] if indicateur is None else [indicateur],
+    ).to_arrow_table())
+
+
+def _ecrire_vue(con, publiee: pl.DataFrame, remplacer: bool) -> None:
+    """Write (``remplacer``) or append rows of ``publication.indicateurs``."""
+    con.register("_publication_indicateurs", publiee.to_arrow())
+    try:
+        if remplacer:
+            con.execute("create or replace table publication.indicateurs as select * from _publication_indicateurs")
+        else:
+            con.execute("insert into publication.indicateurs select * from _publication_indicateurs")
+    finally:
+        con.unregister("_publication_indicateurs")
+
+
 def publier_vue(con, seuil: int = SEUIL_SECRET_MIN, methode: str = "groupes", journal=None) -> int:
     """Write ``publication.indicateurs`` from ``marts.indicateurs`` (same rows, contract columns
     + ``secret`` + ``motif_secret``) on an open DuckDB connection; returns the row count.
@@ -320,38 +342,38 @@ def publier_vue(con, seuil: int = SEUIL_SECRET_MIN, methode: str = "groupes", jo
     _verifier_seuil(seuil)
     if methode not in METHODES:
         raise ValueError(f"Méthode de secret inconnue : {methode!r} (attendu : {', '.join(METHODES)}).")
-    cells = con.sql(
-        f"select {', '.join(COLONNES_CONTRAT)} from marts.indicateurs "
-        "order by indicateur, periode, type_periode, niveau, territoire, dimension, modalite"
-    ).pl()
     try:
         hierarchie = con.sql(
             "select code_agence, code_bassin, code_departement, code_region from intermediate.int_territoires__agences"
         ).pl()
     except Exception:  # noqa: BLE001 - a warehouse without the model: the referential seeds
         hierarchie = hierarchie_referentiel()
-    if methode == "optimiseur":
-        from pipelines.secret.protection import proteger
-
-        protegee, bilan = proteger(cells, hierarchie, seuil, journal=journal)
-        _ecrire_certificats(con, cells, bilan)
-        publiee = protegee.with_columns(
-            pl.when(pl.col("secret")).then(None).otherwise(pl.col(col)).cast(cells.schema[col]).alias(col)
-            for col in ("numerateur", "denominateur", "valeur")
-        ).select(COLONNES_PUBLICATION)
-    else:
-        publiee = appliquer_secret(cells, seuil, hierarchie).select(COLONNES_PUBLICATION)
-        _ecrire_certificats(con, cells, None)
     con.execute("create schema if not exists publication")
     con.execute(
         "create or replace table publication.methode_secret as select ? as methode, ? as zeros_masques, ? as seuil",
         [methode, methode == "optimiseur", seuil],
     )
-    con.register("_publication_indicateurs", publiee.to_arrow())
-    try:
-        con.execute("create or replace table publication.indicateurs as select * from _publication_indicateurs")
-    finally:
-        con.unregister("_publication_indicateurs")
+    if methode == "optimiseur":
+        from pipelines.secret.protection import proteger
+
+        # every indicator at once: identities and stock-flow tie indicators together
+        cells = _cellules(con)
+        protegee, bilan = proteger(cells, hierarchie, seuil, journal=journal)
+        _ecrire_certificats(con, cells, bilan)
+        _ecrire_vue(con, protegee.with_columns(
+            pl.when(pl.col("secret")).then(None).otherwise(pl.col(col)).cast(cells.schema[col]).alias(col)
+            for col in ("numerateur", "denominateur", "valeur")
+        ).select(COLONNES_PUBLICATION), remplacer=True)
+    else:
+        # The group rule's equations never leave an indicator (modalities and territories of one
+        # indicator and period; quarters and 12 months from its months): one indicator at a
+        # time gives the same view, and the memory of the largest indicator, not of all (at
+        # 300,000 persons over France, 18 million cells took the process past 24 GB at once).
+        indicateurs = [i for (i,) in con.execute("select distinct indicateur from marts.indicateurs order by 1").fetchall()]
+        for k, indicateur in enumerate(indicateurs or [None]):
+            cells = _cellules(con, indicateur)
+            _ecrire_vue(con, appliquer_secret(cells, seuil, hierarchie).select(COLONNES_PUBLICATION), remplacer=k == 0)
+        _ecrire_certificats(con, None, None)
     (lignes,) = con.execute("select count(*) from publication.indicateurs").fetchall()[0]
     (attendu,) = con.execute("select count(*) from marts.indicateurs").fetchall()[0]
     if lignes != attendu:

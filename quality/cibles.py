@@ -115,10 +115,15 @@ def schema_brut(con: duckdb.DuckDBPyConnection, exports: list[str]) -> pd.DataFr
 # Marts
 # ---------------------------------------------------------------------------------------------
 
+def _cellules(con: duckdb.DuckDBPyConnection, sql: str) -> pd.DataFrame:
+    """A frame of cells, every row (blocking checks are not sampled): the cell's key columns as
+    categories (a few distinct values repeated over millions of rows at national scale: as Python
+    strings they held gigabytes)."""
+    return con.sql(sql).to_arrow_table().to_pandas(strings_to_categorical=True)
+
+
 def taux(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    return con.execute(
-        f"select {CELLULE}, numerateur, denominateur, valeur from marts.indicateurs where unite = 'taux'"
-    ).df()
+    return _cellules(con, f"select {CELLULE}, numerateur, denominateur, valeur from marts.indicateurs where unite = 'taux'")
 
 
 def grille_a1(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -219,8 +224,6 @@ def comptes_publication(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def cellules_secretes(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     if not table_exists(con, "publication", "indicateurs"):
         return pd.DataFrame({c: [] for c in [*regles.LOCALISATION_CELLULE, "valeur_divulguee"]})
-    return con.execute(
-        f"""select {CELLULE},
+    return _cellules(con, f"""select {CELLULE},
                    (valeur is not null or numerateur is not null or denominateur is not null) as valeur_divulguee
-            from publication.indicateurs where secret"""
-    ).df()
+            from publication.indicateurs where secret""")

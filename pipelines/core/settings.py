@@ -55,8 +55,9 @@ class Settings:
     methode_secret: str = "groupes"
     #: DuckDB's resources in a build (``SOCLE_DUCKDB_MEMOIRE``, e.g. ``12GB`` or ``60%``;
     #: ``SOCLE_DUCKDB_FILS``; ``SOCLE_DUCKDB_TEMP``): past the memory limit DuckDB spills to the
-    #: temp directory instead of failing. None: DuckDB's defaults (80 % of the RAM, a thread per
-    #: core) and temp files in the build's work dir.
+    #: temp directory instead of failing. None: half the RAM (the Polars frames of the disclosure
+    #: step and the quality checks share the process), a thread per core, temp files in the
+    #: build's work dir.
     duckdb_memoire: str | None = None
     duckdb_fils: int | None = None
     duckdb_temp: Path | None = None
@@ -166,7 +167,7 @@ class Settings:
     def duckdb_config(self) -> dict[str, str]:
         """DuckDB settings of the build's connections (``connect(..., config=)``, and dbt's
         profile through ``pipelines.dbt_runner``)."""
-        config = {"memory_limit": self.duckdb_memoire or "80%",
+        config = {"memory_limit": self.duckdb_memoire or "50%",
                   "temp_directory": str(self.duckdb_temp or self.work_dir / "duckdb_temp")}
         config["threads"] = str(self.duckdb_fils or os.cpu_count() or 1)
         return config

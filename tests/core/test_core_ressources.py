@@ -16,7 +16,7 @@ def test_duckdb_resources_are_read_from_the_environment(tmp_path):
     assert s.duckdb_config == {"memory_limit": "256MB", "threads": "1", "temp_directory": str(tmp_path / "deborde")}
     # defaults: DuckDB's memory share, one thread per core, temp files in the build's work dir
     d = Settings.from_env(environ={"SOCLE_DATA_DIR": str(tmp_path)})
-    assert d.duckdb_config["memory_limit"] == "80%"
+    assert d.duckdb_config["memory_limit"] == "50%"
     assert d.duckdb_config["temp_directory"].startswith(str(d.work_dir))
 
 

@@ -207,14 +207,12 @@ def test_iterates_until_no_group_has_a_single_secret(outils):
     assert outils.attaquer(_appliquer(outils, rows).to_dicts(), outils.HIERARCHIE) == {}
 
 
-def test_secret_ne_depend_pas_de_l_ordre_des_lignes():
-    """Same cells in another order: same secret cells, same motifs (a rebuild must not move them)."""
+def _table_aleatoire(graine: int, indicateur: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Cells of one indicator over two months (agencies × modalities, ensembles, départements) with
+    random small counts, and their agencies' hierarchy."""
     import numpy as np
-    import polars as pl
 
-    from pipelines.publication import appliquer_secret
-
-    rng = np.random.default_rng(5)
+    rng = np.random.default_rng(graine)
     lignes = []
     for periode in ("2025-01-01", "2025-02-01"):
         for _dep, agences in (("31", ["A1", "A2", "A3"]), ("32", ["A4", "A5"])):
@@ -231,13 +229,43 @@ def test_secret_ne_depend_pas_de_l_ordre_des_lignes():
             .with_columns(pl.col("territoire").replace_strict(dep_of).alias("territoire"), pl.lit("DEPARTEMENT").alias("niveau"))
             .group_by("niveau", "territoire", "dimension", "modalite", "periode").agg(pl.col("valeur").sum()))
     cells = pl.concat([cells, deps.select(cells.columns)]).with_columns(
-        pl.lit("entrees").alias("indicateur"), pl.col("periode").str.to_date(), pl.lit("mois").alias("type_periode"),
+        pl.lit(indicateur).alias("indicateur"), pl.col("periode").str.to_date(), pl.lit("mois").alias("type_periode"),
         pl.col("valeur").alias("numerateur"), pl.lit(None, dtype=pl.Float64).alias("denominateur"),
         pl.lit("nombre").alias("unite"), pl.lit(False).alias("provisoire"))
     hierarchie = pl.DataFrame({"code_agence": list(dep_of), "code_bassin": ["B1"] * 5,
                                "code_departement": list(dep_of.values()), "code_region": ["76"] * 5})
+    return cells, hierarchie
+
+
+def test_secret_ne_depend_pas_de_l_ordre_des_lignes():
+    """Same cells in another order: same secret cells, same motifs (a rebuild must not move them)."""
+    cells, hierarchie = _table_aleatoire(5, "entrees")
     cle = ["indicateur", "periode", "niveau", "territoire", "dimension", "modalite"]
     a = appliquer_secret(cells, 11, hierarchie).sort(cle)
     b = appliquer_secret(cells.sample(fraction=1.0, shuffle=True, seed=9), 11, hierarchie).sort(cle)
     assert a["secret"].sum() > 0
     assert a.equals(b)
+
+
+def test_published_view_written_one_indicator_at_a_time_is_the_view_of_all_cells_at_once():
+    """``publier_vue`` applies the group rule indicator by indicator (memory of the largest one,
+    not of all): its equations never leave an indicator, so the view is the same."""
+    import duckdb
+
+    from pipelines.publication import COLONNES_CONTRAT, COLONNES_PUBLICATION, publier_vue
+
+    parts = [_table_aleatoire(graine, ind) for graine, ind in ((5, "entrees"), (6, "sorties"), (7, "demandeurs_fin_de_mois"))]
+    cells = pl.concat([c for c, _ in parts]).select(COLONNES_CONTRAT)
+    hierarchie = parts[0][1]
+    con = duckdb.connect()
+    con.execute("create schema marts; create schema intermediate")
+    con.register("c", cells.to_arrow())
+    con.register("h", hierarchie.to_arrow())
+    con.execute("create table marts.indicateurs as select * from c")
+    con.execute("create table intermediate.int_territoires__agences as select * from h")
+    assert publier_vue(con, 11, "groupes") == cells.height
+    cle = ["indicateur", "periode", "type_periode", "niveau", "territoire", "dimension", "modalite"]
+    vue = con.sql("select * from publication.indicateurs").pl().sort(cle)
+    attendu = appliquer_secret(cells, 11, hierarchie).select(COLONNES_PUBLICATION).sort(cle)
+    assert vue["secret"].sum() > 0
+    assert vue.equals(attendu)
