@@ -82,6 +82,10 @@ def _pic_memoire() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+#: Where the dbt models can run (``Settings.moteur``).
+MOTEURS = ("duckdb", "spark")
+
+
 def dbt_vars(settings: Settings) -> dict:
     return {"date_arrete": settings.date_arrete.isoformat()} if settings.date_arrete else {}
 
@@ -99,6 +103,8 @@ def run_build(
 
     step = on_step or (lambda _msg: None)
     result = BuildResult(warehouse=settings.warehouse)
+    if settings.moteur not in MOTEURS:
+        raise BuildError("dbt", f"moteur inconnu : {settings.moteur!r} (--moteur ou SOCLE_MOTEUR : {' ou '.join(MOTEURS)})")
     if not settings.inbox.is_dir():
         raise BuildError("ingestion", f"le dossier de dépôt {settings.inbox} n'existe pas")
     try:
@@ -122,15 +128,23 @@ def run_build(
         result.pics_memoire["ingestion"] = _pic_memoire()
 
         t0 = time.perf_counter()
-        step("Calcul des indicateurs (dbt)")
+        step(f"Calcul des indicateurs (dbt{', sur Spark' if settings.moteur == 'spark' else ''})")
         try:
-            # dbt unit tests run in the test suite; a production build runs models and data tests.
-            run_dbt(
-                ["build", "--exclude", "test_type:unit"], work, vars=dbt_vars(settings),
-                # dbt's artefacts beside the build's copy: builds of two warehouses never share them
-                target_path=settings.work_dir / "dbt_target", log_path=settings.work_dir / "dbt_logs",
-                duckdb_config=settings.duckdb_config,
-            )
+            if settings.moteur == "spark":
+                from pipelines.moteur_spark import MoteurSparkIndisponible, construire_modeles
+
+                try:
+                    construire_modeles(work, settings, vars=dbt_vars(settings), journal=step)
+                except MoteurSparkIndisponible as exc:
+                    raise BuildError("dbt", str(exc)) from None
+            else:
+                # dbt unit tests run in the test suite; a production build runs models and data tests.
+                run_dbt(
+                    ["build", "--exclude", "test_type:unit"], work, vars=dbt_vars(settings),
+                    # dbt's artefacts beside the build's copy: builds of two warehouses never share them
+                    target_path=settings.work_dir / "dbt_target", log_path=settings.work_dir / "dbt_logs",
+                    duckdb_config=settings.duckdb_config,
+                )
         except DbtError as exc:
             raise BuildError("dbt", str(exc)) from exc
         result.durations["dbt"] = time.perf_counter() - t0

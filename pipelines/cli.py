@@ -194,9 +194,13 @@ def build(
         None, "--entrepot", "--warehouse", help="Entrepôt publié (défaut : SOCLE_WAREHOUSE ou data/socle.duckdb)."
     ),
     date_arrete: str | None = typer.Option(None, help="Date d'arrêté AAAA-MM-JJ (défaut : dernière extraction chargée)."),
+    moteur: str | None = typer.Option(
+        None, "--moteur", help="Où tournent les modèles dbt : duckdb (défaut, SOCLE_MOTEUR) ou spark (docs/exploitation.md)."
+    ),
 ) -> None:
     """Ingère les nouveaux fichiers du dépôt, calcule les indicateurs et publie l'entrepôt."""
-    settings = Settings.from_env(inbox=inbox, warehouse=warehouse, date_arrete=date.fromisoformat(date_arrete) if date_arrete else None)
+    settings = Settings.from_env(inbox=inbox, warehouse=warehouse, date_arrete=date.fromisoformat(date_arrete) if date_arrete else None,
+                                 moteur=moteur.strip().lower() if moteur else None)
     do_build(settings)
 
 

@@ -59,6 +59,11 @@ class Settings:
     #: step and the quality checks share the process), a thread per core, temp files in the
     #: build's work dir.
     duckdb_memoire: str | None = None
+    #: Where the dbt models run (``SOCLE_MOTEUR``): ``duckdb`` (default) or ``spark``
+    #: (``pipelines.moteur_spark``), and the Spark master (``SOCLE_SPARK_MAITRE``, default
+    #: ``local[*]``: a local session on every core).
+    moteur: str = "duckdb"
+    spark_maitre: str = "local[*]"
     duckdb_fils: int | None = None
     duckdb_temp: Path | None = None
     #: Set by ``socle demo`` only (never from the environment): the one mode in which a missing
@@ -119,6 +124,8 @@ class Settings:
             versions_conservees=int(env.get("SOCLE_VERSIONS_CONSERVEES", 5)),
             methode_secret=env.get("SOCLE_SECRET_METHODE", "groupes"),
             duckdb_memoire=(env.get("SOCLE_DUCKDB_MEMOIRE") or "").strip() or None,
+            moteur=(env.get("SOCLE_MOTEUR") or "duckdb").strip().lower(),
+            spark_maitre=(env.get("SOCLE_SPARK_MAITRE") or "local[*]").strip(),
             duckdb_fils=int(v) if (v := (env.get("SOCLE_DUCKDB_FILS") or "").strip()) else None,
             duckdb_temp=Path(v) if (v := (env.get("SOCLE_DUCKDB_TEMP") or "").strip()) else None,
             max_decompressed_bytes=int(env.get("SOCLE_GZIP_MAX_BYTES", MAX_DECOMPRESSED_BYTES)),

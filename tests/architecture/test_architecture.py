@@ -17,7 +17,7 @@ PAQUETS = ("pipelines", "dashboards", "quality")
 COUCHES: tuple[tuple[str, ...], ...] = (
     ("pipelines.core",),
     ("pipelines.ingestion", "pipelines.synthetic", "pipelines.secret", "pipelines.equite",
-     "pipelines.dbt_runner", "pipelines.alertes", "quality"),
+     "pipelines.dbt_runner", "pipelines.moteur_spark", "pipelines.alertes", "quality"),
     ("pipelines.publication", "pipelines.versions"),
     ("pipelines.build",),
     ("pipelines.rapports", "pipelines.export"),

@@ -1,0 +1,137 @@
+"""The dbt models on Apache Spark (``socle construire --moteur spark``, docs/exploitation.md).
+
+The build stays the same around them: ingestion writes the raw layer of the internal warehouse
+(DuckDB), then this module
+
+1. writes that raw layer as a Parquet lake (``<work dir>/lac/<table>/``), one folder per raw table;
+2. opens a Spark session (local by default: ``SOCLE_SPARK_MAITRE``, e.g. ``local[2]``) whose
+   metastore and warehouse live in the build's work dir, and declares each lake folder as the
+   table ``raw.<table>`` the dbt sources name;
+3. runs the same dbt project on the ``spark`` target (dbt-spark, session method): seeds, models,
+   data tests;
+4. brings back into the internal warehouse what the rest of the build reads — the marts, the
+   referential seeds and the agencies' hierarchy — so that disclosure control, quality gates and
+   publication run unchanged.
+
+Needs the ``spark`` extra (``pyspark``, ``dbt-spark[session]``) and a Java runtime.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+from pipelines.core.settings import Settings
+from pipelines.core.warehouse import connect
+from pipelines.dbt_runner import run_dbt
+
+#: What comes back from Spark into the internal warehouse: every table of these schemas, and these
+#: tables by name (the rest of the build reads nothing else of the models).
+SCHEMAS_RAPATRIES = ("marts", "referentiel")
+TABLES_RAPATRIEES = (("intermediate", "int_territoires__agences"),)
+
+
+class MoteurSparkIndisponible(RuntimeError):
+    """pyspark, dbt-spark or Java is missing; the message (French) says what to install."""
+
+
+def _dossier_lac(table: str) -> str:
+    # Spark skips files and folders whose name starts with "_" or "." (raw._fichiers)
+    return table.lstrip("_.")
+
+
+def session(settings: Settings):
+    """The Spark session of a build: ``SOCLE_SPARK_MAITRE`` (default ``local[*]``), metastore and
+    tables under the work dir (never in the current directory)."""
+    if shutil.which("java") is None:
+        raise MoteurSparkIndisponible(
+            "moteur Spark : aucun Java trouvé (installer un JRE, par exemple « apt-get install "
+            "openjdk-17-jre-headless »)."
+        )
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise MoteurSparkIndisponible(
+            "moteur Spark : pyspark n'est pas installé (« uv sync --extra spark »)."
+        ) from None
+    base = settings.work_dir / "spark"
+    base.mkdir(parents=True, exist_ok=True)
+    spark = (
+        SparkSession.builder.master(settings.spark_maitre)
+        .appName("socle")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "8")
+        .config("spark.sql.warehouse.dir", str(base / "tables"))
+        .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={base}")
+        .config("spark.hadoop.javax.jdo.option.ConnectionURL", f"jdbc:derby:;databaseName={base / 'metastore'};create=true")
+        .enableHiveSupport()
+        .getOrCreate()
+    )
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def ecrire_lac(work: Path, lac: Path) -> list[str]:
+    """The raw layer of ``work`` as Parquet, one folder per raw table (rewritten whole: the lake
+    mirrors the raw layer). Returns the table names."""
+    lac.mkdir(parents=True, exist_ok=True)
+    with connect(work, read_only=True) as con:
+        tables = [t for (t,) in con.execute(
+            "select table_name from duckdb_tables() where schema_name = 'raw' order by 1").fetchall()]
+        for table in tables:
+            dossier = lac / _dossier_lac(table)
+            shutil.rmtree(dossier, ignore_errors=True)
+            dossier.mkdir()
+            chemin = str(dossier / "donnees.parquet").replace("'", "''")
+            con.execute(f'copy raw."{table}" to \'{chemin}\' (format parquet)')
+    return tables
+
+
+def construire_modeles(
+    work: Path,
+    settings: Settings,
+    vars: dict | None = None,
+    journal: Callable[[str], None] | None = None,
+) -> None:
+    """Run the dbt project on Spark from the raw layer of ``work`` and bring the marts back into
+    ``work`` (see the module's docstring). Raises ``DbtError`` as a DuckDB build would."""
+    journal = journal or (lambda _m: None)
+    lac = settings.work_dir / "lac"
+    tables = ecrire_lac(work, lac)
+    journal(f"Lac Parquet de la couche brute : {lac} ({len(tables)} tables)")
+    spark = session(settings)
+    spark.sql("create database if not exists raw")
+    for table in tables:
+        spark.sql(f"drop table if exists raw.`{table}`")
+        spark.sql(f"create table raw.`{table}` using parquet location '{lac / _dossier_lac(table)}'")
+    journal(f"Modèles dbt sur Spark ({settings.spark_maitre})")
+    run_dbt(
+        ["build", "--exclude", "test_type:unit", "--target", "spark"], work, vars=vars,
+        target_path=settings.work_dir / "dbt_target_spark", log_path=settings.work_dir / "dbt_logs",
+    )
+    n = rapatrier(spark, work)
+    journal(f"{n} tables des marts et du référentiel rapatriées dans l'entrepôt interne")
+    spark.stop()
+
+
+def rapatrier(spark, work: Path) -> int:
+    """Copy the Spark tables the rest of the build reads into ``work`` (replaced). Returns the
+    number of tables."""
+    tables = [
+        (schema, t.name)
+        for schema in SCHEMAS_RAPATRIES
+        for t in spark.catalog.listTables(schema)
+        if not t.isTemporary
+    ] + [(s, t) for s, t in TABLES_RAPATRIEES]
+    with connect(work) as con:
+        for schema, table in tables:
+            donnees = spark.table(f"{schema}.{table}").toArrow()
+            con.execute(f'create schema if not exists "{schema}"')
+            con.register("_spark", donnees)
+            try:
+                con.execute(f'create or replace table "{schema}"."{table}" as select * from _spark')
+            finally:
+                con.unregister("_spark")
+        con.execute("checkpoint")
+    return len(tables)
