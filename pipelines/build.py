@@ -90,6 +90,15 @@ def dbt_vars(settings: Settings) -> dict:
     return {"date_arrete": settings.date_arrete.isoformat()} if settings.date_arrete else {}
 
 
+def _raison(exc: BaseException) -> str:
+    """What a failed step says: the exception's message; a library calling ``sys.exit`` inside a
+    step (pyspark's import checks do, when ``__main__`` has no file) is named as such, so that it
+    fails the build instead of ending it with code 0 and nothing published."""
+    if isinstance(exc, SystemExit):
+        return f"arrêt demandé par une bibliothèque (sys.exit({exc.code!r})) ; rien n'est publié"
+    return str(exc)
+
+
 def run_build(
     settings: Settings,
     *,
@@ -121,8 +130,8 @@ def run_build(
         try:
             report = ingest_inbox(work, settings.inbox, key, on_file=on_file, limits=Limits.from_settings(settings),
                                   config=settings.duckdb_config)
-        except Exception as exc:  # noqa: BLE001 - re-raised with the step named
-            raise BuildError("ingestion", str(exc)) from exc
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - re-raised with the step named
+            raise BuildError("ingestion", _raison(exc)) from exc
         result.ingestion = report
         result.durations["ingestion"] = time.perf_counter() - t0
         result.pics_memoire["ingestion"] = _pic_memoire()
@@ -147,6 +156,8 @@ def run_build(
                 )
         except DbtError as exc:
             raise BuildError("dbt", str(exc)) from exc
+        except SystemExit as exc:
+            raise BuildError("dbt", _raison(exc)) from exc
         result.durations["dbt"] = time.perf_counter() - t0
         result.pics_memoire["dbt"] = _pic_memoire()
 
@@ -156,8 +167,8 @@ def run_build(
             publier_vue_secret(work, settings.seuil_secret, settings.methode_secret, step, settings.duckdb_config)
         except BuildError:
             raise  # the audit's gate names its step
-        except Exception as exc:  # noqa: BLE001 - re-raised with the step named
-            raise BuildError("secret statistique", str(exc)) from exc
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - re-raised with the step named
+            raise BuildError("secret statistique", _raison(exc)) from exc
         result.durations["secret"] = time.perf_counter() - t0
         result.pics_memoire["secret"] = _pic_memoire()
 
@@ -169,8 +180,8 @@ def run_build(
 
         try:
             rapport = controler(work, None, settings.data_dir, config=settings.duckdb_config)
-        except Exception as exc:  # noqa: BLE001 - re-raised with the step named
-            raise BuildError("contrôles qualité", f"les contrôles n'ont pas pu s'exécuter : {exc}") from exc
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - re-raised with the step named
+            raise BuildError("contrôles qualité", f"les contrôles n'ont pas pu s'exécuter : {_raison(exc)}") from exc
         result.durations["qualite"] = time.perf_counter() - t0
         result.pics_memoire["qualite"] = _pic_memoire()
         if rapport.bloquants:
@@ -183,8 +194,8 @@ def run_build(
         step(f"Publication de {settings.warehouse}")
         try:
             result.publication = publish(work, settings.warehouse, settings)
-        except Exception as exc:  # noqa: BLE001 - re-raised with the step named
-            raise BuildError("publication", str(exc)) from exc
+        except (Exception, SystemExit) as exc:  # noqa: BLE001 - re-raised with the step named
+            raise BuildError("publication", _raison(exc)) from exc
         result.durations["publication"] = time.perf_counter() - t0
         result.pics_memoire["publication"] = _pic_memoire()
     return result

@@ -75,3 +75,20 @@ def test_an_unknown_engine_is_refused_before_anything_is_written(tmp_path):
     with pytest.raises(BuildError, match="moteur inconnu : 'postgres'"):
         run_build(s)
     assert not s.work_dir.exists() and not s.warehouse.exists()
+
+
+def test_a_library_calling_sys_exit_in_a_step_fails_the_build_by_name(tmp_path, monkeypatch):
+    """pyspark's import checks call sys.exit(0) when __main__ has no file (pytest-xdist workers,
+    ``python -c``): reached through Great Expectations, that ended a build with code 0 and nothing
+    published. A step that exits is now a named failure."""
+    import sys
+
+    import pipelines.ingestion
+    from pipelines.core.warehouse import BuildError
+
+    (tmp_path / "inbox").mkdir()
+    monkeypatch.setattr(pipelines.ingestion, "ingest_inbox", lambda *a, **k: sys.exit(0))
+    s = Settings.from_env(data_dir=tmp_path, inbox=tmp_path / "inbox", warehouse=tmp_path / "socle.duckdb")
+    with pytest.raises(BuildError, match=r"ingestion.*sys\.exit\(0\)"):
+        run_build(s)
+    assert not s.warehouse.exists()
