@@ -117,18 +117,29 @@ def _new_id(settings: Settings, now: datetime) -> str:
 # --------------------------------------------------------------------------- file operations
 
 
-def _swap_in(src: Path, published: Path) -> str:
-    """Copy ``src`` beside ``published`` then rename it over: readers see the old file or the new
-    one, never a partial one (a reader that has the old file open keeps reading it)."""
+def _a_cote(published: Path) -> Path:
+    """Where a new published file is written before it takes the published name (same folder:
+    the rename is atomic)."""
     published.parent.mkdir(parents=True, exist_ok=True)
-    tmp = published.with_name(f".{published.name}.publication")
+    return published.with_name(f".{published.name}.publication")
+
+
+def _installer(tmp: Path, published: Path) -> None:
+    """Rename ``tmp`` (written by ``_a_cote``) over ``published``: readers see the old file or the
+    new one, never a partial one (a reader that has the old file open keeps reading it)."""
+    os.replace(tmp, published)
+    fsync_dir(published.parent)
+
+
+def _swap_in(src: Path, published: Path) -> str:
+    """Copy ``src`` beside ``published`` then rename it over (``_installer``); returns its hash."""
+    tmp = _a_cote(published)
     try:
         digest = copy_hashed(src, tmp)
-        os.replace(tmp, published)
+        _installer(tmp, published)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    fsync_dir(published.parent)
     return digest
 
 
@@ -361,15 +372,14 @@ def publier_version(settings: Settings, work_path: Path) -> dict:
     )
     archive = version_path(settings, version_id)
     archive_tmp = archive.with_name(archive.name + ".copie")
-    fichier = work_path.with_name(f"{work_path.stem}.publication{work_path.suffix}")
+    # written beside the published file, then renamed over it: no second copy
+    fichier = _a_cote(settings.warehouse)
     try:
         ecrire_fichier_publication(work_path, fichier)
         # The archive is copied first (under a temporary name), so that a failure leaves the
         # published file untouched; it takes its final name once the swap is done.
-        archived = copy_hashed(fichier, archive_tmp)
-        digest = _swap_in(fichier, settings.warehouse)
-        if archived != digest:  # pragma: no cover - the file changed under the lock
-            raise OSError(f"l'archive de la version {version_id} diffère du fichier publié")
+        digest = copy_hashed(fichier, archive_tmp)
+        _installer(fichier, settings.warehouse)
         os.replace(archive_tmp, archive)
         fsync_dir(archive.parent)
     except BaseException:

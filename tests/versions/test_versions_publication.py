@@ -226,7 +226,7 @@ def test_failed_publication_leaves_published_file_archives_and_journal_untouched
     def disk_full(src, published):
         raise OSError("No space left on device")
 
-    monkeypatch.setattr(versions, "_swap_in", disk_full)
+    monkeypatch.setattr(versions, "_installer", disk_full)
     with pytest.raises(OSError, match="No space"):
         publier_version(settings, work)
     monkeypatch.undo()
