@@ -100,18 +100,63 @@ class SocleDbtTranslator(DagsterDbtTranslator):
 DBT_MANIFEST = ensure_manifest()
 
 
-@dbt_assets(manifest=DBT_MANIFEST, dagster_dbt_translator=SocleDbtTranslator(), exclude="test_type:unit")
-def socle_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, socle: SocleConfig):
-    from pipelines.build import dbt_vars
-    from pipelines.core.warehouse import prepare_work_warehouse
+class MoteurModeles(dg.ConfigurableResource):
+    """Where the dbt models run: ``duckdb`` (the internal warehouse, dbt events streamed to
+    Dagster) or ``spark`` (``pipelines.moteur_spark``: Parquet lake, Spark session, marts brought
+    back). Defaults from the environment (``SOCLE_MOTEUR``, ``SOCLE_SPARK_MAITRE``)."""
 
-    settings = socle.settings()
-    work = prepare_work_warehouse(settings)
-    args = ["build", "--exclude", "test_type:unit"]
-    if dbt_vars(settings):
-        args += ["--vars", json.dumps(dbt_vars(settings))]
-    with environment(SOCLE_DBT_DB_PATH=str(work)):  # read by dbt_project/profiles.yml
-        yield from dbt.cli(args, context=context).stream()
+    moteur: str = "duckdb"
+    spark_maitre: str = ""
+
+    def reglages(self, settings: Settings) -> Settings:
+        from dataclasses import replace
+
+        moteur = (self.moteur or settings.moteur).strip().lower()
+        return replace(settings, moteur=moteur, spark_maitre=self.spark_maitre or settings.spark_maitre)
+
+    def calculer(self, context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: Settings):
+        """The events of the dbt assets: materialisations, and the data tests as asset checks."""
+        from pipelines.build import MOTEURS, dbt_vars
+        from pipelines.core.warehouse import prepare_work_warehouse
+
+        settings = self.reglages(settings)
+        if settings.moteur not in MOTEURS:
+            raise dg.Failure(f"moteur inconnu : {settings.moteur!r} (SOCLE_MOTEUR : {' ou '.join(MOTEURS)})")
+        work = prepare_work_warehouse(settings)
+        if settings.moteur == "spark":
+            from pipelines.moteur_spark import construire_modeles
+
+            construire_modeles(work, settings, vars=dbt_vars(settings), journal=context.log.info)
+            yield from evenements_spark(context, settings.work_dir / "dbt_target_spark" / "run_results.json")
+            return
+        args = ["build", "--exclude", "test_type:unit"]
+        if dbt_vars(settings):
+            args += ["--vars", json.dumps(dbt_vars(settings))]
+        moteur = {f"SOCLE_DBT_DUCKDB_{k.upper()}": v for k, v in settings.duckdb_config.items()}
+        with environment(SOCLE_DBT_DB_PATH=str(work), **moteur):  # read by dbt_project/profiles.yml
+            yield from dbt.cli(args, context=context).stream()
+
+
+def evenements_spark(context: dg.AssetExecutionContext, run_results: Path):
+    """Materialisations of the selected models and results of their data tests, from the
+    ``run_results.json`` of the Spark run (the dbt run happened in process, not through
+    ``DbtCliResource``, whose events need its own invocation)."""
+    resultats = json.loads(run_results.read_text(encoding="utf-8"))["results"] if run_results.exists() else []
+    statut = {r["unique_id"]: r["status"] for r in resultats}
+    noeuds = json.loads(Path(DBT_MANIFEST).read_text(encoding="utf-8"))["nodes"]
+    tests = {noeuds[u]["name"]: s for u, s in statut.items() if u.startswith("test.") and u in noeuds}
+    for cle in sorted(context.selected_asset_keys, key=lambda k: k.to_user_string()):
+        yield dg.MaterializeResult(asset_key=cle, metadata={"moteur": dg.MetadataValue.text("spark")})
+    for cle in sorted(context.selected_asset_check_keys, key=lambda k: (k.asset_key.to_user_string(), k.name)):
+        if cle.name in tests:
+            yield dg.AssetCheckResult(asset_key=cle.asset_key, check_name=cle.name,
+                                      passed=tests[cle.name] in ("pass", "warn"),
+                                      metadata={"statut_dbt": dg.MetadataValue.text(tests[cle.name])})
+
+
+@dbt_assets(manifest=DBT_MANIFEST, dagster_dbt_translator=SocleDbtTranslator(), exclude="test_type:unit")
+def socle_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, moteur: MoteurModeles, socle: SocleConfig):
+    yield from moteur.calculer(context, dbt, socle.settings())
 
 
 @dg.asset(
@@ -138,14 +183,17 @@ def indicateurs_publies(context: dg.AssetExecutionContext, socle: SocleConfig) -
 @dg.asset(
     key=dg.AssetKey(["publication", "entrepot"]),
     group_name="publication",
-    # The published file holds the whole warehouse: the raw layer as well as the marts.
+    # The publication file is written from the internal warehouse once all of these are built.
     deps=[
         dg.AssetKey(["publication", "indicateurs"]),
         dg.AssetKey(["marts", "indicateurs"]),
         dg.AssetKey(["marts", "arrete"]),
         *(a.key for a in raw_assets),
     ],
-    description="Entrepôt publié : copie atomique de l'entrepôt construit, lue par les tableaux de bord.",
+    description=(
+        "Fichier publié : indicateurs, vue publiée, dictionnaire, référentiels et qualité (aucune ligne "
+        "individuelle), échangé atomiquement et archivé ; lu par les tableaux de bord, rapports et exports."
+    ),
     kinds={"duckdb"},
 )
 def entrepot_publie(context: dg.AssetExecutionContext, socle: SocleConfig) -> dg.MaterializeResult:
@@ -367,5 +415,6 @@ defs = dg.Definitions(
         # the paths of the environment at load time, shown in Dagster's UI (Settings reads them)
         "socle": SocleConfig(inbox=str(_REGLAGES.inbox), warehouse=str(_REGLAGES.warehouse)),
         "dbt": DbtCliResource(project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR)),
+        "moteur": MoteurModeles(moteur=_REGLAGES.moteur, spark_maitre=_REGLAGES.spark_maitre),
     },
 )

@@ -109,3 +109,65 @@ def test_inbox_sensor_requests_a_build_only_when_deliveries_change(tmp_path):
     (inbox / "_quarantaine" / "x.csv").write_text("x")
     replaced = evaluate(first.cursor).cursor
     assert not evaluate(replaced).run_requests
+
+
+def test_the_engine_resource_runs_the_models_on_spark_and_reports_their_tests(tmp_path, monkeypatch):
+    """``MoteurModeles(moteur="spark")``: the dbt assets call the Spark engine on the internal
+    warehouse (not dbt on DuckDB) and report the selected models and their data tests from that
+    run's results. The Spark run itself is proven in tests/dbt/test_dbt_spark.py."""
+    import json
+
+    from dagster_dbt import DbtCliResource
+
+    import pipelines.moteur_spark as moteur_spark
+    from pipelines.core.settings import DBT_PROJECT_DIR
+    from pipelines.definitions import MoteurModeles, SocleConfig, socle_dbt_models
+
+    appels = []
+
+    def faux_spark(work, settings, vars=None, journal=None):
+        appels.append((work, settings.moteur, settings.spark_maitre))
+        cible = settings.work_dir / "dbt_target_spark"
+        cible.mkdir(parents=True)
+        (cible / "run_results.json").write_text(json.dumps({"results": [
+            {"unique_id": "model.socle.arrete", "status": "success"},
+            {"unique_id": "test.socle.unique_arrete_date_arrete.e8441da592", "status": "fail"},
+        ]}))
+
+    monkeypatch.setattr(moteur_spark, "construire_modeles", faux_spark)
+    warehouse = tmp_path / "socle.duckdb"
+    result = dg.materialize(
+        [socle_dbt_models],
+        selection=[dg.AssetKey(["marts", "arrete"])],
+        resources={
+            "socle": SocleConfig(inbox=str(tmp_path / "inbox"), warehouse=str(warehouse)),
+            "dbt": DbtCliResource(project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR)),
+            "moteur": MoteurModeles(moteur="spark", spark_maitre="local[1]"),
+        },
+        raise_on_error=False,
+    )
+    assert appels == [(Settings.from_env(warehouse=warehouse).work_warehouse, "spark", "local[1]")]
+    assert {e.asset_key for e in result.get_asset_materialization_events()} == {dg.AssetKey(["marts", "arrete"])}
+    checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+    assert checks["unique_arrete_date_arrete"] is False
+
+
+def test_an_unknown_engine_fails_the_dbt_step_with_its_name(tmp_path):
+    from dagster_dbt import DbtCliResource
+
+    from pipelines.core.settings import DBT_PROJECT_DIR
+    from pipelines.definitions import MoteurModeles, SocleConfig, socle_dbt_models
+
+    result = dg.materialize(
+        [socle_dbt_models],
+        selection=[dg.AssetKey(["marts", "arrete"])],
+        resources={
+            "socle": SocleConfig(inbox=str(tmp_path / "inbox"), warehouse=str(tmp_path / "socle.duckdb")),
+            "dbt": DbtCliResource(project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR)),
+            "moteur": MoteurModeles(moteur="hadoop"),
+        },
+        raise_on_error=False,
+    )
+    assert not result.success
+    echec = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+    assert "moteur inconnu : 'hadoop'" in str(echec.event_specific_data.error)
