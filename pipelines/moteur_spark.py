@@ -1,9 +1,10 @@
 """The dbt models on Apache Spark (``socle construire --moteur spark``, docs/exploitation.md).
 
-The build stays the same around them: ingestion writes the raw layer of the internal warehouse
-(DuckDB), then this module
+The build stays the same around them: ingestion writes the raw layer (its Parquet lake beside the
+internal warehouse, and the registry in it), then this module
 
-1. writes that raw layer as a Parquet lake (``<work dir>/lac/<table>/``), one folder per raw table;
+1. points Spark at that lake, export by export; what is not there (the registry, rows kept in the
+   warehouse file by an earlier layout) is copied as Parquet under ``<work dir>/lac/<table>/``;
 2. opens a Spark session (local by default: ``SOCLE_SPARK_MAITRE``, e.g. ``local[2]``) whose
    metastore and warehouse live in the build's work dir, and declares each lake folder as the
    table ``raw.<table>`` the dbt sources name;
@@ -22,8 +23,9 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+from pipelines.core.contract import EXPORTS
 from pipelines.core.settings import Settings
-from pipelines.core.warehouse import connect
+from pipelines.core.warehouse import SCHEMA_RAW_ENTREPOT, connect, lac_brut
 from pipelines.dbt_runner import run_dbt
 
 #: What comes back from Spark into the internal warehouse: every table of these schemas, and these
@@ -72,20 +74,31 @@ def session(settings: Settings):
     return spark
 
 
-def ecrire_lac(work: Path, lac: Path) -> list[str]:
-    """The raw layer of ``work`` as Parquet, one folder per raw table (rewritten whole: the lake
-    mirrors the raw layer). Returns the table names."""
+def ecrire_lac(work: Path, lac: Path) -> dict[str, Path]:
+    """Where Spark reads each raw table of ``work``: the raw layer's own lake (``lac_brut``) for an
+    export whose rows are all there — within a build, right after the ingestion, every file of it
+    belongs to a registered load (files of a crashed run are removed when the next one starts) —
+    and otherwise a Parquet copy of the table under ``lac`` (the registry ``raw._fichiers``, rows
+    kept in the warehouse file by an earlier layout). Returns table -> folder."""
     lac.mkdir(parents=True, exist_ok=True)
+    brut = lac_brut(work)
+    dossiers: dict[str, Path] = {}
     with connect(work, read_only=True) as con:
         tables = [t for (t,) in con.execute(
-            "select table_name from duckdb_tables() where schema_name = 'raw' order by 1").fetchall()]
+            "select table_name from information_schema.tables where table_schema = 'raw' order by 1").fetchall()]
         for table in tables:
+            if table in EXPORTS and (brut / table).is_dir() and not con.execute(
+                f"select count(*) from {SCHEMA_RAW_ENTREPOT}.{table}"
+            ).fetchall()[0][0]:
+                dossiers[table] = brut / table
+                continue
             dossier = lac / _dossier_lac(table)
             shutil.rmtree(dossier, ignore_errors=True)
             dossier.mkdir()
             chemin = str(dossier / "donnees.parquet").replace("'", "''")
             con.execute(f'copy raw."{table}" to \'{chemin}\' (format parquet)')
-    return tables
+            dossiers[table] = dossier
+    return dossiers
 
 
 def construire_modeles(
@@ -98,13 +111,17 @@ def construire_modeles(
     ``work`` (see the module's docstring). Raises ``DbtError`` as a DuckDB build would."""
     journal = journal or (lambda _m: None)
     lac = settings.work_dir / "lac"
-    tables = ecrire_lac(work, lac)
-    journal(f"Lac Parquet de la couche brute : {lac} ({len(tables)} tables)")
+    dossiers = ecrire_lac(work, lac)
+    directs = sum(1 for d in dossiers.values() if not d.is_relative_to(lac))
+    journal(f"Couche brute pour Spark : {directs} table(s) lue(s) dans le lac brut, {len(dossiers) - directs} copiée(s) dans {lac}")
     spark = session(settings)
     spark.sql("create database if not exists raw")
-    for table in tables:
+    for table, dossier in dossiers.items():
         spark.sql(f"drop table if exists raw.`{table}`")
-        spark.sql(f"create table raw.`{table}` using parquet location '{lac / _dossier_lac(table)}'")
+        # partition folders (mois_livraison=…) become a column the models never select
+        spark.sql(f"create table raw.`{table}` using parquet location '{dossier}'")
+        if not dossier.is_relative_to(lac):  # a partitioned folder: its partitions registered
+            spark.sql(f"alter table raw.`{table}` recover partitions")
     journal(f"Modèles dbt sur Spark ({settings.spark_maitre})")
     run_dbt(
         ["build", "--exclude", "test_type:unit", "--target", "spark"], work, vars=vars,

@@ -35,7 +35,15 @@ from typing import Any
 from pipelines.core import lecture
 from pipelines.core.files import append_jsonl, copy_hashed, fsync_dir, read_jsonl, sha256_file
 from pipelines.core.settings import Settings
-from pipelines.core.warehouse import build_lock, entrepot_entier, table_exists
+from pipelines.core.warehouse import (
+    SCHEMA_RAW_ENTREPOT,
+    build_lock,
+    ensure_raw_schema,
+    entrepot_entier,
+    lac_brut,
+    supprimer_lots_brut,
+    table_exists,
+)
 
 JOURNAL_NAME = "publications.jsonl"
 VERSIONS_DIRNAME = "versions"
@@ -56,7 +64,7 @@ TABLES_PUBLIEES = (
     ("intermediate", "int_territoires__agences"),
 )
 #: Schemas whose rows carry the load that brought them: a rollback removes the later loads.
-_SCHEMAS_CHARGEMENTS = ("raw", "quarantine", "qualite")
+_SCHEMAS_CHARGEMENTS = ("raw", SCHEMA_RAW_ENTREPOT, "quarantine", "qualite")
 
 
 class VersionError(RuntimeError):
@@ -193,6 +201,8 @@ def _ramener_copie_de_travail(work: Path, restauree: Path, dernier_id_chargement
         ).fetchall()
         for schema, table, colonne in colonnes:
             con.execute(f'delete from "{schema}"."{table}" where "{colonne}" > ?', [dernier])
+        supprimer_lots_brut(lac_brut(work), dernier)
+        ensure_raw_schema(con)
         con.execute(f"attach '{_sql_texte(restauree)}' as restauree (read_only)")
         con.execute(_JOURNAL_DDL)
         con.execute("delete from publication.journal")
@@ -501,6 +511,8 @@ def restaurer(settings: Settings, version_id: str | None = None) -> dict:
             work_tmp = work.with_name(work.name + ".copie")
             copy_hashed(settings.warehouse, work_tmp)
             os.replace(work_tmp, work)
+            # its raw rows are all in the file: the lake's (same loads, or later ones) go
+            supprimer_lots_brut(lac_brut(work), -1)
         elif work.exists():
             _ramener_copie_de_travail(work, settings.warehouse, (cible.entree.get("fichiers") or {}).get("dernier_id_chargement"))
 

@@ -121,19 +121,129 @@ def entrepot_entier(path: Path) -> bool:
 # ------------------------------------------------------------------------------------------------
 
 
+#: Schema of the raw rows kept inside the warehouse file: warehouses of earlier versions (their
+#: raw tables are moved there when opened) and rows written directly (tests). The ingestion writes
+#: to the lake; ``raw.<export>`` is the view of both.
+SCHEMA_RAW_ENTREPOT = "raw_entrepot"
+def partition_lac(export: Export) -> str:
+    """Partition key of an export's lake folder: the delivery (extraction) date for a log (no key,
+    one large file a day: ``date_livraison=AAAA-MM-JJ``), its month for the others
+    (``mois_livraison=AAAA-MM``): daily partitions of small daily files would make thousands of
+    tiny files (9,392 for the demo, ingestion 13 times slower)."""
+    return "date_livraison" if export.key is None else "mois_livraison"
+
+
+def lac_brut(warehouse: Path | str) -> Path:
+    """The raw layer's lake of a warehouse file, beside it (``socle.lac/`` for ``socle.duckdb``):
+    ``<export>/<partition>/lot_<first load>_<last load>[_<part>].parquet``, append-only
+    (``partition_lac``)."""
+    return Path(warehouse).with_suffix(".lac")
+
+
+def _lac_de(con: duckdb.DuckDBPyConnection) -> Path:
+    (chemin,) = con.execute(
+        "select path from duckdb_databases() where database_name = current_database()"
+    ).fetchone()  # type: ignore[misc]
+    return lac_brut(Path(chemin).resolve())
+
+
+def _texte_sql(valeur: str) -> str:
+    return "'" + str(valeur).replace("'", "''") + "'"
+
+
+def raw_columns(export: Export) -> list[tuple[str, str]]:
+    """(name, DuckDB type) of a raw table: the contract's columns, then the technical ones."""
+    return [(c.name, c.duckdb_type) for c in export.columns] + list(RAW_META_COLUMNS)
+
+
 def raw_table_ddl(export: Export) -> str:
-    cols = [f'"{c.name}" {c.duckdb_type}' for c in export.columns]
-    cols += [f'"{n}" {t}' for n, t in RAW_META_COLUMNS]
-    return f"create table if not exists raw.{export.name} (\n    " + ",\n    ".join(cols) + "\n)"
+    cols = [f'"{n}" {t}' for n, t in raw_columns(export)]
+    return f"create table if not exists {SCHEMA_RAW_ENTREPOT}.{export.name} (\n    " + ",\n    ".join(cols) + "\n)"
+
+
+def _fichiers_lac(lac: Path, export: str) -> list[Path]:
+    return sorted((lac / export).glob("*=*/lot_*.parquet"))
+
+
+def _ids_lot(fichier: Path) -> tuple[int, int]:
+    _, premier, dernier, *_ = fichier.stem.split("_")
+    return int(premier), int(dernier)
+
+
+def ecrire_lot_brut(con: duckdb.DuckDBPyConnection, export: Export, relation: str, suffixe: str = "") -> list[Path]:
+    """Write the rows of ``relation`` (a registered frame with the raw columns) to the lake, one
+    Parquet file per delivery date, typed as the raw table. Rows are visible through
+    ``raw.<export>`` only once their loads are in the registry (``rafraichir_vues_brutes``)."""
+    lac = _lac_de(con)
+    ids = con.execute(f"select min(_id_chargement), max(_id_chargement) from {relation}").fetchone()
+    if ids is None or ids[0] is None:
+        return []
+    colonnes = ", ".join(f'cast("{n}" as {t}) as "{n}"' for n, t in raw_columns(export))
+    # one pass, every partition at once; the loads' ids in the names (rollback, crash recovery)
+    part = partition_lac(export)
+    expr = "strftime(_date_extraction, '%Y-%m-%d')" if export.key is None else "strftime(_date_extraction, '%Y-%m')"
+    prefixe = f"lot_{ids[0]}_{ids[1]}{'_' + suffixe if suffixe else ''}"
+    dossier = lac / export.name
+    dossier.mkdir(parents=True, exist_ok=True)
+    con.execute(
+        f"copy (select {colonnes}, coalesce({expr}, 'inconnue') as {part} from {relation}) to {_texte_sql(str(dossier))} "
+        f"(format parquet, partition_by ({part}), filename_pattern '{prefixe}_{{uuid}}', append)"
+    )
+    ecrits = sorted(dossier.glob(f"*=*/{prefixe}_*.parquet"))
+    return ecrits
+
+
+def supprimer_lots_brut(lac: Path, apres: int) -> int:
+    """Remove the lake files of loads after ``apres`` (a rollback, or files a crashed run wrote
+    before registering their loads: their ids are given again). Returns the number removed."""
+    n = 0
+    if not lac.is_dir():
+        return 0
+    for dossier in sorted(p for p in lac.iterdir() if p.is_dir()):
+        for fichier in _fichiers_lac(lac, dossier.name):
+            if _ids_lot(fichier)[1] > apres:
+                fichier.unlink()
+                n += 1
+    return n
+
+
+def rafraichir_vues_brutes(con: duckdb.DuckDBPyConnection, exports: list[Export] | None = None) -> None:
+    """``raw.<export>``: the rows kept in the file (``raw_entrepot``) and those of the lake whose
+    load is registered as loaded (a file written by a run that crashed before registering its
+    loads stays invisible)."""
+    lac = _lac_de(con)
+    for export in EXPORTS.values() if exports is None else exports:
+        sql = f"select * from {SCHEMA_RAW_ENTREPOT}.{export.name}"
+        if _fichiers_lac(lac, export.name):
+            motif = _texte_sql(str(lac / export.name / "*=*" / "lot_*.parquet"))
+            sql += (
+                f"\nunion all by name\nselect * from read_parquet({motif}, union_by_name = true, hive_partitioning = false)"
+                "\nwhere _id_chargement in (select id_chargement from raw._fichiers where statut = 'CHARGE')"
+            )
+        con.execute(f"create or replace view raw.{export.name} as\n{sql}")
+
+
+def _deplacer_tables_brutes(con: duckdb.DuckDBPyConnection) -> None:
+    """Earlier layout: ``raw.<export>`` was a table of the file; its rows move to ``raw_entrepot``
+    (and what ``_colonnes_extra`` held goes)."""
+    tables = {t for (t,) in con.execute(
+        "select table_name from information_schema.tables where table_schema = 'raw' and table_type = 'BASE TABLE'"
+    ).fetchall()}
+    for export in EXPORTS.values():
+        if export.name in tables:
+            con.execute(f'alter table raw.{export.name} drop column if exists "{_COLONNE_RETIREE}"')
+            con.execute(f"insert into {SCHEMA_RAW_ENTREPOT}.{export.name} by name select * from raw.{export.name}")
+            con.execute(f"drop table raw.{export.name}")
 
 
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the raw and quarantine schemas and tables if absent (idempotent)."""
+    """Create the raw and quarantine schemas, tables and views if absent (idempotent)."""
     con.execute("create schema if not exists raw")
+    con.execute(f"create schema if not exists {SCHEMA_RAW_ENTREPOT}")
     con.execute("create schema if not exists quarantine")
     for export in EXPORTS.values():
         con.execute(raw_table_ddl(export))
-        con.execute(f'alter table raw.{export.name} drop column if exists "{_COLONNE_RETIREE}"')
+    _deplacer_tables_brutes(con)
     con.execute(
         """
         create table if not exists raw._fichiers (
@@ -169,3 +279,4 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
         )
         """
     )
+    rafraichir_vues_brutes(con)

@@ -18,7 +18,7 @@ import polars as pl
 
 from pipelines.core.contract import EXPORTS, Export
 from pipelines.core.files import sha256_file
-from pipelines.core.warehouse import ensure_raw_schema
+from pipelines.core.warehouse import ecrire_lot_brut, ensure_raw_schema, lac_brut, rafraichir_vues_brutes, supprimer_lots_brut
 from pipelines.ingestion.discovery import Task, discover
 from pipelines.ingestion.pseudonymisation import Pseudonymiser
 from pipelines.ingestion.reading import IDX, LIMITS, FileRejected, Limits, LinesUnit, Unit, is_small, iter_units
@@ -103,6 +103,11 @@ class Run:
             con.execute("select hash_contenu, fichier from raw._fichiers where statut = 'CHARGE'").fetchall()
         )
         self.next_id: int = con.execute("select coalesce(max(id_chargement), 0) + 1 from raw._fichiers").fetchone()[0]  # type: ignore[index]
+        # lake files of loads never registered (a run that crashed): their ids are given again
+        (chemin,) = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()  # type: ignore[misc]
+        supprimer_lots_brut(lac_brut(Path(chemin).resolve()), self.next_id - 1)
+        #: lake files written in the current transaction (removed if it rolls back)
+        self._ecrits: list[Path] = []
 
     def _new_id(self) -> int:
         i = self.next_id
@@ -160,6 +165,8 @@ class Run:
             if batch.rows >= BATCH_ROWS:
                 emit(self._flush(batch))
         emit(self._flush(batch))
+        if any(r.status == CHARGE for r in report.files):
+            rafraichir_vues_brutes(self.con, [export])  # the export's first lake files
         report.seconds = time.perf_counter() - t0
         return report, ignored
 
@@ -209,8 +216,24 @@ class Run:
             self.con.unregister("__socle_lot")
 
     def _write_rows(self, export: Export, raw: pl.DataFrame, quarantine: pl.DataFrame) -> None:
-        self._insert(f"raw.{export.name}", raw.drop(IDX))
+        if raw.height:
+            self.con.register("__socle_lot", raw.drop(IDX).to_arrow())
+            try:
+                # a large file's slices, in one transaction, are parts of one lot
+                self._ecrits += ecrire_lot_brut(self.con, export, "__socle_lot", suffixe=str(len(self._ecrits)) if self._ecrits else "")
+            finally:
+                self.con.unregister("__socle_lot")
         self._insert("quarantine.lignes", quarantine.drop(IDX))
+
+    def _commit(self) -> None:
+        self.con.commit()
+        self._ecrits = []
+
+    def _rollback(self) -> None:
+        self.con.rollback()
+        for f in self._ecrits:  # best effort: the next run removes what is left (unregistered loads)
+            f.unlink(missing_ok=True)
+        self._ecrits = []
 
     def _account(self, result: FileResult, read: int, loaded: int, quarantined: int) -> None:
         result.rows_read, result.rows_loaded, result.rows_quarantined = read, loaded, quarantined
@@ -241,9 +264,9 @@ class Run:
             if raw is not None and quarantine is not None:
                 self._write_rows(export, raw, quarantine)
             self._insert_registry(registry)
-            self.con.commit()
+            self._commit()
         except BaseException:
-            self.con.rollback()
+            self._rollback()
             raise
         _move_rejected(batch.moves)
         results = batch.results
@@ -264,10 +287,10 @@ class Run:
                 self._write_rows(export, raw, quarantine)
             self._account(result, read, loaded, quar)
             self._insert_registry([self._registry_row(result, task)])
-            self.con.commit()
+            self._commit()
             return result
         except FileRejected as exc:
-            self.con.rollback()
+            self._rollback()
             rows: list[dict] = []
             moves: list[_Move] = []
             rejected = self._reject(task, digest, str(exc), rows, moves, load_id=result.load_id)
@@ -281,7 +304,7 @@ class Run:
             _move_rejected(moves)
             return rejected
         except BaseException:
-            self.con.rollback()
+            self._rollback()
             raise
 
     def _reject(self, task: Task, digest: str, reason: str, registry: list[dict], moves: list[_Move],

@@ -54,7 +54,7 @@ class Entrepot:
             marques = ", ".join(["?"] * (len(colonnes) + len(meta)))
             noms = ", ".join(f'"{c}"' for c in colonnes + meta)
             if valeurs:
-                con.executemany(f"insert into raw.{export} ({noms}) values ({marques})", valeurs)
+                con.executemany(f"insert into raw_entrepot.{export} ({noms}) values ({marques})", valeurs)
             con.execute(
                 "insert into raw._fichiers values (?, ?, ?, ?, ?, ?, 'csv', ?, ?, 0, ?, null, now(), null)",
                 [self._chargement, export, fichier, f"h{self._chargement}", date_extraction,
