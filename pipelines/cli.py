@@ -55,9 +55,11 @@ def do_generate(
     overwrite: bool = False,
     *,
     departements: str | None = None,
+    mois_consultations: int | None = None,
 ) -> dict:
     """``regions`` (default 76,93) or ``departements`` (comma-separated COG codes), not both;
-    ``persons=None``: 50,000, or the real number of registered people of the départements."""
+    ``persons=None``: 50,000, or the real number of registered people of the départements;
+    ``mois_consultations=None``: the generator's default window of the consultation log."""
     from pipelines.synthetic import (
         generate,
         last_day_of_previous_month,
@@ -65,7 +67,7 @@ def do_generate(
         personnes_reference,
         start_for_months,
     )
-    from pipelines.synthetic.generator import DEFAULT_PERSONS
+    from pipelines.synthetic.generator import DEFAULT_PERSONS, MOIS_CONSULTATIONS
     from pipelines.synthetic.referentiel import CONFLIT_REGIONS_DEPARTEMENTS
 
     def refuse(message: str) -> NoReturn:
@@ -77,6 +79,10 @@ def do_generate(
     end = last_day_of_previous_month()
     if months is not None and months < 1:
         raise typer.BadParameter("--mois doit être au moins 1")
+    if mois_consultations is None:
+        mois_consultations = MOIS_CONSULTATIONS
+    if mois_consultations < 0:
+        raise typer.BadParameter("--mois-consultations doit être positif ou nul (0 : pas de journal)")
     start = start_for_months(end, months) if months else date(2024, 1, 1)
     deps = None
     affiche, origine = persons, ""
@@ -92,9 +98,11 @@ def do_generate(
         affiche = DEFAULT_PERSONS
     territoire = f"départements {','.join(deps)}" if deps else f"régions {regions or DEFAULT_REGIONS}"
     nombre = f"{affiche:,}".replace(",", " ")
+    journal = (f", journal des consultations sur {mois_consultations} mois" if mois_consultations
+               else ", sans journal des consultations")
     console.print(
         f"Génération de données synthétiques : {nombre} personnes{origine}, {territoire}, "
-        f"du {start:%d/%m/%Y} au {end:%d/%m/%Y}, graine {seed} → {out}"
+        f"du {start:%d/%m/%Y} au {end:%d/%m/%Y}{journal}, graine {seed} → {out}"
     )
     with _progress() as progress:
         task = progress.add_task("Génération", total=None)
@@ -106,7 +114,7 @@ def do_generate(
         try:
             summary = generate(
                 out, **scope, start=start, end=end, persons=persons,
-                seed=seed, progress=on_progress, overwrite=overwrite,
+                seed=seed, progress=on_progress, overwrite=overwrite, mois_consultations=mois_consultations,
             )
         except (FileExistsError, ValueError) as exc:
             console.print(f"[bold red]{exc}[/]")
@@ -176,15 +184,29 @@ def generate(
     ),
     seed: int = typer.Option(42, "--graine", "--seed", help="Graine : même graine, mêmes fichiers."),
     ecraser: bool = typer.Option(False, "--ecraser", help="Remplacer les livraisons déjà présentes dans le dossier."),
+    mois_consultations: int | None = typer.Option(
+        None, "--mois-consultations",
+        help="Mois du journal des consultations (agents, personnes exposées, alertes FLUX), jusqu'au mois "
+        "dernier (défaut : 3 ; 0 : aucun).",
+    ),
 ) -> None:
     """Écrit des exports synthétiques réalistes (livraisons quotidiennes) dans un dossier de dépôt."""
-    summary = do_generate(out, regions, months, persons, seed, overwrite=ecraser, departements=departements)
+    summary = do_generate(out, regions, months, persons, seed, overwrite=ecraser, departements=departements,
+                          mois_consultations=mois_consultations)
     fichiers = summary.get("fichiers", {})
     total = sum(fichiers.values()) if isinstance(fichiers, dict) else len(fichiers)
     console.print(
         f"{total} fichiers écrits dans {out} ; {len(summary.get('lignes_invalides', []))} lignes "
         "invalides injectées exprès (voir _generation.json)"
     )
+    flux = summary.get("consultations")
+    if flux:
+        lignes = f"{flux['lignes']:,}".replace(",", " ")
+        console.print(
+            f"Journal des consultations : {lignes} lignes, {flux['agents']} agents, "
+            f"{sum(flux['alertes'].values())} alertes selon les règles, {flux['resultats_flux']} résultats FLUX "
+            f"(vérité dans {flux['verite']})"
+        )
 
 
 @app.command("construire")
@@ -236,6 +258,9 @@ def demo(
     ),
     persons: int = typer.Option(50_000, "--personnes", "--persons", help="Nombre de personnes des données de démonstration."),
     regions: str = typer.Option(DEFAULT_REGIONS, help="Régions des données de démonstration."),
+    mois_consultations: int | None = typer.Option(
+        None, "--mois-consultations", help="Mois du journal des consultations des données de démonstration (défaut : 3)."
+    ),
     port: int = typer.Option(8501, help="Port du tableau de bord."),
 ) -> None:
     """Démonstration complète : données synthétiques (si absentes), construction, tableau de bord."""
@@ -244,7 +269,7 @@ def demo(
     if _inbox_has_files(settings.inbox):
         console.print(f"Données déjà présentes dans {settings.inbox} : pas de nouvelle génération.")
     else:
-        do_generate(settings.inbox, regions, None, persons, 42)
+        do_generate(settings.inbox, regions, None, persons, 42, mois_consultations=mois_consultations)
     do_build(settings)
     from dashboards.acces import chemin_utilisateurs, creer_utilisateurs_demo
 

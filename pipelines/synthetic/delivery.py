@@ -11,6 +11,8 @@ Formats (the contract allows csv, csv.gz and parquet):
 - ``emplois`` is delivered as ``csv.gz``, ``alertes_finalite`` as Parquet. Neither can be
   appended to, so both are first written as plain CSV in ``<out>/_staging/`` and converted when
   the generation ends (gzip without timestamp, so that the bytes are reproducible).
+  ``consultations`` is Parquet too, written whole day by day by ``consultations.py`` (no key, no
+  versions: it does not go through this writer).
 - ``orientations`` files put their columns in a shuffled order on one day out of five;
   ``diagnostics`` files start with a UTF-8 BOM on one day out of seven (both allowed by the
   contract).
@@ -32,7 +34,7 @@ from pipelines.synthetic.referentiel import day_number
 from pipelines.synthetic.simulation import DAY, NONE
 
 EPOCH = date(1970, 1, 1)
-FORMATS = {"emplois": "csv.gz", "alertes_finalite": "parquet"}
+FORMATS = {"emplois": "csv.gz", "alertes_finalite": "parquet", "consultations": "parquet"}
 SHUFFLED_COLUMNS_EXPORT = "orientations"
 BOM_EXPORT = "diagnostics"
 STAGING = "_staging"

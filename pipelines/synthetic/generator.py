@@ -1,4 +1,6 @@
-"""``generate``: the synthetic inbox (nine core exports, daily incremental deliveries)."""
+"""``generate``: the synthetic inbox (nine core exports, daily incremental deliveries; with a
+consultation window, also ``agents``, ``personnes_exposees``, ``consultations`` and the ``FLUX``
+outcomes of the alerts the log raises)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ import numpy as np
 import polars as pl
 
 from pipelines.core import contract as C
+from pipelines.synthetic import consultations
+from pipelines.synthetic.agents import Liens
 from pipelines.synthetic.delivery import FORMATS, DeliveryWriter, extractions, to_frame
 from pipelines.synthetic.referentiel import (
     CATEGORIES_INSCRITS,
@@ -27,6 +31,9 @@ from pipelines.synthetic.simulation import DAY, ChunkSimulator, alertes
 SUMMARY_FILE = "_generation.json"
 DEFAULT_REGIONS = ("76", "93")
 DEFAULT_PERSONS = 50_000
+MOIS_CONSULTATIONS = consultations.MOIS_DEFAUT
+#: the exports the consultation window adds
+EXPORTS_ALERTES = ("agents", "personnes_exposees", "consultations")
 
 
 def last_day_of_previous_month(today: date | None = None) -> date:
@@ -54,6 +61,7 @@ def generate(
     chunk_size: int = 20_000,
     progress: Callable[[int, int], None] | None = None,
     overwrite: bool = False,
+    mois_consultations: int = MOIS_CONSULTATIONS,
 ) -> dict:
     """Write the synthetic inbox under ``out`` and return (and write) the generation summary.
 
@@ -62,8 +70,11 @@ def generate(
     must then be left at its default. ``persons`` defaults to 50,000, or with ``departements`` to
     their real number of registered people (``personnes_reference``: DEFM A to E, latest month).
     ``end`` defaults to the last day of the previous month. Deterministic: the same arguments give
-    byte-identical files. With ``overwrite``, the nine export folders and the summary of a previous
+    byte-identical files. With ``overwrite``, the export folders and the summary of a previous
     generation are removed first; otherwise an inbox that already holds deliveries is refused.
+    ``mois_consultations``: calendar months, ending with the month of ``end``, of the consultation
+    log (``pipelines.synthetic.consultations``); 0 writes none of its three exports and keeps the
+    ``FLUX`` alerts drawn without a log.
     """
     out = Path(out)
     end = end or last_day_of_previous_month()
@@ -86,10 +97,15 @@ def generate(
             persons = DEFAULT_PERSONS
     if persons < 1 or chunk_size < 1:
         raise ValueError("persons et chunk_size doivent être positifs")
+    if mois_consultations < 0:
+        raise ValueError("Le nombre de mois de consultations ne peut pas être négatif")
     scope = load_scope(regions, departements=departements)
     _prepare_out(out, overwrite)
 
     writer = DeliveryWriter(out, start, end, seed)
+    S, E = day_number(start), day_number(end)
+    w0 = max(S, day_number(start_for_months(end, mois_consultations))) if mois_consultations else None
+    liens = Liens(scope, w0, E) if w0 is not None else None
     mess = {"corrections": [], "tombstones": [], "doublons": []}
     n_chunks = (persons + chunk_size - 1) // chunk_size
     for chunk in range(n_chunks):
@@ -98,36 +114,45 @@ def generate(
         rng = np.random.default_rng([seed, chunk])
         result = ChunkSimulator(scope, start, end, rng).run(first + 1, n)
         versions = dict(result.versions)
-        versions["alertes_finalite"] = alertes(scope, start, end, np.random.default_rng([seed, chunk, 1]), n, chunk)
+        versions["alertes_finalite"] = alertes(scope, start, end, np.random.default_rng([seed, chunk, 1]), n, chunk,
+                                               flux_avant=w0)
         mess_rng = np.random.default_rng([seed, chunk, 2])
         for export in C.CORE_EXPORTS:
             df = to_frame(export, versions[export])
             df = _inject_versions(export, df, mess_rng, start, end, mess, versions)
             df = extractions(df, export, start, end)
+            if liens is not None:
+                liens.ajouter(export, df)
             writer.write(export, df, chunk)
         mess["doublons"].extend(result.doublons)
         if progress:
             progress(first + n, persons)
 
+    flux = None
+    if liens is not None:
+        liens.terminer()
+        flux = consultations.generer(out, writer, scope, liens, S, E, w0, persons, seed, n_chunks)
+        flux["mois_demandes"] = mois_consultations
     writer.finalize()
     summary = _summary(out, writer, scope, mess, regions, departements, reference, start, end, persons, seed,
-                       chunk_size)
+                       chunk_size, flux)
     (out / SUMMARY_FILE).write_text(json.dumps(summary, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
     return summary
 
 
 def _prepare_out(out: Path, overwrite: bool) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    existing = [e for e in C.CORE_EXPORTS if (out / e).is_dir() and any((out / e).iterdir())]
+    existing = [e for e in C.EXPORTS if (out / e).is_dir() and any((out / e).iterdir())]
     if existing and not overwrite:
         raise FileExistsError(
             f"{out} contient déjà des livraisons ({', '.join(existing)}) : "
             "choisir un dossier vide ou demander l'écrasement"
         )
-    for e in C.CORE_EXPORTS:
+    for e in C.EXPORTS:
         shutil.rmtree(out / e, ignore_errors=True)
     shutil.rmtree(out / "_staging", ignore_errors=True)
     (out / SUMMARY_FILE).unlink(missing_ok=True)
+    (out / consultations.VERITE_FILE).unlink(missing_ok=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -206,12 +231,15 @@ def _with_ts(rows: pl.DataFrame, ts: np.ndarray) -> pl.DataFrame:
 
 
 def _summary(out, writer: DeliveryWriter, scope: Scope, mess, regions, departements, reference, start, end, persons,
-             seed, chunk_size) -> dict:
+             seed, chunk_size, flux: dict | None) -> dict:
     files, rows = {}, {}
-    for export in C.CORE_EXPORTS:
+    exports = C.CORE_EXPORTS + (EXPORTS_ALERTES if flux else ())
+    for export in exports:
         keys = writer.files(export)
         files[export] = len(keys)
         rows[export] = sum(writer.rows[(export, d, s)] for d, s in keys)
+    if flux:
+        files["consultations"], rows["consultations"] = flux["fichiers"], flux["lignes"]
 
     # A duplicated delivery: the same bytes again, as sequence 1 of the same day.
     duplicated = []
@@ -249,8 +277,9 @@ def _summary(out, writer: DeliveryWriter, scope: Scope, mess, regions, departeme
             "debut": start.isoformat(), "fin": end.isoformat(), "personnes": persons, "graine": seed,
             "taille_lot": chunk_size,
             "derniere_extraction": (end + timedelta(days=1)).isoformat(),
+            "mois_consultations": flux["mois_demandes"] if flux else 0,
         },
-        "formats": {e: FORMATS.get(e, "csv") for e in C.CORE_EXPORTS},
+        "formats": {e: FORMATS.get(e, "csv") for e in exports},
         "fichiers": files,
         "lignes": rows,
         "lignes_invalides": sorted(writer.bad_rows, key=lambda r: (r["fichier"], r["ligne"])),
@@ -263,4 +292,5 @@ def _summary(out, writer: DeliveryWriter, scope: Scope, mess, regions, departeme
             "ordre_colonnes": "orientations : colonnes mélangées un jour d'extraction sur cinq",
             "bom": "diagnostics : BOM UTF-8 un jour d'extraction sur sept",
         },
+        "consultations": flux,
     }

@@ -717,7 +717,11 @@ class ChunkSimulator:
 # ---------------------------------------------------------------------------------------------
 
 
-def alertes(scope: Scope, start: date, end: date, rng: np.random.Generator, n_persons: int, chunk: int) -> dict:
+def alertes(scope: Scope, start: date, end: date, rng: np.random.Generator, n_persons: int, chunk: int,
+            flux_avant: int | None = None) -> dict:
+    """Campaign alerts, and ``FLUX`` alerts drawn without a log. With ``flux_avant`` (a day number),
+    ``FLUX`` alerts from that day on are left out: the consultation log covers them (every draw is
+    made as before, so the other rows keep their values and ids)."""
     S, E = day_number(start), day_number(end)
     out = _Parts("alertes_finalite")
     rows = []  # (campagne, day array)
@@ -764,7 +768,8 @@ def alertes(scope: Scope, start: date, end: date, rng: np.random.Generator, n_pe
         "score_risque": np.round(0.5 + 0.5 * rng.random(n), 3), "nb_consultations": 1 + rng.geometric(0.3, n),
         "date_alerte": da, "date_entretien": d_ent, "conclusion": conclusion, "suite": suite, "date_cloture": d_clo,
     }
-    allm = np.ones(n, bool)
+    allm = np.ones(n, bool) if flux_avant is None else ~((camp == "FLUX") & (da >= flux_avant))
+    examinee = examinee & allm
     out.add(allm, ts(da, 0), truth, date_entretien=NONE, conclusion="EN_COURS", suite="", date_cloture=NONE)
     out.add(examinee, ts(d_ent, 1), truth, conclusion="EN_COURS", suite="", date_cloture=NONE)
     out.add(allm, ts(d_clo, 2), truth)

@@ -31,7 +31,9 @@ def test_file_names_parse_and_match_their_folder(inbox):
             assert dn.export == export_dir.name
             assert dn.extension == FORMATS.get(dn.export, "csv")
             exports.add(dn.export)
-    assert exports == set(C.CORE_EXPORTS)
+    # the nine core exports, and with the default consultation window the three of the alert rules
+    assert exports == set(C.CORE_EXPORTS) | {"agents", "personnes_exposees", "consultations"}
+    assert exports == set(inbox.summary["fichiers"])
     assert not (inbox.out / "_staging").exists()
     assert (inbox.out / "_generation.json").is_file()
 
