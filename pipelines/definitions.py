@@ -16,7 +16,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from pipelines.core.contract import CORE_EXPORTS, EXPORTS
+from pipelines.core.contract import EXPORTS
 from pipelines.core.settings import DBT_PROJECT_DIR, Settings, pseudonymisation_key
 from pipelines.dbt_runner import ensure_manifest, environment
 from pipelines.rapports.reglages import regions_planifiees
@@ -74,7 +74,9 @@ def _raw_asset(export: str) -> dg.AssetsDefinition:
     return _ingest
 
 
-raw_assets = [_raw_asset(name) for name in CORE_EXPORTS]
+# every export, the optional ones too (the alert rules read them through dbt's sources); one never
+# delivered loads nothing and its raw table stays empty
+raw_assets = [_raw_asset(name) for name in EXPORTS]
 
 # The file registry is written by every ingestion asset; dbt reads it (date d'arrêté).
 registre_fichiers = dg.AssetSpec(

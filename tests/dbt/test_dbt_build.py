@@ -16,10 +16,17 @@ def test_dbt_build_entrepot_vide(entrepot_construit):
         "select table_schema || '.' || table_name from information_schema.tables")}
     assert {"marts.indicateurs", "marts.arrete", "referentiel.agences",
             "referentiel.listes_codes", "referentiel.valeurs_reference",
-            "staging.stg_inscriptions", "intermediate.int_episodes__chronologie"} <= tables
+            "staging.stg_inscriptions", "intermediate.int_episodes__chronologie",
+            "marts.alertes_generees", "marts.precision_regles", "marts.simulation_seuils",
+            "marts.equite_jugement_alertes", "parametres.seuils_alertes"} <= tables
     # an empty warehouse is still dated (today) and has no cell
     assert len(entrepot_construit.requete("select * from marts.arrete")) == 1
     assert entrepot_construit.requete("select count(*) from marts.indicateurs") == [(0,)]
+    # without the optional exports (consultations, agents, personnes_exposees): no alert, and a
+    # simulation row per situation and candidate threshold, raising nothing
+    assert entrepot_construit.requete("select count(*) from marts.alertes_generees") == [(0,)]
+    assert entrepot_construit.requete(
+        "select count(*), sum(coalesce(alertes_par_mois, 0)) from marts.simulation_seuils") == [(4 * 30, 0)]
 
 
 def test_dbt_codes_gardent_leurs_zeros(entrepot_construit):

@@ -6,7 +6,7 @@ import csv
 
 import yaml
 
-from pipelines.core.contract import CORE_EXPORTS, EXPORTS, code_lists
+from pipelines.core.contract import ENTITES_NATIONALES, EXPORTS, code_lists
 from pipelines.core.settings import DBT_PROJECT_DIR
 from pipelines.core.warehouse import RAW_META_COLUMNS
 
@@ -22,9 +22,10 @@ def _sources() -> dict[str, list[dict]]:
 
 def test_dbt_sources_egales_au_contrat():
     sources = _sources()
-    assert set(sources) == set(CORE_EXPORTS) | {"_fichiers"}
+    # the optional exports too: their raw tables exist (empty) even when never delivered
+    assert set(sources) == set(EXPORTS) | {"_fichiers"}
     meta = [n for n, _ in RAW_META_COLUMNS]
-    for name in CORE_EXPORTS:
+    for name in EXPORTS:
         export = EXPORTS[name]
         colonnes = [c["name"] for c in sources[name]]
         assert colonnes == list(export.column_names) + meta, name
@@ -53,14 +54,24 @@ def test_dbt_listes_codes_egales_au_contrat():
 
 
 def test_dbt_staging_liste_les_colonnes_du_contrat():
-    # each staging model selects every contract column except the tombstone flag
-    for name in CORE_EXPORTS:
+    # each staging model selects every contract column except the tombstone flag; an export
+    # without a key (the consultation log) has no version to choose, only exact duplicates
+    for name, export in EXPORTS.items():
         sql = (MODELS / "staging" / f"stg_{name}.sql").read_text(encoding="utf-8")
-        for col in EXPORTS[name].column_names:
-            present = f"versions_courantes.{col}," in sql or f"versions_courantes.{col}\n" in sql
+        alias = "versions_courantes" if export.key else name
+        for col in export.column_names:
+            present = f"{alias}.{col}," in sql or f"{alias}.{col}\n" in sql
             assert present == (col != "supprime"), (name, col)
         assert f"source('raw', '{name}')" in sql
-        assert repr(list(EXPORTS[name].key)) in sql, "clé de version courante"
+        if export.key:
+            assert repr(list(export.key)) in sql, "clé de version courante"
+        else:
+            assert "select distinct" in sql, "doublons exacts"
+
+
+def test_dbt_entites_nationales_egales_au_contrat():
+    macro = (DBT_PROJECT_DIR / "macros" / "entites_nationales.sql").read_text(encoding="utf-8")
+    assert "(" + ", ".join(f"'{e}'" for e in ENTITES_NATIONALES) + ")" in macro
 
 
 def test_dbt_valeurs_reference_bien_formees():

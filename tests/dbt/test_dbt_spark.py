@@ -4,9 +4,11 @@ the DuckDB build of the same inbox. Java comes from Debian's packages when missi
 
 from __future__ import annotations
 
+import csv
 import os
 import shutil
 import subprocess
+from datetime import date, datetime, time, timedelta
 
 import duckdb
 import polars as pl
@@ -38,6 +40,59 @@ def java() -> str:
     return shutil.which("java")
 
 
+#: The alert rules' marts (internal), compared whole between the engines.
+MARTS_ALERTES = ("alertes_generees", "precision_regles", "simulation_seuils", "equite_jugement_alertes")
+
+
+def _ecrire(inbox, export: str, extraction: date, lignes: list[dict]) -> None:
+    dossier = inbox / export
+    dossier.mkdir(exist_ok=True)
+    # sequence 9: beside the generator's file of the same day, never over it
+    with (dossier / f"{export}_{extraction:%Y%m%d}_9.csv").open("w", encoding="utf-8", newline="") as fh:
+        ecrivain = csv.DictWriter(fh, fieldnames=list(lignes[0]), delimiter=";")
+        ecrivain.writeheader()
+        ecrivain.writerows(lignes)
+
+
+def _livrer_journal(inbox, end: date) -> None:
+    """Agents, an exposure, consultations and FLUX outcomes in the month of ``end`` (the synthetic
+    generator does not write these optional exports yet), so that the alert rules run on both
+    engines: a colleague's file, night work, an exposed person, examined outcomes."""
+    premier = end.replace(day=1)
+    lundi = datetime.combine(premier + timedelta(days=(7 - premier.weekday()) % 7), time())
+    maj = f"{end:%Y-%m-%d}T00:00:00"
+    agents = [{"id_agent": f"AG{i}", "id_personne": f"PAG{i}", "code_site": "31001" if i < 8 else "DG001",
+               "code_etablissement": "76" if i < 8 else "DG", "statut": "ACTIF" if i != 1 else "PARTI",
+               "date_sortie": "" if i != 1 else f"{lundi - timedelta(days=30):%Y-%m-%d}",
+               "jours_travailles": "1,2,3,4,5", "heure_debut": "08:00", "heure_fin": "18:00",
+               "date_maj": maj, "supprime": "0"} for i in range(10)]
+    journal = [
+        *[(lundi + timedelta(days=j, hours=9 + j), "AG0", "PAG2") for j in range(3)],
+        (lundi + timedelta(hours=10), "AG0", "PAG1"),
+        *[(lundi + timedelta(days=j % 4, hours=19, minutes=j), "AG2", f"P{j}") for j in range(7)],
+        *[(lundi + timedelta(days=i % 5, hours=11), f"AG{i}", "PX") for i in range(3, 10)],
+    ]
+    consultations = [{"horodatage": f"{h:%Y-%m-%dT%H:%M:%S}", "id_agent": a, "id_personne": p,
+                      "application": "DUNE", "code_site": "31001"} for h, a, p in journal]
+    issues = [{"id_alerte": f"F{i}", "campagne": "FLUX", "situation": "DOSSIER_ELU_CANDIDAT", "id_agent": f"AG{i}",
+               "code_etablissement": "76" if i < 8 else "DG", "code_agence": "31001" if i < 8 else "",
+               "examen": "FACULTATIF", "nb_consultations": "1", "date_alerte": f"{lundi:%Y-%m-%d}",
+               "conclusion": "NON_AVEREE" if i % 3 else "AVEREE", "date_cloture": f"{end:%Y-%m-%d}",
+               "date_maj": maj, "supprime": "0"} for i in range(3, 10)]
+    _ecrire(inbox, "agents", end, agents)
+    _ecrire(inbox, "personnes_exposees", end, [{"id_exposition": "X1", "id_personne": "PX", "nature": "ELU",
+                                                "date_debut": "2020-07-01", "date_fin": "", "date_maj": maj,
+                                                "supprime": "0"}])
+    _ecrire(inbox, "consultations", end, consultations)
+    _ecrire(inbox, "alertes_finalite", end, issues)
+
+
+def _table(warehouse, table: str) -> pl.DataFrame:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        lignes = con.sql(f"select * from {table}").pl()
+    return lignes.with_columns(pl.col(c).round(9) for c, t in lignes.schema.items() if t == pl.Float64).sort(lignes.columns)
+
+
 def _cellules(warehouse, table: str) -> pl.DataFrame:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         cells = con.sql(f"select * from {table}").pl()
@@ -49,6 +104,7 @@ def test_the_models_on_spark_give_the_cells_of_duckdb(tmp_path, java):
     end = last_day_of_previous_month()
     inbox = tmp_path / "inbox"
     generate(inbox, regions=["76"], start=start_for_months(end, 2), end=end, persons=300, seed=11)
+    _livrer_journal(inbox, end)
     duck = Settings.from_env(data_dir=tmp_path / "duckdb", inbox=inbox, warehouse=tmp_path / "duckdb" / "socle.duckdb")
     spark = Settings.from_env(data_dir=tmp_path / "spark", inbox=inbox, warehouse=tmp_path / "spark" / "socle.duckdb",
                               moteur="spark", spark_maitre="local[2]")
@@ -65,6 +121,16 @@ def test_the_models_on_spark_give_the_cells_of_duckdb(tmp_path, java):
     assert obtenu.equals(attendu)
     # the rest of the build is the same: disclosure control hides the same cells
     assert _cellules(spark.warehouse, "publication.indicateurs").equals(_cellules(duck.warehouse, "publication.indicateurs"))
+    # the alert rules, in the internal warehouse only: the same alerts (same ids), precision,
+    # simulation and funnel limits. AG0 on a colleague's and a former colleague's file, AG2 at
+    # night, seven agents on PX.
+    situations = _table(duck.work_warehouse, "marts.alertes_generees")["situation"].value_counts()
+    assert dict(situations.iter_rows()) == {"DOSSIER_AGENT": 1, "DOSSIER_EX_AGENT": 1, "HORS_HORAIRES": 1,
+                                            "DOSSIER_ELU_CANDIDAT": 7}
+    for table in MARTS_ALERTES:
+        assert _table(spark.work_warehouse, f"marts.{table}").equals(_table(duck.work_warehouse, f"marts.{table}")), table
+    with duckdb.connect(str(duck.warehouse), read_only=True) as con:
+        assert not con.execute("select * from duckdb_tables() where table_name in ?", [list(MARTS_ALERTES)]).fetchall()
 
 
 def test_an_unknown_engine_is_refused_before_anything_is_written(tmp_path):

@@ -6,7 +6,6 @@
 -- code_etablissement is a region of the referential goes to that region (REGION and NATIONAL
 -- only); anything else counts only at NATIONAL. A null territory column is dropped by the
 -- rollup (agreger_indicateur), so each alert appears exactly at the levels it is given.
-{%- set entites_nationales = ['DG', 'DSI', 'PES'] %}
 
 with alertes as (
     select * from {{ ref('stg_alertes_finalite') }}
@@ -25,7 +24,7 @@ rattachements as (
     select
         alertes.*,
         case
-            when alertes.code_etablissement in ('{{ entites_nationales | join("', '") }}') then 'NATIONAL'
+            when alertes.code_etablissement in {{ entites_nationales() }} then 'NATIONAL'
             when coalesce(alertes.code_agence, '') <> '' then 'AGENCE'
             when regions.code_region is not null then 'REGION'
             else 'NATIONAL'
