@@ -86,3 +86,19 @@
 {% macro spark__type_horodatage() -%}
     timestamp_ntz
 {%- endmacro %}
+
+{#- Pre-hook of int_consultations__candidats (incremental): forget the rows of loads that left the
+    registry (rollback), and every row when agents or personnes_exposees got a load since they
+    were matched (the next select then reads the whole log again). -#}
+{% macro oublier_candidats_perimes() -%}
+{%- if is_incremental() -%}
+delete from {{ this }}
+where id_chargement not in (select id_chargement from {{ ref('stg__fichiers') }})
+    or (
+        select coalesce(max(id_chargement), 0) from {{ ref('stg__fichiers') }}
+        where export in ('agents', 'personnes_exposees')
+    ) <> (select coalesce(max(ref_chargement), 0) from {{ this }})
+{%- else -%}
+select 1
+{%- endif -%}
+{%- endmacro %}

@@ -13,6 +13,8 @@ from datetime import date, datetime, timedelta
 import pytest
 from scipy.stats import binom
 
+from pipelines.core.warehouse import connect
+
 # a dbt build behind these tests
 pytestmark = pytest.mark.slow
 
@@ -190,3 +192,61 @@ def test_dbt_regles_equite_limites_binomiales_exactes(entrepot_regles):
             assert obtenu[region][-1] == valeurs[-1], (type_periode, region)
     # the regions differ enough for the funnel to tell them apart
     assert {v[-1] for v in attendu.values()} != {"dans_les_limites"}
+
+
+def test_dbt_regles_increment_jour_par_jour_comme_en_une_fois(entrepot_regles, entrepot_construit, tmp_path):
+    """The log's incremental model: a build after new deliveries reads only the new loads (a row
+    planted in the model survives it), forgets a load that left the registry (rollback), starts
+    again from the whole log when agents are delivered again (the planted row goes), and ends
+    with the same alerts as one build on everything."""
+    import shutil
+
+    from .conftest import Entrepot
+
+    agents, journal, issues = _scenario()
+    vars = {"premier_mois": "2025-01", "date_arrete": f"{ARRETE}"}
+    selection = ["run", "--select", "+alertes_generees", "--exclude", "resource_type:seed"]
+    requete_alertes = "select * from marts.alertes_generees order by id_alerte_generee"
+    planted = "select count(*) from intermediate.int_consultations__candidats where application = 'SENTINELLE'"
+
+    def copie(nom):
+        path = tmp_path / nom / "socle.duckdb"
+        path.parent.mkdir()
+        shutil.copy(entrepot_construit.path, path)
+        return Entrepot(path, entrepot_construit.target)
+
+    attendu = entrepot_regles[0].requete(requete_alertes)  # the same deliveries, one build
+
+    # the first half of the log, then the other half day by day
+    jours = sorted({c["horodatage"].date() for c in journal})
+    debut, suite = jours[: len(jours) // 2], jours[len(jours) // 2:]
+    jour_par_jour = copie("jour_par_jour")
+    _livrer(jour_par_jour, agents, [c for c in journal if c["horodatage"].date() in debut], issues)
+    jour_par_jour.dbt(selection, vars=vars)
+    with connect(jour_par_jour.path) as con:  # a row no log holds: only a full rebuild drops it
+        con.execute("insert into intermediate.int_consultations__candidats select * replace "
+                    "('SENTINELLE' as application) from intermediate.int_consultations__candidats limit 1")
+
+    def livrer_jour(jour):
+        jour_par_jour.inserer("consultations", [c for c in journal if c["horodatage"].date() == jour],
+                              date_extraction=jour + timedelta(days=1))
+
+    for jour in suite:
+        livrer_jour(jour)
+    # a rollback then takes the last load of the log out of the registry and the raw layer
+    (dernier,) = jour_par_jour.requete("select max(_id_chargement) from raw.consultations")[0]
+    with connect(jour_par_jour.path) as con:
+        con.execute("delete from raw._fichiers where id_chargement = ?", [dernier])
+        con.execute("delete from raw_entrepot.consultations where _id_chargement = ?", [dernier])
+    jour_par_jour.dbt(selection, vars=vars)
+    assert jour_par_jour.requete(planted) == [(1,)]
+    assert jour_par_jour.requete(
+        "select count(*) from intermediate.int_consultations__candidats where id_chargement >= ?", [dernier]) == [(0,)]
+
+    # that day again, and agents delivered again (same rows): the whole log is matched again
+    livrer_jour(suite[-1])
+    jour_par_jour.inserer("agents", [{**a, "date_maj": datetime(2025, 1, 1)} for a in agents],
+                          date_extraction=date(2025, 3, 31))
+    jour_par_jour.dbt(selection, vars=vars)
+    assert jour_par_jour.requete(planted) == [(0,)]
+    assert jour_par_jour.requete(requete_alertes) == attendu

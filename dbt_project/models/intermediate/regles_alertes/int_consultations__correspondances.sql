@@ -1,6 +1,8 @@
 -- The alert rules at the level of one consultation (contract alert-rules.md, "Rules"): one row
--- per distinct consultation (stg_consultations: an exact duplicate is one) and situation it
--- matches. A view: only the pair-months (int_consultations__paires_mois) are kept.
+-- per distinct consultation and situation it matches. The matching on the log, the agents and
+-- the exposures is int_consultations__candidats (incremental); here, at every build, the
+-- legitimate link (episodes and accompaniments, corrected every day) and what is observed. A
+-- view: only the pair-months (int_consultations__paires_mois) are kept.
 -- Observed: consultations dated on or before the date d'arrêté, in a month of the calendar (the
 -- legitimate link reads registration episodes and accompaniments, whose closed history before
 -- the first extraction is not delivered), by an agent with a current record in agents (its
@@ -18,57 +20,22 @@ calendrier as (
     select periode from {{ ref('int_mois__calendrier') }}
 ),
 
-agents as (
-    select * from {{ ref('int_agents__attribues') }}
-),
-
-consultations as (
+candidats as (
     select
-        consultations.horodatage,
-        consultations.id_agent,
-        consultations.id_personne,
-        consultations.application,
-        consultations.code_site as code_site_journal,
-        cast(consultations.horodatage as date) as date_consultation,
+        candidats.situation,
+        candidats.horodatage,
+        candidats.id_agent,
+        candidats.id_personne,
+        candidats.application,
+        candidats.code_site_journal,
+        candidats.date_consultation,
         calendrier.periode as mois,
-        agents.code_site,
-        agents.jours_travailles,
-        agents.minute_debut,
-        agents.minute_fin
-    from {{ ref('stg_consultations') }} as consultations
-    inner join agents on agents.id_agent = consultations.id_agent
+        candidats.code_site
+    from {{ ref('int_consultations__candidats') }} as candidats
     inner join calendrier
-        on calendrier.periode = {{ premier_jour_du_mois('cast(consultations.horodatage as date)') }}
+        on calendrier.periode = {{ premier_jour_du_mois('candidats.date_consultation') }}
     cross join arrete
-    where cast(consultations.horodatage as date) <= arrete.date_arrete
-),
-
-dossiers_d_agents as (
-    -- the file of another agent B: a colleague (ACTIF, or PARTI on or after the day) or a former
-    -- colleague (PARTI before the day, or PARTI with no date of departure)
-    select
-        consultations.*,
-        cast(case
-            when collegues.statut = 'ACTIF' then 'DOSSIER_AGENT'
-            when collegues.date_sortie >= consultations.date_consultation then 'DOSSIER_AGENT'
-            else 'DOSSIER_EX_AGENT'
-        end as {{ dbt.type_string() }}) as situation
-    from consultations
-    inner join agents as collegues
-        on collegues.id_personne = consultations.id_personne
-        and collegues.id_agent <> consultations.id_agent
-    where collegues.statut in ('ACTIF', 'PARTI')
-),
-
-dossiers_d_exposes as (
-    select
-        consultations.*,
-        cast('DOSSIER_ELU_CANDIDAT' as {{ dbt.type_string() }}) as situation
-    from consultations
-    inner join {{ ref('stg_personnes_exposees') }} as expositions
-        on expositions.id_personne = consultations.id_personne
-        and expositions.date_debut <= consultations.date_consultation
-        and (expositions.date_fin is null or expositions.date_fin >= consultations.date_consultation)
+    where candidats.date_consultation <= arrete.date_arrete
 ),
 
 periodes_de_suivi as (
@@ -85,40 +52,23 @@ dossiers_sans_lien as (
     -- site that day (one row per consultation and situation, whatever the number of matches)
     select
         candidats.{{ colonnes | join(',\n        candidats.') }}
-    from (
-        select * from dossiers_d_agents
-        union all
-        select * from dossiers_d_exposes
-    ) as candidats
+    from candidats
     left join periodes_de_suivi
         on periodes_de_suivi.id_personne = candidats.id_personne
         and periodes_de_suivi.code_agence = candidats.code_site
         and periodes_de_suivi.date_debut <= candidats.date_consultation
         and (periodes_de_suivi.date_fin is null or periodes_de_suivi.date_fin >= candidats.date_consultation)
+    where candidats.situation <> 'HORS_HORAIRES'
     group by
         candidats.{{ colonnes | join(',\n        candidats.') }}
     having count(periodes_de_suivi.id_personne) = 0
 ),
 
 hors_horaires as (
-    -- outside the agent's usual days and hours; no legitimate link applies. Hours ending before
-    -- they start (night work) wrap around midnight.
-    select
-        cast('HORS_HORAIRES' as {{ dbt.type_string() }}) as situation,
-        consultations.{{ colonnes[1:] | join(',\n        consultations.') }}
-    from consultations
-    where not (
-        {{ jour_dans_liste(jour_iso('consultations.horodatage'), 'consultations.jours_travailles') }}
-        and case
-            when consultations.minute_debut < consultations.minute_fin
-            then {{ minute_du_jour('consultations.horodatage') }} >= consultations.minute_debut
-                and {{ minute_du_jour('consultations.horodatage') }} < consultations.minute_fin
-            when consultations.minute_debut > consultations.minute_fin
-            then {{ minute_du_jour('consultations.horodatage') }} >= consultations.minute_debut
-                or {{ minute_du_jour('consultations.horodatage') }} < consultations.minute_fin
-            else false
-        end
-    )
+    -- no legitimate link applies: working on one's own portfolio at night is still outside hours
+    select candidats.{{ colonnes | join(',\n        candidats.') }}
+    from candidats
+    where candidats.situation = 'HORS_HORAIRES'
 )
 
 select * from dossiers_sans_lien
