@@ -2,19 +2,19 @@
 append-only.
 
 The log is a local file (``SOCLE_JOURNAL_ACCES``, default ``data/journal_acces.jsonl``), never the
-warehouse: the warehouse file is replaced at each publication and is opened read-only.
+warehouse: the warehouse file is replaced at each publication and is opened read-only. Its lines
+are written by ``pipelines.core.journal_acces``, which the dispatch of misuse alerts uses too.
 """
 
 from __future__ import annotations
 
 import json
-import os
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
 import polars as pl
 
+from pipelines.core import journal_acces
 from pipelines.core.settings import Settings
 
 ACTIONS = ("vue", "telechargement")
@@ -23,7 +23,7 @@ ACTIONS = ("vue", "telechargement")
 ACTIONS_CONNEXION = ("connexion", "echec_connexion", "connexion_bloquee")
 #: What the log keeps of a typed identifier (a long paste must not bloat it).
 LONGUEUR_IDENTIFIANT = 100
-COLONNES = ("horodatage", "identifiant", "role", "page", "territoire", "indicateur", "action")
+COLONNES = journal_acces.COLONNES
 
 
 class Utilisateur(Protocol):
@@ -69,23 +69,8 @@ def journaliser_connexion(
 
 def _ajouter(identifiant: str, role: str | None, page: str, territoire: str | None,
              indicateur: str | None, action: str, chemin: Path | None) -> dict:
-    evenement = {
-        "horodatage": datetime.now(UTC).isoformat(timespec="milliseconds"),
-        "identifiant": identifiant,
-        "role": role,
-        "page": page,
-        "territoire": territoire,
-        "indicateur": indicateur,
-        "action": action,
-    }
-    chemin = Path(chemin or chemin_journal())
-    chemin.parent.mkdir(parents=True, exist_ok=True)
-    ligne = json.dumps(evenement, ensure_ascii=False) + "\n"
-    with open(chemin, "a", encoding="utf-8") as f:
-        f.write(ligne)
-        f.flush()
-        os.fsync(f.fileno())
-    return evenement
+    return journal_acces.ajouter(Path(chemin or chemin_journal()), identifiant, role, page, territoire,
+                                 indicateur, action)
 
 
 def journaliser_vue_une_fois(

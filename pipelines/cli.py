@@ -521,6 +521,43 @@ def rapport(
         raise typer.Exit(code=2 if isinstance(exc, QualiteBloquante) else 1) from None
 
 
+@app.command()
+def alertes(
+    etablissement: str = typer.Option(
+        ..., "--etablissement", help="Direction régionale (code région : 76, 93…) ou entité nationale (DG, DSI, PES)."
+    ),
+    depuis: str | None = typer.Option(
+        None, "--depuis",
+        help="Alertes dont la première consultation est à cette date ou après, AAAA-MM-JJ (défaut : "
+        "SOCLE_ALERTES_FINALITE_DEPUIS, sinon toutes).",
+    ),
+    out: Path | None = typer.Option(
+        None, "--sortie", "--out",
+        help="Fichier écrit en plus de l'archive : .csv (; et BOM, Excel) ou .xlsx (défaut : archive .csv seulement).",
+    ),
+    forcer: bool = typer.Option(False, "--forcer", help="Renvoyer aussi les alertes déjà envoyées à l'établissement."),
+    warehouse: Path | None = typer.Option(
+        None, "--entrepot", "--warehouse",
+        help="Entrepôt publié (défaut : SOCLE_WAREHOUSE ou data/socle.duckdb) : les alertes sont lues dans "
+        "l'entrepôt interne, sa copie de travail.",
+    ),
+) -> None:
+    """Envoie à un établissement ses nouvelles alertes de détournement de finalité (pseudonymes seulement) :
+    fichier, archive data/alertes/, courriel si configuré, journal des accès. Une alerte n'est envoyée qu'une fois."""
+    from rich.markup import escape
+
+    from pipelines.rapports import QualiteBloquante, RapportError
+    from pipelines.rapports.diffusion_alertes import envoyer_alertes
+
+    settings = Settings.from_env(warehouse=warehouse)
+    try:
+        resultat = envoyer_alertes(settings, etablissement, depuis=depuis, forcer=forcer, sortie=out)
+    except RapportError as exc:
+        console.print(f"[bold red]{escape(str(exc))}[/]")
+        raise typer.Exit(code=2 if isinstance(exc, QualiteBloquante) else 1) from None
+    console.print(escape(resultat.message))
+
+
 # The English names of before CONTRIBUTING.md's language rule, kept hidden for existing scripts.
 for _ancien, _commande in (("generate", generate), ("build", build), ("dashboard", dashboard), ("rollback", rollback)):
     app.command(_ancien, hidden=True)(_commande)

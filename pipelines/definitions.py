@@ -403,13 +403,96 @@ def rapports_cse_mensuels(context: dg.ScheduleEvaluationContext, socle: SocleCon
     ]
 
 
+# --------------------------------------------------------------------------- misuse alerts
+# One run per establishment with new alerts and day (run key): the schedule never dispatches a day
+# twice, and the sending record never sends an alert twice to an establishment, whatever runs.
+# The logic is in pipelines/rapports/diffusion_alertes.py (``socle alertes`` calls it too).
+
+
+class AlertesConfig(dg.Config):
+    """Run configuration of a dispatch: the establishment (76, DG…), the archive's day (AAAA-MM-JJ;
+    empty: today), ``forcer`` to send again alerts already sent, the file's format (csv, xlsx)."""
+
+    etablissement: str
+    jour: str = ""
+    forcer: bool = False
+    format: str = "csv"
+
+
+@dg.op(
+    name="envoyer_alertes_etablissement",
+    description=(
+        "Nouvelles alertes de détournement de finalité d'un établissement (pseudonymes seulement, examen "
+        "obligatoire en tête) : fichier archivé alertes/<établissement>/<jour>, courriel aux destinataires de "
+        "l'établissement s'ils sont configurés, registre des envois, journal des accès."
+    ),
+)
+def envoyer_alertes_etablissement(context: dg.OpExecutionContext, socle: SocleConfig, config: AlertesConfig):
+    from datetime import date
+
+    from pipelines.rapports.diffusion_alertes import envoyer_alertes
+
+    resultat = envoyer_alertes(socle.settings(), config.etablissement,
+                               jour=date.fromisoformat(config.jour) if config.jour else None, forcer=config.forcer,
+                               fmt=f".{config.format.lstrip('.')}", qui="dagster", origine="dagster")
+    context.log.info(resultat.message)
+    return dg.Output(None, metadata={
+        "etablissement": dg.MetadataValue.text(resultat.etablissement),
+        "alertes": dg.MetadataValue.int(resultat.nb_alertes),
+        "courriel": dg.MetadataValue.bool(resultat.courriel),
+        "fichier": dg.MetadataValue.path(str(resultat.fichier or "")),
+        "sha256": dg.MetadataValue.text(resultat.sha256 or ""),
+    })
+
+
+@dg.job(
+    name="alertes_etablissements",
+    description="Envoi à un établissement de ses nouvelles alertes de détournement de finalité (une fois chacune).",
+)
+def alertes_job():
+    envoyer_alertes_etablissement()
+
+
+@dg.schedule(
+    name="alertes_etablissements_quotidiennes",
+    job=alertes_job,
+    cron_schedule="15 8 * * *",
+    execution_timezone="Europe/Paris",
+    description=(
+        "Chaque matin à 8 h 15 (après la construction de 6 h) : un run par établissement qui a de nouvelles "
+        "alertes, une fois par établissement et par jour (clé de run)."
+    ),
+)
+def alertes_etablissements_quotidiennes(context: dg.ScheduleEvaluationContext, socle: SocleConfig):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from pipelines.rapports.diffusion_alertes import cle_run, etablissements_a_envoyer
+    from pipelines.rapports.erreurs import RapportError
+
+    paris = ZoneInfo("Europe/Paris")
+    jour = (context.scheduled_execution_time or datetime.now(paris)).astimezone(paris).date().isoformat()
+    try:
+        etablissements = etablissements_a_envoyer(socle.settings())
+    except RapportError as exc:  # no internal warehouse yet, a build in progress: the next day sends them
+        return dg.SkipReason(str(exc))
+    if not etablissements:
+        return dg.SkipReason("Aucune nouvelle alerte à envoyer.")
+    return [
+        dg.RunRequest(run_key=cle_run(etablissement, jour), tags={"etablissement": etablissement, "jour": jour},
+                      run_config={"ops": {"envoyer_alertes_etablissement": {
+                          "config": {"etablissement": etablissement, "jour": jour}}}})
+        for etablissement in etablissements
+    ]
+
+
 _REGLAGES = Settings.from_env()
 
 defs = dg.Definitions(
     assets=[*raw_assets, registre_fichiers, socle_dbt_models, indicateurs_publies, entrepot_publie, rapport_cse_mensuel],
     asset_checks=[controles_qualite],
-    jobs=[construction_job, rapports_job],
-    schedules=[construction_quotidienne, rapports_cse_mensuels],
+    jobs=[construction_job, rapports_job, alertes_job],
+    schedules=[construction_quotidienne, rapports_cse_mensuels, alertes_etablissements_quotidiennes],
     sensors=[nouveaux_exports, alerte_echec_run],
     # DuckDB allows one writer per file: the steps of a run go one after the other, in one process.
     executor=dg.in_process_executor,

@@ -127,11 +127,16 @@ def ecrire_export(df: pl.DataFrame, out: Path, dictionnaire: pl.DataFrame | None
     if fmt == ".parquet":
         df.write_parquet(out)
     elif fmt == ".csv":
-        texte = _texte(df, ",").rename({c: ENTETES[c] for c in df.columns})
-        texte.write_csv(out, separator=";", line_terminator="\r\n", include_bom=True)
+        ecrire_csv(_texte(df, ",").rename({c: ENTETES[c] for c in df.columns}), out)
     else:
         _ecrire_xlsx(df, out, dictionnaire)
     return out
+
+
+def ecrire_csv(df: pl.DataFrame, cible) -> None:
+    """French Excel conventions (separator ``;``, UTF-8 with BOM, CRLF) to a path or a binary
+    file; the columns are written as they are (text them first)."""
+    df.write_csv(cible, separator=";", line_terminator="\r\n", include_bom=True)
 
 
 def _ecrire_xlsx(df: pl.DataFrame, out: Path, dictionnaire: pl.DataFrame | None) -> None:

@@ -6,6 +6,7 @@ import polars as pl
 import streamlit as st
 
 from dashboards import acces, journal, navigation
+from pipelines.core import journal_acces
 
 # The navigation lists this page for national users only; the page refuses anyone else too
 # (a direct address, a forged session).
@@ -13,9 +14,9 @@ utilisateur = acces.exiger_role(acces.NATIONAL)
 
 st.title("Journal des accès")
 st.caption(
-    "Chaque consultation de page, chaque téléchargement et chaque tentative de connexion (réussie, "
-    "échouée ou bloquée), horodatés en UTC. Le journal est en ajout seul ; il n'est pas stocké dans "
-    "l'entrepôt."
+    "Chaque consultation de page, chaque téléchargement, chaque tentative de connexion (réussie, "
+    "échouée ou bloquée) et chaque envoi d'alertes à un établissement, horodatés en UTC. Le journal est "
+    "en ajout seul ; il n'est pas stocké dans l'entrepôt."
 )
 journal.journaliser_vue_une_fois(utilisateur, "journal_acces")
 
@@ -25,9 +26,12 @@ if evenements.height == 0:
     st.stop()
 
 c1, c2, c3, c4 = st.columns(4)
-TITRES = {p.url: p.titre for p in navigation.PAGES} | {"connexion": "Connexion"}
+# the dispatch of misuse alerts to an establishment (``socle alertes``, Dagster) is logged here too
+TITRES = {p.url: p.titre for p in navigation.PAGES} | {"connexion": "Connexion",
+                                                      journal_acces.PAGE_ALERTES: "Alertes aux établissements"}
 ACTIONS = {"vue": "consultation", "telechargement": "téléchargement", "connexion": "connexion",
-           "echec_connexion": "échec de connexion", "connexion_bloquee": "connexion bloquée (échecs répétés)"}
+           "echec_connexion": "échec de connexion", "connexion_bloquee": "connexion bloquée (échecs répétés)",
+           journal_acces.ACTION_ENVOI_ALERTES: "envoi d'alertes de détournement de finalité"}
 qui = c1.multiselect("Utilisateur", sorted(evenements["identifiant"].drop_nulls().unique()), key="j_qui",
                      placeholder="Tous")
 roles = c2.multiselect("Rôle", sorted(evenements["role"].drop_nulls().unique()), key="j_role",

@@ -32,6 +32,9 @@ MAX_LINE_BYTES = 8 * 1024**2
 
 #: Prefix of the variables holding a region's CSE list (``SOCLE_CSE_DESTINATAIRES_76``).
 PREFIXE_CSE_DESTINATAIRES = "SOCLE_CSE_DESTINATAIRES_"
+#: Prefix of the variables holding an establishment's recipients of the misuse alerts
+#: (``SOCLE_ALERTES_FINALITE_DESTINATAIRES_76``, ``…_DG``).
+PREFIXE_FINALITE_DESTINATAIRES = "SOCLE_ALERTES_FINALITE_DESTINATAIRES_"
 
 
 def _default_key_file(env: Mapping[str, str]) -> Path:
@@ -98,6 +101,12 @@ class Settings:
     #: First month of the report partitions in Dagster (``SOCLE_PREMIER_MOIS``, AAAA-MM); dbt reads
     #: the same variable itself.
     premier_mois: str | None = None
+    #: Misuse alerts sent to the establishments (``pipelines.rapports.diffusion_alertes``): each
+    #: establishment's recipients (``SOCLE_ALERTES_FINALITE_DESTINATAIRES_<établissement>``, as
+    #: written) and the first date dispatched by default (``SOCLE_ALERTES_FINALITE_DEPUIS``,
+    #: AAAA-MM-JJ, as written; checked where it is used).
+    finalite_destinataires: Mapping[str, str] = field(default_factory=dict)
+    finalite_depuis: str | None = None
     #: Dashboards: users file (``SOCLE_UTILISATEURS``), sign-in mode (``SOCLE_AUTH``: ``fichier``
     #: or ``oidc``), access log (``SOCLE_JOURNAL_ACCES``); None: the file of that name under
     #: ``data_dir`` (``fichier_utilisateurs``, ``fichier_journal_acces``).
@@ -146,6 +155,9 @@ class Settings:
                                if k.startswith(PREFIXE_CSE_DESTINATAIRES)},
             cse_regions=env.get("SOCLE_CSE_REGIONS"),
             premier_mois=env.get("SOCLE_PREMIER_MOIS") or None,
+            finalite_destinataires={k.removeprefix(PREFIXE_FINALITE_DESTINATAIRES): v for k, v in env.items()
+                                    if k.startswith(PREFIXE_FINALITE_DESTINATAIRES)},
+            finalite_depuis=(env.get("SOCLE_ALERTES_FINALITE_DEPUIS") or "").strip() or None,
             utilisateurs=Path(v) if (v := env.get("SOCLE_UTILISATEURS")) is not None else None,
             auth=env.get("SOCLE_AUTH", "fichier").strip().lower(),
             journal_acces=Path(v) if (v := env.get("SOCLE_JOURNAL_ACCES")) is not None else None,

@@ -5,7 +5,12 @@
   ``<data dir>/rapports/<region>/<période>.pdf``, e-mail to the region's CSE list, sending record
   (the Dagster schedule, ``socle rapport --envoyer``).
 
-Documentation: ``docs/rapports.md``.
+The same delivery machinery (archive, sending record, lock, SMTP) sends each establishment its
+misuse alerts, read from the internal warehouse, never from the published view nor to the CSE:
+``alertes_etablissement`` (selection, file) and ``diffusion_alertes`` (dispatch; ``socle alertes``,
+Dagster job ``alertes_etablissements``).
+
+Documentation: ``docs/rapports.md``; the alerts: ``docs/exploitation.md``.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from pipelines.rapports.erreurs import EnvoiError, QualiteBloquante, RapportError, ReglagesError
+from pipelines.rapports.erreurs import AlertesError, EnvoiError, QualiteBloquante, RapportError, ReglagesError
 from pipelines.rapports.periodes import ANNUELLE, EDITIONS, MENSUELLE, TRIMESTRIELLE, Periode, periode
 
 
@@ -49,6 +54,6 @@ def produire_rapport(warehouse: Path, region: str, periode_: Periode) -> Rapport
 
 
 __all__ = [
-    "ANNUELLE", "EDITIONS", "MENSUELLE", "TRIMESTRIELLE", "EnvoiError", "Periode", "QualiteBloquante",
+    "ANNUELLE", "AlertesError", "EDITIONS", "MENSUELLE", "TRIMESTRIELLE", "EnvoiError", "Periode", "QualiteBloquante",
     "RapportError", "RapportProduit", "ReglagesError", "periode", "produire_rapport",
 ]

@@ -10,6 +10,9 @@
 
 Sendings are serialised by a file lock (``rapports/.envois.lock``): two runs for the same
 partition cannot both find "not sent yet" and both send.
+
+The misuse alerts sent to the establishments (``pipelines.rapports.diffusion_alertes``) use the same
+machinery in their own folder (``nom="alertes"``: ``alertes/envois.jsonl``, ``alertes/.envois.lock``).
 """
 
 from __future__ import annotations
@@ -28,25 +31,25 @@ DOSSIER = "rapports"
 INDEX = "envois.jsonl"
 
 
-def dossier(data_dir: Path) -> Path:
-    return Path(data_dir) / DOSSIER
+def dossier(data_dir: Path, nom: str = DOSSIER) -> Path:
+    return Path(data_dir) / nom
 
 
 def chemin_archive(data_dir: Path, region: str, periode: Periode) -> Path:
     return dossier(data_dir) / region / f"{periode.cle}.pdf"
 
 
-def chemin_index(data_dir: Path) -> Path:
-    return dossier(data_dir) / INDEX
+def chemin_index(data_dir: Path, nom: str = DOSSIER) -> Path:
+    return dossier(data_dir, nom) / INDEX
 
 
 def sha256(contenu: bytes) -> str:
     return hashlib.sha256(contenu).hexdigest()
 
 
-def lire_index(data_dir: Path) -> list[dict]:
+def lire_index(data_dir: Path, nom: str = DOSSIER) -> list[dict]:
     """Every sending recorded, oldest first (a line cut by a crash is skipped)."""
-    return read_jsonl(chemin_index(data_dir))
+    return read_jsonl(chemin_index(data_dir, nom))
 
 
 def dernier_envoi(data_dir: Path, region: str, periode: Periode) -> dict | None:
@@ -57,7 +60,7 @@ def dernier_envoi(data_dir: Path, region: str, periode: Periode) -> dict | None:
 
 
 def _ecrire(chemin: Path, contenu: bytes) -> None:
-    """Write beside then rename: a reader never sees half a PDF."""
+    """Write beside then rename: a reader never sees half a file."""
     chemin.parent.mkdir(parents=True, exist_ok=True)
     tmp = chemin.with_name(f".{chemin.name}.tmp")
     with open(tmp, "wb") as fh:
@@ -70,23 +73,29 @@ def _ecrire(chemin: Path, contenu: bytes) -> None:
 def archiver(data_dir: Path, region: str, periode: Periode, contenu: bytes) -> tuple[Path, str]:
     """Archive a report; returns its path and SHA-256."""
     chemin = chemin_archive(data_dir, region, periode)
+    return chemin, archiver_fichier(chemin, contenu, lire_index(data_dir))
+
+
+def archiver_fichier(chemin: Path, contenu: bytes, index: list[dict]) -> str:
+    """Write ``contenu`` at ``chemin``; returns its SHA-256. A file already there that was sent
+    (its hash is in ``index``) with other contents is kept beside it as
+    ``<stem>.<sha256 12><suffix>``."""
     empreinte = sha256(contenu)
     if chemin.exists():
         ancienne = sha256(chemin.read_bytes())
-        envoyees = {e.get("sha256") for e in lire_index(data_dir)}
-        if ancienne != empreinte and ancienne in envoyees:
-            os.replace(chemin, chemin.with_name(f"{periode.cle}.{ancienne[:12]}.pdf"))
+        if ancienne != empreinte and ancienne in {e.get("sha256") for e in index}:
+            os.replace(chemin, chemin.with_name(f"{chemin.stem}.{ancienne[:12]}{chemin.suffix}"))
     _ecrire(chemin, contenu)
-    return chemin, empreinte
+    return empreinte
 
 
-def enregistrer_envoi(data_dir: Path, entree: dict) -> None:
-    append_jsonl(chemin_index(data_dir), entree)
+def enregistrer_envoi(data_dir: Path, entree: dict, nom: str = DOSSIER) -> None:
+    append_jsonl(chemin_index(data_dir, nom), entree)
 
 
 @contextmanager
-def verrou(data_dir: Path) -> Iterator[None]:
-    chemin = dossier(data_dir) / ".envois.lock"
+def verrou(data_dir: Path, nom: str = DOSSIER) -> Iterator[None]:
+    chemin = dossier(data_dir, nom) / ".envois.lock"
     chemin.parent.mkdir(parents=True, exist_ok=True)
     with open(chemin, "w") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)

@@ -1,4 +1,5 @@
-"""The e-mail to the CSE list: a short French message with the PDF attached, over SMTP.
+"""The e-mail to the CSE list: a short French message with the PDF attached, over SMTP (the alerts
+sent to an establishment use the same message shape and the same sending).
 
 Unlike a failure alert (``pipelines.alertes``, which must never raise), a report that cannot be
 delivered is an error: it raises :class:`EnvoiError`, the sending is not recorded, and the next run
@@ -41,14 +42,22 @@ def corps(rapport) -> str:
 
 
 def message(rapport, expediteur: str, destinataires: list[str]) -> EmailMessage:
+    return message_avec_piece(objet(rapport), corps(rapport), expediteur, destinataires, rapport.pdf,
+                              "application/pdf", rapport.nom_fichier)
+
+
+def message_avec_piece(objet_: str, corps_: str, expediteur: str, destinataires: list[str], contenu: bytes,
+                       type_mime: str, nom_fichier: str) -> EmailMessage:
+    """A plain-text French message with one attached file (reports, alerts to an establishment)."""
     msg = EmailMessage()
-    msg["Subject"] = objet(rapport)
+    msg["Subject"] = objet_
     msg["From"] = expediteur
     msg["To"] = ", ".join(destinataires)
     msg["Date"] = formatdate(localtime=True)
     msg["Message-ID"] = make_msgid(domain=expediteur.rpartition("@")[2] or None)
-    msg.set_content(corps(rapport))
-    msg.add_attachment(rapport.pdf, maintype="application", subtype="pdf", filename=rapport.nom_fichier)
+    msg.set_content(corps_)
+    maintype, _, subtype = type_mime.partition("/")
+    msg.add_attachment(contenu, maintype=maintype, subtype=subtype, filename=nom_fichier)
     return msg
 
 

@@ -1,5 +1,6 @@
-"""Errors of the CSE reports. Every message is French and says what to do: the CLI prints it as
-is, Dagster shows it in the failed run, and the failure alert repeats it."""
+"""Errors of the CSE reports and of the alerts sent to the establishments. Every message is French
+and says what to do: the CLI prints it as is, Dagster shows it in the failed run, and the failure
+alert repeats it."""
 
 from __future__ import annotations
 
@@ -18,3 +19,8 @@ class ReglagesError(RapportError):
 
 class EnvoiError(RapportError):
     """The SMTP server refused or could not be reached."""
+
+
+class AlertesError(RapportError):
+    """The misuse alerts of an establishment cannot be read or dispatched (unknown establishment,
+    no internal warehouse yet, a build in progress, an invalid date or format)."""

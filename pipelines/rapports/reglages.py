@@ -1,4 +1,5 @@
-"""Delivery settings of the CSE reports: SMTP server and the CSE lists of each region.
+"""Delivery settings of the CSE reports and of the misuse alerts: SMTP server, the CSE lists of
+each region, the alerts' recipients of each establishment.
 
 From the settings (``Settings``, read from the environment), optionally completed by a TOML file
 (``SOCLE_RAPPORTS_CONFIG``); the environment wins. Documented in ``docs/rapports.md``:
@@ -12,6 +13,7 @@ From the settings (``Settings``, read from the environment), optionally complete
 | ``SOCLE_SMTP_EXPEDITEUR`` | adresse d'expédition | ``socle@<hôte>`` |
 | ``SOCLE_CSE_DESTINATAIRES_<région>`` | liste du CSE de la région, séparée par des virgules | aucune |
 | ``SOCLE_CSE_REGIONS`` | régions du calendrier Dagster | ``76,93`` |
+| ``SOCLE_ALERTES_FINALITE_DESTINATAIRES_<étab.>`` | destinataires des alertes de l'établissement | aucun (fichier) |
 
 The TOML file::
 
@@ -25,6 +27,10 @@ The TOML file::
     [destinataires]
     76 = ["cse.occitanie@example.org"]
 
+    [destinataires_alertes_finalite]
+    76 = ["deontologie.occitanie@example.org"]
+    DG = ["deontologie.dg@example.org"]
+
 The password is never logged nor recorded; prefer the environment (or a secret store) to the file.
 """
 
@@ -32,10 +38,10 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pipelines.core import mail
-from pipelines.core.settings import PREFIXE_CSE_DESTINATAIRES, Settings
+from pipelines.core.settings import PREFIXE_CSE_DESTINATAIRES, PREFIXE_FINALITE_DESTINATAIRES, Settings
 from pipelines.rapports.erreurs import ReglagesError
 
 TLS_MODES = mail.TLS_MODES
@@ -50,6 +56,8 @@ ReglagesSmtp = mail.SmtpServer
 class ReglagesDiffusion:
     smtp: ReglagesSmtp | None
     destinataires: dict[str, list[str]]
+    #: Misuse alerts: each establishment's recipients (keys in upper case: ``76``, ``DG``).
+    destinataires_alertes: dict[str, list[str]] = field(default_factory=dict)
 
     def smtp_requis(self) -> ReglagesSmtp:
         if self.smtp is None:
@@ -67,6 +75,21 @@ class ReglagesDiffusion:
                 f"Aucun destinataire CSE configuré pour la région {region} : définissez "
                 f"{PREFIXE_DESTINATAIRES}{region}=adresse1,adresse2 ou [destinataires] \"{region}\" dans le "
                 "fichier SOCLE_RAPPORTS_CONFIG."
+            )
+        return liste
+
+    def destinataires_alertes_de(self, etablissement: str) -> list[str]:
+        """The establishment's recipients of the misuse alerts; empty: file only. An address that
+        is also on a CSE list is refused: the alerts are never sent to the CSE (alert-rules.md)."""
+        liste = self.destinataires_alertes.get(etablissement.upper(), [])
+        cse = {a.lower() for adresses in self.destinataires.values() for a in adresses}
+        communes = [a for a in liste if a.lower() in cse]
+        if communes:
+            raise ReglagesError(
+                f"Destinataire(s) des alertes de l'établissement {etablissement} aussi sur une liste du CSE : "
+                f"{', '.join(communes)}. Les alertes de détournement de finalité ne sont jamais envoyées au CSE "
+                f"ni à un comité : corrigez {PREFIXE_FINALITE_DESTINATAIRES}{etablissement} ou "
+                "[destinataires_alertes_finalite] du fichier SOCLE_RAPPORTS_CONFIG."
             )
         return liste
 
@@ -110,7 +133,13 @@ def lire_reglages(settings: Settings | None = None) -> ReglagesDiffusion:
     for region, valeur in settings.cse_destinataires.items():
         if valeur.strip():
             destinataires[region] = _liste(valeur, f"{PREFIXE_DESTINATAIRES}{region}")
-    return ReglagesDiffusion(smtp, destinataires)
+
+    alertes = {str(e).upper(): _liste(v, f"[destinataires_alertes_finalite] {e} de SOCLE_RAPPORTS_CONFIG")
+               for e, v in (fichier.get("destinataires_alertes_finalite", {}) or {}).items()}
+    for etablissement, valeur in settings.finalite_destinataires.items():
+        if valeur.strip():
+            alertes[etablissement.upper()] = _liste(valeur, f"{PREFIXE_FINALITE_DESTINATAIRES}{etablissement}")
+    return ReglagesDiffusion(smtp, destinataires, alertes)
 
 
 def regions_planifiees(settings: Settings | None = None) -> list[str]:

@@ -519,6 +519,18 @@ def test_page_journal_national(entrepot, monkeypatch):
     assert at.dataframe[0].value["Territoire"].tolist() == ["REGION:76"]
 
 
+def test_page_journal_montre_les_envois_d_alertes_aux_etablissements(entrepot, monkeypatch):
+    from pipelines.core import journal_acces
+
+    journal_acces.ajouter(journal.chemin_journal(), "dagster", None, journal_acces.PAGE_ALERTES, "ETABLISSEMENT:76",
+                          None, journal_acces.ACTION_ENVOI_ALERTES, nb_alertes=3, sha256="ab" * 32)
+    at = _app(NATIONAL, entrepot, monkeypatch, PAGE_JOURNAL).run()
+    at.multiselect(key="j_qui").set_value(["dagster"]).run()
+    ligne = at.dataframe[0].value.iloc[0]
+    assert (ligne["Page"], ligne["Territoire"], ligne["Action"]) == (
+        "Alertes aux établissements", "ETABLISSEMENT:76", "envoi d'alertes de détournement de finalité")
+
+
 # ---------------------------------------------------------------------------------------------
 # OpenID Connect (st.login), with the identity AppTest lets a test give to ``st.user``
 
