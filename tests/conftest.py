@@ -23,6 +23,16 @@ for var in ("SOCLE_INBOX", "SOCLE_WAREHOUSE", "SOCLE_DATE_ARRETE"):
     os.environ.pop(var, None)
 
 
+#: Test files that take minutes: started first, so that under pytest-xdist (``--dist loadfile``,
+#: files dealt in collection order) they run beside the rest instead of after it.
+_LONGS = ("tests/dbt/test_dbt_spark.py", "tests/faults/test_faults_arrets.py", "tests/faults/test_faults_fichiers.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    rang = {f: i for i, f in enumerate(_LONGS)}
+    items.sort(key=lambda item: rang.get(item.nodeid.split("::")[0], len(_LONGS)))
+
+
 @pytest.fixture
 def sandbox() -> Path:
     return _SANDBOX

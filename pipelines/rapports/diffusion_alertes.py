@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+import polars as pl
+
 from pipelines.core import journal_acces
 from pipelines.core.formats import format_date
 from pipelines.core.settings import PREFIXE_FINALITE_DESTINATAIRES, Settings
@@ -56,10 +58,23 @@ def chemin_archive(data_dir: Path, etablissement: str, jour: date, fmt: str) -> 
     return Path(data_dir) / DOSSIER / etablissement / f"{jour.isoformat()}{fmt}"
 
 
-def deja_envoyees(index: list[dict], etablissement: str | None = None) -> set[tuple[str, str]]:
-    """(establishment, alert id) of every alert recorded as sent (to one establishment: None for all)."""
+def deja_envoyees(index: list[dict], etablissement: str | None = None, cle: str = "alertes") -> set[tuple[str, str]]:
+    """(establishment, alert id) of every alert recorded as sent (to one establishment: None for all);
+    ``cle="obligatoires"``: those sent with a mandatory examination."""
     return {(e.get("etablissement"), i) for e in index if etablissement in (None, e.get("etablissement"))
-            for i in e.get("alertes") or ()}
+            for i in e.get(cle) or ()}
+
+
+def a_envoyer(alertes_lues: pl.DataFrame, index: list[dict], etablissement: str | None = None) -> pl.DataFrame:
+    """The alerts not sent yet to their establishment, and those sent as FACULTATIF that became
+    OBLIGATOIRE since (the month's consultations go on: the establishment must now examine it)."""
+    envoyees = deja_envoyees(index, etablissement)
+    obligatoires = deja_envoyees(index, etablissement, "obligatoires")
+    cles = pl.concat_str([pl.col("code_etablissement").fill_null(""), pl.col("id_alerte_generee")], separator="|")
+    return alertes_lues.filter(
+        ~cles.is_in([f"{e}|{i}" for e, i in envoyees])
+        | ((pl.col("examen") == alertes.OBLIGATOIRE) & ~cles.is_in([f"{e}|{i}" for e, i in obligatoires]))
+    )
 
 
 def cle_run(etablissement: str, jour: date | str) -> str:
@@ -74,9 +89,9 @@ def etablissements_a_envoyer(settings: Settings, depuis: date | str | None = Non
     with alertes.entrepot_interne(settings) as con:
         # a blocked build: the schedule skips the day rather than fail one run per establishment
         verifier_qualite(lire_etat_qualite(con), "Alertes aux établissements")
-        toutes = alertes.lire_alertes(con, depuis=depuis).select("code_etablissement", "id_alerte_generee")
-    envoyees = deja_envoyees(lire_index(settings.data_dir, DOSSIER))
-    return sorted({e for e, i in toutes.iter_rows() if e is not None and (e, i) not in envoyees})
+        toutes = alertes.lire_alertes(con, depuis=depuis).select("code_etablissement", "id_alerte_generee", "examen")
+    nouvelles = a_envoyer(toutes, lire_index(settings.data_dir, DOSSIER))
+    return sorted({e for e in nouvelles["code_etablissement"].to_list() if e is not None})
 
 
 def envoyer_alertes(settings: Settings, etablissement: str, *, depuis: date | str | None = None,
@@ -101,7 +116,7 @@ def envoyer_alertes(settings: Settings, etablissement: str, *, depuis: date | st
             choisies = alertes.lire_alertes(con, etablissement, depuis)
             index = lire_index(settings.data_dir, DOSSIER)
             envoyees = {i for _, i in deja_envoyees(index, etablissement)}
-            nouvelles = choisies if forcer else choisies.filter(~choisies["id_alerte_generee"].is_in(list(envoyees)))
+            nouvelles = choisies if forcer else a_envoyer(choisies, index, etablissement)
             table = alertes.libeller(con, alertes.ordonner(nouvelles))
         contenu = alertes.contenu_fichier(table, fmt)
         if table.height == 0:
@@ -155,6 +170,7 @@ def _envoyer(settings: Settings, reglages: ReglagesDiffusion, etablissement: str
         "nb_alertes": n,
         "nb_obligatoires": obligatoires,
         "alertes": table["id_alerte_generee"].to_list(),
+        "obligatoires": table.filter(pl.col("examen") == alertes.OBLIGATOIRE)["id_alerte_generee"].to_list(),
         "courriel": False,
         "destinataires": [],
         "force": force,  # forced, and some alerts had been sent already

@@ -55,7 +55,8 @@ def test_dbt_listes_codes_egales_au_contrat():
 
 def test_dbt_staging_liste_les_colonnes_du_contrat():
     # each staging model selects every contract column except the tombstone flag; an export
-    # without a key (the consultation log) has no version to choose, only exact duplicates
+    # without a key (the consultation log) has no version to choose: every row with its load (the
+    # exact duplicates collapse where the new loads are read, int_consultations__candidats)
     for name, export in EXPORTS.items():
         sql = (MODELS / "staging" / f"stg_{name}.sql").read_text(encoding="utf-8")
         alias = "versions_courantes" if export.key else name
@@ -66,7 +67,7 @@ def test_dbt_staging_liste_les_colonnes_du_contrat():
         if export.key:
             assert repr(list(export.key)) in sql, "clé de version courante"
         else:
-            assert "select distinct" in sql, "doublons exacts"
+            assert "_id_chargement as id_chargement" in sql, "chargement de chaque ligne"
 
 
 def test_dbt_entites_nationales_egales_au_contrat():

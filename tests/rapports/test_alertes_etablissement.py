@@ -385,3 +385,16 @@ def test_un_run_du_job_envoie_les_alertes_une_fois(reglages):
     assert job.execute_in_process(run_config=config, resources=ressources).success  # again: nothing new
     assert len(lire_index(reglages.data_dir, DOSSIER)) == 1
     assert [(e["identifiant"], e["nb_alertes"]) for e in _journal(reglages)] == [("dagster", 1), ("dagster", 0)]
+
+
+def test_une_alerte_devenue_obligatoire_est_envoyee_de_nouveau(reglages):
+    """The month's consultations go on: an alert sent as FACULTATIF that the next build makes
+    OBLIGATOIRE (same id) goes again, once; the others do not."""
+    premier = envoyer_alertes(reglages, "76", jour=JOUR)
+    assert "al_76_fac_a" in _ids(premier.fichier.read_bytes())
+    escalade = [(a[0], *a[1:7], 3, 2, *a[9:10], "OBLIGATOIRE") if a[0] == "al_76_fac_a" else a for a in ALERTES]
+    ecrire_entrepot_interne(reglages, escalade)
+    assert etablissements_a_envoyer(reglages) == ["76", "93", "DSI"]
+    second = envoyer_alertes(reglages, "76", jour=JOUR)
+    assert _ids(second.fichier.read_bytes()) == ["al_76_fac_a"]
+    assert envoyer_alertes(reglages, "76", jour=JOUR).nb_alertes == 0
