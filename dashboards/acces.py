@@ -40,6 +40,8 @@ DIRECTION_REGIONALE = "direction_regionale"
 COMITE = "comite"
 CSE = "cse"
 ROLES = (NATIONAL, DIRECTION_REGIONALE, COMITE, CSE)
+#: Who sees the alert rules' page (figures about agents: never a committee nor the CSE).
+ROLES_REGLES_ALERTES = (NATIONAL, DIRECTION_REGIONALE)
 
 LIBELLES_ROLES = {
     NATIONAL: "National",
@@ -394,13 +396,13 @@ def exiger_utilisateur() -> Utilisateur:
     return u
 
 
-def exiger_role(*roles: str) -> Utilisateur:
-    """For a page restricted to some roles: refuses (and stops) any other user."""
+def exiger_role(*roles: str, motif: str = "Accès refusé : cette page est réservée au niveau national.") -> Utilisateur:
+    """For a page restricted to some roles: refuses (and stops) any other user, saying ``motif``."""
     import streamlit as st
 
     u = exiger_utilisateur()
     if u.role not in roles:
-        st.error("Accès refusé : cette page est réservée au niveau national.", icon=":material/block:")
+        st.error(motif, icon=":material/block:")
         st.stop()
     return u
 

@@ -227,3 +227,51 @@ def extraire_parent(
     publie = Perimetre(table=TABLE_PUBLIEE, publie=True)
     return extraire(path, publie, indicateurs, p[0], [p[1]], dimension=dimension)
 
+
+
+# ---------------------------------------------------------------------------------------------
+# Alert rules' aggregates (« Règles d'alerte » page): national, or one regional direction
+
+
+def region_regles_alertes(perimetre: Perimetre) -> str | None:
+    """Whose alert aggregates a perimeter reads: None for every region (national), its region's
+    code for a regional direction. A published-view perimeter (committee, CSE) or any other
+    internal one is refused: these figures are about agents, never shown outside the direction."""
+    from dashboards.acces import AccesRefuse
+
+    exiger_perimetre(perimetre)
+    if perimetre.publie:
+        raise AccesRefuse("Les règles d'alerte sont réservées au niveau national et aux directions régionales.")
+    if perimetre.tout:
+        return None
+    if perimetre.niveau != "REGION" or not perimetre.code:
+        raise AccesRefuse("Les règles d'alerte d'un territoire autre qu'une région ne sont pas disponibles.")
+    return perimetre.code
+
+
+def precision_regles(path: Path | str, perimetre: Perimetre) -> pl.DataFrame | None:
+    """The rules' precision (all regions together): national only; None for a regional direction
+    (not its region's figures) or when the file does not hold it."""
+    if region_regles_alertes(perimetre) is not None:
+        return None
+    return lire(path, "precision_regles")
+
+
+def simulation_seuils(path: Path | str, perimetre: Perimetre) -> pl.DataFrame | None:
+    """The thresholds' what-if (all regions together): national only, as :func:`precision_regles`."""
+    if region_regles_alertes(perimetre) is not None:
+        return None
+    return lire(path, "simulation_seuils")
+
+
+def equite_jugement_alertes(path: Path | str, perimetre: Perimetre) -> pl.DataFrame | None:
+    """Equity of judgement: every region for national, the direction's own region otherwise
+    (its row carries the national share and its limits)."""
+    region = region_regles_alertes(perimetre)
+    return lire(path, "equite_jugement_alertes", None if region is None else (region,))
+
+
+def volume_alertes(path: Path | str, perimetre: Perimetre) -> pl.DataFrame | None:
+    """Alerts per month and establishment: all for national, the direction's region's otherwise."""
+    region = region_regles_alertes(perimetre)
+    return lire(path, "volume_alertes", None if region is None else (region,))

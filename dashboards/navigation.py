@@ -41,6 +41,10 @@ PAGES: tuple[PageDef, ...] = (
     PageDef("retour_emploi.py", "Retour à l'emploi", ":material/work:", "retour_emploi"),
     PageDef("controle.py", "Contrôle", ":material/gavel:", "controle"),
     PageDef("detournement.py", "Détournement de finalité", ":material/policy:", "detournement"),
+    PageDef(
+        "regles_alertes.py", "Règles d'alerte", ":material/rule:", "regles_alertes",
+        roles=acces.ROLES_REGLES_ALERTES,
+    ),
     PageDef("experimentations.py", "Expérimentations", ":material/science:", "experimentations"),
     PageDef("territoires.py", "Territoires", ":material/map:", "territoires"),
     PageDef("methodologie.py", "Méthodologie", ":material/menu_book:", "methodologie", graphique=False),
@@ -49,6 +53,11 @@ PAGES: tuple[PageDef, ...] = (
         roles=(acces.NATIONAL,), graphique=False,
     ),
 )
+
+
+def page(url: str) -> PageDef:
+    """The page of an url path."""
+    return next(p for p in PAGES if p.url == url)
 
 
 def pages_pour(role: str) -> list[PageDef]:

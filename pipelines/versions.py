@@ -53,14 +53,20 @@ VERSIONS_DIRNAME = "versions"
 #: (``referentiel``), the optimiser's proofs (``secret``, cell-level) — and, by name, the marts
 #: readers open (cells, internal for the regional directors; dictionary; date d'arrêté; not the
 #: per-family marts, the same cells again, nor any later mart before it is listed here) and the
-#: agencies' hierarchy the disclosure audit rebuilds its equations from. Nothing of ``raw``,
-#: ``quarantine``, ``staging`` nor the rest of ``intermediate``: rows about persons, episodes
-#: or agents never leave the work copy.
+#: agencies' hierarchy the disclosure audit rebuilds its equations from, and the alert rules'
+#: aggregates of the « Règles d'alerte » page (no person, agent nor alert identifier in them).
+#: Nothing of ``raw``, ``quarantine``, ``staging`` nor the rest of ``intermediate``, and never
+#: ``marts.alertes_generees`` (one row per agent and person): rows about persons, episodes or
+#: agents never leave the work copy.
 SCHEMAS_PUBLIES = ("publication", "qualite", "referentiel", "secret")
 TABLES_PUBLIEES = (
     ("marts", "indicateurs"),
     ("marts", "dictionnaire"),
     ("marts", "arrete"),
+    ("marts", "precision_regles"),
+    ("marts", "simulation_seuils"),
+    ("marts", "equite_jugement_alertes"),
+    ("marts", "volume_alertes"),
     ("intermediate", "int_territoires__agences"),
 )
 #: Schemas whose rows carry the load that brought them: a rollback removes the later loads.

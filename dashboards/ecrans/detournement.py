@@ -7,8 +7,8 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
+from dashboards import acces, composants, navigation, vues, vues_controle
 from dashboards import blocs_controle as blocs
-from dashboards import composants, vues, vues_controle
 from pipelines.core import formats as fmt
 from pipelines.core.indicateurs import E1, E2, E3, E4
 
@@ -126,6 +126,10 @@ def section_campagnes(ctx: composants.Contexte) -> None:
 
 def corps(ctx: composants.Contexte) -> None:
     st.info(NOTE_RATTACHEMENT, icon=":material/account_tree:")
+    if ctx.utilisateur.role in acces.ROLES_REGLES_ALERTES:  # never a committee nor the CSE
+        regles = navigation.page("regles_alertes")
+        st.page_link(regles.relatif, label="Règles d'alerte : précision des règles, simulation des seuils, "
+                     "équité de jugement entre régions", icon=regles.icone)
     debut, fin = blocs.fenetre_des_ventilations(ctx, "detournement_fenetre")
     section_alertes(ctx, debut, fin)
     section_faux_positifs(ctx, debut, fin)

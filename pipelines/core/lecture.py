@@ -264,3 +264,78 @@ def resultats_qualite(con, horodatage: datetime | None) -> pl.DataFrame:
         return pl.DataFrame(schema=dict.fromkeys(colonnes, pl.String))
     return _frame(con, f"select {', '.join(colonnes)} from qualite.resultats where horodatage = ? "
                        "order by suite, cible, controle", [horodatage])
+
+
+# --------------------------------------------------------------------------------------------
+# Alert rules' aggregates (contract alert-rules.md; never ``marts.alertes_generees``, which
+# the publication file does not hold)
+
+TABLE_PRECISION_REGLES = "marts.precision_regles"
+TABLE_SIMULATION_SEUILS = "marts.simulation_seuils"
+TABLE_EQUITE_ALERTES = "marts.equite_jugement_alertes"
+TABLE_VOLUME_ALERTES = "marts.volume_alertes"
+#: Order of the situations and bands (the contract's), for stable tables and charts.
+ORDRE_SITUATIONS = ("DOSSIER_AGENT", "DOSSIER_EX_AGENT", "DOSSIER_ELU_CANDIDAT", "HORS_HORAIRES")
+ORDRE_TRANCHES = ("1", "2", "3_5", "6_19", "20_plus")
+
+
+def _ordre(colonne: str, valeurs: Sequence[str]) -> str:
+    """``case`` ranking a column by a fixed list (fixed SQL: values are the contract's codes)."""
+    return "case " + colonne + " " + " ".join(f"when '{v}' then {i}" for i, v in enumerate(valeurs)) + " else 99 end"
+
+
+def precision_regles(con) -> pl.DataFrame | None:
+    """``marts.precision_regles`` by situation, band, quarter and examen; None when absent."""
+    if not table_existe(con, TABLE_PRECISION_REGLES):
+        return None
+    return _frame(con, f"select * from {TABLE_PRECISION_REGLES} order by {_ordre('situation', ORDRE_SITUATIONS)}, "
+                       f"{_ordre('tranche_consultations', ORDRE_TRANCHES)}, trimestre, examen")
+
+
+def simulation_seuils(con) -> pl.DataFrame | None:
+    """``marts.simulation_seuils`` by situation and candidate threshold; None when absent."""
+    if not table_existe(con, TABLE_SIMULATION_SEUILS):
+        return None
+    return _frame(con, f"select * from {TABLE_SIMULATION_SEUILS} "
+                       f"order by {_ordre('situation', ORDRE_SITUATIONS)}, seuil_alerte")
+
+
+def _par_region(con, table: str, libelle: str, repli: str, ordre: str, regions: Sequence[str] | None):
+    """``table`` (alias ``t``) with a label column (``libelle``: SQL on ``referentiel.regions``,
+    ``repli`` without it), restricted to ``regions`` by ``code_region`` when given; None when
+    the table is absent."""
+    if not table_existe(con, table):
+        return None
+    if not table_existe(con, "referentiel.regions"):
+        libelle = repli
+    v = None if regions is None else list(regions)
+    return _frame(con, f"""select t.*, {libelle} from {table} t
+                           where ?::varchar[] is null or list_contains(?::varchar[], t.code_region)
+                           order by {ordre}""", [v, v])
+
+
+def equite_jugement_alertes(con, regions: Sequence[str] | None = None) -> pl.DataFrame | None:
+    """``marts.equite_jugement_alertes`` (of ``regions`` only, when given) with the regions'
+    labels (``libelle_region``); None when absent."""
+    return _par_region(
+        con, TABLE_EQUITE_ALERTES,
+        "(select any_value(r.libelle_region) from referentiel.regions r where r.code_region = t.code_region) "
+        "as libelle_region",
+        "cast(null as varchar) as libelle_region",
+        f"t.type_periode, t.debut_periode, {_ordre('t.situation', ORDRE_SITUATIONS)}, t.examen, t.code_region",
+        regions,
+    )
+
+
+def volume_alertes(con, regions: Sequence[str] | None = None) -> pl.DataFrame | None:
+    """``marts.volume_alertes`` (of ``regions`` only, when given: the alerts of no region, national
+    entities', are then left out) with the establishment's label (``libelle_etablissement``: its
+    region's when the code is one); None when absent."""
+    return _par_region(
+        con, TABLE_VOLUME_ALERTES,
+        "coalesce((select any_value(r.libelle_region) from referentiel.regions r "
+        "where r.code_region = t.code_etablissement), t.code_etablissement) as libelle_etablissement",
+        "t.code_etablissement as libelle_etablissement",
+        f"t.mois, t.code_etablissement, {_ordre('t.situation', ORDRE_SITUATIONS)}, t.examen",
+        regions,
+    )

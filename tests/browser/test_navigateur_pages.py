@@ -29,6 +29,10 @@ pytestmark = pytest.mark.slow
 IDENTIFIANTS = ("national", "dr76", "comite31")
 ROLES = {u.identifiant: u for u in acces.UTILISATEURS_DEMO}
 
+#: Pages drawn by a given account rather than by the rotation of :func:`_cas`: the alert rules'
+#: page shows all its sections (precision, what-if) to national users only.
+COMPTES_IMPOSES = {"regles_alertes": "national"}
+
 #: Seconds for a page's script to finish, and for its charts to be drawn.
 DELAI_RENDU = 60
 DELAI_GRAPHIQUES = 30
@@ -285,8 +289,8 @@ def _cas() -> list:
     urls = list(dict.fromkeys(url for i in IDENTIFIANTS for url in menus[i]))
     cas = []
     for tour, url in enumerate(urls):
-        identifiant = next(i for k in range(len(IDENTIFIANTS))
-                           if url in menus[i := IDENTIFIANTS[(tour + k) % len(IDENTIFIANTS)]])
+        identifiant = COMPTES_IMPOSES.get(url) or next(
+            i for k in range(len(IDENTIFIANTS)) if url in menus[i := IDENTIFIANTS[(tour + k) % len(IDENTIFIANTS)]])
         rang, page_def = menus[identifiant][url]
         cas.append(pytest.param(identifiant, rang, page_def, id=f"{identifiant}-{url}"))
     return cas
