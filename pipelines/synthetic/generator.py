@@ -61,7 +61,7 @@ def generate(
     chunk_size: int = 20_000,
     progress: Callable[[int, int], None] | None = None,
     overwrite: bool = False,
-    mois_consultations: int = MOIS_CONSULTATIONS,
+    mois_consultations: int = 0,
 ) -> dict:
     """Write the synthetic inbox under ``out`` and return (and write) the generation summary.
 
@@ -73,8 +73,9 @@ def generate(
     byte-identical files. With ``overwrite``, the export folders and the summary of a previous
     generation are removed first; otherwise an inbox that already holds deliveries is refused.
     ``mois_consultations``: calendar months, ending with the month of ``end``, of the consultation
-    log (``pipelines.synthetic.consultations``); 0 writes none of its three exports and keeps the
-    ``FLUX`` alerts drawn without a log.
+    log (``pipelines.synthetic.consultations``); 0 (the default of this function: the log is large)
+    writes none of its three exports and keeps the ``FLUX`` alerts drawn without a log. The CLI
+    (``socle generer``, ``socle demo``) asks for ``MOIS_CONSULTATIONS`` months unless told.
     """
     out = Path(out)
     end = end or last_day_of_previous_month()

@@ -9,6 +9,7 @@ import polars as pl
 import pytest
 
 from pipelines.synthetic import generate, lecture
+from pipelines.synthetic.generator import MOIS_CONSULTATIONS
 
 START = date(2024, 1, 1)
 END = date(2025, 9, 30)
@@ -41,6 +42,8 @@ class Inbox:
 @pytest.fixture(scope="session")
 def inbox(tmp_path_factory) -> Inbox:
     out = tmp_path_factory.mktemp("synthetic") / "inbox"
-    summary = generate(out, regions=["76", "93"], start=START, end=END, persons=PERSONS, seed=7, chunk_size=2_000)
+    # with the CLI's default window of the consultation log: every export is generated
+    summary = generate(out, regions=["76", "93"], start=START, end=END, persons=PERSONS, seed=7, chunk_size=2_000,
+                       mois_consultations=MOIS_CONSULTATIONS)
     return Inbox(out, summary)
 
