@@ -123,8 +123,10 @@ def construire_modeles(
         if not dossier.is_relative_to(lac):  # a partitioned folder: its partitions registered
             spark.sql(f"alter table raw.`{table}` recover partitions")
     journal(f"Modèles dbt sur Spark ({settings.spark_maitre})")
+    # seeds and models always; the data tests unless told not to (unit tests: the test suite's)
+    exclus = ["test_type:unit"] + ([] if settings.spark_tests_donnees else ["resource_type:test"])
     run_dbt(
-        ["build", "--exclude", "test_type:unit", "--target", "spark"], work, vars=vars,
+        ["build", "--exclude", *exclus, "--target", "spark"], work, vars=vars,
         target_path=settings.work_dir / "dbt_target_spark", log_path=settings.work_dir / "dbt_logs",
     )
     n = rapatrier(spark, work)
