@@ -25,7 +25,7 @@ from pathlib import Path
 
 from pipelines.core.contract import EXPORTS
 from pipelines.core.settings import Settings
-from pipelines.core.warehouse import SCHEMA_RAW_ENTREPOT, connect, lac_brut
+from pipelines.core.warehouse import SCHEMA_RAW_ENTREPOT, connect, lac_brut, texte_sql
 from pipelines.dbt_runner import run_dbt
 
 #: What comes back from Spark into the internal warehouse: every table of these schemas, and these
@@ -95,8 +95,7 @@ def ecrire_lac(work: Path, lac: Path) -> dict[str, Path]:
             dossier = lac / _dossier_lac(table)
             shutil.rmtree(dossier, ignore_errors=True)
             dossier.mkdir()
-            chemin = str(dossier / "donnees.parquet").replace("'", "''")
-            con.execute(f'copy raw."{table}" to \'{chemin}\' (format parquet)')
+            con.execute(f'copy raw."{table}" to {texte_sql(dossier / "donnees.parquet")} (format parquet)')
             dossiers[table] = dossier
     return dossiers
 

@@ -43,6 +43,7 @@ from pipelines.core.warehouse import (
     lac_brut,
     supprimer_lots_brut,
     table_exists,
+    texte_sql,
 )
 
 JOURNAL_NAME = "publications.jsonl"
@@ -166,7 +167,7 @@ def ecrire_fichier_publication(work: Path, dest: Path) -> Path:
     dest.with_name(dest.name + ".wal").unlink(missing_ok=True)
     con = duckdb.connect(str(dest))
     try:
-        con.execute(f"attach '{_sql_texte(work)}' as interne (read_only)")
+        con.execute(f"attach {texte_sql(work)} as interne (read_only)")
         tables = con.execute(
             "select schema_name, table_name from duckdb_tables() where database_name = 'interne' "
             "and (schema_name in (select unnest(?::varchar[])) "
@@ -182,10 +183,6 @@ def ecrire_fichier_publication(work: Path, dest: Path) -> Path:
     finally:
         con.close()
     return dest
-
-
-def _sql_texte(path: Path) -> str:
-    return str(path).replace("'", "''")
 
 
 def _ramener_copie_de_travail(work: Path, restauree: Path, dernier_id_chargement: int | None) -> None:
@@ -209,7 +206,7 @@ def _ramener_copie_de_travail(work: Path, restauree: Path, dernier_id_chargement
             con.execute(f'delete from "{schema}"."{table}" where "{colonne}" > ?', [dernier])
         supprimer_lots_brut(lac_brut(work), dernier)
         ensure_raw_schema(con)
-        con.execute(f"attach '{_sql_texte(restauree)}' as restauree (read_only)")
+        con.execute(f"attach {texte_sql(restauree)} as restauree (read_only)")
         con.execute(_JOURNAL_DDL)
         con.execute("delete from publication.journal")
         if con.execute(

@@ -140,14 +140,16 @@ def lac_brut(warehouse: Path | str) -> Path:
     return Path(warehouse).with_suffix(".lac")
 
 
-def _lac_de(con: duckdb.DuckDBPyConnection) -> Path:
+def lac_de(con: duckdb.DuckDBPyConnection) -> Path:
+    """The raw lake of the warehouse file ``con`` is open on."""
     (chemin,) = con.execute(
         "select path from duckdb_databases() where database_name = current_database()"
     ).fetchone()  # type: ignore[misc]
     return lac_brut(Path(chemin).resolve())
 
 
-def _texte_sql(valeur: str) -> str:
+def texte_sql(valeur: str | Path) -> str:
+    """A text (a path) as a quoted SQL literal."""
     return "'" + str(valeur).replace("'", "''") + "'"
 
 
@@ -174,7 +176,7 @@ def ecrire_lot_brut(con: duckdb.DuckDBPyConnection, export: Export, relation: st
     """Write the rows of ``relation`` (a registered frame with the raw columns) to the lake, one
     Parquet file per delivery date, typed as the raw table. Rows are visible through
     ``raw.<export>`` only once their loads are in the registry (``rafraichir_vues_brutes``)."""
-    lac = _lac_de(con)
+    lac = lac_de(con)
     ids = con.execute(f"select min(_id_chargement), max(_id_chargement) from {relation}").fetchone()
     if ids is None or ids[0] is None:
         return []
@@ -186,7 +188,7 @@ def ecrire_lot_brut(con: duckdb.DuckDBPyConnection, export: Export, relation: st
     dossier = lac / export.name
     dossier.mkdir(parents=True, exist_ok=True)
     con.execute(
-        f"copy (select {colonnes}, coalesce({expr}, 'inconnue') as {part} from {relation}) to {_texte_sql(str(dossier))} "
+        f"copy (select {colonnes}, coalesce({expr}, 'inconnue') as {part} from {relation}) to {texte_sql(str(dossier))} "
         f"(format parquet, partition_by ({part}), filename_pattern '{prefixe}_{{uuid}}', append)"
     )
     ecrits = sorted(dossier.glob(f"*=*/{prefixe}_*.parquet"))
@@ -211,11 +213,11 @@ def rafraichir_vues_brutes(con: duckdb.DuckDBPyConnection, exports: list[Export]
     """``raw.<export>``: the rows kept in the file (``raw_entrepot``) and those of the lake whose
     load is registered as loaded (a file written by a run that crashed before registering its
     loads stays invisible)."""
-    lac = _lac_de(con)
+    lac = lac_de(con)
     for export in EXPORTS.values() if exports is None else exports:
         sql = f"select * from {SCHEMA_RAW_ENTREPOT}.{export.name}"
         if _fichiers_lac(lac, export.name):
-            motif = _texte_sql(str(lac / export.name / "*=*" / "lot_*.parquet"))
+            motif = texte_sql(str(lac / export.name / "*=*" / "lot_*.parquet"))
             sql += (
                 f"\nunion all by name\nselect * from read_parquet({motif}, union_by_name = true, hive_partitioning = false)"
                 "\nwhere _id_chargement in (select id_chargement from raw._fichiers where statut = 'CHARGE')"

@@ -18,7 +18,7 @@ import polars as pl
 
 from pipelines.core.contract import EXPORTS, Export
 from pipelines.core.files import sha256_file
-from pipelines.core.warehouse import ecrire_lot_brut, ensure_raw_schema, lac_brut, rafraichir_vues_brutes, supprimer_lots_brut
+from pipelines.core.warehouse import ecrire_lot_brut, ensure_raw_schema, lac_de, rafraichir_vues_brutes, supprimer_lots_brut
 from pipelines.ingestion.discovery import Task, discover
 from pipelines.ingestion.pseudonymisation import Pseudonymiser
 from pipelines.ingestion.reading import IDX, LIMITS, FileRejected, Limits, LinesUnit, Unit, is_small, iter_units
@@ -104,8 +104,7 @@ class Run:
         )
         self.next_id: int = con.execute("select coalesce(max(id_chargement), 0) + 1 from raw._fichiers").fetchone()[0]  # type: ignore[index]
         # lake files of loads never registered (a run that crashed): their ids are given again
-        (chemin,) = con.execute("select path from duckdb_databases() where database_name = current_database()").fetchone()  # type: ignore[misc]
-        supprimer_lots_brut(lac_brut(Path(chemin).resolve()), self.next_id - 1)
+        supprimer_lots_brut(lac_de(con), self.next_id - 1)
         #: lake files written in the current transaction (removed if it rolls back)
         self._ecrits: list[Path] = []
 
