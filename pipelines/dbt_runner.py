@@ -83,6 +83,21 @@ def _failures(result) -> list[tuple[str, str]]:
     return failures
 
 
+def _fermer_base_duckdb() -> None:
+    # The profile keeps the DuckDB file open for the whole invocation (``keep_open``: reopening it
+    # for each of some 350 nodes cost a third of a small build), and dbt-duckdb keeps it open in
+    # the process afterwards. Close it, so that the caller can open the file again (with its own
+    # configuration) or move it once dbt is done.
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:  # dbt-duckdb not installed: nothing was opened
+        return
+    env = DuckDBConnectionManager._ENV
+    DuckDBConnectionManager.close_all_connections()
+    if env is not None:
+        env.close()
+
+
 def run_dbt(
     args: list[str],
     db_path: Path,
@@ -104,7 +119,10 @@ def run_dbt(
     full = dbt_args(args, vars, target_path, log_path)
     moteur = {f"SOCLE_DBT_DUCKDB_{k.upper()}": v for k, v in (duckdb_config or {}).items()}
     with environment(SOCLE_DBT_DB_PATH=str(Path(db_path).resolve()), **moteur):
-        result = dbtRunner().invoke(full)
+        try:
+            result = dbtRunner().invoke(full)
+        finally:
+            _fermer_base_duckdb()
     if result.success:
         return result
     commande = " ".join(["dbt", *args])
