@@ -281,4 +281,9 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
         )
         """
     )
+    # Lake files of loads never registered (a run killed before registering them, perhaps in the
+    # middle of writing one: no Parquet footer) go before any view reads them; their load ids are
+    # given again by the next run.
+    dernier = con.execute("select coalesce(max(id_chargement), 0) from raw._fichiers").fetchone()[0]  # type: ignore[index]
+    supprimer_lots_brut(lac_de(con), dernier)
     rafraichir_vues_brutes(con)

@@ -18,7 +18,7 @@ import polars as pl
 
 from pipelines.core.contract import EXPORTS, Export
 from pipelines.core.files import sha256_file
-from pipelines.core.warehouse import ecrire_lot_brut, ensure_raw_schema, lac_de, rafraichir_vues_brutes, supprimer_lots_brut
+from pipelines.core.warehouse import ecrire_lot_brut, ensure_raw_schema, rafraichir_vues_brutes
 from pipelines.ingestion.discovery import Task, discover
 from pipelines.ingestion.pseudonymisation import Pseudonymiser
 from pipelines.ingestion.reading import IDX, LIMITS, FileRejected, Limits, LinesUnit, Unit, is_small, iter_units
@@ -95,7 +95,7 @@ class Run:
         self.limits = limits  # caps on one file: decompressed size, ratio, line length
         # Before anything is written: another key would give the same people new pseudonyms.
         self.pseudo.verifier_cle(con)
-        ensure_raw_schema(con)
+        ensure_raw_schema(con)  # also removes the lake files of a run that crashed before registering
         #: content hash -> file that loaded it (registry, or this run). Only a load makes a content
         #: "already done": a file rejected (for its name, its header…) and sent again is read again,
         #: or its rows would be lost.
@@ -103,8 +103,6 @@ class Run:
             con.execute("select hash_contenu, fichier from raw._fichiers where statut = 'CHARGE'").fetchall()
         )
         self.next_id: int = con.execute("select coalesce(max(id_chargement), 0) + 1 from raw._fichiers").fetchone()[0]  # type: ignore[index]
-        # lake files of loads never registered (a run that crashed): their ids are given again
-        supprimer_lots_brut(lac_de(con), self.next_id - 1)
         #: lake files written in the current transaction (removed if it rolls back)
         self._ecrits: list[Path] = []
 

@@ -71,7 +71,8 @@ def test_a_run_failing_before_its_loads_are_registered_leaves_no_row_and_no_file
 def test_lake_files_of_a_crashed_run_are_invisible_then_removed(inbox, warehouse):
     """A process killed between writing a lake file and registering its loads: the file's load ids
     are not in the registry, so its rows are not seen, and the next run (which gives those ids
-    again) removes it before loading: no row twice."""
+    again) removes it before loading: no row twice. Killed while writing, a file is cut short: it
+    is removed before any view reads it."""
     inbox.write_csv("entretiens", date(2024, 2, 1), [valid_row("entretiens", i) for i in range(3)])
     ingest_inbox(warehouse, inbox.root, KEY)
     (lot,) = lac_brut(warehouse).rglob("*.parquet")
@@ -80,10 +81,13 @@ def test_lake_files_of_a_crashed_run_are_invisible_then_removed(inbox, warehouse
     with duckdb.connect(str(warehouse)) as con:  # ids of the copy: load 2
         con.execute(f"copy (select * replace (2::bigint as _id_chargement) from '{lot}') to '{orpheline}' (format parquet)")
     assert _lignes(warehouse, "select count(*) from raw.entretiens") == [(3,)]
+    coupee = lot.with_name("lot_3_3.parquet")  # killed mid-write: no Parquet footer
+    coupee.write_bytes(lot.read_bytes()[:40])
 
     inbox.write_csv("entretiens", date(2024, 2, 1), [valid_row("entretiens", 7)], seq=2)
     ingest_inbox(warehouse, inbox.root, KEY)
     assert _lignes(warehouse, "select _id_chargement, count(*) from raw.entretiens group by 1 order by 1") == [(1, 3), (2, 1)]
+    assert not coupee.exists()
 
 
 def test_a_warehouse_of_the_earlier_layout_keeps_its_raw_rows(inbox, warehouse):
