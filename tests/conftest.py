@@ -23,28 +23,37 @@ for var in ("SOCLE_INBOX", "SOCLE_WAREHOUSE", "SOCLE_DATE_ARRETE"):
     os.environ.pop(var, None)
 
 
-#: Test files that share a costly session fixture run on one pytest-xdist worker (``--dist
-#: loadgroup``, every other file its own group, as ``loadfile`` would): the fault suite's builds
-#: (tests/faults/conftest.py) are then made once, not once per worker.
+#: Test files that share a costly session fixture run on one pytest-xdist worker (every other file
+#: is its own unit, as with ``--dist loadfile``): the fault suite's builds (tests/faults/conftest.py)
+#: are then made once, not once per worker.
 _GROUPES = {"tests/faults/": "tests/faults"}
-#: Groups that take minutes, longest first: dealt first (``--no-loadscope-reorder`` keeps this
+#: Units that take minutes, longest first: dealt first (``--no-loadscope-reorder`` keeps this
 #: order), so that they run beside the rest instead of after it.
 _LONGS = ("tests/faults", "tests/dbt/test_dbt_spark.py", "tests/versions/test_versions_build.py",
           "tests/browser/test_navigateur_pages.py", "tests/integration/test_integration_build.py",
           "tests/quality/test_quality_gate.py", "tests/orchestration/test_orchestration_definitions.py")
 
 
-def _groupe(item) -> str:
-    fichier = item.nodeid.split("::")[0]
+def _unite(nodeid: str) -> str:
+    fichier = nodeid.split("::")[0]
     return next((g for prefixe, g in _GROUPES.items() if fichier.startswith(prefixe)), fichier)
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config, items):
-    for item in items:
-        item.add_marker(pytest.mark.xdist_group(_groupe(item)))
     rang = {g: i for i, g in enumerate(_LONGS)}
-    items.sort(key=lambda item: rang.get(_groupe(item), len(_LONGS)))
+    items.sort(key=lambda item: rang.get(_unite(item.nodeid), len(_LONGS)))
+
+
+def pytest_xdist_make_scheduler(config, log):
+    # pytest-xdist's own ``loadgroup`` renames node ids in a way pytest 9 ignores: one scheduler
+    # of our own, by unit as above.
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ParUnite(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return _unite(nodeid)
+
+    return ParUnite(config, log)
 
 
 @pytest.fixture
