@@ -31,7 +31,7 @@ _GROUPES = {"tests/faults/": "tests/faults"}
 #: order), so that they run beside the rest instead of after it.
 _LONGS = ("tests/faults", "tests/dbt/test_dbt_spark.py", "tests/versions/test_versions_build.py",
           "tests/browser/test_navigateur_pages.py", "tests/integration/test_integration_build.py",
-          "tests/quality/test_quality_gate.py", "tests/orchestration/test_orchestration_definitions.py")
+          "tests/orchestration/test_orchestration_definitions.py")
 
 
 def _unite(nodeid: str) -> str:

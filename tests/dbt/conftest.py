@@ -77,15 +77,27 @@ def dbt_target(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def entrepot_construit(tmp_path_factory, dbt_target) -> Entrepot:
+def entrepot_construit(tmp_path_factory, worker_id, dbt_target) -> Entrepot:
     """An empty warehouse (raw schema only) after a full ``dbt build`` (seeds, models, data
-    tests and unit tests). Raises ``DbtError`` if the build fails."""
-    path = tmp_path_factory.mktemp("entrepot") / "socle.duckdb"
-    with connect(path) as con:
-        ensure_raw_schema(con)
-    entrepot = Entrepot(path, dbt_target)
-    entrepot.dbt(["build"])
-    return entrepot
+    tests and unit tests). Raises ``DbtError`` if the build fails. Read-only for its users: copy
+    it before writing (``entrepot_vide``).
+
+    Under pytest-xdist the workers share one build (a file lock, the first one builds); each
+    worker's later dbt calls use its own target directory."""
+    from filelock import FileLock
+
+    base = tmp_path_factory.getbasetemp()
+    racine = (base.parent if worker_id != "master" else base) / "entrepot_construit"
+    path, fait = racine / "socle.duckdb", racine / "construit"
+    with FileLock(str(racine) + ".lock"):
+        if not fait.exists():
+            shutil.rmtree(racine, ignore_errors=True)  # a build that failed in another worker
+            racine.mkdir(parents=True)
+            with connect(path) as con:
+                ensure_raw_schema(con)
+            Entrepot(path, racine / "dbt_target").dbt(["build"])
+            fait.touch()
+    return Entrepot(path, dbt_target)
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,9 @@ import hashlib
 
 import duckdb
 import pytest
+from typer.testing import CliRunner
+
+from pipelines.cli import app
 
 from .conftest import assert_nothing_lost, delivery_date, published_state
 
@@ -66,3 +69,7 @@ def test_failed_gate_publishes_nothing(scenario, blocked):
     ref = scenario.results["R"]["state"]
     assert got == {k: ref[k] for k in ("marts", "publication", "arrete")}
     assert_nothing_lost(blocked["warehouse"], blocked["inbox"])
+    # the published quality status is still the last good one
+    statut = CliRunner().invoke(app, ["qualite", "--entrepot", str(blocked["warehouse"])])
+    assert statut.exit_code == 0, statut.output
+    assert "Contrôles qualité du" in statut.output and "schema.types_du_contrat" not in statut.output

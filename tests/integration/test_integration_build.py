@@ -23,17 +23,20 @@ CONTRACT_COLUMNS = [
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> dict:
+def built(tmp_path_factory):
     root = tmp_path_factory.mktemp("e2e")
     inbox, warehouse = root / "inbox", root / "socle.duckdb"
     runner = CliRunner()
     gen = runner.invoke(app, ["generer", "--sortie", str(inbox), "--regions", "76", "--mois", "8",
                               "--personnes", "3000", "--graine", "7"])
     assert gen.exit_code == 0, gen.output
+    mp = pytest.MonkeyPatch()
+    mp.setenv("SOCLE_DATA_DIR", str(root / "data"))  # this module's quality results and Data Docs
     res = runner.invoke(app, ["construire", "--depot", str(inbox), "--entrepot", str(warehouse)])
     assert res.exit_code == 0, res.output
-    return {"root": root, "inbox": inbox, "warehouse": warehouse, "output": res.output,
-            "generation": json.loads((inbox / "_generation.json").read_text())}
+    yield {"root": root, "inbox": inbox, "warehouse": warehouse, "output": res.output,
+           "generation": json.loads((inbox / "_generation.json").read_text())}
+    mp.undo()
 
 
 def interne(warehouse: Path) -> Path:
@@ -59,6 +62,16 @@ def test_indicator_table_follows_the_contract(built):
     (arrete,) = query(built["warehouse"], "select date_arrete from marts.arrete")[0]
     (latest,) = query(interne(built["warehouse"]), "select max(date_extraction) from raw._fichiers where statut = 'CHARGE'")[0]
     assert arrete == latest
+
+
+def test_the_build_runs_the_quality_gate_and_its_status_is_printed(built):
+    assert "Contrôles qualité" in built["output"]
+    docs = built["root"] / "data" / "qualite" / "data_docs"
+    assert (docs / "index.html").exists() and (docs / "sommaire.html").exists()
+    res = CliRunner().invoke(app, ["qualite", "--entrepot", str(built["warehouse"])])
+    assert res.exit_code == 0, res.output
+    assert "Contrôles qualité du" in res.output and "bloquant(s) en échec" in res.output
+    assert "Data Docs :" in res.output and "sommaire.html" in res.output
 
 
 def test_region_equals_sum_of_departements_for_registrants(built):
