@@ -1,5 +1,6 @@
-"""Contrôle: decided job-search controls (CRE) and their outcome, the sanction rate, delays,
-breaches and their outcome, and the comparison of agencies for equity of treatment."""
+"""Contrôle: decided job-search controls (CRE) and their outcome, the sanction rate, delays, the
+2025 sanction scale and appeals, breaches and their outcome, and the comparison of agencies for
+equity of treatment."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import streamlit as st
 from dashboards import blocs_controle as blocs
 from dashboards import composants, data_metadonnees, vues, vues_controle
 from pipelines.core import formats as fmt
-from pipelines.core.indicateurs import D1, D2, D3, D4
+from pipelines.core.indicateurs import D1, D2, D3, D4, D5, D6, D7
 
 PAGE = "controle"
 
@@ -68,6 +69,24 @@ def section_sanctions(ctx: composants.Contexte, refs: pl.DataFrame, debut, fin) 
     with gauche:
         blocs.bloc_serie(ctx, PAGE, D3, "controle_d3", legende="Médiane basse du délai entre l'ouverture et "
                          "la décision des contrôles décidés dans le mois.")
+
+
+def section_bareme(ctx: composants.Contexte, debut, fin) -> None:
+    st.subheader("Barème des sanctions (2025) et recours")
+    cellules = blocs.ventilations(ctx, D5, debut, fin)
+    gauche, droite = st.columns(2)
+    with gauche:
+        blocs.bloc_barres(ctx, PAGE, cellules, D5, "sanction", debut, fin, "controle_d5_sanction")
+    with droite:
+        blocs.bloc_barres(ctx, PAGE, cellules, D5, "duree", debut, fin, "controle_d5_duree")
+    gauche, droite = st.columns(2)
+    with gauche:
+        blocs.bloc_serie(ctx, PAGE, D6, "controle_d6", legende="Recours formés (en cours ou tranchés) "
+                         "parmi les sanctions décidées dans le mois ; le taux d'un mois passé monte "
+                         "encore quand des recours arrivent.")
+    with droite:
+        blocs.bloc_serie(ctx, PAGE, D7, "controle_d7", legende="RAPO acceptés parmi les RAPO tranchés, "
+                         "au mois de la décision de sanction.")
 
 
 def section_manquements(ctx: composants.Contexte, refs: pl.DataFrame, debut, fin) -> None:
@@ -157,6 +176,7 @@ def corps(ctx: composants.Contexte) -> None:
     debut, fin = blocs.fenetre_des_ventilations(ctx, "controle_fenetre")
     section_controles(ctx, debut, fin)
     section_sanctions(ctx, refs, debut, fin)
+    section_bareme(ctx, debut, fin)
     section_manquements(ctx, refs, debut, fin)
     section_equite(ctx)
     blocs.notes_des_courbes(ctx)

@@ -40,3 +40,14 @@
         else {{ groupe }}
     end
 {%- endmacro %}
+
+{#- Duration of a sanction (D5, indicators-rpe.md): 1, 2, 3_4, 5_plus months; missing: non_renseignee. -#}
+{% macro tranche_duree_sanction(mois) -%}
+    case
+        when {{ mois }} is null then 'non_renseignee'
+        when {{ mois }} <= 1 then '1'
+        when {{ mois }} = 2 then '2'
+        when {{ mois }} <= 4 then '3_4'
+        else '5_plus'
+    end
+{%- endmacro %}

@@ -70,6 +70,8 @@ LIBELLES_DIMENSIONS: dict[str, str] = {
     "procedure": "Procédure",
     "issue": "Issue",
     "type_manquement": "Type de manquement",
+    "sanction": "Type de sanction",
+    "duree": "Durée de la sanction",
     "situation": "Situation à risque",
     "examen": "Niveau d'examen",
     "campagne": "Campagne",
@@ -98,6 +100,12 @@ LIBELLES_MODALITES_CALCULEES: dict[tuple[str, str], str] = {
     ("examen", "FACULTATIF"): "Examen facultatif",
     ("campagne", "FLUX"): "Alertes au fil de l'eau",
     ("ensemble", "ensemble"): "Ensemble",
+    ("duree", "1"): "1 mois",
+    ("duree", "2"): "2 mois",
+    ("duree", "3_4"): "3 ou 4 mois",
+    ("duree", "5_plus"): "5 mois et plus",
+    ("duree", "non_renseignee"): "Durée non renseignée",
+    ("sanction", "non_renseigne"): "Type non renseigné",
 }
 for _dim in ("rqth", "qpv", "zrr"):
     LIBELLES_MODALITES_CALCULEES[(_dim, "oui")] = "Oui"

@@ -30,18 +30,22 @@ D1 = "controles_decides"
 D2 = "taux_sanction_cre"
 D3 = "delai_controle_median"
 D4 = "taux_sanction_manquements"
+# indicators-rpe.md: the sanction scale of 2025
+D5 = "sanctions_prononcees"
+D6 = "taux_recours_sanctions"
+D7 = "taux_rapo_acceptes"
 E1 = "alertes"
 E2 = "taux_faux_positifs"
 E3 = "taux_examen_alertes"
 E4 = "delai_traitement_alerte_median"
 
-#: The indicators of the contract, code → reference (A1…E4). The family is the first letter.
+#: The indicators of the contract (indicators.md, indicators-rpe.md), code → reference (A1…E4, D5…). The family is the first letter.
 INDICATEURS: dict[str, str] = {
     A1: "A1", A2: "A2", A3: "A3",
     B1: "B1", B2: "B2", B3: "B3", B4: "B4", B5: "B5", B6: "B6",
     B7: "B7", B8: "B8", B9: "B9", B10: "B10", B11: "B11", B12: "B12",
     C1: "C1", C2: "C2",
-    D1: "D1", D2: "D2", D3: "D3", D4: "D4",
+    D1: "D1", D2: "D2", D3: "D3", D4: "D4", D5: "D5", D6: "D6", D7: "D7",
     E1: "E1", E2: "E2", E3: "E3", E4: "E4",
 }  # fmt: skip
 

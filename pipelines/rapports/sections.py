@@ -30,6 +30,9 @@ from pipelines.core.indicateurs import (
     D2,
     D3,
     D4,
+    D5,
+    D6,
+    D7,
     E1,
     E2,
     E3,
@@ -63,6 +66,9 @@ COURTS: dict[str, str] = {
     D3: "Délai médian d'un contrôle",
     D4: "Manquements sanctionnés",
     SANS_SANCTION: "Manquements sans sanction",
+    D5: "Sanctions prononcées",
+    D6: "Sanctions avec recours",
+    D7: "RAPO acceptés",
     E1: "Alertes",
     E2: "Faux positifs (non avérées)",
     E3: "Alertes examinées",
@@ -194,6 +200,25 @@ SECTIONS: tuple[Section, ...] = (
             Graphique("barres", "Taux de sanction par origine du contrôle", (D2,), "origine", demi=True),
             Graphique("tendance", "Taux de sanction des contrôles, par mois", (D2,), demi=True),
             Graphique("entonnoir", "Équité de traitement : taux de sanction par agence (entonnoir)", (D2,)),
+        ),
+    ),
+    Section(
+        "sanctions", "Barème des sanctions (2025) et recours",
+        "Sanctions prononcées à l'issue des contrôles, par type et par durée (barème de "
+        "suspension-remobilisation de 2025), part des sanctions contestées et part des recours "
+        "préalables (RAPO) acceptés.",
+        departements=(D5, D6, D7),
+        repartitions=(
+            Repartition("Sanctions par type", "sanction", (D5,)),
+            Repartition("Sanctions par durée", "duree", (D5,)),
+        ),
+        graphiques=(
+            Graphique("tendance", "Sanctions prononcées, par mois", (D5,), demi=True),
+            Graphique("tendance", "Part des sanctions avec recours, par mois", (D6,), demi=True),
+        ),
+        notes=(
+            "Recours et RAPO sont comptés au mois de la décision de sanction : la part d'un mois passé "
+            "monte encore quand des recours sont formés ou tranchés.",
         ),
     ),
     Section(

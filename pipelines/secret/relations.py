@@ -12,7 +12,7 @@ denominator of a ``taux`` cell; members who reached the event and population of 
 
 from __future__ import annotations
 
-from pipelines.core.indicateurs import A1, A2, A3, B3, B4, B5, B7, B9, B10, B11, C1, C2, D1, D2, D3, E1, E2, E3, E4
+from pipelines.core.indicateurs import A1, A2, A3, B3, B4, B5, B7, B9, B10, B11, C1, C2, D1, D2, D3, D5, D6, D7, E1, E2, E3, E4
 
 #: Identities between quantities of cells of the same period and territory, as
 #: (indicator, quantity, dimension, modality) ≡ (indicator, quantity, dimension, modality).
@@ -39,6 +39,9 @@ IDENTITES: list[tuple[str, str, str, str, str, str, str, str]] = [
     (D2, "n", "ensemble", "ensemble", D1, "v", "issue", "SANCTION"),
     (D3, "d", "ensemble", "ensemble", D1, "v", "ensemble", "ensemble"),
     (D3, "n", "ensemble", "ensemble", D3, "d", "ensemble", "ensemble"),
+    # D5 counts D1's sanctions; D6's population is D5's sanctions
+    (D5, "v", "ensemble", "ensemble", D1, "v", "issue", "SANCTION"),
+    (D6, "d", "ensemble", "ensemble", D5, "v", "ensemble", "ensemble"),
     # E3's population is E1's alerts; E4's population is E2's closed alerts, all of them closed
     (E3, "d", "ensemble", "ensemble", E1, "v", "ensemble", "ensemble"),
     (E3, "d", "examen", "*", E1, "v", "examen", "*"),
@@ -86,7 +89,7 @@ GROUPES: list[frozenset[str]] = [
     frozenset({A1, A2, A3}),
     frozenset({B4, B5, B7}),
     frozenset({B10, B11}),
-    frozenset({D1, D2, D3}),
+    frozenset({D1, D2, D3, D5, D6, D7}),
     frozenset({E1, E3}),
     frozenset({E2, E4}),
     frozenset({C1, C2}),

@@ -24,7 +24,9 @@ def test_page_par_role(entrepot_marque, monkeypatch, identifiant):
     assert [s.value for s in at.subheader][-1] == "Équité de traitement entre agences"
     cles = aide.cles_graphiques(at)
     assert {"controle_d1_serie", "controle_d2_serie", "controle_d3_serie", "controle_d4_sans_sanction_serie",
-            "controle_d1_issue_barres"} <= cles
+            "controle_d1_issue_barres", "controle_d5_sanction_barres", "controle_d5_duree_barres",
+            "controle_d6_serie", "controle_d7_serie"} <= cles
+    assert "Barème des sanctions (2025) et recours" in [s.value for s in at.subheader]
     secrets = aide.barres_coherentes(at)
     assert any("les agences" in c.value and "plateforme" in c.value for c in at.caption)
     if aide.UTILISATEURS[identifiant].perimetre.publie:

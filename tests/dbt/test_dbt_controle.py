@@ -1,6 +1,6 @@
 """Family D end to end through dbt: hand-made raw rows (with corrections, tombstones, deleted
 episodes, decisions after the date d'arrêté) -> marts.indicateurs_controle, checked against an
-independent Python computation of D1 to D4 (the contract's rules, written again plainly)."""
+independent Python computation of D1 to D7 (the contract's rules, written again plainly)."""
 
 from __future__ import annotations
 
@@ -63,6 +63,11 @@ def _scenario():
             "origine": rng.choice(["ALEATOIRE", "ALERTE_GL"]), "procedure": rng.choice(["SIMPLE", "CLASSIQUE"]),
             "code_plateforme": "PF1", "date_decision": decision, "issue": issue,
         })
+    for c in controles:  # the 2025 scale: type, duration (none at times), appeal (none recorded at times)
+        if c["issue"] == "SANCTION":
+            c["sanction"] = rng.choice(["SUSPENSION_PARTIELLE", "SUSPENSION_TOTALE", "SUPPRESSION_TOTALE", "RADIATION", None])
+            c["sanction_duree_mois"] = rng.choice([None, 1, 2, 3, 4, 5, 12])
+            c["recours"] = rng.choice([None, "AUCUN", "AUCUN", "EN_COURS", "RAPO_ACCEPTE", "RAPO_REJETE"])
     manquements = []
     suites = ["EN_COURS", "MOTIF_LEGITIME", "AVERTISSEMENT", "TRANSMIS_CRE", "TRANSMIS_CRE",
               "SANCTION", "CLASSE_SANS_SUITE"]
@@ -129,7 +134,7 @@ def _livrer(entrepot, episodes, controles, manquements):
 
 def _attendu(episodes, controles, manquements):
     agence = {e["id_inscription"]: e["code_agence"] for e in episodes}
-    d1, d2, d3, d4 = {}, {}, {}, {}
+    d1, d2, d3, d4, d5, d6, d7 = {}, {}, {}, {}, {}, {}, {}
     for c in controles:
         dd = c["date_decision"]
         if c["issue"] not in DECIDEES or dd is None or dd > ARRETE or _mois(dd) < MOIS[0]:
@@ -143,6 +148,18 @@ def _attendu(episodes, controles, manquements):
                              ("procedure", c["procedure"])):
                 d2.setdefault((m, n, t, dim, mod), []).append(c["issue"] == "SANCTION")
             d3.setdefault((m, n, t, "ensemble", "ensemble"), []).append((dd - c["date_ouverture"]).days)
+            if c["issue"] != "SANCTION":
+                continue
+            duree = c.get("sanction_duree_mois")
+            tranche = ("non_renseignee" if duree is None else "1" if duree == 1 else "2" if duree == 2
+                       else "3_4" if duree <= 4 else "5_plus")
+            for dim, mod in (("ensemble", "ensemble"), ("sanction", c.get("sanction") or "non_renseigne"),
+                             ("duree", tranche)):
+                d5.setdefault((m, n, t, dim, mod), []).append(c)
+            recours = c.get("recours")
+            d6.setdefault((m, n, t, "ensemble", "ensemble"), []).append(recours in ("EN_COURS", "RAPO_ACCEPTE", "RAPO_REJETE"))
+            if recours in ("RAPO_ACCEPTE", "RAPO_REJETE"):
+                d7.setdefault((m, n, t, "ensemble", "ensemble"), []).append(recours == "RAPO_ACCEPTE")
 
     def provisoire(m):
         return _dernier_jour(m) > ARRETE
@@ -180,6 +197,9 @@ def _attendu(episodes, controles, manquements):
         "taux_sanction_manquements": {
             k: (float(sum(v)), float(len(v)), sum(v) / len(v), provisoire(k[0]))
             for k, v in d4.items()},
+        "sanctions_prononcees": {k: (float(len(v)), None, float(len(v)), provisoire(k[0])) for k, v in d5.items()},
+        "taux_recours_sanctions": {k: (float(sum(v)), float(len(v)), sum(v) / len(v), provisoire(k[0])) for k, v in d6.items()},
+        "taux_rapo_acceptes": {k: (float(sum(v)), float(len(v)), sum(v) / len(v), provisoire(k[0])) for k, v in d7.items()},
     }
 
 
@@ -197,6 +217,9 @@ DIMENSIONS = {
     "taux_sanction_cre": ("ensemble", "groupe_experimentation", "procedure"),
     "delai_controle_median": ("ensemble",),
     "taux_sanction_manquements": ("ensemble", "type_manquement"),
+    "sanctions_prononcees": ("ensemble", "sanction", "duree"),
+    "taux_recours_sanctions": ("ensemble",),
+    "taux_rapo_acceptes": ("ensemble",),
 }
 
 

@@ -137,16 +137,6 @@ def test_no_raw_identifier_in_the_warehouse(built):
         con.close()
 
 
-def test_second_build_is_a_no_op_and_keeps_figures(built):
-    snapshot = "select * from publication.indicateurs order by all"
-    before = query(built["warehouse"], snapshot)
-    files_before = query(interne(built["warehouse"]), "select count(*) from raw._fichiers")
-    res = CliRunner().invoke(app, ["construire", "--depot", str(built["inbox"]), "--entrepot", str(built["warehouse"])])
-    assert res.exit_code == 0, res.output
-    assert query(built["warehouse"], snapshot) == before  # cell by cell, secret included
-    assert query(interne(built["warehouse"]), "select count(*) from raw._fichiers") == files_before
-
-
 def test_build_failure_names_the_step(tmp_path):
     res = CliRunner().invoke(app, ["construire", "--depot", str(tmp_path / "absent"), "--entrepot", str(tmp_path / "w.duckdb")])
     assert res.exit_code != 0

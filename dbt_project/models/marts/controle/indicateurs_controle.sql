@@ -1,5 +1,6 @@
--- Family D, contrôle: cells of D1 to D4 from member-level rows (D1, D2, D3 share the population
--- of decided controls); the median D3 also over the periods of several months (pooled members).
+-- Family D, contrôle: cells of D1 to D7 from member-level rows (D1, D2, D3 share the population
+-- of decided controls; D5 is D1's sanctions, D6 reads them, D7 those whose RAPO is decided,
+-- indicators-rpe.md); the median D3 also over the periods of several months (pooled members).
 with controles_decides as (
     {{ agreger_indicateur(
         ref('int_membres__d1_d3_controles_decides'),
@@ -34,6 +35,23 @@ taux_sanction_manquements as (
         'taux',
         ['type_manquement']
     ) }}
+),
+
+sanctions_prononcees as (
+    {{ agreger_indicateur(
+        ref('int_membres__d5_d6_sanctions'),
+        'sanctions_prononcees',
+        'nombre',
+        ['sanction', 'duree']
+    ) }}
+),
+
+taux_recours_sanctions as (
+    {{ agreger_indicateur(ref('int_membres__d5_d6_sanctions'), 'taux_recours_sanctions', 'taux') }}
+),
+
+taux_rapo_acceptes as (
+    {{ agreger_indicateur(ref('int_membres__d7_rapo'), 'taux_rapo_acceptes', 'taux') }}
 )
 
 select * from controles_decides
@@ -43,3 +61,9 @@ union all
 select * from delai_controle_median
 union all
 select * from taux_sanction_manquements
+union all
+select * from sanctions_prononcees
+union all
+select * from taux_recours_sanctions
+union all
+select * from taux_rapo_acceptes
