@@ -16,7 +16,7 @@ from dashboards import blocs_parcours as blocs
 from dashboards import composants, data_metadonnees, vues
 from dashboards import vues_parcours as vp
 from pipelines.core import formats as fmt
-from pipelines.core.indicateurs import A1, A2, B1, B2, B3, B4, B5, B6, B7, B8, B9, B10, B11, B12
+from pipelines.core.indicateurs import A1, A2, B1, B2, B3, B4, B5, B6, B7, B8, B9, B10, B11, B12, G1
 
 PAGE = "parcours"
 CLE_ONGLET = "parcours_onglet"
@@ -25,13 +25,13 @@ MOIS_SERIE = 24
 MOIS_RECUL = 3
 
 #: Indicators drawn over months for the territory (``ensemble``).
-SERIES = (A1, A2, B1, B2, B3, B4, B6, B7, B8, B9, B10, B11)
+SERIES = (A1, A2, B1, B2, B3, B4, B6, B7, B8, B9, B10, B11, G1)
 #: Ratios and delays, also drawn for the parent territory (counts are not comparable).
 COMPARES = (B1, B2, B6, B7, B8, B11)
 #: Breakdowns drawn over months (stacked bars).
 SERIES_VENTILEES = {B3: "attente", B5: "operateur_retenu", B12: "motif_reorientation"}
 #: Indicators drawn for the month by breakdown.
-DU_MOIS = (B5, B6, B7, B8, B10, B11)
+DU_MOIS = (B5, B6, B7, B8, B9, B10, B11, G1)
 
 
 def _ventilation(cellules: pl.DataFrame, indicateur: str, dimension: str) -> pl.DataFrame:
@@ -173,6 +173,26 @@ class Page:
             self.barres(B11, "parcours", "parcours_b11_parcours")
         self.serie_comparee(B11, "parcours_b11")
 
+    def suivi_rsa(self) -> None:
+        st.caption("Les étapes du parcours selon l'allocation de la personne : le suivi des "
+                   "allocataires du RSA que demandent les comités départementaux (contrat d'engagement, "
+                   "entrée en parcours, attente, accompagnement intensif), et la progression vers "
+                   "l'échéance du 1er janvier 2027, où chaque inscrit doit avoir signé son contrat "
+                   "d'engagement.")
+        gauche, droite = st.columns(2)
+        with gauche:
+            self.serie_seule(G1, "parcours_g1")
+        with droite:
+            self.barres(G1, "allocation", "parcours_g1_allocation")
+        gauche, droite = st.columns(2)
+        with gauche:
+            self.barres(B7, "allocation", "parcours_b7_allocation")
+            self.barres(B9, "allocation", "parcours_b9_allocation")
+            self.barres(B11, "allocation", "parcours_b11_allocation")
+        with droite:
+            self.barres(B8, "allocation", "parcours_b8_allocation")
+            self.barres(B10, "allocation", "parcours_b10_allocation")
+
 
 def corps(ctx: composants.Contexte) -> None:
     page = Page(ctx)
@@ -185,6 +205,7 @@ def corps(ctx: composants.Contexte) -> None:
         "Orientation": page.orientation,
         "Contrat et réorientations": page.contrat_et_reorientations,
         "Accompagnements": page.accompagnements,
+        "Suivi du RSA": page.suivi_rsa,
     }
     blocs.onglets(parties, CLE_ONGLET)
     composants.notes(ctx)

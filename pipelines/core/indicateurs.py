@@ -34,6 +34,8 @@ D4 = "taux_sanction_manquements"
 D5 = "sanctions_prononcees"
 D6 = "taux_recours_sanctions"
 D7 = "taux_rapo_acceptes"
+# indicators-rpe.md: the law's deadlines
+G1 = "taux_contrat_engagement_stock"
 E1 = "alertes"
 E2 = "taux_faux_positifs"
 E3 = "taux_examen_alertes"
@@ -47,6 +49,7 @@ INDICATEURS: dict[str, str] = {
     C1: "C1", C2: "C2",
     D1: "D1", D2: "D2", D3: "D3", D4: "D4", D5: "D5", D6: "D6", D7: "D7",
     E1: "E1", E2: "E2", E3: "E3", E4: "E4",
+    G1: "G1",
 }  # fmt: skip
 
 

@@ -12,7 +12,7 @@ denominator of a ``taux`` cell; members who reached the event and population of 
 
 from __future__ import annotations
 
-from pipelines.core.indicateurs import A1, A2, A3, B3, B4, B5, B7, B9, B10, B11, C1, C2, D1, D2, D3, D5, D6, D7, E1, E2, E3, E4
+from pipelines.core.indicateurs import A1, A2, A3, B3, B4, B5, B7, B9, B10, B11, C1, C2, D1, D2, D3, D5, D6, D7, E1, E2, E3, E4, G1
 
 #: Identities between quantities of cells of the same period and territory, as
 #: (indicator, quantity, dimension, modality) ≡ (indicator, quantity, dimension, modality).
@@ -32,6 +32,7 @@ IDENTITES: list[tuple[str, str, str, str, str, str, str, str]] = [
     (B11, "d", "ensemble", "ensemble", B10, "v", "ensemble", "ensemble"),
     (B11, "d", "operateur", "*", B10, "v", "operateur", "*"),
     (B11, "d", "parcours", "*", B10, "v", "parcours", "*"),
+    (B11, "d", "allocation", "*", B10, "v", "allocation", "*"),
     # D2's population is D1's controls, its numerator D1's sanctions; D3's population is D1's controls
     (D2, "d", "ensemble", "ensemble", D1, "v", "ensemble", "ensemble"),
     (D2, "d", "origine", "*", D1, "v", "origine", "*"),
@@ -67,7 +68,7 @@ STOCK_FLUX = (A1, A2, A3)
 
 #: Stocks (counts on the last day of the month) and ratios of a stock: no multi-month cells (a
 #: stock over several months is read on its last month).
-STOCKS = frozenset({A1, B3, B9, B10, B11})
+STOCKS = frozenset({A1, B3, B9, B10, B11, G1})
 
 #: The latest complete 12-month period ends on the latest quarter's last month whose cells of this
 #: indicator (the registrants' stock) are not provisional — else on the latest such month: the

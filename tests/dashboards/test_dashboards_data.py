@@ -12,7 +12,7 @@ import pytest
 
 from dashboards import data, data_connexion, data_metadonnees, data_territoires
 from dashboards.acces import Utilisateur
-from pipelines.core.indicateurs import A1, B1
+from pipelines.core.indicateurs import A1, B1, INDICATEURS
 
 from .conftest import DATE_ARRETE, DEPARTEMENTS_AVEC_DONNEES, MOIS, construire_entrepot
 
@@ -74,7 +74,7 @@ def test_codes_inferieurs(entrepot):
 
 def test_dictionnaire_et_libelles(entrepot):
     dico = data_metadonnees.dictionnaire(entrepot.path)
-    assert dico.height == 25 and dico["numero"].to_list()[0] == "A1"
+    assert dico.height == len(INDICATEURS) and dico["numero"].to_list()[0] == "A1"
     assert dico.filter(pl.col("indicateur") == B1)["unite"].item() == "jours"
     listes = data_metadonnees.libelles_modalites(entrepot.path)
     assert listes[("operateur_retenu", "FT")] == "France Travail"

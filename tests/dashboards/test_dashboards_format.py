@@ -8,6 +8,7 @@ from datetime import date, datetime
 import pytest
 
 from pipelines.core import formats as fmt
+from pipelines.core.indicateurs import INDICATEURS
 
 NNBSP = "\u202f"  # narrow no-break space (thousands)
 NBSP = "\u00a0"  # no-break space (before a unit)
@@ -151,7 +152,7 @@ def test_cellule_secrete():
 
 
 def test_chaque_indicateur_du_contrat_a_un_numero():
-    assert len(set(fmt.NUMEROS_INDICATEURS.values())) == len(fmt.NUMEROS_INDICATEURS) == 25
+    assert len(set(fmt.NUMEROS_INDICATEURS.values())) == len(fmt.NUMEROS_INDICATEURS) == len(INDICATEURS)
 
 
 def test_parametres_metric():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pipelines.core import formats as fmt
+from pipelines.core.indicateurs import INDICATEURS
 
 from . import aide_pages as aide
 
@@ -26,7 +27,8 @@ def test_page_par_role(entrepot_marque, monkeypatch, identifiant):
     # One expander per indicator of the dictionary, by family, in the contract's order.
     nombre = aide.requete(entrepot_marque, "select count(*) as n from marts.dictionnaire")["n"][0]
     fiches = [e.label for e in at.expander if " – " in e.label]
-    assert len(fiches) == nombre and fiches[0].startswith("A1 – ") and fiches[-1].startswith("E4 – ")
+    assert len(fiches) == nombre and fiches[0].startswith("A1 – ")
+    assert fiches[-1].startswith(f"{list(INDICATEURS.values())[-1]} – ")
     assert [m.value for m in at.markdown if m.value.startswith("##### ")][0] == "##### A. Captation"
     seuil = aide.requete(entrepot_marque, "select seuil_secret from publication.journal "
                          "order by horodatage desc limit 1")["seuil_secret"][0]

@@ -343,6 +343,7 @@ def test_texte_des_mois_avant_le_lancement():
 #: Indicators and breakdowns added to the hand-made warehouse (A1 and B1 ``ensemble`` are there).
 OPERATEURS = ["FT", "ML", "CD", "CAP_EMPLOI"]
 PARCOURS = ["EMPLOI", "SOCIO_PRO", "SOCIAL"]
+ALLOCATIONS = ["RSA", "ARE", "ASS"]
 AJOUTS = {
     "entrees": ("nombre", {"canal_inscription": ["EN_LIGNE", "AGENCE", "PARTENAIRE"]}),
     "taux_diagnostic_30j": ("taux", {G: None}),
@@ -350,15 +351,16 @@ AJOUTS = {
     "orientations_initiales": ("nombre", {"operateur_retenu": OPERATEURS}),
     "repartition_orientation": ("taux", {"operateur_retenu": OPERATEURS, "parcours_retenu": PARCOURS}),
     "taux_ecart_algorithme": ("taux", {"operateur_propose": OPERATEURS}),
-    "taux_contrat_engagement_1_mois": ("taux", {"operateur_retenu": OPERATEURS}),
-    "taux_entree_parcours_15j": ("taux", {"parcours": PARCOURS + ["aucun"], G: None}),
-    "en_attente_parcours": ("nombre", {}),
+    "taux_contrat_engagement_1_mois": ("taux", {"operateur_retenu": OPERATEURS, "allocation": ALLOCATIONS}),
+    "taux_entree_parcours_15j": ("taux", {"parcours": PARCOURS + ["aucun"], G: None, "allocation": ALLOCATIONS}),
+    "en_attente_parcours": ("nombre", {"allocation": ALLOCATIONS}),
     "accompagnements_en_cours": ("nombre", {"operateur": OPERATEURS, "parcours": PARCOURS,
-                                            "modalite": ["SUIVI", "GUIDE", "RENFORCE"]}),
-    "part_accompagnement_intensif": ("taux", {"operateur": OPERATEURS, "parcours": PARCOURS}),
+                                            "modalite": ["SUIVI", "GUIDE", "RENFORCE"], "allocation": ALLOCATIONS}),
+    "part_accompagnement_intensif": ("taux", {"operateur": OPERATEURS, "parcours": PARCOURS, "allocation": ALLOCATIONS}),
+    "taux_contrat_engagement_stock": ("taux", {"allocation": ALLOCATIONS}),
     "reorientations": ("nombre", {"motif_reorientation": ["DIAGNOSTIC", "CORDE_DE_RAPPEL", "DEMANDE_PERSONNE"]}),
-    C1: ("taux", {"operateur": OPERATEURS, "parcours": PARCOURS, "allocation": ["RSA", "ARE", "ASS"], G: None}),
-    C2: ("taux", {"operateur": OPERATEURS, "parcours": PARCOURS, "allocation": ["RSA", "ARE", "ASS"], G: None}),
+    C1: ("taux", {"operateur": OPERATEURS, "parcours": PARCOURS, "allocation": ALLOCATIONS, G: None}),
+    C2: ("taux", {"operateur": OPERATEURS, "parcours": PARCOURS, "allocation": ALLOCATIONS, G: None}),
     A1: ("nombre", {G: None}),
     B1: ("jours", {G: None}),
 }
@@ -459,7 +461,7 @@ def entrepot_parcours(tmp_path_factory) -> Path:
 PAGES = {
     "parcours": ("Parcours", "parcours_onglet",
                  ["Entrées et demandeurs", "Attente et délais", "Orientation", "Contrat et réorientations",
-                  "Accompagnements"]),
+                  "Accompagnements", "Suivi du RSA"]),
     "retour_emploi": ("Retour à l'emploi", "retour_emploi_onglet",
                       ["Par opérateur", "Par parcours", "Par modalité d'accompagnement", "Par allocation",
                        "Bénéficiaires du RSA"]),

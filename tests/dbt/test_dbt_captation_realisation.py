@@ -210,7 +210,7 @@ def _attendu(episodes, diagnostics, orientations, accompagnements, mois):
                               if diag <= a["date_debut"] <= diag + timedelta(days=15) and obs(a["date_debut"])),
                              key=lambda a: (a["date_debut"], a["id_accompagnement"]))
             ajouter("taux_entree_parcours_15j", _mois(diag), e["code_agence"],
-                    [("parcours", entrees[0]["parcours"] if entrees else "aucun")],
+                    [("parcours", entrees[0]["parcours"] if entrees else "aucun"), ("allocation", e["allocation"])],
                     _dernier_jour(diag) + timedelta(days=15) > ARRETE, bool(entrees))
 
     # stocks on the last day L (the date d'arrêté for its month)
@@ -226,14 +226,14 @@ def _attendu(episodes, diagnostics, orientations, accompagnements, mois):
                 attente = "moins_30j" if jours < 30 else "30_89j" if jours < 90 else "90j_plus"
                 ajouter("en_attente_diagnostic", m, e["code_agence"], [("attente", attente)], mois_prov(m))
             elif not any(a["date_debut"] <= L for a in acc_par_ep[e["id_inscription"]]):
-                ajouter("en_attente_parcours", m, e["code_agence"], [], mois_prov(m))
+                ajouter("en_attente_parcours", m, e["code_agence"], [("allocation", e["allocation"])], mois_prov(m))
         for a in accompagnements:
             if a["date_debut"] <= L and (a["date_fin"] is None or a["date_fin"] > L):
-                agence = ep_par_id[a["id_inscription"]]["code_agence"]
-                ajouter("accompagnements_en_cours", m, agence, [("operateur", a["operateur"])], mois_prov(m))
+                agence, allocation = (ep_par_id[a["id_inscription"]][c] for c in ("code_agence", "allocation"))
+                dims = [("operateur", a["operateur"]), ("allocation", allocation)]
+                ajouter("accompagnements_en_cours", m, agence, dims, mois_prov(m))
                 intensif = a["intensite_hebdo_heures"] is not None and a["intensite_hebdo_heures"] >= 15
-                ajouter("part_accompagnement_intensif", m, agence, [("operateur", a["operateur"])],
-                        mois_prov(m), intensif)
+                ajouter("part_accompagnement_intensif", m, agence, dims, mois_prov(m), intensif)
 
     # B4 / B5 / B6 / B7 on the first INITIALE orientation
     for o in prem_or.values():
@@ -251,7 +251,8 @@ def _attendu(episodes, diagnostics, orientations, accompagnements, mois):
         signe = any(a["date_signature_ce"] is not None and obs(a["date_signature_ce"])
                     and o["date_orientation"] <= a["date_signature_ce"] <= borne
                     for a in acc_par_ep[o["id_inscription"]])
-        ajouter("taux_contrat_engagement_1_mois", m, agence, [("operateur_retenu", o["operateur_retenu"])],
+        ajouter("taux_contrat_engagement_1_mois", m, agence,
+                [("operateur_retenu", o["operateur_retenu"]), ("allocation", ep_par_id[o["id_inscription"]]["allocation"])],
                 _plus_un_mois(_dernier_jour(m)) > ARRETE, signe)
     for o in orientations:
         m = _mois(o["date_orientation"])
@@ -277,11 +278,11 @@ CONTROLES = {
     "orientations_initiales": ("ensemble", "operateur_retenu"),
     "repartition_orientation": ("ensemble", "operateur_retenu"),
     "taux_ecart_algorithme": ("ensemble", "operateur_propose"),
-    "taux_contrat_engagement_1_mois": ("ensemble", "operateur_retenu"),
-    "taux_entree_parcours_15j": ("ensemble", "parcours"),
-    "en_attente_parcours": ("ensemble",),
-    "accompagnements_en_cours": ("ensemble", "operateur"),
-    "part_accompagnement_intensif": ("ensemble", "operateur"),
+    "taux_contrat_engagement_1_mois": ("ensemble", "operateur_retenu", "allocation"),
+    "taux_entree_parcours_15j": ("ensemble", "parcours", "allocation"),
+    "en_attente_parcours": ("ensemble", "allocation"),
+    "accompagnements_en_cours": ("ensemble", "operateur", "allocation"),
+    "part_accompagnement_intensif": ("ensemble", "operateur", "allocation"),
     "reorientations": ("ensemble", "motif_reorientation"),
 }
 
@@ -358,11 +359,12 @@ def test_dbt_ab_toutes_les_ventilations_du_contrat(entrepot_ab):
         "orientations_initiales": {"operateur_retenu", "parcours_retenu", "mode"},
         "repartition_orientation": {"operateur_retenu", "parcours_retenu"},
         "taux_ecart_algorithme": {"operateur_propose"},
-        "taux_contrat_engagement_1_mois": {"operateur_retenu"},
-        "taux_entree_parcours_15j": {"parcours", "groupe_experimentation"},
-        "en_attente_parcours": set(),
-        "accompagnements_en_cours": {"operateur", "parcours", "modalite"},
-        "part_accompagnement_intensif": {"operateur", "parcours"},
+        # allocation on B7-B11: the RSA follow-up of the départements' committees (indicators-rpe.md)
+        "taux_contrat_engagement_1_mois": {"operateur_retenu", "allocation"},
+        "taux_entree_parcours_15j": {"parcours", "groupe_experimentation", "allocation"},
+        "en_attente_parcours": {"allocation"},
+        "accompagnements_en_cours": {"operateur", "parcours", "modalite", "allocation"},
+        "part_accompagnement_intensif": {"operateur", "parcours", "allocation"},
         "reorientations": {"motif_reorientation"},
     }
     for indicateur, dims in attendues.items():

@@ -8,13 +8,13 @@
 --     by the families on the pooled members of the period (agreger_indicateur).
 {%- set familles = [
     'indicateurs_captation', 'indicateurs_realisation', 'indicateurs_performance',
-    'indicateurs_controle', 'indicateurs_alertes',
+    'indicateurs_controle', 'indicateurs_alertes', 'indicateurs_echeances',
 ] %}
 {#- Stocks (observed on the last day of a month) and the ratio of a stock: no cell of several
     months; over several months, a stock is read on its last month (its monthly cell). #}
 {%- set stocks = [
     'demandeurs_fin_de_mois', 'en_attente_diagnostic', 'en_attente_parcours',
-    'accompagnements_en_cours', 'part_accompagnement_intensif',
+    'accompagnements_en_cours', 'part_accompagnement_intensif', 'taux_contrat_engagement_stock',
 ] %}
 
 with cellules_familles as (

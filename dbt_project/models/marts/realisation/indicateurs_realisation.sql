@@ -62,7 +62,7 @@ taux_contrat_engagement_1_mois as (
         ref('int_membres__b7_contrat_engagement'),
         'taux_contrat_engagement_1_mois',
         'taux',
-        ['operateur_retenu']
+        ['operateur_retenu', 'allocation']
     ) }}
 ),
 
@@ -71,7 +71,7 @@ taux_entree_parcours_15j as (
         ref('int_membres__b8_entree_parcours_15j'),
         'taux_entree_parcours_15j',
         'taux',
-        ['parcours', 'groupe_experimentation']
+        ['parcours', 'groupe_experimentation', 'allocation']
     ) }}
 ),
 
@@ -79,7 +79,8 @@ en_attente_parcours as (
     {{ agreger_indicateur(
         ref('int_membres__b9_en_attente_parcours'),
         'en_attente_parcours',
-        'nombre'
+        'nombre',
+        ['allocation']
     ) }}
 ),
 
@@ -88,7 +89,7 @@ accompagnements_en_cours as (
         ref('int_membres__b10_accompagnements_en_cours'),
         'accompagnements_en_cours',
         'nombre',
-        ['operateur', 'parcours', 'modalite']
+        ['operateur', 'parcours', 'modalite', 'allocation']
     ) }}
 ),
 
@@ -97,7 +98,7 @@ part_accompagnement_intensif as (
         ref('int_membres__b11_accompagnement_intensif'),
         'part_accompagnement_intensif',
         'taux',
-        ['operateur', 'parcours']
+        ['operateur', 'parcours', 'allocation']
     ) }}
 ),
 

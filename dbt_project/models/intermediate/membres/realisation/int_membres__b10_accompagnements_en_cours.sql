@@ -39,7 +39,8 @@ select
     accompagnements.intensite_hebdo_heures,
     {{ modalite_code('accompagnements.operateur') }} as operateur,
     {{ modalite_code('accompagnements.parcours') }} as parcours,
-    {{ modalite_code('accompagnements.modalite') }} as modalite
+    {{ modalite_code('accompagnements.modalite') }} as modalite,
+    {{ modalite_code('episodes.allocation') }} as allocation
 from dates_observation
 inner join accompagnements
     on accompagnements.date_debut <= dates_observation.date_observation

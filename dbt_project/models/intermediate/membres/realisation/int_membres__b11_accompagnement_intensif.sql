@@ -16,5 +16,6 @@ select
     cle,
     coalesce(intensite_hebdo_heures >= 15, false) as est_numerateur,
     operateur,
-    parcours
+    parcours,
+    allocation
 from accompagnements

@@ -22,5 +22,6 @@ select
     parcours_retenu_premiere_orientation as parcours_retenu_code,
     {{ modalite_code('operateur_retenu_premiere_orientation') }} as operateur_retenu,
     {{ modalite_code('parcours_retenu_premiere_orientation') }} as parcours_retenu,
-    {{ modalite_code('mode_premiere_orientation_initiale') }} as mode
+    {{ modalite_code('mode_premiere_orientation_initiale') }} as mode,
+    {{ modalite_code('allocation') }} as allocation
 from orientations

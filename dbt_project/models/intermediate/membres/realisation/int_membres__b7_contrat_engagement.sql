@@ -38,7 +38,8 @@ select
     orientations.cle,
     orientations.date_orientation,
     orientations_signees.cle is not null as est_numerateur,
-    orientations.operateur_retenu
+    orientations.operateur_retenu,
+    orientations.allocation
 from orientations
 cross join arrete
 left join orientations_signees on orientations_signees.cle = orientations.cle

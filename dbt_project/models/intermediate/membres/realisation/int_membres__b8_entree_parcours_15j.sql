@@ -66,6 +66,7 @@ select
         when premieres_entrees.id_inscription is null then 'aucun'
         else {{ modalite_code('premieres_entrees.parcours') }}
     end as parcours,
-    {{ groupe_experimentation_a_date('cohorte.groupe_experimentation', 'cohorte.date_debut_experimentation', 'cohorte.date_premier_diagnostic_initial') }} as groupe_experimentation
+    {{ groupe_experimentation_a_date('cohorte.groupe_experimentation', 'cohorte.date_debut_experimentation', 'cohorte.date_premier_diagnostic_initial') }} as groupe_experimentation,
+    {{ modalite_code('cohorte.allocation') }} as allocation
 from cohorte
 left join premieres_entrees on premieres_entrees.id_inscription = cohorte.id_inscription

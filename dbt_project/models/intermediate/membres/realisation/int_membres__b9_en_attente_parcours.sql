@@ -29,7 +29,8 @@ select
     episodes.code_departement,
     episodes.code_bassin,
     episodes.code_agence,
-    episodes.id_inscription as cle
+    episodes.id_inscription as cle,
+    {{ modalite_code('episodes.allocation') }} as allocation
 from dates_observation
 inner join episodes
     on episodes.date_inscription <= dates_observation.date_observation
