@@ -10,11 +10,12 @@ import duckdb
 import pytest
 
 from pipelines.core.settings import Settings
+from pipelines.secret.relations import STOCKS as STOCKS_RELATIONS
 
 pytestmark = pytest.mark.slow
 
-STOCKS = ("demandeurs_fin_de_mois", "en_attente_diagnostic", "en_attente_parcours", "accompagnements_en_cours",
-          "part_accompagnement_intensif")
+#: The stocks and ratios of a stock, as the outsider's relations list them (one list in the project).
+STOCKS = tuple(sorted(STOCKS_RELATIONS))
 
 #: Every (period of several months, month) of the calendar: complete periods only, named by their last month.
 PERIODES = """
