@@ -28,6 +28,7 @@ episodes_ouverts as (
     select
         dates_observation.periode,
         dates_observation.dernier_jour,
+        dates_observation.date_observation,
         dates_observation.provisoire,
         episodes.*
     from dates_observation
@@ -45,6 +46,7 @@ select
     code_agence,
     id_personne as cle,
     id_inscription,
+    date_observation,
     {{ modalite_code('categorie') }} as categorie,
     {{ modalite_code('sexe') }} as sexe,
     {{ tranche_age('periode', 'annee_naissance') }} as tranche_age,

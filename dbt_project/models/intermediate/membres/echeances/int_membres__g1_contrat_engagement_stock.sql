@@ -3,24 +3,8 @@
 -- est_numerateur: an accompaniment of the episode whose date_signature_ce is on or before L.
 -- Every registered person must have a contrat d'engagement by 1 January 2027: the progress
 -- towards it (indicators-rpe.md). Breakdowns as A1's: allocation, anciennete.
-with arrete as (
-    select date_arrete from {{ ref('int_arrete__date') }}
-),
-
-calendrier as (
-    select periode, dernier_jour from {{ ref('int_mois__calendrier') }}
-),
-
-demandeurs as (
+with demandeurs as (
     select * from {{ ref('int_membres__a1_demandeurs_fin_de_mois') }}
-),
-
-dates_observation as (
-    select
-        calendrier.periode,
-        {{ date_observation_stock('calendrier.dernier_jour', 'arrete.date_arrete') }} as date_observation
-    from calendrier
-    cross join arrete
 ),
 
 signatures as (
@@ -38,9 +22,8 @@ select
     demandeurs.code_bassin,
     demandeurs.code_agence,
     demandeurs.id_inscription as cle,
-    coalesce(signatures.premiere_signature <= dates_observation.date_observation, false) as est_numerateur,
+    coalesce(signatures.premiere_signature <= demandeurs.date_observation, false) as est_numerateur,
     demandeurs.allocation,
     demandeurs.anciennete
 from demandeurs
-inner join dates_observation on dates_observation.periode = demandeurs.periode
 left join signatures on signatures.id_inscription = demandeurs.id_inscription
