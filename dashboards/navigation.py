@@ -40,6 +40,7 @@ PAGES: tuple[PageDef, ...] = (
     PageDef("parcours.py", "Parcours", ":material/route:", "parcours"),
     PageDef("retour_emploi.py", "Retour à l'emploi", ":material/work:", "retour_emploi"),
     PageDef("controle.py", "Contrôle", ":material/gavel:", "controle"),
+    PageDef("charge.py", "Charge des conseillers", ":material/groups:", "charge"),
     PageDef("detournement.py", "Détournement de finalité", ":material/policy:", "detournement"),
     PageDef(
         "regles_alertes.py", "Règles d'alerte", ":material/rule:", "regles_alertes",

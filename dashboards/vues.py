@@ -59,6 +59,8 @@ def texte_survol(nom: str, c: Mapping) -> str:
         num, den = c.get("numerateur"), c.get("denominateur")
         if c.get("unite") == "taux" and not fmt.est_vide(den):
             lignes.append(f"{fmt.format_nombre(num)} sur {fmt.format_nombre(den)}")
+        elif c.get("unite") == "ratio" and not fmt.est_vide(den):
+            lignes.append(f"total : {fmt.format_nombre(num)} ; pour : {fmt.format_nombre(den)}")
         elif c.get("unite") == "jours" and not fmt.est_vide(den):
             lignes.append(f"population : {fmt.format_nombre(den)} ; ayant franchi l'étape : {fmt.format_nombre(num)}")
     return "<br>".join(lignes)

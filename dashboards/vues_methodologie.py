@@ -9,6 +9,7 @@ import polars as pl
 
 from dashboards import vues
 from pipelines.core import formats as fmt
+from pipelines.core.indicateurs import RPE_NON_CALCULES
 
 COLONNES_DICTIONNAIRE = {
     "numero": "Numéro",
@@ -205,3 +206,10 @@ def texte_visibilite_departements(periode: date | None, synthese: pl.DataFrame) 
         f"({fmt.format_nombre(r['visibles'])} sur {fmt.format_nombre(r['indicateurs'])} ; objectif de {cible} "
         f"{atteint}). Un indicateur est visible quand sa valeur « ensemble » du territoire n'est pas secrète."
     )
+
+
+def tableau_rpe_non_calcules() -> pl.DataFrame:
+    """The réseau pour l'emploi indicators the exports cannot support, with the source each needs."""
+    lignes = [[libelle, "non calculé : source non livrée", source] for libelle, source in RPE_NON_CALCULES]
+    colonnes = ["Indicateur de la liste du réseau pour l'emploi", "Statut", "Source nécessaire"]
+    return pl.DataFrame(lignes, schema=[(c, pl.String) for c in colonnes], orient="row")

@@ -294,7 +294,7 @@ def export(
         True, "--publiee/--interne", "--published", help="Vue publiée après secret statistique (défaut) ou table interne non protégée."
     ),
     niveau: list[str] | None = typer.Option(
-        None, "--niveau", help="Niveau(x) : NATIONAL, REGION, DEPARTEMENT, BASSIN, AGENCE (répétable)."
+        None, "--niveau", help="Niveau(x) : NATIONAL, REGION, DEPARTEMENT, BASSIN, AGENCE, PLATEFORME (H6 seulement) (répétable)."
     ),
     territoire: list[str] | None = typer.Option(None, "--territoire", help="Code(s) territoire (répétable)."),
     depuis: str | None = typer.Option(None, "--depuis", help="Premier mois exporté, AAAA-MM."),

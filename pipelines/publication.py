@@ -43,6 +43,7 @@ from pipelines.core.settings import SEEDS_DIR, SEUIL_SECRET_MIN
 from pipelines.secret.primaire import MOTIFS_PRIMAIRES, seuil_effectif  # noqa: F401 - re-exported
 from pipelines.secret.primaire import motifs_primaires as _primaire
 from pipelines.secret.primaire import verifier_seuil as _verifier_seuil
+from pipelines.secret.relations import LIENS as LIENS_TERRITOIRES
 
 COLONNES_CONTRAT = [
     "indicateur", "periode", "type_periode", "niveau", "territoire", "dimension", "modalite",
@@ -51,13 +52,9 @@ COLONNES_CONTRAT = [
 COLONNES_PUBLICATION = [*COLONNES_CONTRAT, "secret", "motif_secret"]
 MOTIFS_SECONDAIRES = {"secondaire_modalites", "secondaire_territoires", "secondaire_niveaux"}
 
-#: Parent/children nestings protected as groups: (relation, child level, parent level).
-LIENS = [
-    ("FR_regions", "REGION", "NATIONAL"),
-    ("region_departements", "DEPARTEMENT", "REGION"),
-    ("departement_agences", "AGENCE", "DEPARTEMENT"),
-    ("bassin_agences", "AGENCE", "BASSIN"),
-]
+#: Parent/children nestings protected as groups: (relation, child level, parent level), the
+#: outsider's (``pipelines.secret.relations.LIENS``).
+LIENS = LIENS_TERRITOIRES
 
 
 # ---------------------------------------------------------------------------------------------
@@ -94,8 +91,11 @@ def _relations(cells: pl.DataFrame, hierarchie: pl.DataFrame) -> pl.DataFrame:
         pl.col("code_region").cast(pl.String),
     )
     regions = cells.filter(pl.col("niveau") == "REGION").select(pl.col("territoire").unique())
+    plateformes = cells.filter(pl.col("niveau") == "PLATEFORME").select(pl.col("territoire").unique())
     parts = [
         regions.select(pl.col("territoire").alias("enfant"), pl.lit("FR").alias("parent"), pl.lit("FR_regions").alias("lien")),
+        plateformes.select(pl.col("territoire").alias("enfant"), pl.lit("FR").alias("parent"),
+                           pl.lit("FR_plateformes").alias("lien")),
         h.select(pl.col("code_departement").alias("enfant"), pl.col("code_region").alias("parent"),
                  pl.lit("region_departements").alias("lien")).unique(),
         h.select(pl.col("code_agence").alias("enfant"), pl.col("code_departement").alias("parent"),

@@ -26,9 +26,8 @@ LECTURE_FUNNEL = (
 )
 UNITES_FUNNEL = (
     "Unités comparées : les agences (agence de l'inscription de la personne contrôlée). Les "
-    "contrôles sont menés par les plateformes CRE, mais aucun indicateur n'est calculé par "
-    "plateforme : le code de plateforme de l'export des contrôles n'est pas un niveau de "
-    "territoire de l'entrepôt, la comparaison des plateformes n'est donc pas disponible ici."
+    "contrôles sont menés par les plateformes CRE : leurs volumes (H6) sont sur la page « Charge "
+    "des conseillers », au niveau national (une plateforme sert plusieurs territoires)."
 )
 NOTE_SECRET_FUNNEL = (
     "Vue publiée : une agence dont au moins un mois de la période est couvert par le secret "

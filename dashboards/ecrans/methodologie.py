@@ -151,11 +151,24 @@ def section_dictionnaire(ctx: composants.Contexte) -> None:
     composants.telechargements(ctx, tableau, "dictionnaire", "methodologie_dictionnaire", PAGE)
 
 
+def section_rpe_non_calcules(ctx: composants.Contexte) -> None:
+    st.markdown("##### Réseau pour l'emploi : indicateurs non calculés")
+    st.caption(
+        "La liste d'indicateurs du Comité national pour l'emploi (arrêté du 14 mars 2025) compte aussi des "
+        "indicateurs que les exports reçus ne permettent pas de calculer. Les indicateurs calculés sont ceux "
+        "de la famille F ci-dessus (et la synthèse « Réseau pour l'emploi »)."
+    )
+    tableau = vues_methodologie.tableau_rpe_non_calcules()
+    st.dataframe(tableau, hide_index=True, key="methodologie_rpe_non_calcules")
+    composants.telechargements(ctx, tableau, "rpe_non_calcules", "methodologie_rpe_non_calcules", PAGE)
+
+
 def corps(ctx: composants.Contexte) -> None:
     section_publication(ctx)
     section_lecture(ctx)
     section_utilite(ctx)
     section_dictionnaire(ctx)
+    section_rpe_non_calcules(ctx)
 
 
 composants.executer(PAGE, "Méthodologie", corps)

@@ -1,13 +1,14 @@
-"""Synthèse: the headline indicators of the chosen territory and month."""
+"""Synthèse: the headline indicators of the chosen territory and month, and the réseau pour
+l'emploi block (the indicators of the national RPE list that the exports support)."""
 
 from __future__ import annotations
 
 import polars as pl
 import streamlit as st
 
-from dashboards import composants, data_metadonnees, vues
+from dashboards import blocs_parcours, composants, data_metadonnees, vues
 from pipelines.core import formats as fmt
-from pipelines.core.indicateurs import B1, B5, C2, D2, E2
+from pipelines.core.indicateurs import B1, B5, C2, D2, E2, F1, F2, F3, F4, F5, F6, F7, F8
 
 PAGE = "synthese"
 
@@ -20,6 +21,20 @@ PHARES = {
 }
 REPARTITION = B5
 MOIS_TENDANCE = 24
+
+#: The réseau pour l'emploi indicators the exports support (family F), in two rows, and how to read
+#: their change; labels are the dictionary's (the official ones).
+RPE = (
+    {F1: "hausse_favorable", F2: "hausse_favorable", F3: "hausse_favorable", F4: "baisse_favorable"},
+    {F5: "hausse_favorable", F6: "hausse_favorable", F7: "neutre", F8: "baisse_favorable"},
+)
+LECTURE_RPE = (
+    "Indicateurs de la liste du Comité national pour l'emploi (arrêté du 14 mars 2025), publiés sur le "
+    "tableau de bord national du réseau pour l'emploi, que les exports reçus permettent de calculer, avec "
+    "la même définition. Les taux à 6 mois (F1 à F3) ne sont définitifs que 6 mois après le mois de la "
+    "cohorte : un mois provisoire est suivi du dernier mois définitif. Les indicateurs de la liste qui "
+    "demandent d'autres sources sont listés sur la page Méthodologie."
+)
 
 
 def bloc_indicateur(ctx: composants.Contexte, indicateur: str, sens: str, refs: pl.DataFrame) -> None:
@@ -101,6 +116,16 @@ def bloc_repartition(ctx: composants.Contexte, refs: pl.DataFrame) -> None:
                                    REPARTITION, "synthese_repartition", PAGE, REPARTITION)
 
 
+def bloc_rpe(ctx: composants.Contexte) -> None:
+    st.subheader("Réseau pour l'emploi")
+    st.caption(LECTURE_RPE)
+    codes = [i for ligne in RPE for i in ligne]
+    serie = ctx.extraire(codes, depuis=vues.mois_decale(ctx.mois, MOIS_TENDANCE - 1)).filter(
+        pl.col("periode") <= ctx.mois)
+    for ligne in RPE:
+        blocs_parcours.metriques(ctx, serie, ligne, ctx.mois)
+
+
 def corps(ctx: composants.Contexte) -> None:
     refs = data_metadonnees.valeurs_reference(ctx.chemin)
     gauche, droite = st.columns(2)
@@ -112,6 +137,7 @@ def corps(ctx: composants.Contexte) -> None:
                 bloc_repartition(ctx, refs)
             else:
                 bloc_indicateur(ctx, indicateur, sens, refs)
+    bloc_rpe(ctx)
     composants.notes(ctx)
     st.caption("Trait plein épais : le territoire choisi ; trait fin : le territoire parent. "
                "Pointillés et points creux : mois provisoires ; une interruption de la courbe : "

@@ -16,6 +16,13 @@
     distinct keys; to stay fast, only the keys seen several times in a month go through a
     DISTINCT aggregate (DuckDB's DISTINCT under GROUPING SETS is slow on millions of rows).
     Only 'nombre' supports cle_unique = false.
+
+    unite 'ratio' (indicators-rpe.md: a mean, not bounded by 1): `membres` also carries
+    quantite (summed into the numerator: minutes of an interview, 1 for an accompaniment) and
+    cle_denominateur (what the denominator counts). denominateur_distinct: false (default) counts
+    the rows (one interview per row); true counts the distinct cle_denominateur at each level
+    and modality (an adviser holding accompaniments in two agencies or modalities counts once
+    above them): then the denominators do not add up, the parent being at most the sum.
     Cells are produced where the group has members; zero counts are added by marts/indicateurs.
 
     Every cell carries type_periode: 'mois' for the monthly cells. calendrier (unite 'jours'
@@ -32,9 +39,12 @@
     modality's: a share of the population (B5 repartition_orientation). Each member has exactly
     one modality per breakdown, so the population is the sum of the modalities' counts within
     (periode, niveau, territoire, dimension). -#}
-{% macro agreger_indicateur(membres, indicateur, unite, dimensions=[], cle_unique=true, denominateur_ensemble=false, calendrier=none) -%}
-    {%- if unite not in ('nombre', 'taux', 'jours') -%}
-        {{ exceptions.raise_compiler_error("agreger_indicateur : unité inconnue « " ~ unite ~ " » (nombre, taux, jours)") }}
+{% macro agreger_indicateur(membres, indicateur, unite, dimensions=[], cle_unique=true, denominateur_ensemble=false, calendrier=none, denominateur_distinct=false) -%}
+    {%- if unite not in ('nombre', 'taux', 'jours', 'ratio') -%}
+        {{ exceptions.raise_compiler_error("agreger_indicateur : unité inconnue « " ~ unite ~ " » (nombre, taux, jours, ratio)") }}
+    {%- endif -%}
+    {%- if denominateur_distinct and unite != 'ratio' -%}
+        {{ exceptions.raise_compiler_error("agreger_indicateur : denominateur_distinct n'est prévu que pour l'unité ratio") }}
     {%- endif -%}
     {%- if not cle_unique and unite != 'nombre' -%}
         {{ exceptions.raise_compiler_error("agreger_indicateur : cle_unique = false n'est prévu que pour l'unité nombre") }}
@@ -129,7 +139,7 @@
 
         {{ _agreger_niveaux('membres_periodes', unite, dimensions, none, par_periode=true) }}
     {%- elif cle_unique %}
-        {{ _agreger_niveaux(membres, unite, dimensions, none) }}
+        {{ _agreger_niveaux(membres, unite, dimensions, none, denominateur_distinct=denominateur_distinct) }}
     {%- else %}
         with membres_comptes as (
             -- how many rows each key has in its month (computed once, read by both parts)
@@ -157,7 +167,7 @@
     repetee: none = every row, counted; false = keys seen once in the month, counted;
     true = keys seen several times in the month, counted distinct (then `membres` carries
     occurrences_cle). par_periode: `membres` carries type_periode (else every row is 'mois'). -#}
-{% macro _agreger_niveaux(membres, unite, dimensions, repetee, par_periode=false) -%}
+{% macro _agreger_niveaux(membres, unite, dimensions, repetee, par_periode=false, denominateur_distinct=false) -%}
     {%- set niveaux = ['code_region', 'code_departement', 'code_bassin', 'code_agence'] -%}
     {%- set mesure = 'est_numerateur' if unite == 'taux' else 'cast(null as boolean)' -%}
     {%- set delai = 'delai' if unite == 'jours' else 'cast(null as integer)' -%}
@@ -186,6 +196,11 @@
             cast({{ compte }} as double) as numerateur,
             cast(null as double) as denominateur,
             cast({{ compte }} as double) as valeur
+            {%- elif unite == 'ratio' %}
+            {%- set compte_denominateur = 'count(distinct cle_denominateur)' if denominateur_distinct else 'count(*)' %}
+            cast(sum(quantite) as double) as numerateur,
+            cast({{ compte_denominateur }} as double) as denominateur,
+            cast(sum(quantite) as double) / cast({{ compte_denominateur }} as double) as valeur
             {%- elif unite == 'taux' %}
             cast(sum(case when est_numerateur then 1 else 0 end) as double) as numerateur,
             cast(count(*) as double) as denominateur,
@@ -212,6 +227,10 @@
                 cle,
                 {{ mesure }} as est_numerateur,
                 {{ delai }} as delai,
+                {%- if unite == 'ratio' %}
+                quantite,
+                cle_denominateur,
+                {%- endif %}
                 cast('{{ dimension }}' as {{ dbt.type_string() }}) as dimension,
                 {%- if dimension == 'ensemble' %}
                 cast('ensemble' as {{ dbt.type_string() }}) as modalite

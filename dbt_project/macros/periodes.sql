@@ -50,11 +50,13 @@
     each period and each (indicateur, niveau, territoire, dimension, modalite) that has a
     monthly cell in at least one of its months:
       nombre: numerateur = valeur = the sum of the monthly valeur; denominateur null;
-      taux:   numerateur and denominateur = the sums of the monthly ones, valeur = their ratio;
-              no cell when the summed denominator is not above 0;
+      taux, ratio: numerateur and denominateur = the sums of the monthly ones, valeur = their
+              ratio; no cell when the summed denominator is not above 0 (a ratio whose
+              denominator counts distinct keys -- H1's advisers -- is the ratio of a stock:
+              never passed here);
       provisoire: true when any month of the period is provisoire for the indicator (see
               above: per the calendar, or per any monthly cell of the indicator that month).
-    Only 'nombre' and 'taux' cells are summed: a median over several months is computed on the
+    Only 'nombre', 'taux' and 'ratio' cells are summed: a median over several months is computed on the
     pooled members by agreger_indicateur (argument calendrier). Which indicators get such cells
     (not the stocks) is the caller's choice, by the cells it passes. -#}
 {% macro cumuler_periodes(cellules, periodes) -%}
@@ -67,7 +69,7 @@
         sommes.dimension,
         sommes.modalite,
         case when sommes.unite = 'nombre' then sommes.somme_valeurs else sommes.somme_numerateurs end as numerateur,
-        case when sommes.unite = 'taux' then sommes.somme_denominateurs end as denominateur,
+        case when sommes.unite in ('taux', 'ratio') then sommes.somme_denominateurs end as denominateur,
         case
             when sommes.unite = 'nombre' then sommes.somme_valeurs
             when sommes.somme_denominateurs > 0 then sommes.somme_numerateurs / sommes.somme_denominateurs
@@ -90,7 +92,7 @@
         from {{ cellules }} as cellules
         inner join {{ periodes }} as periodes
             on periodes.mois = cellules.periode
-        where cellules.unite in ('nombre', 'taux')
+        where cellules.unite in ('nombre', 'taux', 'ratio')
         group by
             cellules.indicateur, periodes.type_periode, periodes.periode, cellules.niveau,
             cellules.territoire, cellules.dimension, cellules.modalite, cellules.unite

@@ -15,11 +15,12 @@ where {{ column_name }} is not null
     {%- if where %} and ({{ where }}){% endif %}
 {% endtest %}
 
-{#- Generic data test: a numerator never exceeds its denominator. -#}
+{#- Generic data test: a numerator never exceeds its denominator (a ratio, a mean, excepted). -#}
 {% test numerateur_inferieur_denominateur(model) %}
 select *
 from {{ model }}
 where numerateur is not null and denominateur is not null and numerateur > denominateur
+    and unite <> 'ratio'
 {% endtest %}
 
 {#- Generic data test: for count cells, a region equals the sum of its départements (same

@@ -72,6 +72,9 @@ LIBELLES_DIMENSIONS: dict[str, str] = {
     "type_manquement": "Type de manquement",
     "sanction": "Type de sanction",
     "duree": "Durée de la sanction",
+    "type_entretien": "Type d'entretien",
+    "modalite_contact": "Modalité de contact",
+    "frein": "Frein périphérique",
     "situation": "Situation à risque",
     "examen": "Niveau d'examen",
     "campagne": "Campagne",
@@ -112,7 +115,7 @@ for _dim in ("rqth", "qpv", "zrr"):
     LIBELLES_MODALITES_CALCULEES[(_dim, "non")] = "Non"
 
 #: Breakdowns named differently from the export column whose code list they use.
-_COLONNE_DE_DIMENSION = {"parcours": "parcours", "operateur": "operateur"}
+_COLONNE_DE_DIMENSION = {"parcours": "parcours", "operateur": "operateur", "frein": "freins"}
 
 
 LIBELLES_NIVEAUX: dict[str, str] = {
@@ -121,9 +124,10 @@ LIBELLES_NIVEAUX: dict[str, str] = {
     "DEPARTEMENT": "Département",
     "BASSIN": "Bassin d'emploi",
     "AGENCE": "Agence",
+    "PLATEFORME": "Plateforme de contrôle",
 }
 
-LIBELLES_UNITES: dict[str, str] = {"nombre": "nombre", "taux": "%", "jours": "jours"}
+LIBELLES_UNITES: dict[str, str] = {"nombre": "nombre", "taux": "%", "jours": "jours", "ratio": "moyenne"}
 
 
 def est_vide(valeur: Any) -> bool:
@@ -179,11 +183,14 @@ def format_jours(valeur: Any, decimales: int = 1, signe: bool = False) -> str:
 
 
 def format_valeur(valeur: Any, unite: str | None) -> str:
-    """Format a cell's ``valeur`` after its ``unite`` (``nombre``, ``taux``, ``jours``)."""
+    """Format a cell's ``valeur`` after its ``unite`` (``nombre``, ``taux``, ``jours``, ``ratio``:
+    a mean, always one decimal: ``52,0``)."""
     if unite == "taux":
         return format_taux(valeur)
     if unite == "jours":
         return format_jours(valeur)
+    if unite == "ratio":
+        return format_nombre(valeur, 1)
     if est_vide(valeur):
         return VIDE
     return format_nombre(valeur, _decimales_utiles(valeur, 1))
@@ -207,6 +214,8 @@ def format_evolution(ecart: Any, unite: str | None) -> str:
         return f"{format_nombre(float(ecart) * 100, 1, signe=True)}{ESPACE_UNITE}pt"
     if unite == "jours":
         return format_jours(ecart, signe=True)
+    if unite == "ratio":
+        return format_nombre(ecart, 1, signe=True)
     return format_nombre(ecart, _decimales_utiles(ecart, 1), signe=True)
 
 

@@ -36,6 +36,22 @@ D6 = "taux_recours_sanctions"
 D7 = "taux_rapo_acceptes"
 # indicators-rpe.md: the law's deadlines
 G1 = "taux_contrat_engagement_stock"
+# indicators-rpe.md: the réseau pour l'emploi indicators
+F1 = "taux_acces_emploi_6m"
+F2 = "taux_acces_emploi_durable_6m"
+F3 = "taux_presence_emploi_6m"
+F4 = "delai_inscription_accompagnement_median"
+F5 = "taux_couverture_diagnostic"
+F6 = "taux_actualisation_diagnostic_6m"
+F7 = "taux_diagnostic_avec_freins"
+F8 = "taux_rupture_accompagnement"
+# indicators-rpe.md: advisers' workload
+H1 = "taille_portefeuille_moyenne"
+H2 = "part_portefeuilles_plus_de_70"
+H3 = "entretiens_realises"
+H4 = "taux_absence_entretiens"
+H5 = "duree_entretien_moyenne"
+H6 = "controles_par_plateforme"
 E1 = "alertes"
 E2 = "taux_faux_positifs"
 E3 = "taux_examen_alertes"
@@ -49,11 +65,32 @@ INDICATEURS: dict[str, str] = {
     C1: "C1", C2: "C2",
     D1: "D1", D2: "D2", D3: "D3", D4: "D4", D5: "D5", D6: "D6", D7: "D7",
     E1: "E1", E2: "E2", E3: "E3", E4: "E4",
+    F1: "F1", F2: "F2", F3: "F3", F4: "F4", F5: "F5", F6: "F6", F7: "F7", F8: "F8",
     G1: "G1",
+    H1: "H1", H2: "H2", H3: "H3", H4: "H4", H5: "H5", H6: "H6",
 }  # fmt: skip
 
 
 def famille(code: str) -> str | None:
-    """The family letter (A…E) of an indicator code, None when the code is not in the contract."""
+    """The family letter (A…H) of an indicator code, None when the code is not in the contract."""
     numero = INDICATEURS.get(code)
     return numero[0] if numero else None
+
+
+#: The indicators of the réseau pour l'emploi list (Comité national pour l'emploi, arrêté of 14
+#: March 2025) that the exports cannot support (indicators-rpe.md): what each is, and the source it
+#: would need. Shown on the Méthodologie page as « non calculé : source non livrée ».
+RPE_NON_CALCULES: tuple[tuple[str, str], ...] = (
+    ("Satisfaction des personnes accompagnées",
+     "Enquêtes de satisfaction des demandeurs d'emploi et des personnes accompagnées par les partenaires"),
+    ("Satisfaction des employeurs", "Enquêtes de satisfaction des employeurs"),
+    ("Taux de pourvoi des offres d'emploi", "Export des offres d'emploi (dépôt, pourvoi, annulation)"),
+    ("Délai de pourvoi des offres d'emploi", "Export des offres d'emploi (dates de dépôt et de pourvoi)"),
+    ("Entrées en formation des personnes inscrites", "Export des entrées en formation (financeurs, dates)"),
+    ("Sorties de formation et accès à l'emploi après formation",
+     "Export des sorties de formation (dates, résultat), rapproché des emplois"),
+    ("Recours des employeurs au réseau pour l'emploi",
+     "Export des services rendus aux entreprises (recrutements accompagnés, employeurs servis)"),
+    ("Avancement des fiches actions des comités territoriaux",
+     "Fiches actions des comités France Travail (suivi des plans d'action)"),
+)

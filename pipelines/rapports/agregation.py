@@ -6,9 +6,11 @@ months of its period, by the nature of the indicator:
 - **flows** (counts of events in the month: entries, orientations, controls, alerts…): the sum of
   the months;
 - **stocks** (counts on the last day of the month: registrants, waiting lists, accompaniments
-  under way) and the share of intensive accompaniments (a ratio of a stock): the last month;
-- **rates** of monthly cohorts or events: recomputed from the summed numerators and
-  denominators (each member belongs to one monthly cohort, so the sums are the period's cohort);
+  under way) and the rates and means of a stock (intensive accompaniments, contracts of
+  engagement signed, portfolios): the last month;
+- **rates** and **means** (``ratio``) of monthly cohorts or events: recomputed from the summed
+  numerators and denominators (each member belongs to one monthly cohort, so the sums are the
+  period's cohort);
 - **medians** cannot be aggregated from monthly medians: the last month's, said so.
 
 A sum or a ratio over months is « s » as soon as one of the months needed is secret: adding the
@@ -26,18 +28,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
 
-from pipelines.core.indicateurs import A1, B3, B9, B10, B11
 from pipelines.rapports.periodes import Periode
+from pipelines.secret.relations import STOCKS as STOCKS_ET_TAUX_DE_STOCK
 
 FLUX = "flux"
 STOCK = "stock"
 TAUX = "taux"
 DERNIER_MOIS = "dernier_mois"
 
-#: Counts observed on the last day of the month (contract: A1, B3, B9, B10).
-STOCKS = frozenset({A1, B3, B9, B10})
-#: Ratios whose population is a stock (B11 = intensive accompaniments among B10).
-TAUX_DE_STOCK = frozenset({B11})
+#: Counts observed on the last day of the month (A1, B3, B9, B10) and the rates and means of such
+#: a population (B11, G1, H1, H2): one list in the project, the outsider's relations'.
+STOCKS = STOCKS_ET_TAUX_DE_STOCK
 
 ENSEMBLE = "ensemble"
 MOIS = "mois"
@@ -56,10 +57,10 @@ def type_agrege(mois: list[date]) -> str | None:
 def nature(indicateur: str, unite: str) -> str:
     """How an indicator aggregates over months (see the module's docstring)."""
     if indicateur in STOCKS:
-        return STOCK
-    if unite == "jours" or indicateur in TAUX_DE_STOCK:
+        return STOCK if unite == "nombre" else DERNIER_MOIS
+    if unite == "jours":
         return DERNIER_MOIS
-    if unite == "taux":
+    if unite in ("taux", "ratio"):
         return TAUX
     return FLUX
 

@@ -28,8 +28,8 @@ POLICE = "DejaVu Sans"
 LARGEUR_PLEINE = 620
 LARGEUR_DEMI = 200
 
-_FORMAT_AXE = {"taux": ".0%", "jours": "d", "nombre": ",d"}
-_TITRE_AXE = {"taux": "", "jours": "jours", "nombre": ""}
+_FORMAT_AXE = {"taux": ".0%", "jours": "d", "nombre": ",d", "ratio": ",.0f"}
+_TITRE_AXE = {"taux": "", "jours": "jours", "nombre": "", "ratio": ""}
 
 
 #: Chart configuration, passed to vl-convert rather than chained on each chart (Altair copies the

@@ -37,6 +37,20 @@ from pipelines.core.indicateurs import (
     E2,
     E3,
     E4,
+    F1,
+    F2,
+    F3,
+    F4,
+    F5,
+    F6,
+    F7,
+    F8,
+    G1,
+    H1,
+    H2,
+    H3,
+    H4,
+    H5,
 )
 
 #: Not an indicator of the contract: the complement of D4 among breaches with a known outcome
@@ -69,6 +83,20 @@ COURTS: dict[str, str] = {
     D5: "Sanctions prononcées",
     D6: "Sanctions avec recours",
     D7: "RAPO acceptés",
+    F1: "Accès à l'emploi à 6 mois",
+    F2: "Accès à l'emploi durable à 6 mois",
+    F3: "En emploi à 6 mois",
+    F4: "Délai médian jusqu'à l'accompagnement",
+    F5: "Couverture du diagnostic",
+    F6: "Diagnostic actualisé (6 mois)",
+    F7: "Diagnostics avec freins",
+    F8: "Ruptures d'accompagnement",
+    G1: "Contrat d'engagement signé (stock)",
+    H1: "Portefeuille moyen",
+    H2: "Portefeuilles de plus de 70",
+    H3: "Entretiens réalisés",
+    H4: "Absence aux entretiens",
+    H5: "Durée moyenne d'un entretien (min)",
     E1: "Alertes",
     E2: "Faux positifs (non avérées)",
     E3: "Alertes examinées",
@@ -219,6 +247,55 @@ SECTIONS: tuple[Section, ...] = (
         notes=(
             "Recours et RAPO sont comptés au mois de la décision de sanction : la part d'un mois passé "
             "monte encore quand des recours sont formés ou tranchés.",
+        ),
+    ),
+    Section(
+        "rpe", "Réseau pour l'emploi et échéances de la loi",
+        "Les indicateurs de la liste du Comité national pour l'emploi (arrêté du 14 mars 2025) que les "
+        "exports permettent de calculer, et la progression vers l'échéance du contrat d'engagement pour "
+        "tous les inscrits au 1er janvier 2027.",
+        departements=(F1, F2, F3, F4, F5, F6, F8, G1),
+        repartitions=(
+            Repartition("Freins identifiés au dernier diagnostic", "frein", (F7,)),
+            Repartition("Ruptures d'accompagnement par organisme", "operateur", (F8,)),
+            Repartition("Contrat d'engagement signé, par allocation", "allocation", (G1,)),
+        ),
+        graphiques=(
+            Graphique("tendance", "Accès et présence en emploi à 6 mois, par mois de cohorte", (F1, F2, F3), demi=True),
+            Graphique("tendance", "Contrat d'engagement signé dans le stock, par mois", (G1,), demi=True),
+        ),
+        notes=(
+            "Les taux à 6 mois (F1 à F3) portent sur la cohorte des inscrits d'un mois et ne sont définitifs "
+            "que 6 mois plus tard : les derniers mois sont provisoires et sous-estimés.",
+            "Une personne compte dans chaque frein de son dernier diagnostic : les freins ne s'additionnent "
+            "pas.",
+            "Les indicateurs de la liste qui demandent d'autres sources (satisfaction, offres d'emploi, "
+            "formation, services aux entreprises, fiches actions) ne sont pas calculés.",
+        ),
+    ),
+    Section(
+        "charge", "Charge des conseillers",
+        "Taille des portefeuilles des conseillers référents et part de ceux qui dépassent 70 "
+        "accompagnements, entretiens réalisés, absences aux rendez-vous et durée des entretiens : la "
+        "question de la charge de travail, la plus posée en CSE.",
+        departements=(H1, H2, H3, H4, H5),
+        repartitions=(
+            Repartition("Portefeuilles par modalité d'accompagnement", "modalite", (H1,)),
+            Repartition("Entretiens par type", "type_entretien", (H3, H4, H5)),
+            Repartition("Entretiens par modalité de contact", "modalite_contact", (H3,)),
+        ),
+        graphiques=(
+            Graphique("tendance", "Portefeuille moyen, par mois", (H1,), demi=True),
+            Graphique("tendance", "Taux d'absence aux entretiens, par mois", (H4,), demi=True),
+        ),
+        notes=(
+            "Un portefeuille est lu le dernier jour du mois, à l'agence de l'accompagnement ; un "
+            "conseiller qui suit des personnes dans deux agences compte dans chacune, une seule fois "
+            "au-dessus : la moyenne de la région n'est pas la moyenne de ses départements. Aucun "
+            "chiffre ne nomme un conseiller.",
+            "Les contrôles par plateforme de contrôle de la recherche d'emploi (H6) sont suivis au "
+            "niveau national (tableau de bord, page « Charge des conseillers ») : une plateforme sert "
+            "plusieurs régions, son chiffre ne peut pas être publié dans un rapport régional.",
         ),
     ),
     Section(

@@ -36,12 +36,15 @@ from scipy.sparse.csgraph import connected_components
 
 from pipelines.core.indicateurs import famille
 from pipelines.secret.relations import (
+    DENOMINATEUR_DISTINCT,
     DENOMINATEUR_ENSEMBLE,
     IDENTITES,
     LIENS,
     PARENT_AU_MOINS_SOMME,
     PARENT_AU_PLUS_SOMME,
+    RELATIONS,
     STOCK_FLUX,
+    VENTILATIONS_NON_ADDITIVES,
 )
 
 TOL = 1e-6
@@ -139,8 +142,34 @@ def _primaire(cel: pl.DataFrame, seuil: int) -> tuple[np.ndarray, np.ndarray]:
     petit_d = (u != "nombre") & (d < s)
     prim = (((u == "nombre") & (v >= 1) & (v <= s - 1))
             | ((u == "taux") & (petit_d | ((n >= 1) & (n <= s - 1))))
-            | ((u == "jours") & petit_d))
+            | (((u == "jours") | (u == "ratio")) & petit_d))
     return prim, prim & petit_d
+
+
+def _relations_lineaires(a: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Rows of the linear relations between indicators (``relations.RELATIONS``), written here in
+    SQL: one equation per (relation, period, territory, dimension, modality) where every term's
+    cell exists."""
+    parts = []
+    for r, (termes, sens, dimensions) in enumerate(RELATIONS):
+        dims = ", ".join(f"'{d}'" for d in ("ensemble", *dimensions))
+        union = " union all ".join(
+            f"select {t} as t, qb, {coef} as coef, type_periode, periode, niveau, territoire, dimension, modalite "
+            f"from qc where indicateur = '{ind}' and k = '{k}' and dimension in ({dims})"
+            for t, (ind, k, coef) in enumerate(termes)
+        )
+        parts.append(a.sql(f"""
+            with termes as ({union}),
+            completes as (
+                select type_periode, periode, niveau, territoire, dimension, modalite from termes
+                group by all having count(distinct t) = {len(termes)}
+            )
+            select concat_ws('|', 'r{r}', t.type_periode, t.periode, t.niveau, t.territoire, t.dimension, t.modalite) as e,
+                   t.qb, cast(t.coef as double) as coef, '{sens}' as sens
+            from termes as t join completes using (type_periode, periode, niveau, territoire, dimension, modalite)
+        """).pl().with_columns(pl.col("qb").cast(pl.Int64)))
+    schema = {"e": pl.String, "qb": pl.Int64, "coef": pl.Float64, "sens": pl.String}
+    return pl.concat(parts) if parts else pl.DataFrame(schema=schema)
 
 
 def _mois(col: str) -> str:
@@ -238,9 +267,15 @@ def _systeme(a: duckdb.DuckDBPyConnection, cel: pl.DataFrame, res: ResultatAudit
 
     pas_den = "not (x.indicateur in ({}) and x.k = 'd' and x.dimension <> 'ensemble')".format(
         ", ".join(f"'{i}'" for i in DENOMINATEUR_ENSEMBLE))
+    # breakdowns whose modalities do not add up (a person in several barriers)
+    additive = " and ".join(f"not (x.indicateur = '{i}' and x.dimension = '{d}')" for i, d in VENTILATIONS_NON_ADDITIVES) or "true"
     moins = ", ".join(f"'{i}'" for i in PARENT_AU_MOINS_SOMME)
     plus = ", ".join(f"'{i}'" for i in PARENT_AU_PLUS_SOMME)
-    sens_terr = f"case when x.indicateur in ({moins}) then '<=' when x.indicateur in ({plus}) then '>=' else '=' end"
+    distinct = ", ".join(f"'{i}'" for i in DENOMINATEUR_DISTINCT)
+    # a denominator of distinct keys (an adviser in two agencies): the parent at most the sum
+    sens_terr = (f"case when x.indicateur in ({moins}) then '<=' when x.indicateur in ({plus}) "
+                 f"or (x.indicateur in ({distinct}) and x.k = 'd') then '>=' else '=' end")
+    sens_mod = f"case when x.indicateur in ({distinct}) and x.k = 'd' then '>=' else '=' end"
     a1, a2, a3 = STOCK_FLUX
     a.register("liens", pl.DataFrame({"lien": [lien for lien, _, _ in LIENS], "ne": [e for _, e, _ in LIENS],
                                       "np": [n for _, _, n in LIENS]}).to_arrow())
@@ -250,10 +285,11 @@ def _systeme(a: duckdb.DuckDBPyConnection, cel: pl.DataFrame, res: ResultatAudit
         union select 'region_departements', code_departement, code_region from hier
         union select 'departement_agences', code_agence, code_departement from hier
         union select 'bassin_agences', code_agence, code_bassin from hier
+        union select 'FR_plateformes', territoire, 'FR' from cel where niveau = 'PLATEFORME' group by territoire
     """)
     eqs = a.sql(f"""
         with membres_m as (
-            select x.* from qc as x where x.dimension <> 'ensemble' and {pas_den}
+            select x.* from qc as x where x.dimension <> 'ensemble' and {pas_den} and {additive}
         ),
         totaux_m as (
             select distinct t.qb, m.indicateur, m.type_periode, m.periode, m.niveau, m.territoire, m.k, m.dimension
@@ -274,10 +310,12 @@ def _systeme(a: duckdb.DuckDBPyConnection, cel: pl.DataFrame, res: ResultatAudit
                 and t.modalite = e.modalite and t.k = e.k
         )
         -- a breakdown adds up to its ensemble cell
-        select concat_ws('|', 'm', indicateur, type_periode, periode, niveau, territoire, k, dimension) as e, qb, 1.0 as coef, '=' as sens
+        select concat_ws('|', 'm', indicateur, type_periode, periode, niveau, territoire, k, dimension) as e, qb, 1.0 as coef,
+               {sens_mod.replace('x.', 'membres_m.')} as sens
         from membres_m
         union all
-        select concat_ws('|', 'm', indicateur, type_periode, periode, niveau, territoire, k, dimension), qb, -1.0, '='
+        select concat_ws('|', 'm', indicateur, type_periode, periode, niveau, territoire, k, dimension), qb, -1.0,
+               {sens_mod.replace('x.', 'totaux_m.')}
         from totaux_m
         union all
         -- children add up to their parent (parents of these indicators: at least / at most the sum)
@@ -298,9 +336,9 @@ def _systeme(a: duckdb.DuckDBPyConnection, cel: pl.DataFrame, res: ResultatAudit
             on x.type_periode = 'mois' and x.indicateur = t.indicateur and x.niveau = t.niveau and x.territoire = t.territoire
             and x.dimension = t.dimension and x.modalite = t.modalite and x.k = t.k
             and {_mois('x.periode')} between {_mois('t.periode')} - 2 and {_mois('t.periode')}
-        where t.type_periode = 'trimestre'
+        where t.type_periode = 'trimestre' and {pas_den.replace('x.', 't.')}
         union all
-        select 'q|' || qb, qb, -1.0, '=' from qc where type_periode = 'trimestre'
+        select 'q|' || x.qb, x.qb, -1.0, '=' from qc as x where x.type_periode = 'trimestre' and {pas_den}
         union all
         -- stock and flows of registrants: A1(t) − A1(t−1) − A2(t) + A3(t) = 0
         select 's|' || s.qb, x.qb, x.coef, '='
@@ -314,13 +352,15 @@ def _systeme(a: duckdb.DuckDBPyConnection, cel: pl.DataFrame, res: ResultatAudit
         cross join lateral (values (s.qb, 1.0), (s0.qb, -1.0), (e.qb, -1.0), (o.qb, 1.0)) as x(qb, coef)
         where s.indicateur = '{a1}' and s.type_periode = 'mois' and s.dimension = 'ensemble'
         union all
-        -- a numerator is at most its denominator
-        select 'n|' || cid, qb, case when k = 'n' then 1.0 else -1.0 end, '<=' from qc where k in ('n', 'd')
+        -- a numerator is at most its denominator (a ratio, a mean, excepted)
+        select 'n|' || qc.cid, qc.qb, case when qc.k = 'n' then 1.0 else -1.0 end, '<='
+        from qc join cel on cel.cid = qc.cid where qc.k in ('n', 'd') and cel.unite <> 'ratio'
     """).pl().with_columns(pl.col("coef").cast(pl.Float64), pl.col("qb").cast(pl.Int64))
+    eqs = pl.concat([eqs, _relations_lineaires(a)])
     # rolling 12-month cells: a published one that is not the sum of published months (or of four
     # published quarters ending with it) joins the system with its equation
     cumuls = a.sql(f"""
-        with w as (select * from qc where type_periode = 'cumul_12_mois'),
+        with w as (select * from qc as x where x.type_periode = 'cumul_12_mois' and {pas_den}),
         mois as (
             select w.qb as wq, bool_and(x.connu) as connus, list(x.qb) as membres, count(*) as nb
             from w join qc as x

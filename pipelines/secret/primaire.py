@@ -1,6 +1,7 @@
 """Primary secret: the contract's rules, cell by cell (``indicators.md``, « Statistical disclosure
 control »). A count in [1, seuil − 1]; a ratio whose denominator is below the threshold or whose
-numerator is in [1, seuil − 1]; a median whose population is below the threshold. The threshold
+numerator is in [1, seuil − 1]; a median whose population is below the threshold; a mean
+(``ratio``) whose denominator is below the threshold. The threshold
 never goes below 11 for the D and E families, nor for a code the contract does not list."""
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pipelines.core.settings import SEUIL_SECRET_MIN
 
 #: Families whose threshold never goes below ``SEUIL_SECRET_MIN`` (control, misuse of data).
 FAMILLES_SEUIL_PLANCHER = {"D", "E"}
-UNITES = {"nombre", "taux", "jours"}
+UNITES = {"nombre", "taux", "jours", "ratio"}
 MOTIFS_PRIMAIRES = {"primaire_effectif", "primaire_denominateur", "primaire_numerateur", "primaire_population"}
 
 
@@ -54,6 +55,8 @@ def motifs_primaires(cells: pl.DataFrame, seuil: int) -> pl.Series:
         .when((pl.col("unite") == "taux") & (den < seuil_c)).then(pl.lit("primaire_denominateur"))
         .when((pl.col("unite") == "taux") & (num >= 1) & (num <= seuil_c - 1)).then(pl.lit("primaire_numerateur"))
         .when((pl.col("unite") == "jours") & (den < seuil_c)).then(pl.lit("primaire_population"))
+        # a mean's numerator (minutes, accompaniments) is not a count of people: its denominator only
+        .when((pl.col("unite") == "ratio") & (den < seuil_c)).then(pl.lit("primaire_denominateur"))
         .otherwise(pl.lit(None, dtype=pl.String))
     )
     return s.select(motif.alias("motif_secret")).get_column("motif_secret")

@@ -7,12 +7,49 @@ module, each building its own equations from it; neither trusts a relation blind
 that does not hold on the true values is dropped and counted (tests require zero).
 
 Quantities of a cell: ``v`` (the count of a ``nombre`` cell), ``n`` and ``d`` (numerator and
-denominator of a ``taux`` cell; members who reached the event and population of a ``jours`` cell).
+denominator of a ``taux`` cell; members who reached the event and population of a ``jours`` cell;
+sum and count of a ``ratio`` cell, a mean, whose numerator is not bounded by its denominator).
 """
 
 from __future__ import annotations
 
-from pipelines.core.indicateurs import A1, A2, A3, B3, B4, B5, B7, B9, B10, B11, C1, C2, D1, D2, D3, D5, D6, D7, E1, E2, E3, E4, G1
+from pipelines.core.indicateurs import (
+    A1,
+    A2,
+    A3,
+    B3,
+    B4,
+    B5,
+    B7,
+    B9,
+    B10,
+    B11,
+    C1,
+    C2,
+    D1,
+    D2,
+    D3,
+    D5,
+    D6,
+    D7,
+    E1,
+    E2,
+    E3,
+    E4,
+    F1,
+    F2,
+    F3,
+    F5,
+    F6,
+    F7,
+    G1,
+    H1,
+    H2,
+    H3,
+    H4,
+    H5,
+    H6,
+)
 
 #: Identities between quantities of cells of the same period and territory, as
 #: (indicator, quantity, dimension, modality) ≡ (indicator, quantity, dimension, modality).
@@ -43,6 +80,8 @@ IDENTITES: list[tuple[str, str, str, str, str, str, str, str]] = [
     # D5 counts D1's sanctions; D6's population is D5's sanctions
     (D5, "v", "ensemble", "ensemble", D1, "v", "issue", "SANCTION"),
     (D6, "d", "ensemble", "ensemble", D5, "v", "ensemble", "ensemble"),
+    # H6 counts D1's controls by platform: its national cell is D1's
+    (H6, "v", "ensemble", "ensemble", D1, "v", "ensemble", "ensemble"),
     # E3's population is E1's alerts; E4's population is E2's closed alerts, all of them closed
     (E3, "d", "ensemble", "ensemble", E1, "v", "ensemble", "ensemble"),
     (E3, "d", "examen", "*", E1, "v", "examen", "*"),
@@ -50,11 +89,46 @@ IDENTITES: list[tuple[str, str, str, str, str, str, str, str]] = [
     (E4, "n", "ensemble", "ensemble", E4, "d", "ensemble", "ensemble"),
     # C1 and C2 share their cohorts
     (C1, "d", "*", "*", C2, "d", "*", "*"),
+    # F1, F2, F3 share the cohort of A1's persons
+    (F2, "d", "*", "*", F1, "d", "*", "*"),
+    (F3, "d", "*", "*", F1, "d", "*", "*"),
+    # F5 and G1 share A1's episodes; F6 and F7 read F5's diagnosed episodes; every barrier of F7
+    # has the whole diagnosed population as denominator
+    (G1, "d", "ensemble", "ensemble", F5, "d", "ensemble", "ensemble"),
+    (G1, "d", "allocation", "*", F5, "d", "allocation", "*"),
+    (F6, "d", "ensemble", "ensemble", F5, "n", "ensemble", "ensemble"),
+    (F7, "d", "ensemble", "ensemble", F5, "n", "ensemble", "ensemble"),
+    (F7, "d", "frein", "*", F7, "d", "ensemble", "ensemble"),
 ]
+
+#: Linear relations between quantities of cells of the same period and territory that are not a
+#: plain identity: (terms, sense, dimensions), meaning Σ coef·quantity {sense} 0 with terms
+#: (indicator, quantity, coef), for the ``ensemble`` cells and, in each listed dimension, for
+#: every modality (the same modality in every term). An instance is written only where every
+#: term's cell exists; one that does not hold on the true values is dropped and counted.
+RELATIONS: list[tuple[tuple[tuple[str, str, float], ...], str, tuple[str, ...]]] = [
+    # H4's appointments are H3's interviews held plus the no-shows (H4's numerator)
+    (((H4, "d", 1.0), (H4, "n", -1.0), (H3, "v", -1.0)), "=", ("type_entretien",)),
+    # H5's interviews are those of H3 that have a length
+    (((H5, "d", 1.0), (H3, "v", -1.0)), "<=", ("type_entretien",)),
+    # D7's decided appeals are among D6's appeals
+    (((D7, "d", 1.0), (D6, "n", -1.0)), "<=", ()),
+    # F5's episodes without an initial diagnostic are B3's waiting episodes
+    (((F5, "d", 1.0), (F5, "n", -1.0), (B3, "v", -1.0)), "=", ()),
+]
+
+#: Breakdowns whose modalities do not add up to the ``ensemble`` cell (F7 by barrier: a person
+#: counts in each barrier of the diagnostic), as (indicator, dimension): no modality equation.
+VENTILATIONS_NON_ADDITIVES = frozenset({(F7, "frein")})
+
+#: Indicators whose denominator counts distinct keys (H1: advisers, one adviser in several
+#: agencies or modalities): the parent's denominator is at most the sum of its children's, and
+#: the ``ensemble`` cell's at most the sum of its modalities'.
+DENOMINATEUR_DISTINCT = frozenset({H1})
 
 #: Indicators whose denominator is the population of the whole cell (the ``ensemble``'s) in every
 #: modality: their modality denominators are not additive (they are tied by ``IDENTITES``).
-DENOMINATEUR_ENSEMBLE = frozenset({B5})
+DENOMINATEUR_ENSEMBLE = frozenset({B5, F7})
 
 #: Indicators that do not add up from children to parent, and the inequality that holds instead:
 #: alerts of regional and national entities count only at their level (parent ≥ Σ children); a
@@ -68,7 +142,7 @@ STOCK_FLUX = (A1, A2, A3)
 
 #: Stocks (counts on the last day of the month) and ratios of a stock: no multi-month cells (a
 #: stock over several months is read on its last month).
-STOCKS = frozenset({A1, B3, B9, B10, B11, G1})
+STOCKS = frozenset({A1, B3, B9, B10, B11, F5, F6, F7, G1, H1, H2})
 
 #: The latest complete 12-month period ends on the latest quarter's last month whose cells of this
 #: indicator (the registrants' stock) are not provisional — else on the latest such month: the
@@ -90,10 +164,13 @@ GROUPES: list[frozenset[str]] = [
     frozenset({A1, A2, A3}),
     frozenset({B4, B5, B7}),
     frozenset({B10, B11}),
-    frozenset({D1, D2, D3, D5, D6, D7}),
+    frozenset({D1, D2, D3, D5, D6, D7, H6}),
+    frozenset({H3, H4, H5}),
     frozenset({E1, E3}),
     frozenset({E2, E4}),
     frozenset({C1, C2}),
+    frozenset({F1, F2, F3}),
+    frozenset({B3, F5, F6, F7, G1}),
 ]
 
 
@@ -106,8 +183,10 @@ def groupe(indicateur: str) -> str:
 
 
 #: Territorial nestings: (relation, child level, parent level). A bassin may straddle départements,
-#: so agencies add up to their département and, separately, to their bassin.
+#: so agencies add up to their département and, separately, to their bassin. The CRE platforms
+#: (H6's own level) add up to France.
 LIENS = [
+    ("FR_plateformes", "PLATEFORME", "NATIONAL"),
     ("FR_regions", "REGION", "NATIONAL"),
     ("region_departements", "DEPARTEMENT", "REGION"),
     ("departement_agences", "AGENCE", "DEPARTEMENT"),

@@ -14,7 +14,11 @@ Equations (on merged quantities, in *displacement* form: for a feasible point x,
 - ``stock_flux``: A1(t) − A1(t−1) = A2(t) − A3(t) on the ``ensemble`` cells of a territory;
 - ``cumul``: a 12-month cell of the latest 12-month period (``relations.ANNUELS``) is the sum of its
   twelve months;
-- ``numerateur_denominateur``: n ≤ d within a cell.
+- ``relations``: the linear relations of ``relations.RELATIONS`` between indicators;
+- ``numerateur_denominateur``: n ≤ d within a cell (not for a ratio, a mean).
+
+A denominator that counts distinct keys (``DENOMINATEUR_DISTINCT``) is at most the sum of its
+children's and of its modalities' (``>=`` rows: the sum at least the total).
 
 Every instance is checked on the true values: an equality that does not hold is dropped and
 counted in ``Systeme.ecarts`` (zero on generated data, tested). Rolling 12-month cells are in the
@@ -35,14 +39,17 @@ from scipy.sparse.csgraph import connected_components
 
 from pipelines.secret.relations import (
     CUMUL_12_MOIS,
+    DENOMINATEUR_DISTINCT,
     DENOMINATEUR_ENSEMBLE,
     IDENTITES,
     LIENS,
     MOIS,
     PARENT_AU_MOINS_SOMME,
     PARENT_AU_PLUS_SOMME,
+    RELATIONS,
     STOCK_FLUX,
     TRIMESTRE,
+    VENTILATIONS_NON_ADDITIVES,
 )
 
 CLE_CELLULE = ["indicateur", "type_periode", "periode", "niveau", "territoire", "dimension", "modalite"]
@@ -125,20 +132,25 @@ def _paires_identites(c: pl.DataFrame, rq: pl.DataFrame) -> tuple[pl.DataFrame, 
 def _lignes_equations(c: pl.DataFrame, rq: pl.DataFrame, hierarchie: pl.DataFrame) -> pl.DataFrame:
     """Equation rows on raw quantities: ``cle`` (equation key), ``fam``, ``_q``, ``coef``,
     ``sens`` (``=``, ``<=`` parent at least the sum, ``>=`` parent at most the sum)."""
-    q = rq.join(c.select("_i", *CLE_CELLULE), on="_i")
+    q = rq.join(c.select("_i", *CLE_CELLULE, "unite"), on="_i")
     parts = []
+    distinct = pl.col("indicateur").is_in(list(DENOMINATEUR_DISTINCT)) & (pl.col("k") == "d")
 
-    # (a) modalities of a breakdown add up to the ensemble cell (not the shared denominators)
+    # (a) modalities of a breakdown add up to the ensemble cell (not the shared denominators;
+    # a denominator of distinct keys: the ensemble at most the sum)
     base = ["indicateur", "type_periode", "periode", "niveau", "territoire", "k"]
     additif = ~(pl.col("indicateur").is_in(list(DENOMINATEUR_ENSEMBLE)) & (pl.col("k") == "d"))
+    for indicateur, dimension in VENTILATIONS_NON_ADDITIVES:
+        additif = additif & ~((pl.col("indicateur") == indicateur) & (pl.col("dimension") == dimension))
     membres = q.filter((pl.col("dimension") != "ensemble") & additif)
     totaux = q.filter(pl.col("dimension") == "ensemble").select(*base, pl.col("_q").alias("_t"))
     groupes = membres.select(*base, "dimension").unique().join(totaux, on=base)
     cle_a = pl.concat_str([pl.lit("m"), *[pl.col(x).cast(pl.String) for x in [*base, "dimension"]]], separator="|")
+    sens_m = pl.when(distinct).then(pl.lit(">=")).otherwise(pl.lit("="))
     parts.append(membres.join(groupes.select(*base, "dimension"), on=[*base, "dimension"]).select(
-        cle_a.alias("cle"), pl.lit("modalites").alias("fam"), "_q", pl.lit(1.0).alias("coef"), pl.lit("=").alias("sens")))
+        cle_a.alias("cle"), pl.lit("modalites").alias("fam"), "_q", pl.lit(1.0).alias("coef"), sens_m.alias("sens")))
     parts.append(groupes.select(cle_a.alias("cle"), pl.lit("modalites").alias("fam"), pl.col("_t").alias("_q"),
-                                pl.lit(-1.0).alias("coef"), pl.lit("=").alias("sens")))
+                                pl.lit(-1.0).alias("coef"), sens_m.alias("sens")))
 
     # (b) children add up to their parent, for each nesting
     rel = relations_territoriales(q, hierarchie)
@@ -154,17 +166,19 @@ def _lignes_equations(c: pl.DataFrame, rq: pl.DataFrame, hierarchie: pl.DataFram
         groupes = enfants.select(gk).unique().join(parents, on=gk)
         cle_b = pl.concat_str([pl.lit(lien), *[pl.col(x).cast(pl.String) for x in gk]], separator="|")
         sens = (pl.when(pl.col("indicateur").is_in(list(PARENT_AU_MOINS_SOMME))).then(pl.lit("<="))
-                .when(pl.col("indicateur").is_in(list(PARENT_AU_PLUS_SOMME))).then(pl.lit(">="))
+                .when(pl.col("indicateur").is_in(list(PARENT_AU_PLUS_SOMME)) | distinct).then(pl.lit(">="))
                 .otherwise(pl.lit("=")))
         parts.append(enfants.join(groupes.select(gk), on=gk).select(
             cle_b.alias("cle"), pl.lit("territoires").alias("fam"), "_q", pl.lit(1.0).alias("coef"), sens.alias("sens")))
         parts.append(groupes.select(cle_b.alias("cle"), pl.lit("territoires").alias("fam"), pl.col("_t").alias("_q"),
                                     pl.lit(-1.0).alias("coef"), sens.alias("sens")))
 
-    # (c) a quarter is the sum of its three months
+    # (c) a quarter is the sum of its three months (not a modality's share of the whole
+    # population: its denominator is the ensemble's, tied by an identity, even in a month where
+    # the modality has no cell)
     serie = ["indicateur", "niveau", "territoire", "dimension", "modalite", "k"]
-    mois = q.filter(pl.col("type_periode") == MOIS).select(*serie, "periode", "_q")
-    parts += _somme_de_mois(q.filter(pl.col("type_periode") == TRIMESTRE), mois, serie, 3, "t", "trimestre")
+    mois = q_terr.filter(pl.col("type_periode") == MOIS).select(*serie, "periode", "_q")
+    parts += _somme_de_mois(q_terr.filter(pl.col("type_periode") == TRIMESTRE), mois, serie, 3, "t", "trimestre")
 
     # (d) stock and flows of registrants, consecutive months, ensemble cells
     a1, a2, a3 = STOCK_FLUX
@@ -182,9 +196,13 @@ def _lignes_equations(c: pl.DataFrame, rq: pl.DataFrame, hierarchie: pl.DataFram
                                    pl.lit(coef).alias("coef"), pl.lit("=").alias("sens")))
 
     # (e) a 12-month cell (the latest period's, the only ones in the system) is the sum of its months
-    parts += _somme_de_mois(q.filter(pl.col("type_periode") == CUMUL_12_MOIS), mois, serie, 12, "w", "cumul")
+    parts += _somme_de_mois(q_terr.filter(pl.col("type_periode") == CUMUL_12_MOIS), mois, serie, 12, "w", "cumul")
 
-    # (f) n ≤ d within a cell: n − d ≤ 0
+    # (f) linear relations between indicators, where every term's cell exists
+    parts += _relations(q)
+
+    # (g) n ≤ d within a cell: n − d ≤ 0 (a ratio's numerator is not bounded by its denominator)
+    q = q.filter(pl.col("unite") != "ratio")
     nd = q.filter(pl.col("k") == "n").select("_i", pl.col("_q").alias("n")).join(
         q.filter(pl.col("k") == "d").select("_i", pl.col("_q").alias("d")), on="_i")
     cle_e = pl.concat_str([pl.lit("nd"), pl.col("_i").cast(pl.String)], separator="|")
@@ -193,6 +211,25 @@ def _lignes_equations(c: pl.DataFrame, rq: pl.DataFrame, hierarchie: pl.DataFram
     parts.append(nd.select(cle_e.alias("cle"), pl.lit("numerateur_denominateur").alias("fam"), pl.col("d").alias("_q"),
                            pl.lit(-1.0).alias("coef"), pl.lit("<=").alias("sens")))
     return pl.concat(parts)
+
+
+def _relations(q: pl.DataFrame) -> list[pl.DataFrame]:
+    """Rows of the linear relations of ``relations.RELATIONS``: one equation per (relation,
+    period, territory, dimension, modality) where every term's cell exists."""
+    lieu = ["type_periode", "periode", "niveau", "territoire", "dimension", "modalite"]
+    parts = []
+    for r, (termes, sens, dimensions) in enumerate(RELATIONS):
+        dims = ["ensemble", *dimensions]
+        lignes = pl.concat([
+            q.filter((pl.col("indicateur") == ind) & (pl.col("k") == k) & pl.col("dimension").is_in(dims))
+            .select(*lieu, "_q", pl.lit(coef).alias("coef"), pl.lit(t).alias("_t"))
+            for t, (ind, k, coef) in enumerate(termes)
+        ])
+        complets = lignes.group_by(lieu).agg(pl.col("_t").n_unique().alias("_n")).filter(pl.col("_n") == len(termes))
+        cle = pl.concat_str([pl.lit(f"r{r}"), *[pl.col(x).cast(pl.String) for x in lieu]], separator="|")
+        parts.append(lignes.join(complets.select(lieu), on=lieu).select(
+            cle.alias("cle"), pl.lit("relations").alias("fam"), "_q", "coef", pl.lit(sens).alias("sens")))
+    return parts
 
 
 def _somme_de_mois(agregats: pl.DataFrame, mois: pl.DataFrame, serie: list[str], n: int, prefixe: str,
@@ -214,12 +251,14 @@ def _somme_de_mois(agregats: pl.DataFrame, mois: pl.DataFrame, serie: list[str],
 
 def relations_territoriales(cells: pl.DataFrame, hierarchie: pl.DataFrame) -> pl.DataFrame:
     """Child → parent codes for each nesting of ``LIENS`` (``lien``, ``enfant``, ``parent``):
-    FR and the régions present, régions and their départements, agencies and their département
+    FR and the régions and CRE platforms present, régions and their départements, agencies and their département
     and bassin (from the agency referential)."""
     h = hierarchie.select(*(pl.col(x).cast(pl.String) for x in ("code_agence", "code_bassin", "code_departement", "code_region")))
     regions = cells.filter(pl.col("niveau") == "REGION").select(pl.col("territoire").unique().alias("enfant"))
+    plateformes = cells.filter(pl.col("niveau") == "PLATEFORME").select(pl.col("territoire").unique().alias("enfant"))
     return pl.concat([
         regions.with_columns(pl.lit("FR").alias("parent"), pl.lit("FR_regions").alias("lien")),
+        plateformes.with_columns(pl.lit("FR").alias("parent"), pl.lit("FR_plateformes").alias("lien")),
         h.select(pl.col("code_departement").alias("enfant"), pl.col("code_region").alias("parent")).unique()
         .with_columns(pl.lit("region_departements").alias("lien")),
         h.select(pl.col("code_agence").alias("enfant"), pl.col("code_departement").alias("parent"))

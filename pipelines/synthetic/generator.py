@@ -26,7 +26,7 @@ from pipelines.synthetic.referentiel import (
     normalize_departements,
     personnes_reference,
 )
-from pipelines.synthetic.simulation import DAY, ChunkSimulator, alertes
+from pipelines.synthetic.simulation import DAY, PORTEFEUILLE_CIBLE, ChunkSimulator, Equipes, alertes
 
 SUMMARY_FILE = "_generation.json"
 DEFAULT_REGIONS = ("76", "93")
@@ -107,13 +107,15 @@ def generate(
     S, E = day_number(start), day_number(end)
     w0 = max(S, day_number(start_for_months(end, mois_consultations))) if mois_consultations else None
     liens = Liens(scope, w0, E) if w0 is not None else None
+    # advisers of each agency, sized on the whole generation (portfolios independent of the scale)
+    equipes = Equipes.dimensionner(scope, persons, start, end, seed)
     mess = {"corrections": [], "tombstones": [], "doublons": []}
     n_chunks = (persons + chunk_size - 1) // chunk_size
     for chunk in range(n_chunks):
         first = chunk * chunk_size
         n = min(chunk_size, persons - first)
         rng = np.random.default_rng([seed, chunk])
-        result = ChunkSimulator(scope, start, end, rng).run(first + 1, n)
+        result = ChunkSimulator(scope, start, end, rng, equipes).run(first + 1, n)
         versions = dict(result.versions)
         versions["alertes_finalite"] = alertes(scope, start, end, np.random.default_rng([seed, chunk, 1]), n, chunk,
                                                flux_avant=w0)
@@ -136,7 +138,7 @@ def generate(
         flux["mois_demandes"] = mois_consultations
     writer.finalize()
     summary = _summary(out, writer, scope, mess, regions, departements, reference, start, end, persons, seed,
-                       chunk_size, flux)
+                       chunk_size, flux, equipes)
     (out / SUMMARY_FILE).write_text(json.dumps(summary, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8")
     return summary
 
@@ -232,7 +234,7 @@ def _with_ts(rows: pl.DataFrame, ts: np.ndarray) -> pl.DataFrame:
 
 
 def _summary(out, writer: DeliveryWriter, scope: Scope, mess, regions, departements, reference, start, end, persons,
-             seed, chunk_size, flux: dict | None) -> dict:
+             seed, chunk_size, flux: dict | None, equipes: Equipes) -> dict:
     files, rows = {}, {}
     exports = C.CORE_EXPORTS + (EXPORTS_ALERTES if flux else ())
     for export in exports:
@@ -294,4 +296,10 @@ def _summary(out, writer: DeliveryWriter, scope: Scope, mess, regions, departeme
             "bom": "diagnostics : BOM UTF-8 un jour d'extraction sur sept",
         },
         "consultations": flux,
+        "conseillers": {
+            "nombre": equipes.total,
+            "agences_un_seul": int((equipes.taille == 1).sum()),
+            "portefeuille_cible": PORTEFEUILLE_CIBLE,
+            "accompagnements_en_cours_attendus": round(float(equipes.attendus.sum())),
+        },
     }

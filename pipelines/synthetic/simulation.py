@@ -20,7 +20,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from pipelines.core import contract as C
-from pipelines.synthetic.referentiel import Scope, day_number
+from pipelines.synthetic.referentiel import Scope, _stable_hash, day_number
 
 NONE = 100_000_000  # "no date": larger than any real day number, so "date <= x" tests are False
 DAY = 86_400
@@ -77,9 +77,66 @@ def ids(prefix: str, nums: np.ndarray, width: int) -> np.ndarray:
     return np.char.add(prefix, np.char.zfill(nums.astype(np.int64).astype(str), width))
 
 
-def conseillers(rng, agence: np.ndarray) -> np.ndarray:
-    """A référent of the agency: 40 advisers per agency, pseudonyms C00000 to C99999."""
-    return ids("C", agence * 40 + rng.integers(0, 40, len(agence)), 5)
+#: Mean portfolio aimed at: accompaniments in progress per adviser (the agencies spread around it).
+PORTEFEUILLE_CIBLE = 80.0
+#: Accompaniments in progress with a référent on a month end, per simulated person, once multiplied
+#: by 365 / (365 + L) (L: days of the window; the stock of registered people is about that share of
+#: ``persons``). Measured on the simulation: 0.72 to 0.76 for windows of 3 to 35 months.
+EN_COURS_PAR_PERSONNE = 0.74
+#: Pseudonym width: C + 6 digits (a million advisers; a larger number only makes the code longer).
+LARGEUR_CONSEILLER = 6
+
+
+@dataclass(frozen=True)
+class Equipes:
+    """The advisers of every agency of the scope, sized once for the whole generation.
+
+    Agency ``a`` has ``taille[a]`` advisers, numbered ``debut[a]`` to ``debut[a] + taille[a] - 1``
+    over the whole scope, so a pseudonym (``C`` + number) belongs to a single agency. The team is
+    proportional to the accompaniments the agency is expected to have in progress (its share of the
+    people, from the residence probabilities and the candidate agencies of each commune, times
+    ``persons``, times the share in progress), divided by a target portfolio of
+    ``PORTEFEUILLE_CIBLE`` times a factor of the agency (0.75 to 1.25): mean portfolios around
+    60–100 at any scale, at least one adviser per agency. Within an agency, each adviser has a
+    weight (0.6 to 1.4: part time, specialised or new advisers hold fewer people). Factor and
+    weights are drawn from the seed and the agency code: an agency keeps them whatever the scope.
+    """
+
+    debut: np.ndarray  # int64, first adviser number of each agency
+    taille: np.ndarray  # int64, advisers of each agency
+    cumul: np.ndarray  # float64, cumulative weights of all advisers, with a leading 0 (length total + 1)
+    attendus: np.ndarray  # float64, expected accompaniments in progress of each agency
+
+    @classmethod
+    def dimensionner(cls, scope: Scope, persons: int, start: date, end: date, seed: int = 0) -> Equipes:
+        na = len(scope.agence_code)
+        p_commune = np.diff(scope.commune_cumprob, prepend=0.0)
+        part = np.bincount(scope.cand_flat, weights=np.repeat(p_commune / scope.cand_count, scope.cand_count),
+                           minlength=na)
+        L = day_number(end) - day_number(start) + 1
+        attendus = persons * part * EN_COURS_PAR_PERSONNE * 365.0 / (365.0 + L)
+        taille = np.empty(na, dtype=np.int64)
+        poids = []
+        for a, code in enumerate(scope.agence_code.tolist()):
+            rng = np.random.default_rng([seed, _stable_hash(code)])
+            cible = PORTEFEUILLE_CIBLE * rng.uniform(0.75, 1.25)
+            taille[a] = max(1, int(round(attendus[a] / cible)))
+            poids.append(rng.uniform(0.6, 1.4, taille[a]))
+        debut = np.concatenate([[0], np.cumsum(taille)[:-1]]).astype(np.int64)
+        cumul = np.concatenate([[0.0], np.cumsum(np.concatenate(poids))])
+        return cls(debut=debut, taille=taille, cumul=cumul, attendus=attendus)
+
+    @property
+    def total(self) -> int:
+        return int(self.taille.sum())
+
+    def tirer(self, rng: np.random.Generator, agence: np.ndarray) -> np.ndarray:
+        """An adviser of each given agency, drawn by weight (one uniform draw per row)."""
+        lo = self.cumul[self.debut[agence]]
+        hi = self.cumul[self.debut[agence] + self.taille[agence]]
+        num = np.searchsorted(self.cumul, lo + rng.random(len(agence)) * (hi - lo), side="right") - 1
+        num = np.clip(num, self.debut[agence], self.debut[agence] + self.taille[agence] - 1)
+        return ids("C", num, LARGEUR_CONSEILLER)
 
 
 @dataclass
@@ -127,11 +184,16 @@ class _Parts:
 
 
 class ChunkSimulator:
-    def __init__(self, scope: Scope, start: date, end: date, rng: np.random.Generator):
+    def __init__(self, scope: Scope, start: date, end: date, rng: np.random.Generator,
+                 equipes: Equipes | None = None):
+        """``equipes``: the advisers of the whole generation (``Equipes.dimensionner``); by default,
+        teams sized for the people of the one chunk ``run`` simulates."""
         self.s = scope
+        self.start, self.end = start, end
         self.S = day_number(start)
         self.E = day_number(end)
         self.rng = rng
+        self.equipes = equipes
         self.out = {name: _Parts(name) for name in C.CORE_EXPORTS}
         self.doublons: list[str] = []
 
@@ -144,6 +206,8 @@ class ChunkSimulator:
 
     def run(self, first_person: int, n: int) -> ChunkResult:
         rng, s = self.rng, self.s
+        if self.equipes is None:
+            self.equipes = Equipes.dimensionner(s, n, self.start, self.end)
         pid = np.arange(first_person, first_person + n, dtype=np.int64)
         commune = np.searchsorted(s.commune_cumprob, rng.random(n), side="right").clip(0, len(s.commune_code) - 1)
         agence = s.cand_flat[s.cand_start[commune] + (rng.random(n) * s.cand_count[commune]).astype(np.int64)]
@@ -441,8 +505,9 @@ class ChunkSimulator:
             "operateur": codes(C.OPERATEUR, e.op), "parcours": codes(C.PARCOURS, e.parc), "modalite": e.modal,
             "date_signature_ce": d_sig, "intensite_hebdo_heures": intens, "date_debut": e.d_acc,
             "date_fin": e.acc1_end, "motif_fin": acc1_motif, "code_agence": e.ag_code,
-            "id_conseiller": np.where((e.op == OP_CD) & (rng.random(n) < 0.5), "", conseillers(rng, e.agence)),
+            "id_conseiller": np.where((e.op == OP_CD) & (rng.random(n) < 0.5), "", self.equipes.tirer(rng, e.agence)),
         }
+        e.referent = np.where(e.acc_ok, acc_truth["id_conseiller"], "")
         acc = self.out["accompagnements"]
         sig_same = d_sig == e.d_acc
         nan = np.full(n, np.nan)
@@ -489,7 +554,7 @@ class ChunkSimulator:
         E = self.E
         # --- entretiens ---
         self._entretiens(e.uid, e.id_per, e.id_ins, e.agence, e.ag_code, e.op, e.parc, e.d0, e.d_ori, e.mode, e.lpe, e.oriented,
-                         e.d_diag, e.diag_ok, e.d_acc, e.acc_ok, e.acc1_end, e.modal, e.d_end)
+                         e.d_diag, e.diag_ok, e.d_acc, e.acc_ok, e.acc1_end, e.modal, e.d_end, e.referent)
 
         # --- manquements and controls ---
         self._controle(e.uid, e.id_per, e.id_ins, e.agence, e.ag_code, e.d0, e.d_end, e.lpe, e.has_acc, e.d_acc)
@@ -559,13 +624,18 @@ class ChunkSimulator:
         return np.where(by_job, "REPRISE_EMPLOI", np.where(self.rng.random(n) < 0.12, "ABANDON", "SORTIE_DES_LISTES"))
 
     def _entretiens(self, uid, id_per, id_ins, agence, ag_code, op, parc, d0, d_ori, mode, lpe, oriented,
-                    d_diag, diag_ok, d_acc, acc_ok, acc_end, modal, d_end):
+                    d_diag, diag_ok, d_acc, acc_ok, acc_end, modal, d_end, referent):
+        """``referent``: the adviser of the episode's first accompaniment ("" when none); the
+        interviews of the accompaniment (EDA, shared diagnostic, follow-ups) are held by the
+        référent, the orientation interview (and those of a person without a référent) by an
+        adviser of the agency."""
         rng, n = self.rng, len(uid)
         ent = self.out["entretiens"]
-        cons = conseillers(rng, agence)
+        agence_cons = self.equipes.tirer(rng, agence)
+        ref_cons = np.where(referent != "", referent, agence_cons)
         op_code = codes(C.OPERATEUR, op)
 
-        def add(slot, ok, date, type_, statut, modalite, operateur, lead_max=15):
+        def add(slot, ok, date, type_, statut, modalite, operateur, lead_max=15, cons=ref_cons):
             date = np.where(ok, date, NONE)
             plan = np.maximum(date - rng.integers(2, lead_max + 1, n), d0)
             truth = {
@@ -581,17 +651,18 @@ class ChunkSimulator:
         edo = oriented & lpe & np.char.startswith(mode.astype(str), "EDO")
         edo_mod = np.where(mode == "EDO_PRESENTIEL", "PRESENTIEL", "TELEPHONE")
         d_abs = d_ori - rng.integers(3, 8, n)
-        add(0, edo & (rng.random(n) < 0.10) & (d_abs >= d0), d_abs, "EDO", np.full(n, "ABSENT"), edo_mod, "FT", 5)
-        add(1, edo, d_ori, "EDO", np.full(n, "REALISE"), edo_mod, "FT", 3)
+        add(0, edo & (rng.random(n) < 0.35) & (d_abs >= d0), d_abs, "EDO", np.full(n, "ABSENT"), edo_mod, "FT", 5,
+            cons=agence_cons)
+        add(1, edo, d_ori, "EDO", np.full(n, "REALISE"), edo_mod, "FT", 3, cons=agence_cons)
         # first accompaniment interview, sometimes after a no-show or a postponement
         eda_mod = codes(C.MODALITE_CONTACT, pick(rng, n, [0.2, 0.7, 0.1]))
         d_pre = d_diag - rng.integers(7, 15, n)
-        pre_stat = codes(("ABSENT", "REPORTE"), pick(rng, n, [0.7, 0.3]))
-        add(2, diag_ok & (rng.random(n) < 0.16) & (d_pre >= d0), d_pre, "EDA", pre_stat, eda_mod, op_code)
+        pre_stat = codes(("ABSENT", "REPORTE"), pick(rng, n, [0.75, 0.25]))
+        add(2, diag_ok & (rng.random(n) < 0.30) & (d_pre >= d0), d_pre, "EDA", pre_stat, eda_mod, op_code)
         add(3, diag_ok, d_diag, "EDA", np.full(n, "REALISE"), eda_mod, op_code)
         d_dp = d_acc + 10 + rng.integers(0, 31, n)
         add(4, acc_ok & (parc == P_SOCIO) & (rng.random(n) < 0.3) & (d_dp <= d_end), d_dp, "DIAGNOSTIC_PARTAGE",
-            codes(("REALISE", "ABSENT"), pick(rng, n, [0.85, 0.15])), np.full(n, "PRESENTIEL"), op_code)
+            codes(("REALISE", "ABSENT"), pick(rng, n, [0.80, 0.20])), np.full(n, "PRESENTIEL"), op_code)
         # follow-ups during the accompaniment, denser in intensive modalities
         rate = np.select([np.isin(modal, ("INTENSIF", "RENFORCE", "CEJ", "GLOBAL", "AIJ")), modal == "GUIDE",
                           modal == "PRESTATAIRE"], [0.8, 0.35, 0.1], 0.15)
@@ -602,7 +673,7 @@ class ChunkSimulator:
         for j in range(4):
             dj = w0 + (rng.random(n) * np.maximum(w1 - w0, 1)).astype(np.int64)
             add(10 + j, acc_ok & (k > j) & (w1 > w0), dj, "SUIVI",
-                codes(C.STATUT_ENTRETIEN[1:], pick(rng, n, [0.78, 0.10, 0.06, 0.06])),
+                codes(C.STATUT_ENTRETIEN[1:], pick(rng, n, [0.70, 0.17, 0.07, 0.06])),
                 codes(C.MODALITE_CONTACT, pick(rng, n, [0.35, 0.45, 0.20])), op_code)
 
     def _controle(self, uid, id_per, id_ins, agence, ag_code, d0, d_end, lpe, has_acc, d_acc):

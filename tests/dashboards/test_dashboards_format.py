@@ -67,6 +67,9 @@ def test_format_valeur_selon_unite():
     assert fmt.format_valeur(12345.0, "nombre") == f"12{NNBSP}345"
     assert fmt.format_valeur(0.5, "taux") == f"50,0{NBSP}%"
     assert fmt.format_valeur(30.0, "jours") == f"30{NBSP}j"
+    # a mean (H1 portfolio, H5 minutes): one decimal always, never a percentage
+    assert fmt.format_valeur(52.0, "ratio") == "52,0"
+    assert fmt.format_valeur(37.46, "ratio") == "37,5"
 
 
 def test_format_cellule_provisoire():
@@ -80,6 +83,7 @@ def test_format_evolution():
     assert fmt.format_evolution(-1500.0, "nombre") == f"-1{NNBSP}500"
     assert fmt.format_evolution(-3.0, "jours") == f"-3{NBSP}j"
     assert fmt.format_evolution(0.012, "taux") == f"+1,2{NBSP}pt"
+    assert fmt.format_evolution(-2.0, "ratio") == "-2,0"
 
 
 @pytest.mark.parametrize(
@@ -130,6 +134,8 @@ def test_libelles():
     assert fmt.libelle_territoire("REGION", "76", "Occitanie") == "Occitanie"
     assert fmt.libelle_territoire("REGION", "99", None) == "Région 99"
     assert fmt.libelle_territoire("NATIONAL", "FR", None) == "France"
+    # H6's own level: a CRE platform, known by its code
+    assert fmt.libelle_territoire("PLATEFORME", "PF_OCC", None) == "Plateforme de contrôle PF_OCC"
 
 
 def test_libelles_des_modalites():
@@ -141,6 +147,8 @@ def test_libelles_des_modalites():
     assert fmt.libelle_modalite("tranche_age", "moins_26", listes) == "Moins de 26 ans"
     assert fmt.libelle_modalite("groupe_experimentation", "TEMOIN").startswith("Autres agences")
     assert fmt.libelle_modalite("campagne", "2025-V1", listes) == "2025-V1"  # no label: the code
+    # F7's breakdown « frein » reads the code list of the column « freins » of diagnostics
+    assert fmt.libelle_modalite("frein", "MOBILITE", {("freins", "MOBILITE"): "Mobilité"}) == "Mobilité"
     assert fmt.libelle_dimension("operateur_retenu") == "Opérateur retenu"
     assert fmt.libelle_dimension("inconnue") == "inconnue"
 

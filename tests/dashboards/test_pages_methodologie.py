@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pipelines.core import formats as fmt
-from pipelines.core.indicateurs import INDICATEURS
+from pipelines.core.indicateurs import INDICATEURS, RPE_NON_CALCULES
 
 from . import aide_pages as aide
 
@@ -49,6 +49,9 @@ def test_page_par_role(entrepot_marque, monkeypatch, identifiant):
     assert (len(perimetres) == comites) == u.perimetre.tout
     if u.territoire_niveau == "DEPARTEMENT":
         assert set(perimetres.loc[perimetres["Niveau"] == "Département", "Territoire"]) == {f"{u.territoire_code} – Haute-Garonne"}
+    # the RPE indicators the exports cannot support, each with the source it would need
+    (rpe,) = [t for t in aide.tableaux(at) if "Source nécessaire" in t.columns]
+    assert len(rpe) == len(RPE_NON_CALCULES) and (rpe["Statut"] == "non calculé : source non livrée").all()
     assert not aide.marques_vues(at)
 
 

@@ -15,7 +15,7 @@ from pipelines.core.settings import Settings
 
 pytestmark = pytest.mark.slow
 
-LEVELS = {"NATIONAL", "REGION", "DEPARTEMENT", "BASSIN", "AGENCE"}
+LEVELS = {"NATIONAL", "REGION", "DEPARTEMENT", "BASSIN", "AGENCE", "PLATEFORME"}
 CONTRACT_COLUMNS = [
     "indicateur", "periode", "type_periode", "niveau", "territoire", "dimension", "modalite",
     "numerateur", "denominateur", "valeur", "unite", "provisoire",
@@ -57,6 +57,10 @@ def test_indicator_table_follows_the_contract(built):
     assert cols == CONTRACT_COLUMNS
     levels = {r[0] for r in query(built["warehouse"], "select distinct niveau from marts.indicateurs")}
     assert levels == LEVELS
+    # the CRE platforms' own level holds H6 only
+    (plateformes,) = query(built["warehouse"], "select list(distinct indicateur) from marts.indicateurs "
+                                               "where niveau = 'PLATEFORME'")[0]
+    assert plateformes == ["controles_par_plateforme"]
     codes = {r[0] for r in query(built["warehouse"], "select distinct indicateur from marts.indicateurs")}
     assert {"demandeurs_fin_de_mois", "delai_inscription_diagnostic_median"} <= codes
     (arrete,) = query(built["warehouse"], "select date_arrete from marts.arrete")[0]

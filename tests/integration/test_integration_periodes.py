@@ -10,12 +10,15 @@ import duckdb
 import pytest
 
 from pipelines.core.settings import Settings
+from pipelines.secret.relations import DENOMINATEUR_ENSEMBLE
 from pipelines.secret.relations import STOCKS as STOCKS_RELATIONS
 
 pytestmark = pytest.mark.slow
 
 #: The stocks and ratios of a stock, as the outsider's relations list them (one list in the project).
 STOCKS = tuple(sorted(STOCKS_RELATIONS))
+#: Shares of the whole population with cells of several months (F7, a stock's, has none).
+PARTS = sorted(DENOMINATEUR_ENSEMBLE - STOCKS_RELATIONS)
 
 #: Every (period of several months, month) of the calendar: complete periods only, named by their last month.
 PERIODES = """
@@ -78,8 +81,12 @@ def test_sommes_des_mois_et_medianes_des_membres_reunis(entrepot_demo):
             where not list_contains(?, m.indicateur)
             group by all
         ),
-        attendues as (select * from sommes where unite <> 'taux' or den > 0),
-        obtenues as (select * from marts.indicateurs where type_periode <> 'mois')
+        -- a share of the whole population (B5): a modality's denominator is the ensemble's,
+        -- checked below, not the sum of the months where the modality has a cell
+        attendues as (select * from sommes where (unite not in ('taux', 'ratio') or den > 0)
+                      and not (list_contains(?, indicateur) and dimension <> 'ensemble')),
+        obtenues as (select * from marts.indicateurs where type_periode <> 'mois'
+                     and not (list_contains(?, indicateur) and dimension <> 'ensemble'))
         select coalesce(a.indicateur, o.indicateur), coalesce(a.type_periode, o.type_periode),
                coalesce(a.periode, o.periode), a.num, o.numerateur, a.den, o.denominateur, a.val, o.valeur
         from attendues a full join obtenues o
@@ -90,9 +97,18 @@ def test_sommes_des_mois_et_medianes_des_membres_reunis(entrepot_demo):
            or abs(a.num - o.numerateur) > 1e-6
            or coalesce(abs(a.den - o.denominateur), 0) > 1e-6 or (a.den is null) <> (o.denominateur is null)
            or (a.unite = 'nombre' and abs(a.val - o.valeur) > 1e-6)
-           or (a.unite = 'taux' and abs(a.num / a.den - o.valeur) > 1e-9)
-        limit 20""", [list(STOCKS)])
+           or (a.unite in ('taux', 'ratio') and abs(a.num / a.den - o.valeur) > 1e-9)
+        limit 20""", [list(STOCKS), PARTS, PARTS])
     assert ecarts == []
+    parts = query(interne(entrepot_demo), """
+        select count(*), count(*) filter (where m.denominateur <> e.denominateur
+                                          or abs(m.valeur - m.numerateur / e.denominateur) > 1e-9)
+        from marts.indicateurs m join marts.indicateurs e
+          on e.indicateur = m.indicateur and e.type_periode = m.type_periode and e.periode = m.periode
+         and e.niveau = m.niveau and e.territoire = m.territoire and e.dimension = 'ensemble'
+        where m.type_periode <> 'mois' and list_contains(?, m.indicateur) and m.dimension <> 'ensemble'""",
+                  [PARTS])
+    assert parts[0][0] > 0 and parts[0][1] == 0, parts
     # provisional when one of its months is, for the indicator
     non_provisoires = query(interne(entrepot_demo), f"""
         with {PERIODES},

@@ -56,6 +56,8 @@ def parents(hierarchie: pl.DataFrame, niveaux_presents: dict[str, set[str]]) -> 
     rel = {t for t in rel if None not in t}
     for reg in niveaux_presents.get("REGION", set()):
         rel.add(("REGION", reg, "NATIONAL", "FR"))
+    for plateforme in niveaux_presents.get("PLATEFORME", set()):  # H6's CRE platforms
+        rel.add(("PLATEFORME", plateforme, "NATIONAL", "FR"))
     return sorted(rel)
 
 
@@ -92,7 +94,8 @@ def attaquer(publiees: list[dict], hierarchie: pl.DataFrame) -> dict[tuple, floa
     def cle(r):
         return (r["indicateur"], (r["periode"], r.get("type_periode", "mois")), r["niveau"], r["territoire"], r["dimension"], r["modalite"])
 
-    composantes = {"nombre": ("valeur",), "taux": ("numerateur", "denominateur"), "jours": ("numerateur", "denominateur")}
+    composantes = {"nombre": ("valeur",), "taux": ("numerateur", "denominateur"), "jours": ("numerateur", "denominateur"),
+                   "ratio": ("numerateur", "denominateur")}
     unite = {cle(r): r["unite"] for r in publiees}
     connu: dict[tuple, float] = {}
     for r in publiees:

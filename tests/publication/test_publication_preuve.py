@@ -100,6 +100,7 @@ def verifier_motifs(detail: pl.DataFrame, seuil: int, hier: pl.DataFrame, equati
             "nombre": "primaire_effectif" if 1 <= val <= s - 1 else None,
             "taux": "primaire_denominateur" if den < s else ("primaire_numerateur" if 1 <= num <= s - 1 else None),
             "jours": "primaire_population" if den < s else None,
+            "ratio": "primaire_denominateur" if den < s else None,  # a mean: its denominator only
         }[r["unite"]]
         if r["motif_secret"] is None or r["motif_secret"] in MOTIFS_PRIMAIRES:
             assert r["motif_secret"] == attendu, r

@@ -73,9 +73,18 @@ def test_rates_are_recomputed_from_summed_numerators_and_denominators():
     assert v.valeur != pytest.approx((10 / 40 + 30 / 60) / 2)
 
 
+def test_a_mean_of_events_is_recomputed_from_its_sums():
+    """H5, minutes per interview: total minutes over total interviews, not the mean of months."""
+    v = agreger("duree_entretien_moyenne", "ratio", T2, [_taux(300, 10), _taux(900, 20), None])
+    assert v.valeur == pytest.approx(1200 / 30) and v.unite == "ratio"
+
+
 def test_medians_and_ratios_of_a_stock_are_the_last_month():
     assert nature("delai_inscription_diagnostic_median", "jours") == "dernier_mois"
     assert nature("part_accompagnement_intensif", "taux") == "dernier_mois"
+    # the rates and means of a stock of the later lists too (one list: the outsider's relations)
+    assert nature("taux_contrat_engagement_stock", "taux") == "dernier_mois"
+    assert nature("taille_portefeuille_moyenne", "ratio") == "dernier_mois"
     mediane = agreger("delai_controle_median", "jours", T2,
                       [Valeur("jours", 20), Valeur("jours", 40), Valeur("jours", 31)])
     assert (mediane.valeur, mediane.mois) == (31, T2[-1])

@@ -149,7 +149,7 @@ def test_versions_of_a_key_increase_over_deliveries(inbox):
 
 
 def test_identifiers_are_recognisable_source_pseudonyms(inbox):
-    patterns = {"id_personne": r"^P\d{10}$", "id_conseiller": r"^C\d{5}$", "id_agent": r"^A\d{7}$"}
+    patterns = {"id_personne": r"^P\d{10}$", "id_conseiller": r"^C\d{6}$", "id_agent": r"^A\d{7}$"}
     for export in C.CORE_EXPORTS:
         df = inbox.versions(export)
         for col, pat in patterns.items():

@@ -8,14 +8,24 @@
 --     by the families on the pooled members of the period (agreger_indicateur).
 {%- set familles = [
     'indicateurs_captation', 'indicateurs_realisation', 'indicateurs_performance',
-    'indicateurs_controle', 'indicateurs_alertes', 'indicateurs_echeances',
+    'indicateurs_controle', 'indicateurs_alertes', 'indicateurs_echeances', 'indicateurs_charge',
+    'indicateurs_rpe',
 ] %}
 {#- Stocks (observed on the last day of a month) and the ratio of a stock: no cell of several
     months; over several months, a stock is read on its last month (its monthly cell). #}
 {%- set stocks = [
     'demandeurs_fin_de_mois', 'en_attente_diagnostic', 'en_attente_parcours',
     'accompagnements_en_cours', 'part_accompagnement_intensif', 'taux_contrat_engagement_stock',
+    'taille_portefeuille_moyenne', 'part_portefeuilles_plus_de_70',
+    'taux_couverture_diagnostic', 'taux_actualisation_diagnostic_6m', 'taux_diagnostic_avec_freins',
 ] %}
+{#- Indicators with a level of their own (H6: PLATEFORME, made with its zero cells by its family),
+    present among the common levels at NATIONAL only. #}
+{%- set hors_territoires = ['controles_par_plateforme'] %}
+{#- Shares of the whole population of the cell (agreger_indicateur's denominateur_ensemble; the
+    outsider's relations.DENOMINATEUR_ENSEMBLE also lists F7, whose barriers' denominators are
+    the ensemble's by construction, monthly cells only). #}
+{%- set parts_population = ['repartition_orientation'] %}
 
 with cellules_familles as (
     {%- for famille in familles %}
@@ -64,7 +74,11 @@ cellules_nulles as (
         territoires_actifs.mois_provisoire as provisoire
     from modalites_comptees
     cross join territoires_actifs
-    where not exists (
+    where (
+        modalites_comptees.indicateur not in ('{{ hors_territoires | join("', '") }}')
+        or territoires_actifs.niveau = 'NATIONAL'
+    )
+    and not exists (
         select 1
         from cellules_familles_mensuelles
         where cellules_familles_mensuelles.indicateur = modalites_comptees.indicateur
@@ -90,12 +104,43 @@ cellules_mensuelles as (
 cellules_a_cumuler as (
     select *
     from cellules_mensuelles
-    where unite in ('nombre', 'taux')
+    where unite in ('nombre', 'taux', 'ratio')
         and indicateur not in ('{{ stocks | join("', '") }}')
 ),
 
-cellules_cumulees as (
+cellules_cumulees_brutes as (
     {{ cumuler_periodes('cellules_a_cumuler', 'periodes') }}
+),
+
+-- a share of the whole population (B5): a modality with no member in a month has no monthly
+-- cell, so the sum of its monthly denominators would miss that month's population; over several
+-- months its denominator is the ensemble cell's, like every month's
+cellules_cumulees as (
+    select
+        brutes.indicateur,
+        brutes.periode,
+        brutes.type_periode,
+        brutes.niveau,
+        brutes.territoire,
+        brutes.dimension,
+        brutes.modalite,
+        brutes.numerateur,
+        coalesce(ensembles.denominateur, brutes.denominateur) as denominateur,
+        case
+            when ensembles.denominateur is not null then brutes.numerateur / ensembles.denominateur
+            else brutes.valeur
+        end as valeur,
+        brutes.unite,
+        brutes.provisoire
+    from cellules_cumulees_brutes as brutes
+    left join cellules_cumulees_brutes as ensembles
+        on brutes.indicateur in ('{{ parts_population | join("', '") }}')
+        and ensembles.indicateur = brutes.indicateur
+        and ensembles.type_periode = brutes.type_periode
+        and ensembles.periode = brutes.periode
+        and ensembles.niveau = brutes.niveau
+        and ensembles.territoire = brutes.territoire
+        and ensembles.dimension = 'ensemble'
 ),
 
 -- medians of several months, computed by the families (complete periods of the calendar only)

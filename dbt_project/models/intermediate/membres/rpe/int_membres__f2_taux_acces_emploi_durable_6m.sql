@@ -1,0 +1,10 @@
+-- F2 taux_acces_emploi_durable_6m, member level: the common cohort, numerator = an emploi
+-- durable (C2's rule, no hours condition) started in months M+1 to M+6
+-- (see int_membres__f1_f3_acces_emploi_6m).
+{{ config(materialized='view') }}
+
+select
+    periode, provisoire, code_region, code_departement, code_bassin, code_agence, cle,
+    acces_emploi_durable as est_numerateur,
+    allocation, rqth, qpv, zrr, tranche_age, niveau_formation
+from {{ ref('int_membres__f1_f3_acces_emploi_6m') }}
