@@ -79,17 +79,24 @@ def legende_mois(ctx: composants.Contexte, cellules: pl.DataFrame, legende: str 
 def metrique(ctx: composants.Contexte, serie: pl.DataFrame, indicateur: str, mois: date,
              sens: str = "neutre") -> None:
     """One indicator's figure of ``mois`` (``serie``: its ``ensemble`` cells of the territory) or,
-    when that month is not computed yet, of the latest month before; its change from the month
-    before, and the latest final month when the month shown is provisional."""
+    when that month is not computed yet, of the latest month before — or, for an indicator with an
+    observation window whose month is provisional (censored), of the latest final month, the
+    provisional figure following in words; its change from the month before, and the latest
+    final month when the month shown is provisional."""
     s = serie.filter((pl.col("indicateur") == indicateur) & (pl.col("periode") <= mois))
     libelle = ctx.libelle(indicateur, avec_numero=True)
     if s.height and vues.cellule_du_mois(s, mois) is None:
         mois = s["periode"].max()
         libelle += f" – {fmt.format_mois(mois)}"
-    cellule = vues.cellule_du_mois(s, mois)
+    # a windowed indicator's provisional month is censored: the figure is the latest final one
+    cellule, censure = vues.cellule_phare(s, mois, indicateur)
+    if cellule is not None and censure is not None:
+        mois = cellule["periode"]
+        libelle = f"{ctx.libelle(indicateur, avec_numero=True)} – {fmt.format_mois(mois)}"
     if cellule is None:
         st.metric(libelle, fmt.VIDE, help=ctx.definition(indicateur) or None, border=True)
-        st.caption(fmt.explication_absence(None, False, False))
+        st.caption(("Pas encore de mois définitif.  \n" + vues.texte_provisoire_censure(censure)) if censure
+                   else fmt.explication_absence(None, False, False))
         return
     ecart, avant = vues.evolution(s, mois, 1)
     delta = fmt.parametres_metric(None if ecart is None else cellule["valeur"],
@@ -101,7 +108,7 @@ def metrique(ctx: composants.Contexte, serie: pl.DataFrame, indicateur: str, moi
         vues.texte_cellule(cellule).replace(fmt.MENTION_PROVISOIRE, ""),
         help=ctx.definition(indicateur) or None, border=True, **delta,
     )
-    lignes = []
+    lignes = [vues.texte_provisoire_censure(censure)] if censure is not None else []
     if cellule["valeur"] is None and not cellule.get("secret"):
         lignes.append(fmt.explication_absence(cellule["unite"], cellule["provisoire"], True))
     if cellule["provisoire"]:

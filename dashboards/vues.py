@@ -18,6 +18,7 @@ import polars as pl
 
 from pipelines import equite
 from pipelines.core import formats as fmt
+from pipelines.core.indicateurs import A_FENETRE
 
 COLONNE_TERRITOIRE = "Territoire"
 COLONNE_NIVEAU = "Niveau"
@@ -403,6 +404,25 @@ def derniere_definitive(serie: pl.DataFrame) -> dict | None:
     """The latest final (not provisional) cell of a one-territory series, or None."""
     definitives = serie.filter(~pl.col("provisoire").fill_null(False)).sort("periode")
     return definitives.row(-1, named=True) if definitives.height else None
+
+
+def cellule_phare(serie: pl.DataFrame, mois: date, indicateur: str) -> tuple[dict | None, dict | None]:
+    """The headline cell of ``mois`` in a one-territory series, and the provisional cell it
+    replaces (or None). An indicator with an observation window (``A_FENETRE``) whose month is
+    provisional is censored — a rate still low, a median not reached — so its headline is the
+    latest final month before, named by the caller; None when there is none yet."""
+    s = serie.filter(pl.col("periode") <= mois)
+    cellule = cellule_du_mois(s, mois)
+    if indicateur not in A_FENETRE or cellule is None or not cellule["provisoire"]:
+        return cellule, None
+    return derniere_definitive(s), cellule
+
+
+def texte_provisoire_censure(cellule: Mapping) -> str:
+    """What a headline replaced by its latest final month says of the chosen month."""
+    return (f"{fmt.format_mois(cellule['periode'])} : {texte_cellule(cellule).replace(fmt.MENTION_PROVISOIRE, '')}, "
+            "provisoire — la fenêtre d'observation n'est pas close, le chiffre est encore incomplet (ce n'est "
+            "pas un résultat).")
 
 
 def evolution(serie: pl.DataFrame, mois: date, mois_en_arriere: int) -> tuple[float | None, dict | None]:

@@ -147,9 +147,11 @@ def run_build(
                 except MoteurSparkIndisponible as exc:
                     raise BuildError("dbt", str(exc)) from None
             else:
-                # dbt unit tests run in the test suite; a production build runs models and data tests.
+                # dbt unit tests run in the test suite; a production build runs models and data tests
+                # (unless told not to: settings.tests_donnees).
+                exclus = ["test_type:unit"] + ([] if settings.tests_donnees else ["resource_type:test"])
                 run_dbt(
-                    ["build", "--exclude", "test_type:unit"], work, vars=dbt_vars(settings),
+                    ["build", "--exclude", *exclus], work, vars=dbt_vars(settings),
                     # dbt's artefacts beside the build's copy: builds of two warehouses never share them
                     target_path=settings.work_dir / "dbt_target", log_path=settings.work_dir / "dbt_logs",
                     duckdb_config=settings.duckdb_config,

@@ -123,7 +123,7 @@ def construire_modeles(
             spark.sql(f"alter table raw.`{table}` recover partitions")
     journal(f"Modèles dbt sur Spark ({settings.spark_maitre})")
     # seeds and models always; the data tests unless told not to (unit tests: the test suite's)
-    exclus = ["test_type:unit"] + ([] if settings.spark_tests_donnees else ["resource_type:test"])
+    exclus = ["test_type:unit"] + ([] if settings.tests_donnees else ["resource_type:test"])
     run_dbt(
         ["build", "--exclude", *exclus, "--target", "spark"], work, vars=vars,
         target_path=settings.work_dir / "dbt_target_spark", log_path=settings.work_dir / "dbt_logs",

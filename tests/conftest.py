@@ -19,6 +19,9 @@ os.environ["SOCLE_DATA_DIR"] = str(_SANDBOX / "data")
 # Required outside `socle demo`, at least 32 bytes (pipelines.settings.pseudonymisation_key).
 os.environ.setdefault("SOCLE_PSEUDO_KEY", "cle-de-test-ne-pas-utiliser-en-production")
 os.environ["DO_NOT_TRACK"] = "1"
+# The dbt data tests are proven on the integration build (tests/integration), which turns them
+# back on; the suite's other builds (faults, versions, orchestration, demo) test something else.
+os.environ["SOCLE_TESTS_DONNEES"] = "non"
 for var in ("SOCLE_INBOX", "SOCLE_WAREHOUSE", "SOCLE_DATE_ARRETE"):
     os.environ.pop(var, None)
 

@@ -45,32 +45,40 @@ def bloc_indicateur(ctx: composants.Contexte, indicateur: str, sens: str, refs: 
         (pl.col("periode") >= depuis) & (pl.col("periode") <= ctx.mois)
     )
     with st.container(border=True):
-        cellule = vues.cellule_du_mois(serie, ctx.mois)
-        if cellule is None:
+        # a windowed indicator's provisional month is censored: the headline is the latest final one
+        cellule, censure = vues.cellule_phare(serie, ctx.mois, indicateur)
+        if cellule is None and censure is None:
             st.markdown(f"**{ctx.libelle(indicateur, avec_numero=True)}**")
             composants.vide()
             return
-        ecart, avant = vues.evolution(serie, ctx.mois, 1)
+        if cellule is None:
+            st.metric(ctx.libelle(indicateur, avec_numero=True), fmt.VIDE, help=ctx.definition(indicateur) or None)
+            st.caption("Pas encore de mois définitif.  \n" + vues.texte_provisoire_censure(censure))
+            return
+        mois = cellule["periode"]
+        ecart, avant = vues.evolution(serie, mois, 1)
         delta = fmt.parametres_metric(
             None if ecart is None else cellule["valeur"], None if ecart is None else avant["valeur"],
             cellule["unite"], sens,
         )
         if delta["delta"] is not None:
-            delta["delta_description"] = f"par rapport à {fmt.format_mois(vues.mois_decale(ctx.mois, 1))}"
+            delta["delta_description"] = f"par rapport à {fmt.format_mois(vues.mois_decale(mois, 1))}"
         st.metric(
-            ctx.libelle(indicateur, avec_numero=True) + (fmt.MENTION_PROVISOIRE if cellule["provisoire"] else ""),
+            ctx.libelle(indicateur, avec_numero=True)
+            + (f" – {fmt.format_mois(mois)}" if mois != ctx.mois else "")
+            + (fmt.MENTION_PROVISOIRE if cellule["provisoire"] else ""),
             vues.texte_cellule(cellule).replace(fmt.MENTION_PROVISOIRE, ""),
             help=ctx.definition(indicateur) or None,
             **delta,
         )
-        lignes = []
-        ecart_an, avant_an = vues.evolution(serie, ctx.mois, 12)
+        lignes = [vues.texte_provisoire_censure(censure)] if censure is not None else []
+        ecart_an, avant_an = vues.evolution(serie, mois, 12)
         if avant_an is not None:
             lignes.append(
                 f"Il y a un an ({fmt.format_mois(avant_an['periode'])}) : {vues.texte_cellule(avant_an)}"
                 + (f", soit {fmt.format_evolution(ecart_an, cellule['unite'])}" if ecart_an is not None else "")
             )
-        cellule_parent = vues.cellule_du_mois(parent, ctx.mois)
+        cellule_parent = vues.cellule_du_mois(parent, mois)
         if cellule_parent is not None:
             nom = fmt.libelle_territoire(cellule_parent["niveau"], cellule_parent["territoire"], cellule_parent["libelle"])
             lignes.append(f"{nom} : {vues.texte_cellule(cellule_parent)}")

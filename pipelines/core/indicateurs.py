@@ -94,3 +94,10 @@ RPE_NON_CALCULES: tuple[tuple[str, str], ...] = (
     ("Avancement des fiches actions des comités territoriaux",
      "Fiches actions des comités France Travail (suivi des plans d'action)"),
 )
+
+
+#: Indicators read at the end of an observation window that runs past their month (a delay to
+#: an event, a rate within 15, 30 days or 6 months): while the window is open the figure is
+#: censored — people not yet observed to the end count as not having reached the event — so a
+#: provisional month is never a headline (issue 16: « honest headlines »).
+A_FENETRE = frozenset({B1, B2, B7, B8, C1, C2, F1, F2, F3, F4})

@@ -67,9 +67,11 @@ class Settings:
     #: ``local[*]``: a local session on every core).
     moteur: str = "duckdb"
     spark_maitre: str = "local[*]"
-    #: Whether a Spark build also runs the dbt data tests (``SOCLE_SPARK_TESTS_DONNEES``, default
-    #: yes; ``non``: models only — each test is a Spark job, more than half of a small build).
-    spark_tests_donnees: bool = True
+    #: Whether a build also runs the dbt data tests (``SOCLE_TESTS_DONNEES``, default yes; ``non``:
+    #: seeds and models only). Socle's quality gates run whatever this says. On Spark each test is
+    #: a job (more than half of a small build); the test suite proves them on its integration and
+    #: demo builds, and runs its other builds (faults, versions, orchestration) without them.
+    tests_donnees: bool = True
     duckdb_fils: int | None = None
     duckdb_temp: Path | None = None
     #: Set by ``socle demo`` only (never from the environment): the one mode in which a missing
@@ -138,7 +140,7 @@ class Settings:
             duckdb_memoire=(env.get("SOCLE_DUCKDB_MEMOIRE") or "").strip() or None,
             moteur=(env.get("SOCLE_MOTEUR") or "duckdb").strip().lower(),
             spark_maitre=(env.get("SOCLE_SPARK_MAITRE") or "local[*]").strip(),
-            spark_tests_donnees=(env.get("SOCLE_SPARK_TESTS_DONNEES") or "oui").strip().lower() not in ("non", "0", "false"),
+            tests_donnees=(env.get("SOCLE_TESTS_DONNEES") or "oui").strip().lower() not in ("non", "0", "false"),
             duckdb_fils=int(v) if (v := (env.get("SOCLE_DUCKDB_FILS") or "").strip()) else None,
             duckdb_temp=Path(v) if (v := (env.get("SOCLE_DUCKDB_TEMP") or "").strip()) else None,
             max_decompressed_bytes=int(env.get("SOCLE_GZIP_MAX_BYTES", MAX_DECOMPRESSED_BYTES)),

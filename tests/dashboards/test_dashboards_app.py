@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboards import navigation
 from dashboards.acces import Utilisateur
+from pipelines.core import formats as fmt
 from pipelines.core.indicateurs import A1, B1
 
 from .conftest import MOIS, construire_entrepot
@@ -67,12 +68,16 @@ def test_metrique_et_evolution_d_une_region(entrepot, monkeypatch):
     at = _lancer(monkeypatch, entrepot.path, niveau="REGION", territoire="76")
     assert at.selectbox(key="sel_territoire_REGION").value == "76"
     mois = at.selectbox(key="sel_mois_REGION_76").value
-    b1, b1_avant = (entrepot.valeur(B1, "REGION", "76", m) for m in (mois, MOIS[MOIS.index(mois) - 1]))
+    # B1 of that month is still provisional (its 90-day window is open): a censored median is no
+    # headline; the metric is the latest final month's, named, and the provisional one follows in words
+    assert entrepot.provisoire(B1, "REGION", "76", mois)
+    final = max(m for m in MOIS if m <= mois and not entrepot.provisoire(B1, "REGION", "76", m))
+    b1, b1_avant = (entrepot.valeur(B1, "REGION", "76", m) for m in (final, MOIS[MOIS.index(final) - 1]))
     m = _metrique(at, "B1")
-    assert m.value == _jours(b1)
+    assert m.value == _jours(b1) and m.label.endswith(fmt.format_mois(final))
     assert m.delta == ("+" if b1 > b1_avant else "-") + _jours(abs(b1 - b1_avant))
-    # B1 of that month is still provisional: the metric says so.
-    assert entrepot.provisoire(B1, "REGION", "76", mois) and m.label.endswith("(provisoire)")
+    provisoire = _jours(entrepot.valeur(B1, "REGION", "76", mois))
+    assert any(c.value.startswith(f"{fmt.format_mois(mois)} : {provisoire}, provisoire") for c in at.caption)
     # Indicators without data in this warehouse: an empty state, not an error.
     assert any("Aucune donnée" in i.value for i in at.info)
     assert len(at.get("plotly_chart")) >= 1
@@ -81,8 +86,9 @@ def test_metrique_et_evolution_d_une_region(entrepot, monkeypatch):
 def test_comparaison_au_parent(entrepot, monkeypatch):
     at = _lancer(monkeypatch, entrepot.path, niveau="DEPARTEMENT", territoire="31")
     mois = at.selectbox(key="sel_mois_DEPARTEMENT_31").value
-    assert _metrique(at, "B1").value == _jours(entrepot.valeur(B1, "DEPARTEMENT", "31", mois))
-    attendu = f"Occitanie : {_jours(entrepot.valeur(B1, 'REGION', '76', mois))}"
+    final = max(m for m in MOIS if m <= mois and not entrepot.provisoire(B1, "DEPARTEMENT", "31", m))
+    assert _metrique(at, "B1").value == _jours(entrepot.valeur(B1, "DEPARTEMENT", "31", final))
+    attendu = f"Occitanie : {_jours(entrepot.valeur(B1, 'REGION', '76', final))}"
     assert any(attendu in c.value for c in at.caption)
 
 
@@ -119,20 +125,21 @@ def test_publication_prise_en_compte_sans_redemarrer(tmp_path, monkeypatch):
 
 
 def test_mediane_non_atteinte_expliquee(entrepot, monkeypatch):
-    """B1 null (median not reached) shows « – » and says why, instead of a blank."""
+    """B1 null (median not reached) shows « – » and says why, instead of a blank (a final month:
+    a provisional one is never B1's headline)."""
     import duckdb
 
     con = duckdb.connect(str(entrepot.path))
     con.execute(
         "update marts.indicateurs set valeur = null where indicateur = ? and niveau = 'REGION' "
         "and territoire = '76' and periode = ?",
-        [B1, MOIS[2]],
+        [B1, MOIS[1]],
     )
     con.close()
     at = _lancer(monkeypatch, entrepot.path, niveau="REGION", territoire="76")
     assert at.selectbox(key="sel_mois_REGION_76").value == MOIS[2]
     assert _metrique(at, "B1").value == "–"
-    assert any("Médiane pas encore atteinte" in c.value for c in at.caption)
+    assert any("Médiane non atteinte" in c.value for c in at.caption)
 
 
 @pytest.mark.parametrize("u", [NATIONAL, DR76, COMITE31, CSE84], ids=lambda u: u.identifiant)

@@ -7,7 +7,7 @@ from datetime import date
 import polars as pl
 
 from dashboards import data, data_metadonnees, vues
-from pipelines.core.indicateurs import A1, B1
+from pipelines.core.indicateurs import A1, B1, C2
 
 from .conftest import MOIS
 
@@ -118,3 +118,18 @@ def test_petits_effectifs_graduations_entieres():
     assert fig.layout.yaxis.dtick == 1 and fig.layout.yaxis.tickformat == ",d"
     grand = serie.with_columns(valeur=pl.col("valeur") * 1000)
     assert vues.figure_serie(grand).layout.yaxis.dtick is None
+
+
+def test_un_mois_provisoire_censure_n_est_jamais_le_chiffre_phare():
+    """C2 (6-month window): the chosen month is provisional, its 0 % is not a result; the headline
+    is the latest final month. A1 (no window) keeps its provisional month. No final month: none."""
+    serie = pl.DataFrame([_cellule(indicateur=C2, unite="taux", periode=MOIS[0], valeur=0.31),
+                          _cellule(indicateur=C2, unite="taux", periode=MOIS[1], valeur=0.30),
+                          _cellule(indicateur=C2, unite="taux", periode=MOIS[2], valeur=0.0, provisoire=True)])
+    phare, censure = vues.cellule_phare(serie, MOIS[2], C2)
+    assert phare["periode"] == MOIS[1] and censure["periode"] == MOIS[2]
+    assert "ce n'est pas un résultat" in vues.texte_provisoire_censure(censure)
+    assert vues.cellule_phare(serie, MOIS[1], C2) == (serie.row(1, named=True), None)
+    stock = serie.with_columns(indicateur=pl.lit(A1))
+    assert vues.cellule_phare(stock, MOIS[2], A1)[0]["periode"] == MOIS[2]
+    assert vues.cellule_phare(serie.filter(pl.col("provisoire")), MOIS[2], C2)[0] is None

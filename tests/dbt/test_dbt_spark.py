@@ -110,7 +110,7 @@ def test_the_models_on_spark_give_the_cells_of_duckdb(tmp_path, java):
     spark = Settings.from_env(data_dir=tmp_path / "spark", inbox=inbox, warehouse=tmp_path / "spark" / "socle.duckdb",
                               moteur="spark", spark_maitre="local[2]",
                               # models only: the data tests are proven on DuckDB (each is a Spark job here)
-                              spark_tests_donnees=False)
+                              tests_donnees=False)
     run_build(duck)
     etapes: list[str] = []
     run_build(spark, on_step=etapes.append)

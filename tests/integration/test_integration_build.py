@@ -32,6 +32,8 @@ def built(tmp_path_factory):
     assert gen.exit_code == 0, gen.output
     mp = pytest.MonkeyPatch()
     mp.setenv("SOCLE_DATA_DIR", str(root / "data"))  # this module's quality results and Data Docs
+    # the suite's one build with the dbt data tests (tests/conftest.py turns them off elsewhere)
+    mp.setenv("SOCLE_TESTS_DONNEES", "oui")
     res = runner.invoke(app, ["construire", "--depot", str(inbox), "--entrepot", str(warehouse)])
     assert res.exit_code == 0, res.output
     yield {"root": root, "inbox": inbox, "warehouse": warehouse, "output": res.output,
@@ -66,6 +68,15 @@ def test_indicator_table_follows_the_contract(built):
     (arrete,) = query(built["warehouse"], "select date_arrete from marts.arrete")[0]
     (latest,) = query(interne(built["warehouse"]), "select max(date_extraction) from raw._fichiers where statut = 'CHARGE'")[0]
     assert arrete == latest
+
+
+def test_the_build_runs_the_dbt_data_tests_on_generated_data(built):
+    """The data tests of every model pass on generated data (the other builds of the suite run
+    without them: SOCLE_TESTS_DONNEES=non)."""
+    resultats = json.loads((Settings.from_env(warehouse=built["warehouse"]).work_dir
+                            / "dbt_target" / "run_results.json").read_text())["results"]
+    tests = [r for r in resultats if r["unique_id"].startswith("test.")]
+    assert len(tests) > 300 and {r["status"] for r in tests} == {"pass"}
 
 
 def test_the_build_runs_the_quality_gate_and_its_status_is_printed(built):
