@@ -14,7 +14,7 @@ from datetime import date
 import polars as pl
 import streamlit as st
 
-from dashboards import composants, vues, vues_controle
+from dashboards import blocs_parcours, composants, vues, vues_controle
 from pipelines.core import formats as fmt
 
 #: Months of the trend charts.
@@ -79,6 +79,10 @@ def bloc_serie(ctx: composants.Contexte, page: str, indicateur: str, cle: str, *
         if legende:
             lignes.append(legende)
         st.caption("  \n".join(lignes))
+        if serie["valeur"].is_null().all():
+            # nothing to draw (every figure secret or not observable yet): say it, no empty axes
+            composants.vide(blocs_parcours.TOUT_SECRET if serie["secret"].any() else blocs_parcours.RIEN_A_TRACER)
+            return
         st.plotly_chart(
             vues.figure_serie(serie, reference=None if reference is None else reference["valeur"],
                               libelle_reference=None if reference is None else reference.get("court")),

@@ -148,7 +148,10 @@ def _graduations(periodes: list[date], maximum: int = 12) -> tuple[list[date], l
 
 def _axe_valeurs(fig: go.Figure, unite: str | None) -> None:
     if unite == "taux":
-        fig.update_yaxes(tickformat=".0%", rangemode="tozero", title=None)
+        # a rate's axis stays within 0–100 % (with no point, Plotly's own range ran to 400 %)
+        valeurs = [v for t in fig.data for v in (getattr(t, "y", None) or ()) if v is not None]
+        haut = min(1.0, max(valeurs) * 1.15) if valeurs and max(valeurs) > 0 else 1.0
+        fig.update_yaxes(tickformat=".0%", range=[0, haut], title=None)
         return
     fig.update_yaxes(rangemode="tozero", title="jours" if unite == "jours" else None,
                      tickformat=",d" if unite == "nombre" else None)

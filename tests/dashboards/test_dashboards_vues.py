@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import polars as pl
+import pytest
 
 from dashboards import data, data_metadonnees, vues
 from pipelines.core.indicateurs import A1, B1, C2
@@ -109,6 +110,16 @@ def test_derniere_definitive():
                           _cellule(periode=MOIS[2], valeur=None, provisoire=True)])
     assert vues.derniere_definitive(serie)["valeur"] == 25.0
     assert vues.derniere_definitive(serie.filter(pl.col("provisoire"))) is None
+
+
+def test_l_axe_d_un_taux_reste_entre_0_et_100():
+    """With no point to draw, Plotly's own range ran to 400 %: a rate's axis is 0–100 %, or just
+    above the highest value."""
+    vide = pl.DataFrame([_cellule(indicateur=C2, unite="taux", periode=m, valeur=None, secret=True) for m in MOIS])
+    assert tuple(vues.figure_serie(vide).layout.yaxis.range) == (0, 1.0)
+    serie = pl.DataFrame([_cellule(indicateur=C2, unite="taux", periode=m, valeur=v) for m, v in zip(MOIS, [0.1, 0.2, 0.15, 0.12])])
+    bas, haut = vues.figure_serie(serie).layout.yaxis.range
+    assert bas == 0 and haut == pytest.approx(0.23)
 
 
 def test_petits_effectifs_graduations_entieres():

@@ -575,8 +575,10 @@ def test_parcours_barres_du_mois_et_parts_de_cohorte(entrepot_parcours, monkeypa
     at.run()
     titres = [m.value for m in at.markdown]
     assert any("B8" in t and "part de la cohorte" in t and "avr. 2025" in t for t in titres), titres
-    # The provisional month says so under its metric, with the latest final one.
-    assert any(c.value.startswith("Mois provisoire. Dernier mois définitif (mars 2025)") for c in at.caption)
+    # A windowed indicator's provisional month is censored: its metric is the latest final month,
+    # named, and the provisional figure follows in words, « not a result ».
+    assert any(m.label.startswith("B8 – ") and m.label.endswith("– mars 2025") for m in at.metric)
+    assert any(c.value.startswith("avr. 2025 : ") and "ce n'est pas un résultat" in c.value for c in at.caption)
 
 
 def test_retour_emploi_cohorte_definitive_par_defaut(entrepot_parcours, monkeypatch):
