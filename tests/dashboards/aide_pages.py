@@ -106,6 +106,18 @@ def cles_graphiques(at: AppTest) -> set[str]:
     return {n.key for n in at.get("plotly_chart")}
 
 
+def series_ou_pourquoi(at: AppTest, cles: set[str]) -> set[str]:
+    """The series of ``cles`` not drawn; each must have said why instead (every month secret, or
+    nothing observable yet), never drawn empty axes. Returns them."""
+    from dashboards import blocs_parcours
+
+    manquantes = cles - cles_graphiques(at)
+    raisons = (blocs_parcours.TOUT_SECRET, blocs_parcours.RIEN_A_TRACER)
+    pourquoi = [i for i in at.info if i.value in raisons or "Aucune donnée" in i.value]
+    assert len(pourquoi) >= len(manquantes), manquantes
+    return manquantes
+
+
 def textes(at: AppTest) -> list[str]:
     """Everything the page writes: texts, tables' cells and headers, metrics, charts' specs."""
     morceaux = [e.value for e in (*at.title, *at.subheader, *at.caption, *at.markdown, *at.info)]
