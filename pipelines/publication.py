@@ -43,7 +43,8 @@ from pipelines.core.settings import SEEDS_DIR, SEUIL_SECRET_MIN
 from pipelines.secret.primaire import MOTIFS_PRIMAIRES, seuil_effectif  # noqa: F401 - re-exported
 from pipelines.secret.primaire import motifs_primaires as _primaire
 from pipelines.secret.primaire import verifier_seuil as _verifier_seuil
-from pipelines.secret.relations import LIENS as LIENS_TERRITOIRES
+from pipelines.secret.relations import LIENS
+from pipelines.secret.systeme import relations_territoriales
 
 COLONNES_CONTRAT = [
     "indicateur", "periode", "type_periode", "niveau", "territoire", "dimension", "modalite",
@@ -52,9 +53,8 @@ COLONNES_CONTRAT = [
 COLONNES_PUBLICATION = [*COLONNES_CONTRAT, "secret", "motif_secret"]
 MOTIFS_SECONDAIRES = {"secondaire_modalites", "secondaire_territoires", "secondaire_niveaux"}
 
-#: Parent/children nestings protected as groups: (relation, child level, parent level), the
-#: outsider's (``pipelines.secret.relations.LIENS``).
-LIENS = LIENS_TERRITOIRES
+#: Parent/children nestings protected as groups: ``LIENS`` (relation, child level, parent
+#: level), the outsider's, from ``pipelines.secret.relations``.
 
 
 # ---------------------------------------------------------------------------------------------
@@ -83,33 +83,13 @@ def hierarchie_referentiel() -> pl.DataFrame:
 
 
 def _relations(cells: pl.DataFrame, hierarchie: pl.DataFrame) -> pl.DataFrame:
-    """Child → parent rows (niveau_enfant, territoire_enfant, territoire_parent, lien, niveau_parent)."""
-    h = hierarchie.select(
-        pl.col("code_agence").cast(pl.String),
-        pl.col("code_bassin").cast(pl.String),
-        pl.col("code_departement").cast(pl.String),
-        pl.col("code_region").cast(pl.String),
-    )
-    regions = cells.filter(pl.col("niveau") == "REGION").select(pl.col("territoire").unique())
-    plateformes = cells.filter(pl.col("niveau") == "PLATEFORME").select(pl.col("territoire").unique())
-    parts = [
-        regions.select(pl.col("territoire").alias("enfant"), pl.lit("FR").alias("parent"), pl.lit("FR_regions").alias("lien")),
-        plateformes.select(pl.col("territoire").alias("enfant"), pl.lit("FR").alias("parent"),
-                           pl.lit("FR_plateformes").alias("lien")),
-        h.select(pl.col("code_departement").alias("enfant"), pl.col("code_region").alias("parent"),
-                 pl.lit("region_departements").alias("lien")).unique(),
-        h.select(pl.col("code_agence").alias("enfant"), pl.col("code_departement").alias("parent"),
-                 pl.lit("departement_agences").alias("lien")),
-        h.select(pl.col("code_agence").alias("enfant"), pl.col("code_bassin").alias("parent"),
-                 pl.lit("bassin_agences").alias("lien")),
-    ]
+    """Child → parent rows (niveau_enfant, territoire_enfant, territoire_parent, lien, niveau_parent),
+    from the outsider's nestings (``pipelines.secret.systeme.relations_territoriales``)."""
     niveaux = pl.DataFrame(
         {"lien": [lien for lien, _, _ in LIENS], "niveau_enfant": [c for _, c, _ in LIENS], "niveau_parent": [p for _, _, p in LIENS]}
     )
     return (
-        pl.concat(parts)
-        .drop_nulls()
-        .unique()
+        relations_territoriales(cells, hierarchie)
         .join(niveaux, on="lien")
         .rename({"enfant": "territoire_enfant", "parent": "territoire_parent"})
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -106,3 +106,22 @@ def entrepot_vide(entrepot_construit, tmp_path_factory) -> Entrepot:
     path = tmp_path_factory.mktemp("entrepot_rempli") / "socle.duckdb"
     shutil.copy(entrepot_construit.path, path)
     return Entrepot(path, entrepot_construit.target)
+
+
+# --- what the family tests' independent computations share (the contract's common rules) ----
+
+
+def dernier_jour(m: date) -> date:
+    """The last day of the month of ``m``."""
+    return (m.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def territoires(agences: dict[str, tuple], agence: str) -> list[tuple[str, str]]:
+    """Where a cell about people of ``agence`` counts: FR and the agency, and its region,
+    département and bassin when the referential knows it (``agences``: agency → (region,
+    département, bassin), None outside the referential)."""
+    region, dep, bassin = agences[agence]
+    out = [("NATIONAL", "FR"), ("AGENCE", agence)]
+    if region:
+        out += [("REGION", region), ("DEPARTEMENT", dep), ("BASSIN", bassin)]
+    return out

@@ -11,6 +11,8 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
+from .conftest import dernier_jour, territoires
+
 # a dbt build behind these tests
 pytestmark = pytest.mark.slow
 
@@ -38,20 +40,10 @@ def _mois(d: date) -> date:
     return d.replace(day=1)
 
 
-def _dernier_jour(m: date) -> date:
-    return (m.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-
 
 def _provisoire(m: date) -> bool:
-    return _dernier_jour(m) > ARRETE
+    return dernier_jour(m) > ARRETE
 
-
-def _territoires(agence: str):
-    region, dep, bassin = AGENCES[agence]
-    out = [("NATIONAL", "FR"), ("AGENCE", agence)]
-    if region:
-        out += [("REGION", region), ("DEPARTEMENT", dep), ("BASSIN", bassin)]
-    return out
 
 
 def _accompagnement(cle, ep, agence, conseiller, debut, fin=None, modalite="SUIVI"):
@@ -233,7 +225,7 @@ def _attendu(scenario):
 
     h1, h2, h3, h4, h5, h6 = {}, {}, {}, {}, {}, {}
     for m in MOIS:
-        jour = min(_dernier_jour(m), ARRETE)  # the observation day of the month's stock
+        jour = min(dernier_jour(m), ARRETE)  # the observation day of the month's stock
         portefeuilles: dict[str, dict[str, int]] = {}
         for a in accompagnements:
             en_cours = a["date_debut"] <= jour and (a["date_fin"] is None or a["date_fin"] > jour)
@@ -241,12 +233,12 @@ def _attendu(scenario):
                 continue
             agences = portefeuilles.setdefault(a["id_conseiller"], {})
             agences[a["code_agence"]] = agences.get(a["code_agence"], 0) + 1
-            for n, t in _territoires(a["code_agence"]):
+            for n, t in territoires(AGENCES, a["code_agence"]):
                 for dim, mod in (("ensemble", "ensemble"), ("modalite", a["modalite"])):
                     h1.setdefault((m, n, t, dim, mod), []).append(a["id_conseiller"])
         for agences in portefeuilles.values():
             principale = min(agences, key=lambda ag: (-agences[ag], ag))
-            for n, t in _territoires(principale):
+            for n, t in territoires(AGENCES, principale):
                 h2.setdefault((m, n, t, "ensemble", "ensemble"), []).append(sum(agences.values()) > 70)
 
     for e in entretiens:
@@ -254,7 +246,7 @@ def _attendu(scenario):
         if jour > ARRETE or _mois(jour) not in MOIS or e["statut"] not in ("REALISE", "ABSENT"):
             continue
         m = _mois(jour)
-        for n, t in _territoires(e["code_agence"]):
+        for n, t in territoires(AGENCES, e["code_agence"]):
             h4.setdefault((m, n, t, "ensemble", "ensemble"), []).append(e["statut"] == "ABSENT")
             h4.setdefault((m, n, t, "type_entretien", e["type_entretien"]), []).append(e["statut"] == "ABSENT")
             if e["statut"] != "REALISE":
@@ -276,7 +268,7 @@ def _attendu(scenario):
     # months with data: an existing episode registered by the month's end (and the arrêté), not
     # ended before its first day; there every platform that ever decided a control has a cell
     avec_donnees = [m for m in MOIS if any(
-        e["date_inscription"] <= min(_dernier_jour(m), ARRETE)
+        e["date_inscription"] <= min(dernier_jour(m), ARRETE)
         and (e.get("date_fin") is None or e["date_fin"] >= m) for e in scenario["episodes"])]
     for m in avec_donnees:
         for pf in plateformes:

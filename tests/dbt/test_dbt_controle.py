@@ -9,6 +9,8 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
+from .conftest import dernier_jour, territoires
+
 # a dbt build behind these tests
 pytestmark = pytest.mark.slow
 
@@ -33,16 +35,6 @@ def _mois(d: date) -> date:
     return d.replace(day=1)
 
 
-def _dernier_jour(m: date) -> date:
-    return (m.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-
-
-def _territoires(agence: str):
-    region, dep, bassin = AGENCES[agence]
-    out = [("NATIONAL", "FR"), ("AGENCE", agence)]
-    if region:
-        out += [("REGION", region), ("DEPARTEMENT", dep), ("BASSIN", bassin)]
-    return out
 
 
 def _scenario():
@@ -141,7 +133,7 @@ def _attendu(episodes, controles, manquements):
             continue  # not decided, not yet observed, or before the first month of the calendar
         m, ag = _mois(dd), agence[c["id_inscription"]]
         groupe = GROUPES[ag]
-        for n, t in _territoires(ag):
+        for n, t in territoires(AGENCES, ag):
             for dim, mod in (("ensemble", "ensemble"), ("issue", c["issue"])):
                 d1.setdefault((m, n, t, dim, mod), []).append(c)
             for dim, mod in (("ensemble", "ensemble"), ("groupe_experimentation", groupe),
@@ -162,7 +154,7 @@ def _attendu(episodes, controles, manquements):
                 d7.setdefault((m, n, t, "ensemble", "ensemble"), []).append(recours == "RAPO_ACCEPTE")
 
     def provisoire(m):
-        return _dernier_jour(m) > ARRETE
+        return dernier_jour(m) > ARRETE
 
     issue_controle = {}
     for c in controles:
@@ -182,7 +174,7 @@ def _attendu(episodes, controles, manquements):
         if not connue:
             continue
         sanction = suite == "SANCTION" or ic == "SANCTION"
-        for n, t in _territoires(agence[b["id_inscription"]]):
+        for n, t in territoires(AGENCES, agence[b["id_inscription"]]):
             for dim, mod in (("ensemble", "ensemble"), ("type_manquement", b["type_manquement"])):
                 d4.setdefault((m, n, t, dim, mod), []).append(sanction)
 
@@ -252,7 +244,7 @@ def test_dbt_controle_d3_trimestre_sur_les_controles_reunis(entrepot_controle):
     for c in controles:
         dd = c["date_decision"]
         if c["issue"] in DECIDEES and dd is not None and dd <= ARRETE and _mois(dd) >= MOIS[0]:
-            for n, t in _territoires(agence[c["id_inscription"]]):
+            for n, t in territoires(AGENCES, agence[c["id_inscription"]]):
                 delais.setdefault((n, t), []).append((dd - c["date_ouverture"]).days)
     attendu = {k: (float(len(v)), float(len(v)), float(sorted(v)[(len(v) + 1) // 2 - 1]), True)
                for k, v in delais.items()}

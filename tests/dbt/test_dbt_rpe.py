@@ -15,7 +15,7 @@ import pytest
 
 from pipelines.core.warehouse import connect, ensure_raw_schema
 
-from .conftest import Entrepot
+from .conftest import Entrepot, dernier_jour, territoires
 
 # a dbt build (~20 s) behind these tests
 pytestmark = pytest.mark.slow
@@ -46,9 +46,6 @@ def _plus_mois(d: date, n: int) -> date:
     return date(annee, mois, min(d.day, calendar.monthrange(annee, mois)[1]))
 
 
-def _dernier_jour(m: date) -> date:
-    return m.replace(day=calendar.monthrange(m.year, m.month)[1])
-
 
 def _mois_du_calendrier() -> list[date]:
     mois, m = [], PREMIER_MOIS
@@ -57,13 +54,6 @@ def _mois_du_calendrier() -> list[date]:
         m = _plus_mois(m, 1)
     return mois
 
-
-def _territoires(agence: str):
-    region, dep, bassin = AGENCES[agence]
-    out = [("NATIONAL", "FR"), ("AGENCE", agence)]
-    if region:
-        out += [("REGION", region), ("DEPARTEMENT", dep), ("BASSIN", bassin)]
-    return out
 
 
 def _emploi_rpe(e: dict) -> bool:
@@ -100,7 +90,7 @@ def _mediane_inferieure(delais: list) -> float | None:
 
 
 def _ajouter(cellules: dict, indicateur: str, m: date, agence: str, modalites: list[tuple[str, str]], valeur):
-    for niveau, territoire in _territoires(agence):
+    for niveau, territoire in territoires(AGENCES, agence):
         for dim, mod in [("ensemble", "ensemble"), *modalites]:
             cellules.setdefault((indicateur, "mois", m, niveau, territoire, dim, mod), []).append(valeur)
 
@@ -125,14 +115,14 @@ def _attendu(episodes, diagnostics, accompagnements, emplois):
     agence = {e["id_inscription"]: e["code_agence"] for e in episodes}
 
     for m in mois:
-        obs = min(_dernier_jour(m), ARRETE)
+        obs = min(dernier_jour(m), ARRETE)
         ouverts = _ouverts(episodes, obs)
 
         # F1 / F2 / F3: persons, each attributed to its smallest open episode
         rattachement: dict[str, dict] = {}
         for e in sorted(ouverts, key=lambda e: e["id_inscription"]):
             rattachement.setdefault(e["id_personne"], e)
-        debut, d_jour = _plus_mois(m, 1), _dernier_jour(_plus_mois(m, 6))
+        debut, d_jour = _plus_mois(m, 1), dernier_jour(_plus_mois(m, 6))
         for personne, e in rattachement.items():
             siens = emplois_par_personne.get(personne, [])
             f1 = any(_emploi_rpe(x) and debut <= x["date_debut"] <= d_jour for x in siens)
@@ -159,12 +149,12 @@ def _attendu(episodes, diagnostics, accompagnements, emplois):
                      dernier["date_diagnostic"] > _plus_mois(obs, -6))
             freins = set((dernier["freins"] or "").split("|")) - {""}
             _ajouter(taux, "taux_diagnostic_avec_freins", m, e["code_agence"], [], bool(freins))
-            for niveau, territoire in _territoires(e["code_agence"]):
+            for niveau, territoire in territoires(AGENCES, e["code_agence"]):
                 for frein in FREINS:  # every barrier over the whole population; no ensemble from these
                     taux.setdefault(("taux_diagnostic_avec_freins", "mois", m, niveau, territoire, "frein", frein),
                                     []).append(frein in freins)
         for code in ("taux_couverture_diagnostic", "taux_actualisation_diagnostic_6m", "taux_diagnostic_avec_freins"):
-            provisoires[(code, m)] = _dernier_jour(m) > ARRETE
+            provisoires[(code, m)] = dernier_jour(m) > ARRETE
 
     # F8: accompaniments ended in the month
     for a in accompagnements:
@@ -175,7 +165,7 @@ def _attendu(episodes, diagnostics, accompagnements, emplois):
         _ajouter(taux, "taux_rupture_accompagnement", m, agence[a["id_inscription"]],
                  [("operateur", a["operateur"]), ("modalite", a["modalite"] or "non_renseigne")],
                  a["motif_fin"] == "ABANDON")
-        provisoires[("taux_rupture_accompagnement", m)] = _dernier_jour(m) > ARRETE
+        provisoires[("taux_rupture_accompagnement", m)] = dernier_jour(m) > ARRETE
 
     cellules = {k: (float(sum(v)), float(len(v)), sum(v) / len(v), provisoires[(k[0], k[2])])
                 for k, v in taux.items()}
@@ -200,8 +190,8 @@ def _f4(episodes, accompagnements, mois):
             continue  # left the population
         delai = None if acc is None else max(0, (acc - e["date_inscription"]).days)
         membres.setdefault(m, []).append((e, delai if delai is not None and delai <= HORIZON_F4 else None))
-    provisoire_mois = {m: _dernier_jour(m) > ARRETE
-                       or (m in membres and _dernier_jour(m) + timedelta(days=HORIZON_F4) > ARRETE) for m in mois}
+    provisoire_mois = {m: dernier_jour(m) > ARRETE
+                       or (m in membres and dernier_jour(m) + timedelta(days=HORIZON_F4) > ARRETE) for m in mois}
     periodes = [("mois", m, [m]) for m in mois]
     for fin in mois:
         for type_periode, n in (("trimestre", 3), ("cumul_12_mois", 12)):
@@ -215,11 +205,11 @@ def _f4(episodes, accompagnements, mois):
         groupes: dict[tuple, list] = {}
         for m in couverts:
             for e, delai in membres.get(m, []):
-                for niveau, territoire in _territoires(e["code_agence"]):
+                for niveau, territoire in territoires(AGENCES, e["code_agence"]):
                     for dim, mod in (("ensemble", "ensemble"), ("allocation", e["allocation"]),
                                      ("canal_inscription", e["canal_inscription"])):
                         groupes.setdefault((niveau, territoire, dim, mod), []).append(delai)
-        prov = (any(_dernier_jour(m) + timedelta(days=HORIZON_F4) > ARRETE for m in couverts) if type_periode == "mois"
+        prov = (any(dernier_jour(m) + timedelta(days=HORIZON_F4) > ARRETE for m in couverts) if type_periode == "mois"
                 else any(provisoire_mois[m] for m in couverts))
         for (niveau, territoire, dim, mod), delais in groupes.items():
             cellules[("delai_inscription_accompagnement_median", type_periode, fin, niveau, territoire, dim, mod)] = (
