@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from pipelines.synthetic import generate
+from pipelines.synthetic.generator import DEFAULT_PERSONS
 
 
 def rss_mb() -> float:
@@ -29,7 +30,7 @@ def rss_mb() -> float:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--personnes", type=int, default=50_000)
+    p.add_argument("--personnes", type=int, default=DEFAULT_PERSONS)
     p.add_argument("--regions", default="76,93", help="codes séparés par des virgules, ou 'all'")
     p.add_argument("--chunk-size", type=int, default=20_000)
     p.add_argument("--graine", type=int, default=42)

@@ -58,7 +58,7 @@ def do_generate(
     mois_consultations: int | None = None,
 ) -> dict:
     """``regions`` (default 76,93) or ``departements`` (comma-separated COG codes), not both;
-    ``persons=None``: 50,000, or the real number of registered people of the départements;
+    ``persons=None``: ``DEFAULT_PERSONS``, or the real number of registered people of the départements;
     ``mois_consultations=None``: the generator's default window of the consultation log."""
     from pipelines.synthetic import (
         generate,
@@ -67,7 +67,7 @@ def do_generate(
         personnes_reference,
         start_for_months,
     )
-    from pipelines.synthetic.generator import DEFAULT_PERSONS, MOIS_CONSULTATIONS
+    from pipelines.synthetic.generator import DEFAULT_PERSONS, DEFAULT_START, MOIS_CONSULTATIONS
     from pipelines.synthetic.referentiel import CONFLIT_REGIONS_DEPARTEMENTS
 
     def refuse(message: str) -> NoReturn:
@@ -83,7 +83,7 @@ def do_generate(
         mois_consultations = MOIS_CONSULTATIONS
     if mois_consultations < 0:
         raise typer.BadParameter("--mois-consultations doit être positif ou nul (0 : pas de journal)")
-    start = start_for_months(end, months) if months else date(2024, 1, 1)
+    start = start_for_months(end, months) if months else DEFAULT_START
     deps = None
     affiche, origine = persons, ""
     try:
@@ -173,13 +173,13 @@ def generate(
         "agences de ces départements, à leur taille réelle par défaut. Incompatible avec --regions.",
     ),
     months: int | None = typer.Option(
-        None, "--mois", "--months", help="Nombre de mois jusqu'au mois dernier (défaut : depuis janvier 2024)."
+        None, "--mois", "--months", help="Nombre de mois jusqu'au mois dernier (défaut : depuis janvier 2023)."
     ),
     persons: int | None = typer.Option(
         None,
         "--personnes",
         "--persons",
-        help="Nombre de personnes simulées (défaut : 50 000 ; avec --departements, le nombre réel "
+        help="Nombre de personnes simulées sur toute la période (défaut : 63 000 ; avec --departements, le nombre réel "
         "d'inscrits de ces départements, DEFM A à E du référentiel).",
     ),
     seed: int = typer.Option(42, "--graine", "--seed", help="Graine : même graine, mêmes fichiers."),
@@ -256,7 +256,10 @@ def demo(
     serve_dashboard: bool = typer.Option(
         True, "--servir/--sans-servir", "--serve/--no-serve", help="Servir le tableau de bord après la construction."
     ),
-    persons: int = typer.Option(50_000, "--personnes", "--persons", help="Nombre de personnes des données de démonstration."),
+    persons: int | None = typer.Option(
+        None, "--personnes", "--persons",
+        help="Nombre de personnes des données de démonstration, sur toute la période depuis janvier 2023 (défaut : 63 000).",
+    ),
     regions: str = typer.Option(DEFAULT_REGIONS, help="Régions des données de démonstration."),
     mois_consultations: int | None = typer.Option(
         None, "--mois-consultations", help="Mois du journal des consultations des données de démonstration (défaut : 3)."

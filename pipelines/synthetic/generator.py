@@ -30,7 +30,15 @@ from pipelines.synthetic.simulation import DAY, PORTEFEUILLE_CIBLE, ChunkSimulat
 
 SUMMARY_FILE = "_generation.json"
 DEFAULT_REGIONS = ("76", "93")
-DEFAULT_PERSONS = 50_000
+#: First extraction by default: twelve months before April 2024 (MSA, CRE and RSA pilots), so
+#: that every reform has a year of history and a seasonal comparison.
+DEFAULT_START = date(2023, 1, 1)
+#: People over the whole window, not per month: the initial stock and the daily flows are both
+#: proportional to persons / (365 + days of the window) (``ChunkSimulator.run``). 63,000 from
+#: January 2023 keeps the monthly density of the former 50,000 from January 2024 (measured up to
+#: November 2026: same entries a month, same share of secret cells), which the demo's
+#: statistical secret depends on.
+DEFAULT_PERSONS = 63_000
 MOIS_CONSULTATIONS = consultations.MOIS_DEFAUT
 #: the exports the consultation window adds
 EXPORTS_ALERTES = ("agents", "personnes_exposees", "consultations")
@@ -54,7 +62,7 @@ def generate(
     *,
     regions: list[str] | tuple[str, ...] | None = DEFAULT_REGIONS,
     departements: list[str] | tuple[str, ...] | None = None,
-    start: date = date(2024, 1, 1),
+    start: date = DEFAULT_START,
     end: date | None = None,
     persons: int | None = None,
     seed: int = 42,
@@ -67,8 +75,9 @@ def generate(
 
     ``regions=None`` or ``["all"]``: every metropolitan region. ``departements`` (COG codes, e.g.
     ``["31"]``) restricts the simulation to the agencies of those départements instead; ``regions``
-    must then be left at its default. ``persons`` defaults to 50,000, or with ``departements`` to
-    their real number of registered people (``personnes_reference``: DEFM A to E, latest month).
+    must then be left at its default. ``start`` defaults to ``DEFAULT_START``. ``persons`` defaults
+    to ``DEFAULT_PERSONS``, or with ``departements`` to their real number of registered people
+    (``personnes_reference``: DEFM A to E, latest month).
     ``end`` defaults to the last day of the previous month. Deterministic: the same arguments give
     byte-identical files. With ``overwrite``, the export folders and the summary of a previous
     generation are removed first; otherwise an inbox that already holds deliveries is refused.

@@ -1,0 +1,41 @@
+"""The default period of the synthetic data: from January 2023, twelve months before the April 2024
+pilots, with the stock of registered people already there on the first day."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from typer.testing import CliRunner
+
+from pipelines import cli
+from pipelines.synthetic import lecture
+from pipelines.synthetic.generator import DEFAULT_PERSONS, DEFAULT_START
+
+
+def test_la_demo_commence_en_janvier_2023_avec_le_stock_deja_inscrit(monkeypatch, tmp_path):
+    monkeypatch.setenv("SOCLE_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("SOCLE_INBOX", raising=False)
+    monkeypatch.delenv("SOCLE_UTILISATEURS", raising=False)
+    monkeypatch.setattr(cli, "do_build", lambda settings: None)  # the build is tested elsewhere
+    res = CliRunner().invoke(cli.app, ["demo", "--sans-servir", "--regions", "76", "--personnes", "300",
+                                       "--mois-consultations", "0"])
+    assert res.exit_code == 0, res.output
+    inbox = tmp_path / "inbox"
+    assert DEFAULT_START == date(2023, 1, 1)
+    assert lecture.summary(inbox)["parametres"]["debut"] == "2023-01-01"
+    assert min(p.name for p in (inbox / "inscriptions").iterdir()) == "inscriptions_20230101.csv"
+
+    # text columns: ISO dates compare as strings
+    jour = DEFAULT_START.isoformat()
+    inscriptions = lecture.current(inbox, "inscriptions")["date_inscription"]
+    assert (inscriptions < jour).sum() > 0  # the initial load carries the stock: it does not start from zero
+    assert inscriptions.filter(inscriptions >= jour).min().startswith("2023-01")
+    entretiens = lecture.read_export(inbox, "entretiens")["date_entretien"]
+    assert entretiens.filter(entretiens >= jour).min().startswith("2023-01")
+
+
+def test_l_aide_annonce_les_valeurs_par_defaut():
+    personnes = f"{DEFAULT_PERSONS:,}".replace(",", " ")
+    for commande in ("generer", "demo"):
+        aide = " ".join(CliRunner().invoke(cli.app, [commande, "--help"], terminal_width=400).output.split())
+        assert f"janvier {DEFAULT_START.year}" in aide and f"défaut : {personnes}" in aide, commande
