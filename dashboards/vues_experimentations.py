@@ -237,3 +237,92 @@ def ajouter_debut(fig: go.Figure, debut: date | None, libelle: str) -> go.Figure
                                                      "font": {"size": 11}}],
     )
     return fig
+
+
+# ---------------------------------------------------------------------------------------------
+# Evaluation (difference-in-differences, pipelines.evaluation)
+
+#: The models as the readings name them.
+NOMS_MODELES = {"MODELE_1": "modèle 1 (segmentation par besoins)", "MODELE_2": "modèle 2 (alliance de travail)"}
+NOTE_EVALUATION = (
+    "Méthode : chaque modèle est comparé aux autres agences des mêmes régions (témoins), hors agences d'une "
+    "autre expérimentation (RSA rénové, CRE rénové), sur les cellules mensuelles définitives de chaque agence ; "
+    "effets fixes agence et mois, pondération par les personnes concernées, intervalles à 95 % par grappes "
+    "d'agences. « Effet minimal détectable » : l'effet que la comparaison détecterait 8 fois sur 10. "
+    "« Tendances avant (p) » : test que les écarts avant le lancement sont nuls (sous 0,05, prudence). "
+    "Vue publiée : les cellules secrètes sont écartées.")
+COULEURS_MODELES = {"MODELE_1": "#000091", "MODELE_2": "#c9191e"}
+
+
+def _intervalle(bas, haut, unite: str) -> str:
+    if bas is None or haut is None:
+        return fmt.VIDE
+    return f"{fmt.format_evolution(bas, unite)} à {fmt.format_evolution(haut, unite)}"
+
+
+def _conclusion(e) -> str:
+    if e.effet is None:
+        return "pas d'estimation"
+    if e.significatif:
+        return "écart établi (hausse)" if e.effet > 0 else "écart établi (baisse)"
+    return "pas de conclusion possible"
+
+
+def tableau_evaluation(estimations: pl.DataFrame, dico: Mapping | None = None) -> pl.DataFrame:
+    """The estimates, one row per indicator and model, in French: gap, 95 % interval, minimum
+    detectable effect, agencies and people behind it, pre-trend test, what one can conclude."""
+    from pipelines.evaluation import did
+    from pipelines.evaluation.panel import unite_effectif
+
+    lignes = []
+    for ligne in estimations.to_dicts():
+        e = did.depuis_tableau(ligne)
+        lignes.append([
+            fmt.libelle_indicateur(e.indicateur, dico, avec_numero=True),
+            NOMS_MODELES.get(e.modele, e.modele),
+            fmt.format_evolution(e.effet, e.unite),
+            _intervalle(e.ic_bas, e.ic_haut, e.unite),
+            fmt.VIDE if e.ecart_detectable is None else fmt.format_evolution(abs(e.ecart_detectable), e.unite).lstrip("+"),
+            f"{e.agences_traitees} / {e.agences_temoins}",
+            fmt.VIDE if e.effet is None else f"{fmt.format_nombre(e.effectif_traite)} {unite_effectif(e.indicateur)}",
+            fmt.VIDE if e.p_tendances is None else fmt.format_nombre(e.p_tendances, 2),
+            _conclusion(e),
+        ])
+    colonnes = ["Indicateur", "Modèle", "Écart estimé", "Intervalle à 95 %", "Effet minimal détectable",
+                "Agences (modèle / témoins)", "Effectif du modèle depuis le lancement",
+                "Tendances avant (p)", "Conclusion"]
+    return pl.DataFrame(lignes, schema=[(c, pl.String) for c in colonnes], orient="row")
+
+
+def lectures_evaluation(estimations: pl.DataFrame, indicateur: str) -> list[str]:
+    """The plain-French reading of each model's estimate for one indicator."""
+    from pipelines.evaluation import did
+
+    return [did.lecture(did.depuis_tableau(ligne), NOMS_MODELES.get(ligne["modele"], ligne["modele"]))
+            for ligne in estimations.filter(pl.col("indicateur") == indicateur).to_dicts()]
+
+
+def figure_etude(effets: pl.DataFrame, unite: str) -> go.Figure | None:
+    """Event study: each model's effect by month relative to the start, with its 95 % interval
+    (the month before the start is the reference, 0). None when there is nothing to draw."""
+    if effets.height == 0:
+        return None
+    echelle = 100.0 if unite == "taux" else 1.0
+    fig = go.Figure()
+    for modele in [m for m in NOMS_MODELES if m in set(effets["modele"].to_list())]:
+        e = effets.filter(pl.col("modele") == modele).sort("relatif")
+        fig.add_trace(go.Scatter(
+            x=e["relatif"].to_list(), y=(e["effet"] * echelle).to_list(), mode="markers+lines",
+            name=NOMS_MODELES[modele], line={"color": COULEURS_MODELES[modele], "width": 1},
+            error_y={"type": "data", "symmetric": False, "array": ((e["ic_haut"] - e["effet"]) * echelle).to_list(),
+                     "arrayminus": ((e["effet"] - e["ic_bas"]) * echelle).to_list(), "thickness": 1},
+        ))
+    fig.add_hline(y=0, line={"color": "#666666", "width": 1})
+    fig.add_vline(x=-0.5, line={"color": "#000000", "dash": "dash", "width": 1.5},
+                  annotation_text="lancement", annotation_position="top right")
+    fig.update_layout(
+        xaxis_title="Mois depuis le lancement (−1 : mois de référence ; les extrémités regroupent les mois plus éloignés)",
+        yaxis_title="Écart au témoin (points)" if unite == "taux" else "Écart au témoin (jours)",
+        legend={"orientation": "h", "y": -0.3}, margin={"t": 30, "b": 10}, height=380,
+    )
+    return fig

@@ -12,7 +12,7 @@ import polars as pl
 import streamlit as st
 
 from dashboards import blocs_parcours as blocs
-from dashboards import composants, data_metadonnees, vues
+from dashboards import composants, data_evaluation, data_metadonnees, vues
 from dashboards import vues_experimentations as vx
 from pipelines.core import formats as fmt
 from pipelines.core.indicateurs import A1, B1, B2, B8, C1, C2
@@ -94,6 +94,7 @@ def corps(ctx: composants.Contexte) -> None:
                         "l'expérimentation MSA porte sur d'autres régions.")
         return
     methode(ctx, debut)
+    evaluation(ctx)
     if membres.height == 0:
         st.info("Aucune agence de l'expérimentation dans ce territoire : seules des agences témoins y sont "
                 "suivies. Pour comparer les modèles, choisissez la région.", icon=":material/info:")
@@ -123,6 +124,44 @@ def corps(ctx: composants.Contexte) -> None:
 
     blocs.onglets({s: (lambda s=s: theme(s)) for s in dict.fromkeys(INDICATEURS.values())}, CLE_ONGLET)
     composants.notes(ctx)
+
+
+def evaluation(ctx: composants.Contexte) -> None:
+    """The decision-grade comparison: each model against the witness agencies of its regions
+    (difference-in-differences, pipelines.evaluation), with its interval, event study and reading."""
+    from pipelines.evaluation import panel as pn
+
+    with st.container(border=True):
+        st.markdown("**Évaluation : écart de chaque modèle aux agences témoins (différence de différences)**")
+        niveau = ctx.territoire.niveau
+        if niveau not in ("NATIONAL", "REGION"):
+            st.info("L'évaluation compare les agences de chaque modèle aux agences témoins de leurs régions : elle se "
+                    "lit sur une région ou sur la France (la note d'évaluation PDF en donne les résultats).",
+                    icon=":material/info:")
+            return
+        regions = None if niveau == "NATIONAL" else (ctx.territoire.code,)
+        estimations = data_evaluation.estimations(ctx.chemin, ctx.perimetre, regions)
+        if estimations.height == 0:
+            composants.vide("Aucune agence de l'expérimentation MSA dans ce territoire : rien à évaluer.")
+            return
+        blocs.donnees(ctx, PAGE, "experimentations_evaluation", None, vx.tableau_evaluation(estimations, ctx.dico),
+                      visible=True)
+        st.caption(vx.NOTE_EVALUATION)
+        codes = [i for i in pn.INDICATEURS if i in set(estimations["indicateur"].to_list())]
+        choix = st.selectbox("Lecture et étude d'événement de l'indicateur", codes, key="experimentations_evaluation_ind",
+                             format_func=lambda c: fmt.libelle_indicateur(c, ctx.dico, avec_numero=True))
+        for texte in vx.lectures_evaluation(estimations, choix):
+            st.markdown(f"- {texte}")
+        unite = estimations.filter(pl.col("indicateur") == choix)["unite"][0]
+        figure = vx.figure_etude(data_evaluation.etude_evenement(ctx.chemin, ctx.perimetre, regions, choix), unite)
+        if figure is None:
+            composants.vide("Pas d'étude d'événement : trop peu d'agences du modèle ou des témoins ont des valeurs "
+                            "publiées pour cet indicateur.")
+        else:
+            st.plotly_chart(figure, key="experimentations_etude_evenement")
+            st.caption("Étude d'événement : écart de chaque modèle au témoin, mois par mois autour du lancement, avec "
+                       "son intervalle à 95 %. Avant le lancement, les écarts doivent rester proches de 0 (tendances "
+                       "parallèles) pour que l'estimation soit crédible.")
 
 
 def graphique(ctx: composants.Contexte, cellules: pl.DataFrame, indicateur: str, debut: date) -> None:
