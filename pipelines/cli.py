@@ -479,15 +479,54 @@ def qualite(
         raise typer.Exit(code=2)
 
 
+def _note_evaluation(settings: Settings, region: str | None, vue: str, out: Path | None, envoyer: bool) -> None:
+    """``socle rapport --edition evaluation-msa``: the MSA evaluation note, written to ``out``."""
+    from rich.markup import escape
+
+    from pipelines.rapports import QualiteBloquante, RapportError
+    from pipelines.rapports.evaluation import produire_note
+
+    if envoyer:
+        console.print("[bold red]La note d'évaluation n'est pas envoyée au CSE : écrivez-la avec --sortie FICHIER.pdf.[/]")
+        raise typer.Exit(code=1)
+    if out is None:
+        console.print("[bold red]Précisez --sortie FICHIER.pdf.[/]")
+        raise typer.Exit(code=1)
+    try:
+        with console.status("Note d'évaluation MSA : estimations (différence de différences) et graphiques…"):
+            note = produire_note(settings.warehouse, region, vue)
+    except RapportError as exc:
+        console.print(f"[bold red]{escape(str(exc))}[/]")
+        raise typer.Exit(code=2 if isinstance(exc, QualiteBloquante) else 1) from None
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(note.pdf)
+    perimetre = region or "régions de l'expérimentation"
+    console.print(f"[bold green]Note d'évaluation écrite :[/] {out} ({perimetre}, vue {vue})")
+
+
 @app.command()
 def rapport(
-    region: str = typer.Option(..., "--region", help="Code région INSEE (76 Occitanie, 93 PACA…)."),
-    periode: str = typer.Option(
-        ...,
-        "--periode",
-        help="Mois AAAA-MM ; trimestre AAAA-T1…T4 ou année AAAA selon l'édition (un mois désigne alors son trimestre ou son année).",
+    region: str | None = typer.Option(
+        None, "--region",
+        help="Code région INSEE (76 Occitanie, 93 PACA…). Obligatoire sauf pour evaluation-msa (défaut : toutes les "
+        "régions de l'expérimentation).",
     ),
-    edition: str = typer.Option("mensuelle", "--edition", help="mensuelle, trimestrielle ou annuelle."),
+    periode: str | None = typer.Option(
+        None,
+        "--periode",
+        help="Mois AAAA-MM ; trimestre AAAA-T1…T4 ou année AAAA selon l'édition (un mois désigne alors son trimestre ou "
+        "son année). Obligatoire sauf pour evaluation-msa (tous les mois définitifs publiés).",
+    ),
+    edition: str = typer.Option(
+        "mensuelle", "--edition",
+        help="mensuelle, trimestrielle ou annuelle (rapport au CSE), ou evaluation-msa (note d'évaluation de "
+        "l'expérimentation MSA).",
+    ),
+    vue: str = typer.Option(
+        "publiee", "--vue",
+        help="evaluation-msa : publiee (après secret statistique, défaut) ou interne (cellules avant secret : pour les "
+        "directions nationale et régionales seulement).",
+    ),
     out: Path | None = typer.Option(None, "--sortie", "--out", help="Fichier PDF à écrire."),
     warehouse: Path | None = typer.Option(
         None, "--entrepot", "--warehouse", help="Entrepôt publié (défaut : SOCLE_WAREHOUSE ou data/socle.duckdb)."
@@ -504,8 +543,14 @@ def rapport(
     from pipelines.rapports import periode as lire_periode
 
     settings = Settings.from_env(warehouse=warehouse)
+    if edition == "evaluation-msa":
+        _note_evaluation(settings, region, vue, out, envoyer)
+        return
     if out is None and not envoyer:
         console.print("[bold red]Précisez --sortie FICHIER.pdf (ou --envoyer pour archiver et envoyer au CSE).[/]")
+        raise typer.Exit(code=1)
+    if region is None or periode is None:
+        console.print("[bold red]Précisez --region et --periode pour un rapport au CSE.[/]")
         raise typer.Exit(code=1)
     try:
         p = lire_periode(periode, edition)

@@ -97,9 +97,10 @@ def _ajuster(y, w, traitement: np.ndarray, agence: np.ndarray, mois: np.ndarray)
     m, _ = _index(mois)
     yt = _sans_effets_fixes(y, w, a, m)
     Xt = np.column_stack([_sans_effets_fixes(traitement[:, j], w, a, m) for j in range(traitement.shape[1])])
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), np.errstate(invalid="ignore"):
         warnings.simplefilter("ignore")
         fit = sm.WLS(yt, Xt, weights=w).fit(cov_type="cluster", cov_kwds={"groups": a}, use_t=True)
+        fit.bse, fit.pvalues  # noqa: B018  (cached here, where a singular covariance stays quiet)
     return fit, traitement.shape[1], None
 
 
@@ -169,7 +170,8 @@ def etude_evenement(panel: pl.DataFrame, debut: date, modele: str,
         "ic_bas": [*(params - t * bse).tolist(), 0.0],
         "ic_haut": [*(params + t * bse).tolist(), 0.0],
     }).sort("relatif")
-    return effets
+    # a month held by too few treated agencies can get no standard error: not drawn
+    return effets.filter(pl.all_horizontal(pl.col("effet", "ic_bas", "ic_haut").is_finite()))
 
 
 ETUDE_VIDE = pl.DataFrame(schema={"relatif": pl.Int32, "effet": pl.Float64, "ic_bas": pl.Float64,

@@ -206,3 +206,27 @@ def entonnoir(unites: list[dict], limites: list[dict], taux_reference: float, *,
     ).transform_filter("datum.calque == 'unite'")
     return en_image(alt.layer(lignes, reference, points, data=alt.Data(values=donnees), title=titre)
                     .properties(width=largeur - 120, height=220))
+
+
+@_sans_validation
+def etude_evenement(effets: list[dict], unite: str, *, titre: str = "", largeur: int = LARGEUR_PLEINE,
+                    hauteur: int = 140) -> Dessin | None:
+    """Event study: ``[{serie, relatif, effet, ic_bas, ic_haut}]`` (months relative to the start,
+    effects in the indicator's unit) as points with their 95 % intervals, 0 and the start marked.
+    None when there is nothing to draw."""
+    if not effets:
+        return None
+    echelle = 100.0 if unite == "taux" else 1.0
+    lignes = [{"serie": e["serie"], "relatif": e["relatif"], "effet": e["effet"] * echelle,
+               "bas": e["ic_bas"] * echelle, "haut": e["ic_haut"] * echelle} for e in effets]
+    series = list(dict.fromkeys(e["serie"] for e in lignes))
+    couleur = alt.Color("serie:N", title=None, sort=series, scale=alt.Scale(range=PALETTE))
+    x = alt.X("relatif:Q", title="mois depuis le lancement (−1 : référence)", axis=alt.Axis(tickCount=12))
+    titre_y = "écart au témoin (points)" if unite == "taux" else "écart au témoin (jours)"
+    base = alt.Chart().encode(x=x, color=couleur)
+    barres = base.mark_rule(strokeWidth=1).encode(y=alt.Y("bas:Q", title=titre_y), y2="haut:Q")
+    points = base.mark_point(filled=True, size=18).encode(y="effet:Q")
+    zero = alt.Chart().mark_rule(color=GRIS).encode(y=alt.datum(0))
+    lancement = alt.Chart().mark_rule(color="#000000", strokeDash=[4, 3]).encode(x=alt.datum(-0.5))
+    return en_image(alt.layer(barres, points, zero, lancement, data=alt.Data(values=lignes), title=titre)
+                    .properties(width=largeur, height=hauteur))
