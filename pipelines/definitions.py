@@ -328,7 +328,7 @@ rapports_partitions = dg.MultiPartitionsDefinition(
     {
         # Reports exist for months that are over (the current month is not a partition yet).
         "mois": dg.MonthlyPartitionsDefinition(
-            start_date=Settings.from_env().premier_mois or "2024-01", fmt="%Y-%m", timezone="Europe/Paris"
+            start_date=Settings.from_env().premier_mois or "2023-01", fmt="%Y-%m", timezone="Europe/Paris"
         ),
         "region": dg.StaticPartitionsDefinition(regions_planifiees()),
     }

@@ -649,3 +649,10 @@ def test_page_sur_l_entrepot_demo(entrepot_demo, monkeypatch, identifiant, page)
     if page == "experimentations":
         # The demo starts after April 2024: no month before the start, said in words.
         assert any("aucun mois « avant »" in w.value for w in at.warning)
+        # The evaluation: one row per indicator and model for a region or France (none can be
+        # estimated without a month before the start), a sentence for a committee's territory.
+        if UTILISATEURS[identifiant].perimetre.niveau in (None, "REGION"):
+            evaluation = next(t.value for t in at.dataframe if "Écart estimé" in t.value.columns)
+            assert len(evaluation) == 30 and set(evaluation["Conclusion"]) == {"pas d'estimation"}
+        else:
+            assert any("se lit sur une région ou sur la France" in i.value for i in at.info)
