@@ -6,8 +6,10 @@ Used by the CLI build and the tests. dbt reads the warehouse path from ``SOCLE_D
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -98,6 +100,57 @@ def _fermer_base_duckdb() -> None:
         env.close()
 
 
+#: Profile keys that name where the warehouse is, not what the models are: left out of the hash
+#: that decides whether dbt may reuse a previous parse (see ``_analyse_partagee``).
+_CLES_EMPLACEMENT = ("path", "config_options")
+#: Where the parses of the project are kept between builds (one file per warehouse name and vars).
+_ANALYSES = DBT_PROJECT_DIR / "target" / "analyses_partielles"
+
+
+@contextmanager
+def _analyse_partagee(target_path: Path | None, base: str, vars: dict | None) -> Iterator[None]:
+    """Let a build reuse the parse of an earlier build of the same project.
+
+    Each build has its own target folder, and dbt rejects a saved parse when any profile key
+    changes — the warehouse's path and temp folder do, from one build to the next — so every build
+    parsed the whole project again (about 5 s of CPU, 40 times in the test suite). Those keys do
+    not change what the models are: they are left out of dbt's check (``_CLES_EMPLACEMENT``), and
+    the latest parse (``partial_parse.msgpack``) is copied into the build's target folder and back.
+    dbt still checks every project file, var and the warehouse's name: a stale copy only means a
+    full parse, never a wrong one."""
+    if target_path is None:
+        yield
+        return
+    try:
+        from dbt.adapters.duckdb.credentials import DuckDBCredentials
+    except ImportError:  # another adapter: nothing to share
+        yield
+        return
+    cle = hashlib.sha256(f"{base}|{_vars_json(vars or {})}".encode()).hexdigest()[:16]
+    partage = _ANALYSES / f"{cle}.msgpack"
+    local = Path(target_path) / "partial_parse.msgpack"
+    if partage.exists() and not local.exists():
+        local.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(partage, local)
+    avant = local.stat().st_mtime_ns if local.exists() else None
+    origine = DuckDBCredentials._connection_keys
+
+    def sans_emplacement(self):
+        return tuple(k for k in origine(self) if k not in _CLES_EMPLACEMENT)
+
+    DuckDBCredentials._connection_keys = sans_emplacement
+    try:
+        yield
+    finally:
+        DuckDBCredentials._connection_keys = origine
+        if local.exists() and local.stat().st_mtime_ns != avant:
+            # another process may be writing the same file: write beside it, then rename
+            _ANALYSES.mkdir(parents=True, exist_ok=True)
+            provisoire = _ANALYSES / f".{cle}.{os.getpid()}.tmp"
+            shutil.copyfile(local, provisoire)
+            os.replace(provisoire, partage)
+
+
 def run_dbt(
     args: list[str],
     db_path: Path,
@@ -118,7 +171,8 @@ def run_dbt(
 
     full = dbt_args(args, vars, target_path, log_path)
     moteur = {f"SOCLE_DBT_DUCKDB_{k.upper()}": v for k, v in (duckdb_config or {}).items()}
-    with environment(SOCLE_DBT_DB_PATH=str(Path(db_path).resolve()), **moteur):
+    with environment(SOCLE_DBT_DB_PATH=str(Path(db_path).resolve()), **moteur), \
+            _analyse_partagee(target_path, Path(db_path).stem, vars):
         try:
             result = dbtRunner().invoke(full)
         finally:

@@ -71,3 +71,21 @@ def test_dbt_parse_sans_base(tmp_path):
     run_dbt(["parse"], absent, target_path=tmp_path / "target", log_path=tmp_path / "logs")
     assert (tmp_path / "target" / "manifest.json").exists()
     assert not absent.parent.exists()
+
+
+def test_une_construction_reprend_l_analyse_d_une_autre(tmp_path):
+    """Two warehouses (two paths, two temp folders, two target folders) of the same project and
+    vars: the second one reuses the first one's parse; other vars still parse in full."""
+    def analyser(dossier: str, vars: dict) -> str:
+        base = tmp_path / dossier / "socle.duckdb"
+        base.parent.mkdir()
+        cible = tmp_path / dossier / "target"
+        run_dbt(["parse", "--quiet"], base, vars=vars, target_path=cible, log_path=cible / "logs",
+                duckdb_config={"temp_directory": f"{base}.tmp"})
+        return (cible / "logs" / "dbt.log").read_text(encoding="utf-8")
+
+    unique = {"date_arrete": f"2031-01-{tmp_path.stat().st_ino % 28 + 1:02d}", "test_analyse": str(tmp_path)}
+    assert "Starting full parse" in analyser("a", unique)
+    deuxieme = analyser("b", unique)
+    assert "Starting full parse" not in deuxieme and "skipping partial parsing" in deuxieme
+    assert "Starting full parse" in analyser("c", unique | {"test_analyse": "autre"})
