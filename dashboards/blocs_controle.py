@@ -78,6 +78,8 @@ def bloc_serie(ctx: composants.Contexte, page: str, indicateur: str, cle: str, *
             lignes.append(f"Tirets : {reference['libelle']}")
         if legende:
             lignes.append(legende)
+        if note := vues.note_rupture(serie["periode"].to_list()):
+            lignes.append(note)
         st.caption("  \n".join(lignes))
         if serie["valeur"].is_null().all():
             # nothing to draw (every figure secret or not observable yet): say it, no empty axes

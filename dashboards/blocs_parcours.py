@@ -62,6 +62,7 @@ def bloc(ctx: composants.Contexte, page: str, cle: str, indicateur: str, cellule
             st.plotly_chart(figure(cellules), key=f"graphique_{cle}")
         if legende:
             st.caption(legende)
+        composants.note_rupture(cellules["periode"].to_list())
         if tableau is None:
             tableau = vues.tableau_detail(cellules, ctx.listes, ctx.dico)
         donnees(ctx, page, cle, indicateur, tableau, visible=tableau_visible)

@@ -15,7 +15,7 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from dashboards import acces, data, data_connexion, data_metadonnees, data_territoires, journal
+from dashboards import acces, data, data_connexion, data_metadonnees, data_territoires, journal, vues
 from pipelines.core import formats as fmt
 from pipelines.core.indicateurs import A1
 
@@ -89,6 +89,12 @@ class Contexte:
         return data.extraire_parent(
             self.chemin, self.perimetre, list(indicateurs), self.territoire.niveau, self.territoire.code, **kw
         )
+
+    def extraire_comparables(self, indicateurs, codes=None, **kw) -> pl.DataFrame:
+        """Cells of territories of the selected territory's level, to compare it with them: those
+        outside the perimeter from the published cells only (``data.extraire_comparables``)."""
+        return data.extraire_comparables(self.chemin, self.perimetre, list(indicateurs), self.territoire.niveau,
+                                         codes, **kw)
 
     def niveau_inferieur(self) -> str | None:
         return data_territoires.NIVEAU_INFERIEUR.get(self.territoire.niveau)
@@ -274,6 +280,14 @@ def notes(ctx: Contexte) -> None:
     if ctx.perimetre.publie:
         morceaux.append(fmt.NOTE_SECRET)
     st.caption(" ".join(morceaux))
+
+
+def note_rupture(periodes, fenetre: int = 1, annee_precedente: bool = False) -> None:
+    """The series-break note under a chart or table whose months cross January 2025 (nothing
+    otherwise); see ``vues.note_rupture``."""
+    note = vues.note_rupture(periodes, fenetre, annee_precedente)
+    if note:
+        st.caption(note)
 
 
 def vide(message: str = "Aucune donnée pour ce territoire et ce mois.") -> None:

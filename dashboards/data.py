@@ -198,8 +198,10 @@ def extraire_parent(
     code: str,
     *,
     dimension: str | None = "ensemble",
+    type_periode: str = "mois",
 ) -> pl.DataFrame:
-    """Cells of the parent of ``(niveau, code)`` (for comparisons), or an empty frame.
+    """Cells of the parent of ``(niveau, code)`` (for comparisons), or an empty frame; the months
+    unless ``type_periode`` asks for the quarters or the 12-month totals.
 
     Inside the perimeter, through it. Above the perimeter's own territory (the région of a
     département's committee, France for a région), only the **published** cells
@@ -212,7 +214,7 @@ def extraire_parent(
     # The territory itself must be the user's: its parent is never a way into a sibling's.
     if p is None or extraire(path, perimetre, indicateurs, niveau, [code]).height == 0:
         return extraire(path, perimetre, indicateurs, niveau, [], dimension=dimension)
-    interne = extraire(path, perimetre, indicateurs, p[0], [p[1]], dimension=dimension)
+    interne = extraire(path, perimetre, indicateurs, p[0], [p[1]], dimension=dimension, type_periode=type_periode)
     if interne.height or perimetre.tout:
         return interne
     # Ancestors of the perimeter's own territory (never of a territory the user cannot see).
@@ -225,8 +227,43 @@ def extraire_parent(
     from dashboards.acces import TABLE_PUBLIEE
 
     publie = Perimetre(table=TABLE_PUBLIEE, publie=True)
-    return extraire(path, publie, indicateurs, p[0], [p[1]], dimension=dimension)
+    return extraire(path, publie, indicateurs, p[0], [p[1]], dimension=dimension, type_periode=type_periode)
 
+
+#: Levels whose territories are compared with others of the same level (Synthèse, « Comparaisons »).
+NIVEAUX_COMPARABLES = ("REGION", "DEPARTEMENT", "BASSIN")
+
+
+def extraire_comparables(
+    path: Path | str,
+    perimetre: Perimetre,
+    indicateurs: Sequence[str],
+    niveau: str,
+    codes: Sequence[str] | None = None,
+    **kw,
+) -> pl.DataFrame:
+    """Cells of territories of one level (``codes``, None: all), to compare the chosen territory
+    with others of its level: those of the perimeter through it (its table), every other one
+    from the **published** cells only (``publication.indicateurs``, after statistical secret:
+    what every committee reads anyway), never the internal cells of a territory outside the
+    perimeter. ``kw``: as :func:`extraire` (``dimension``, ``periode``, ``depuis``,
+    ``type_periode``). Same columns as :func:`extraire`.
+    """
+    exiger_perimetre(perimetre)
+    if niveau not in NIVEAUX_COMPARABLES:
+        raise ValueError(f"Pas de comparaison entre territoires du niveau {niveau!r}.")
+    propres = extraire(path, perimetre, indicateurs, niveau, codes, **kw)
+    if perimetre.tout:
+        return propres
+    from dashboards.acces import TABLE_PUBLIEE
+
+    # A territory of the perimeter has published rows exactly where it has its own (the same
+    # keys, values nulled when secret): reading the others' published rows loses nothing of it.
+    publie = Perimetre(table=TABLE_PUBLIEE, publie=True)
+    autres = extraire(path, publie, indicateurs, niveau, codes, **kw).filter(
+        ~pl.col("territoire").is_in(propres["territoire"].unique().to_list()))
+    return pl.concat([propres, autres], how="vertical_relaxed").sort(
+        "indicateur", "territoire", "dimension", "modalite", "periode")
 
 
 # ---------------------------------------------------------------------------------------------

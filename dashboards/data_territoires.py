@@ -78,3 +78,26 @@ def parent(territoires_df: pl.DataFrame, niveau: str, code: str) -> tuple[str, s
     if ligne.height == 0 or ligne["parent_niveau"][0] is None:
         return None
     return ligne["parent_niveau"][0], ligne["parent_code"][0]
+
+
+def territoires_du_niveau(path: Path | str, niveau: str) -> pl.DataFrame:
+    """Every territory of ``niveau`` (REGION, DEPARTEMENT or BASSIN) in the referential, with its
+    label and its number of agencies (``code, libelle, agences``), by code: the size beside the
+    registered population when similar territories are chosen. Referential only (public)."""
+    if niveau not in _COLONNE_AGENCE_DE:
+        raise ValueError(f"Pas de liste des territoires du niveau {niveau!r}.")
+    return requete(
+        path,
+        f"""
+        with {TERRITOIRES_SQL},
+        agences as (
+            select {_COLONNE_AGENCE_DE[niveau]} as code, count(*) as agences
+            from referentiel.agences group by 1
+        )
+        select t.code, t.libelle, coalesce(a.agences, 0)::bigint as agences
+        from territoires t left join agences a on a.code = t.code
+        where t.niveau = ?
+        order by t.code
+        """,
+        [niveau],
+    )

@@ -10,15 +10,15 @@ left out of charts (a gap, never a value).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from datetime import date
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
 
 import plotly.graph_objects as go
 import polars as pl
 
 from pipelines import equite
 from pipelines.core import formats as fmt
-from pipelines.core.indicateurs import A_FENETRE
+from pipelines.core.indicateurs import A_FENETRE, LIBELLE_RUPTURE, NOTE_RUPTURE, RUPTURE_SERIE
 
 COLONNE_TERRITOIRE = "Territoire"
 COLONNE_NIVEAU = "Niveau"
@@ -146,6 +146,76 @@ def _graduations(periodes: list[date], maximum: int = 12) -> tuple[list[date], l
     return choisies, [fmt.format_mois(p) for p in choisies]
 
 
+def _en_mois(periodes: Iterable) -> list[date]:
+    return sorted({p.date() if isinstance(p, datetime) else p for p in periodes if p is not None})
+
+
+def _enjambe(mois: date, recul: int) -> bool:
+    """True when the months from ``recul`` months before ``mois`` up to it straddle the break."""
+    return mois_decale(mois, recul) < RUPTURE_SERIE <= mois
+
+
+def croise_rupture(periodes: Iterable, recul: int = 0) -> bool:
+    """True when the months shown lie on both sides of the series break, or when one of them,
+    with the ``recul`` months it reaches back to (11 for a 12-month value, 12 for a comparison
+    with the year before), does."""
+    mois = _en_mois(periodes)
+    if not mois:
+        return False
+    return mois[0] < RUPTURE_SERIE <= mois[-1] or any(_enjambe(m, recul) for m in mois)
+
+
+def marquer_rupture(fig: go.Figure, periodes: Iterable) -> go.Figure:
+    """A vertical line between December 2024 and January 2025, labelled, when the months drawn
+    lie on both sides of the series break (outside them it would only stretch the axis: the
+    note under the chart says it in words). Its label's hover gives the note."""
+    mois = _en_mois(periodes)
+    if not (mois and mois[0] < RUPTURE_SERIE <= mois[-1]):
+        return fig
+    # Half-way between the two months' points: the line separates before from after.
+    x = datetime(RUPTURE_SERIE.year - 1, 12, 16, 12)
+    fig.add_shape(type="line", x0=x, x1=x, y0=0, y1=1, yref="paper", layer="above",
+                  line={"color": "#444444", "width": 1.5}, name="rupture_serie")
+    fig.add_annotation(x=x, y=1, yref="paper", text=LIBELLE_RUPTURE, showarrow=False, xanchor="left",
+                       yanchor="top", font={"size": 11, "color": "#444444"}, bgcolor="rgba(255,255,255,0.8)",
+                       hovertext=NOTE_RUPTURE, name="rupture_serie")
+    return fig
+
+
+def note_rupture(periodes: Iterable, fenetre: int = 1, annee_precedente: bool = False) -> str | None:
+    """The note under a chart or table of months that crosses the series break (None when it
+    does not): ``fenetre`` months per value (12: 12-month values), ``annee_precedente`` when each
+    month is compared with the same month a year before."""
+    mois = _en_mois(periodes)
+    if not croise_rupture(mois, fenetre - 1 + (12 if annee_precedente else 0)):
+        return None
+    morceaux = [NOTE_RUPTURE]
+    if fenetre > 1 and any(_enjambe(m, fenetre - 1) for m in mois):
+        morceaux.append(f"Une valeur sur {fenetre} mois qui finit {_entre(mois_decale(RUPTURE_SERIE, 2 - fenetre))} "
+                        "réunit des mois d'avant et d'après la rupture.")
+    if annee_precedente and any(_enjambe(m, 12) for m in mois):
+        morceaux.append(f"Pour un mois {_entre(mois_decale(RUPTURE_SERIE, -11))}, la comparaison au même mois un an "
+                        "plus tôt met face à face un mois d'après et un mois d'avant la rupture.")
+    return " ".join(morceaux)
+
+
+def _entre(fin: date) -> str:
+    """« entre janvier et novembre 2025 »: from the break's month to ``fin``."""
+    debut = fmt.format_mois_long(RUPTURE_SERIE)
+    if fin.year == RUPTURE_SERIE.year:
+        debut = debut.removesuffix(f" {RUPTURE_SERIE.year}")
+    return f"entre {debut} et {fmt.format_mois_long(fin)}"
+
+
+def axe_mois(fig: go.Figure, periodes: Iterable) -> go.Figure:
+    """The month axis of a chart over months: French ticks, and the series break when the months
+    cross it (every chart over months goes through here)."""
+    mois = _en_mois(periodes)
+    valeurs, libelles = _graduations(mois)
+    fig.update_xaxes(tickvals=valeurs, ticktext=libelles, title=None)
+    return marquer_rupture(fig, mois)
+
+
 def _axe_valeurs(fig: go.Figure, unite: str | None) -> None:
     if unite == "taux":
         # a rate's axis stays within 0–100 % (with no point, Plotly's own range ran to 400 %)
@@ -217,9 +287,7 @@ def figure_serie(series: pl.DataFrame, groupe: str = "territoire", listes: Mappi
     if reference is not None:
         fig.add_hline(y=reference, line={"color": "#555555", "dash": "dash", "width": 1},
                       annotation_text=libelle_reference or "référence", annotation_position="top left")
-    periodes = sorted(series["periode"].unique().to_list()) if series.height else []
-    valeurs, libelles = _graduations(periodes)
-    fig.update_xaxes(tickvals=valeurs, ticktext=libelles, title=None)
+    axe_mois(fig, series["periode"].to_list() if series.height else [])
     _axe_valeurs(fig, unite)
     return _mise_en_page(fig)
 

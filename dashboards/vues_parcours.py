@@ -170,8 +170,7 @@ def figure_empilee(series: pl.DataFrame, listes: Mapping | None = None, part: bo
                     "pattern": {"shape": ["/" if c is not None and c["provisoire"] else "" for c in lignes]}},
         ))
     fig.update_layout(barmode="stack", legend={"traceorder": "normal"})
-    valeurs, libelles = vues._graduations(periodes)
-    fig.update_xaxes(tickvals=valeurs, ticktext=libelles, title=None)
+    vues.axe_mois(fig, periodes)
     vues._axe_valeurs(fig, "taux" if part else (series["unite"].drop_nulls().first() if series.height else None))
     if part:
         fig.update_yaxes(range=[0, 1])

@@ -417,8 +417,7 @@ def figure_volume(mensuel: pl.DataFrame) -> go.Figure:
                       for m, v in zip(mois, y)],
                 hovertemplate="%{text}<extra></extra>",
             ))
-        valeurs_x, libelles_x = vues._graduations(mois)
-        fig.update_xaxes(tickvals=valeurs_x, ticktext=libelles_x)
+        vues.axe_mois(fig, mois)
     fig.update_xaxes(title=None)
     fig.update_yaxes(rangemode="tozero", tickformat=",d", title="alertes générées")
     return vues._mise_en_page(fig, 340)

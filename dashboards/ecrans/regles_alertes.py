@@ -8,7 +8,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboards import acces, data, data_connexion, data_metadonnees, journal
+from dashboards import acces, composants, data, data_connexion, data_metadonnees, journal
 from dashboards import vues_regles_alertes as vra
 from pipelines.core import formats as fmt
 from pipelines.core.lecture import ORDRE_SITUATIONS
@@ -173,6 +173,7 @@ def section_volume(chemin, perimetre, listes) -> None:
             return
         st.plotly_chart(vra.figure_volume(mensuel), key="regles_volume", height=340)
         st.dataframe(vra.tableau_volume(mensuel), hide_index=True, key="regles_volume_tableau")
+        composants.note_rupture(mensuel["mois"].to_list())
         st.caption("Établissement : la direction régionale de l'agent, ou l'entité nationale (DG, DSI, PES) "
                    "qui l'emploie. Le mois de la date d'arrêté est en cours : ses alertes peuvent encore croître.")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboards import blocs_parcours, composants, data_metadonnees, vues
+from dashboards import blocs_comparaisons, blocs_parcours, composants, data_metadonnees, vues
 from pipelines.core import formats as fmt
 from pipelines.core.indicateurs import B1, B5, C2, D2, E2, F1, F2, F3, F4, F5, F6, F7, F8
 
@@ -145,11 +145,14 @@ def corps(ctx: composants.Contexte) -> None:
                 bloc_repartition(ctx, refs)
             else:
                 bloc_indicateur(ctx, indicateur, sens, refs)
+    blocs_comparaisons.bloc(ctx, PAGE)
     bloc_rpe(ctx)
     composants.notes(ctx)
     st.caption("Trait plein épais : le territoire choisi ; trait fin : le territoire parent. "
                "Pointillés et points creux : mois provisoires ; une interruption de la courbe : "
                "valeur absente ou couverte par le secret statistique.")
+    debut = vues.mois_decale(ctx.mois, MOIS_TENDANCE - 1)
+    composants.note_rupture([m for m in ctx.selection.mois_disponibles if debut <= m <= ctx.mois])
 
 
 composants.executer(PAGE, "Synthèse", corps)

@@ -7,6 +7,8 @@ needs without a manifest: each code and its reference number, cited in committee
 
 from __future__ import annotations
 
+from datetime import date
+
 # The code of each indicator, named after its reference (A1…E4) as committees and the contract
 # cite it: ``from pipelines.core.indicateurs import A1, B4`` is the one way to write a code in Python.
 A1 = "demandeurs_fin_de_mois"
@@ -101,3 +103,19 @@ RPE_NON_CALCULES: tuple[tuple[str, str], ...] = (
 #: censored — people not yet observed to the end count as not having reached the event — so a
 #: provisional month is never a headline (issue 16: « honest headlines »).
 A_FENETRE = frozenset({B1, B2, B7, B8, C1, C2, F1, F2, F3, F4})
+
+
+#: Series break: from 1 January 2025 (loi du 18 décembre 2023 pour le plein emploi) the RSA
+#: recipients, the young people followed by the missions locales and the disabled people followed
+#: by Cap emploi are registered at France Travail automatically. Registrations, stocks and every
+#: rate over registrants change level that month: figures before and after are not comparable as
+#: such. One date, marked on every chart and table of months that crosses it.
+RUPTURE_SERIE = date(2025, 1, 1)
+LIBELLE_RUPTURE = "Rupture de série : janvier 2025"
+NOTE_RUPTURE = (
+    "Rupture de série en janvier 2025 : depuis le 1er janvier 2025 (loi pour le plein emploi), les "
+    "allocataires du RSA, les jeunes accompagnés par les missions locales et les personnes suivies par "
+    "Cap emploi sont inscrits automatiquement à France Travail. Les inscriptions, l'effectif inscrit et "
+    "les taux calculés sur les inscrits changent de niveau ce mois-là : les chiffres d'avant et d'après "
+    "ne se comparent pas directement."
+)

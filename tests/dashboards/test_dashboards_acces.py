@@ -168,6 +168,51 @@ def test_comparaison_au_parent_publiee_et_limitee_aux_ancetres(entrepot, u):
         assert data.extraire_parent(chemin, p, [A1], "DEPARTEMENT", "34").height == 0
 
 
+#: Internal values no published cell has, written into ``marts.indicateurs`` for the comparison test.
+MARQUE_INTERNE = 987_654.0
+
+
+@pytest.mark.parametrize("u", TOUS, ids=lambda u: u.identifiant)
+def test_comparaison_a_d_autres_territoires_publiee_hors_perimetre(entrepot, u):
+    """Territories of the same level, for the comparisons: through the perimeter inside it, only
+    the **published** cells outside it, never an internal value of a territory the user cannot
+    see (the internal cells carry marks here that no published cell has)."""
+    chemin, p = entrepot.path, u.perimetre
+    con = duckdb.connect(str(chemin))
+    try:
+        con.execute("update marts.indicateurs set valeur = ? where niveau in ('DEPARTEMENT', 'REGION')",
+                    [MARQUE_INTERNE])
+    finally:
+        con.close()
+    attendus = _attendus(u)
+    for niveau, codes in (("DEPARTEMENT", ["31", "34", "69"]), ("REGION", ["76", "84"]), ("BASSIN", ["7601", "7602"])):
+        df = data.extraire_comparables(chemin, p, [A1, B1], niveau, None)
+        assert set(df["territoire"]) == {r[3] for r in _table(chemin, "publication.indicateurs") if r[2] == niveau}
+        for r in df.to_dicts():
+            dedans = attendus is None or (niveau, r["territoire"]) in attendus
+            if dedans and not p.publie:
+                continue  # the perimeter's own table, as everywhere else
+            assert r["valeur"] != MARQUE_INTERNE, (u.identifiant, niveau, r["territoire"])
+        # named codes: the same rule, nothing else
+        assert set(data.extraire_comparables(chemin, p, [A1], niveau, codes[:1])["territoire"]) == {codes[0]}
+    interne = data.extraire_comparables(chemin, p, [A1], "DEPARTEMENT", ["31"])
+    assert (interne["valeur"] == MARQUE_INTERNE).all() == (u in (NATIONAL, DR76))
+    # 12-month values read the same way (the published total outside the perimeter)
+    douze = data.extraire_comparables(chemin, p, ["entrees"], "DEPARTEMENT", ["69"], type_periode="cumul_12_mois")
+    assert douze["valeur"].to_list() == [MARQUE_INTERNE if p.tout else 9_876]
+    with pytest.raises(ValueError):
+        data.extraire_comparables(chemin, p, [A1], "AGENCE", None)
+    with pytest.raises(TypeError):
+        data.extraire_comparables(chemin, None, [A1], "DEPARTEMENT", None)
+
+
+def test_territoires_du_niveau_et_leurs_agences(entrepot):
+    departements = data_territoires.territoires_du_niveau(entrepot.path, "DEPARTEMENT")
+    assert departements.rows() == [(d, lib, sum(a[1] == d for a in AGENCES)) for d, lib, _ in sorted(DEPARTEMENTS)]
+    bassins = dict(data_territoires.territoires_du_niveau(entrepot.path, "BASSIN").select("code", "agences").rows())
+    assert bassins == {"1101": 1, "7601": 2, "7602": 1, "8401": 1}
+
+
 def _ecrire_resultats_qualite(chemin) -> None:
     con = duckdb.connect(str(chemin))
     try:

@@ -144,3 +144,46 @@ def test_un_mois_provisoire_censure_n_est_jamais_le_chiffre_phare():
     stock = serie.with_columns(indicateur=pl.lit(A1))
     assert vues.cellule_phare(stock, MOIS[2], A1)[0]["periode"] == MOIS[2]
     assert vues.cellule_phare(serie.filter(pl.col("provisoire")), MOIS[2], C2)[0] is None
+
+
+def _ruptures(fig) -> tuple[list, list]:
+    return ([s for s in fig.layout.shapes if s.name == "rupture_serie"],
+            [a for a in fig.layout.annotations if a.name == "rupture_serie"])
+
+
+def test_rupture_de_serie_marquee_quand_les_mois_la_traversent():
+    from pipelines.core.indicateurs import LIBELLE_RUPTURE, NOTE_RUPTURE, RUPTURE_SERIE
+
+    traverse = pl.DataFrame([_cellule(periode=date(2024, 11, 1)), _cellule(periode=date(2024, 12, 1)),
+                             _cellule(periode=RUPTURE_SERIE), _cellule(periode=date(2025, 2, 1))])
+    (ligne,), (etiquette,) = _ruptures(vues.figure_serie(traverse))
+    # between the December and January points, labelled, the note on hover
+    assert date(2024, 12, 1) < date.fromisoformat(str(ligne.x0)[:10]) < RUPTURE_SERIE and ligne.x0 == ligne.x1
+    assert etiquette.text == LIBELLE_RUPTURE == "Rupture de série : janvier 2025"
+    assert etiquette.hovertext == NOTE_RUPTURE
+    # every chart over months: stacked bars too
+    from dashboards import vues_parcours
+
+    assert _ruptures(vues_parcours.figure_empilee(traverse))[0]
+    # months on one side only: no line (it would only stretch the axis)
+    for periodes in ([date(2024, 11, 1), date(2024, 12, 1)], [RUPTURE_SERIE, date(2025, 2, 1)]):
+        un_cote = traverse.filter(pl.col("periode").is_in(periodes))
+        assert _ruptures(vues.figure_serie(un_cote)) == ([], [])
+
+
+def test_note_de_rupture_sous_les_mois_qui_la_traversent():
+    from pipelines.core.indicateurs import NOTE_RUPTURE
+
+    assert vues.note_rupture([date(2024, 12, 1), date(2025, 1, 1)]) == NOTE_RUPTURE
+    assert vues.note_rupture([date(2025, 1, 1), date(2025, 6, 1)]) is None
+    assert vues.note_rupture([date(2023, 1, 1), date(2024, 12, 1)]) is None
+    assert vues.note_rupture([]) is None
+    # 12-month values ending in 2025: their windows hold months of both sides, even on an axis after the break
+    douze = vues.note_rupture([date(2025, 3, 1), date(2025, 6, 1)], fenetre=12)
+    assert douze.startswith(NOTE_RUPTURE) and "entre janvier et novembre 2025 réunit des mois d'avant" in douze
+    assert vues.note_rupture([date(2025, 12, 1), date(2026, 6, 1)], fenetre=12) is None
+    # the same month a year before, compared across the break
+    n1 = vues.note_rupture([date(2025, 3, 1)], annee_precedente=True)
+    assert "entre janvier et décembre 2025, la comparaison au même mois un an plus tôt" in n1
+    assert vues.note_rupture([date(2026, 1, 1)], annee_precedente=True) is None
+    assert vues.croise_rupture([date(2025, 11, 1)], recul=11) and not vues.croise_rupture([date(2025, 12, 1)], recul=11)
