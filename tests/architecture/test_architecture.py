@@ -20,7 +20,7 @@ COUCHES: tuple[tuple[str, ...], ...] = (
      "pipelines.dbt_runner", "pipelines.moteur_spark", "pipelines.alertes", "quality"),
     ("pipelines.publication", "pipelines.versions"),
     ("pipelines.build",),
-    ("pipelines.rapports", "pipelines.export"),
+    ("pipelines.rapports", "pipelines.export", "pipelines.evaluation"),
     ("dashboards",),
     ("pipelines.cli", "pipelines.definitions", "dashboards.__main__"),
 )

@@ -2,16 +2,12 @@
 the series-break marker of January 2025, the comparison with similar territories, the year before
 and the 12-month switch, drawn and screenshot in ``<artefacts>/captures/comparaisons/``.
 
-The session's demo warehouse covers the 14 months before today, which no longer cross January
-2025: this module serves its own small warehouse (Occitanie, March 2024 to June 2025, built by the
-generator and ``socle construire``, about 90 s) so that the break is on the charts. See
-docs/tests-navigateur.md.
+The session's demo warehouse (``entrepot_demo``, November 2024 to December 2025) crosses
+January 2025. See docs/tests-navigateur.md.
 """
 
 from __future__ import annotations
 
-import os
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -34,31 +30,6 @@ from .test_navigateur_pages import (
 )
 
 pytestmark = pytest.mark.slow
-
-#: Development only: an existing warehouse that crosses January 2025 (skips the build).
-VAR_ENTREPOT = "SOCLE_NAVIGATEUR_ENTREPOT_RUPTURE"
-#: The months of the warehouse: on both sides of the break, with 12-month values from February 2025.
-DEBUT, FIN = date(2024, 3, 1), date(2025, 6, 30)
-
-
-@pytest.fixture(scope="module")
-def entrepot_navigateur(tmp_path_factory) -> Path:
-    """Overrides the conftest's: a warehouse whose months cross the series break."""
-    surcharge = os.environ.get(VAR_ENTREPOT)
-    if surcharge:
-        return Path(surcharge).resolve()
-    from typer.testing import CliRunner
-
-    from pipelines.cli import app
-    from pipelines.synthetic import generate
-
-    racine = tmp_path_factory.mktemp("entrepot_rupture")
-    generate(racine / "inbox", regions=["76"], start=DEBUT, end=FIN, persons=3000, seed=11)
-    res = CliRunner().invoke(app, ["construire", "--depot", str(racine / "inbox"),
-                                   "--entrepot", str(racine / "socle.duckdb")])
-    assert res.exit_code == 0, res.output
-    return racine / "socle.duckdb"
-
 
 def _bloc_comparaisons(page):
     """The bordered container of the comparisons: the innermost block holding its controls and

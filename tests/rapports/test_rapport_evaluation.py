@@ -39,7 +39,7 @@ def entrepot_evaluation(tmp_path_factory):
     con.executemany("insert into referentiel.experimentations values (?, ?, ?, ?)",
                     [(a, e, m, DEBUT) for a, e, m in agences if e])
     lignes = []
-    for a, e, m in agences:
+    for a, _e, m in agences:
         niveau = rng.normal(0.5, 0.05)
         for i, mois in enumerate(MOIS):
             den = int(rng.integers(40, 80))
