@@ -18,7 +18,7 @@ import polars as pl
 
 from pipelines import equite
 from pipelines.core import formats as fmt
-from pipelines.core.indicateurs import A_FENETRE, LIBELLE_RUPTURE, NOTE_RUPTURE, RUPTURE_SERIE
+from pipelines.core.indicateurs import A_FENETRE, LIBELLE_RUPTURE, NOTE_RUPTURE, RUPTURE_SERIE, traverse_rupture
 
 COLONNE_TERRITOIRE = "Territoire"
 COLONNE_NIVEAU = "Niveau"
@@ -162,7 +162,7 @@ def croise_rupture(periodes: Iterable, recul: int = 0) -> bool:
     mois = _en_mois(periodes)
     if not mois:
         return False
-    return mois[0] < RUPTURE_SERIE <= mois[-1] or any(_enjambe(m, recul) for m in mois)
+    return traverse_rupture(mois[0], mois[-1]) or any(_enjambe(m, recul) for m in mois)
 
 
 def marquer_rupture(fig: go.Figure, periodes: Iterable) -> go.Figure:
@@ -170,7 +170,7 @@ def marquer_rupture(fig: go.Figure, periodes: Iterable) -> go.Figure:
     lie on both sides of the series break (outside them it would only stretch the axis: the
     note under the chart says it in words). Its label's hover gives the note."""
     mois = _en_mois(periodes)
-    if not (mois and mois[0] < RUPTURE_SERIE <= mois[-1]):
+    if not (mois and traverse_rupture(mois[0], mois[-1])):
         return fig
     # Half-way between the two months' points: the line separates before from after.
     x = datetime(RUPTURE_SERIE.year - 1, 12, 16, 12)

@@ -112,6 +112,13 @@ A_FENETRE = frozenset({B1, B2, B7, B8, C1, C2, F1, F2, F3, F4})
 #: such. One date, marked on every chart and table of months that crosses it.
 RUPTURE_SERIE = date(2025, 1, 1)
 LIBELLE_RUPTURE = "Rupture de série : janvier 2025"
+
+
+def traverse_rupture(premier, dernier) -> bool:
+    """True when months from ``premier`` to ``dernier`` lie on both sides of the series break."""
+    return premier is not None and dernier is not None and premier < RUPTURE_SERIE <= dernier
+
+
 NOTE_RUPTURE = (
     "Rupture de série en janvier 2025 : depuis le 1er janvier 2025 (loi pour le plein emploi), les "
     "allocataires du RSA, les jeunes accompagnés par les missions locales et les personnes suivies par "

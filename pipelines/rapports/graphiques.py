@@ -19,6 +19,7 @@ import vl_convert as vlc
 from altair.utils.schemapi import debug_mode
 
 from pipelines.core.formats import format_mois
+from pipelines.core.indicateurs import RUPTURE_SERIE, traverse_rupture
 
 #: Colour-blind safe palette (Okabe–Ito), in the order series appear.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000"]
@@ -111,7 +112,13 @@ def courbes(series: dict[str, list[tuple[date, float | None, bool]]], unite: str
     points = base.mark_point(size=28, filled=True, strokeWidth=1.5).encode(
         fill=alt.condition(alt.datum.etat == "provisoire", alt.value("white"), alt.Color("serie:N", legend=None)),
     ).transform_filter("isValid(datum.valeur)")
-    return en_image(alt.layer(ligne, points, data=alt.Data(values=lignes), title=titre)
+    couches = [ligne, points]
+    if traverse_rupture(min(mois), max(mois)):
+        # the series break, on its month: figures on either side do not compare as such
+        couches.append(alt.Chart().mark_rule(color=GRIS, strokeWidth=1.2).encode(x=alt.datum(format_mois(RUPTURE_SERIE))))
+        couches.append(alt.Chart().mark_text(align="left", baseline="top", dx=3, fontSize=8, color=GRIS).encode(
+            x=alt.datum(format_mois(RUPTURE_SERIE)), y=alt.value(0), text=alt.datum("rupture de série")))
+    return en_image(alt.layer(*couches, data=alt.Data(values=lignes), title=titre)
                     .properties(width=largeur, height=hauteur))
 
 

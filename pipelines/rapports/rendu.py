@@ -11,6 +11,7 @@ from pathlib import Path
 import jinja2
 
 from pipelines.core.formats import format_mois
+from pipelines.core.indicateurs import NOTE_RUPTURE, traverse_rupture
 from pipelines.rapports.contenu import Rapport, mois_tendance
 from pipelines.rapports.donnees import Donnees
 from pipelines.rapports.erreurs import RapportError
@@ -34,6 +35,8 @@ def html(rapport: Rapport, donnees: Donnees) -> str:
         cree_le=(donnees.date_arrete or rapport.periode.fin).isoformat(),
         tendance_debut=format_mois(mois[0]) if mois else "–",
         tendance_fin=format_mois(mois[-1]) if mois else "–",
+        # the trend charts cross the series break: said once, under the summary (and marked on them)
+        rupture=NOTE_RUPTURE if mois and traverse_rupture(mois[0], mois[-1]) else None,
     )
 
 

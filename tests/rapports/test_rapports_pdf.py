@@ -200,3 +200,23 @@ def test_pages_render_to_png_with_their_charts(mensuel, pdftoppm, artefacts):
         # Text and tables are grey or black; only the charts are in colour.
         couleur = sum(1 for h, s, v in image.get_flattened_data() if s > 120 and v > 60)
         assert couleur > 200, f"page {numero} sans graphique visible ({couleur} pixels colorés)"
+
+
+def test_the_series_break_is_said_under_the_summary_and_marked_on_the_trends(mensuel):
+    """June 2025: the 13 trend months (June 2024 → June 2025) cross January 2025."""
+    _, pages = mensuel
+    synthese = " ".join(next(p for p in pages if p.startswith("Synthèse")).split())
+    assert "Rupture de série en janvier 2025" in synthese and "trait vertical" in synthese
+
+
+def test_the_trend_chart_marks_the_break_only_when_it_crosses_it():
+    import base64
+
+    from pipelines.rapports import graphiques
+
+    def svg(mois: list[date]) -> str:
+        dessin = graphiques.courbes({"Occitanie": [(m, 10.0 + i, False) for i, m in enumerate(mois)]}, "nombre")
+        return base64.b64decode(str(dessin).split(",", 1)[1]).decode("utf-8")
+
+    assert "rupture de série" in svg([date(2024, 11, 1), date(2024, 12, 1), date(2025, 1, 1), date(2025, 2, 1)])
+    assert "rupture de série" not in svg([date(2025, 1, 1), date(2025, 2, 1), date(2025, 3, 1)])
