@@ -66,16 +66,14 @@ def hierarchie_referentiel() -> pl.DataFrame:
     dbt model ``int_territoires__agences``); used when no warehouse is at hand."""
     ref = SEEDS_DIR / "referentiel"
     agences = pl.read_csv(ref / "agences.csv", infer_schema=False)
-    ze = pl.read_csv(ref / "communes_ze2020.csv", infer_schema=False).select("code_commune", "code_ze2020")
     dep = pl.read_csv(ref / "departements.csv", infer_schema=False).select(
         "code_departement", pl.col("code_region").alias("region_dep")
     )
     return (
-        agences.join(ze, on="code_commune", how="left", suffix="_commune")
-        .join(dep, on="code_departement", how="left")
+        agences.join(dep, on="code_departement", how="left")
         .select(
             "code_agence",
-            pl.coalesce("code_ze2020_commune", "code_ze2020").alias("code_bassin"),
+            pl.col("code_ze2020").alias("code_bassin"),
             "code_departement",
             pl.coalesce("region_dep", "code_region").alias("code_region"),
         )

@@ -42,6 +42,21 @@ def test_agencies_and_communes_exist_and_agree_on_departement(inbox):
         assert codes <= set(ag["code_agence"]), export
 
 
+def test_each_agency_carries_the_employment_zone_of_its_commune():
+    """The warehouse takes an agency's bassin from the agencies' seed (the communes' zones are
+    not loaded): it must be the zone d'emploi of the agency's commune, where the file has it."""
+    ag = _ref("agences.csv").select("code_agence", "code_commune", "code_ze2020", "libelle_ze2020")
+    ze = _ref("communes_ze2020.csv").select("code_commune", pl.col("code_ze2020").alias("ze_commune"),
+                                             pl.col("libelle_ze2020").alias("libelle_commune"))
+    avec_commune = ag.filter(pl.col("code_commune").is_not_null())
+    j = avec_commune.join(ze, on="code_commune", how="left")
+    # every agency with a commune is in the file (only Saint-Pierre-et-Miquelon and Saint-Martin,
+    # outside the zones d'emploi, have neither commune nor zone)
+    assert j["ze_commune"].null_count() == 0 and ag.height - avec_commune.height == 2
+    assert j.filter((pl.col("code_ze2020") != pl.col("ze_commune"))
+                    | (pl.col("libelle_ze2020") != pl.col("libelle_commune"))).height == 0
+
+
 def test_volumes_follow_departement_weights(inbox):
     ins = inbox.current("inscriptions").join(
         _ref("agences.csv").select("code_agence", "code_departement"), on="code_agence")

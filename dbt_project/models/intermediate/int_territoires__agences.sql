@@ -1,11 +1,7 @@
--- Each agency with its territories: bassin (employment zone 2020 of its commune), département,
--- region, from the referential seeds.
+-- Each agency with its territories: bassin (employment zone 2020 of its commune, carried by the
+-- agencies' seed, checked against the communes' file by tests/synthetic), département, region.
 with agences as (
     select * from {{ ref('agences') }}
-),
-
-zones_emploi as (
-    select code_commune, code_ze2020, libelle_ze2020 from {{ ref('communes_ze2020') }}
 ),
 
 departements as (
@@ -21,14 +17,13 @@ agences_territoires as (
         agences.code_agence,
         agences.libelle_agence,
         agences.code_commune,
-        coalesce(zones_emploi.code_ze2020, agences.code_ze2020) as code_bassin,
-        coalesce(zones_emploi.libelle_ze2020, agences.libelle_ze2020) as libelle_bassin,
+        agences.code_ze2020 as code_bassin,
+        agences.libelle_ze2020 as libelle_bassin,
         agences.code_departement,
         departements.libelle_departement,
         coalesce(departements.code_region, agences.code_region) as code_region,
         regions.libelle_region
     from agences
-    left join zones_emploi on zones_emploi.code_commune = agences.code_commune
     left join departements on departements.code_departement = agences.code_departement
     left join regions on regions.code_region = coalesce(departements.code_region, agences.code_region)
 )
