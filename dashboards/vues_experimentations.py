@@ -15,6 +15,7 @@ import polars as pl
 
 from dashboards import vues
 from pipelines.core import formats as fmt
+from pipelines.evaluation.panel import NOMS_MODELES
 
 # ---------------------------------------------------------------------------------------------
 # Experiment groups (MSA model 1, model 2, the other agencies of the same regions)
@@ -243,7 +244,6 @@ def ajouter_debut(fig: go.Figure, debut: date | None, libelle: str) -> go.Figure
 # Evaluation (difference-in-differences, pipelines.evaluation)
 
 #: The models as the readings name them.
-NOMS_MODELES = {"MODELE_1": "modèle 1 (segmentation par besoins)", "MODELE_2": "modèle 2 (alliance de travail)"}
 NOTE_EVALUATION = (
     "Méthode : chaque modèle est comparé aux autres agences des mêmes régions (témoins), hors agences d'une "
     "autre expérimentation (RSA rénové, CRE rénové), sur les cellules mensuelles définitives de chaque agence ; "

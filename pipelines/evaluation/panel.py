@@ -21,6 +21,9 @@ from pipelines.secret.relations import STOCKS
 
 MSA = "MSA"
 MODELES = ("MODELE_1", "MODELE_2")
+#: How the readings, the page and the note name each model (short name, then its label).
+NOMS_COURTS = {"MODELE_1": "modèle 1", "MODELE_2": "modèle 2"}
+NOMS_MODELES = {"MODELE_1": "modèle 1 « segmentation par besoins »", "MODELE_2": "modèle 2 « alliance de travail »"}
 TEMOIN = "TEMOIN"
 
 #: The indicators of the experiment, in reading order: delays to the diagnostic, contract and

@@ -26,7 +26,7 @@ from pipelines.rapports.qualite import lire_etat_qualite, verifier_qualite
 
 EDITION = "evaluation-msa"
 VUES = {"publiee": "vue publiée (après secret statistique)", "interne": "vue interne (directions nationale et régionales)"}
-NOMS_MODELES = {"MODELE_1": "modèle 1 « segmentation par besoins »", "MODELE_2": "modèle 2 « alliance de travail »"}
+NOMS_MODELES = pn.NOMS_MODELES
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ def _libelle_effectif(x: float, indicateur: str) -> str:
 def _ligne(e: did.Estimation, dico) -> dict:
     return {
         "indicateur": fmt.libelle_indicateur(e.indicateur, dico, avec_numero=True),
-        "modele": NOMS_MODELES[e.modele].split(" «")[0],
+        "modele": pn.NOMS_COURTS[e.modele],
         "effet": fmt.format_evolution(e.effet, e.unite),
         "intervalle": fmt.VIDE if e.ic_bas is None else
         f"{fmt.format_evolution(e.ic_bas, e.unite)} à {fmt.format_evolution(e.ic_haut, e.unite)}",
@@ -79,7 +79,7 @@ def construire(cellules: pl.DataFrame, experimentations: pl.DataFrame, agences: 
         for modele in pn.MODELES:
             if p.height:
                 for r in did.etude_evenement(p, debut, modele).to_dicts():
-                    effets.append(r | {"serie": NOMS_MODELES[modele].split(" «")[0]})
+                    effets.append(r | {"serie": pn.NOMS_COURTS[modele]})
         unite = propres[0].unite
         sections.append({
             "titre": fmt.libelle_indicateur(indicateur, dico, avec_numero=True),
