@@ -80,14 +80,18 @@ def main() -> None:
     p.add_argument("--personnes", default="50000", help="effectifs séparés par des virgules, ex. 300000,1000000,6000000")
     p.add_argument("--regions", default="76,93", help="codes région séparés par des virgules, ou « all »")
     p.add_argument("--dossier", type=Path, default=RACINE / "data" / "bench", help="où garder les dépôts générés")
+    p.add_argument("--mois-consultations", type=int, default=0,
+                   help="mois du journal des consultations générés (défaut 0, comme les mesures de docs/performance.md ; "
+                        "3 comme `socle generer` : plusieurs centaines de millions de lignes à 6 millions de personnes)")
     args = p.parse_args()
 
     socle = [sys.executable, "-m", "pipelines.cli"]
     for persons in (int(e) for e in args.personnes.split(",")):
-        inbox = args.dossier / f"inbox_{persons}_{args.regions.replace(',', '-')}"
+        inbox = args.dossier / f"inbox_{persons}_{args.regions.replace(',', '-')}_c{args.mois_consultations}"
         if not (inbox / "_generation.json").exists():
             shutil.rmtree(inbox, ignore_errors=True)
-            t_gen, _ = run([*socle, "generer", "--sortie", str(inbox), "--personnes", str(persons), "--regions", args.regions])
+            t_gen, _ = run([*socle, "generer", "--sortie", str(inbox), "--personnes", str(persons), "--regions", args.regions,
+                            "--mois-consultations", str(args.mois_consultations)])
             print(f"[{persons:,} personnes] génération {t_gen:.1f} s", flush=True)
         taille_depot = sum(f.stat().st_size for f in inbox.rglob("*") if f.is_file()) / 1e9
 
