@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import date
+from functools import cached_property
 
 import plotly.graph_objects as go
 import polars as pl
@@ -154,3 +155,28 @@ LEGENDE_EMPILEE = ("Hachures : mois provisoires ; un segment manquant : valeur c
                    "survol).")
 LEGENDE_GROUPES = ("Trait vertical : lancement de l'expérimentation. Pointillés : mois provisoires ; une "
                    "interruption : valeur absente ou secrète.")
+
+
+class CellulesDePage:
+    """The cells a page of series draws, read once per run: every breakdown of ``indicateurs``
+    over the ``mois`` months up to the chosen one, their ``ensemble`` cells, and the parent
+    territory's cells over the same months (for comparison lines)."""
+
+    def __init__(self, ctx: composants.Contexte, indicateurs, mois: int) -> None:
+        self.ctx = ctx
+        self.indicateurs = list(indicateurs)
+        self.depuis = vues.mois_decale(ctx.mois, mois - 1)
+
+    @cached_property
+    def cellules(self) -> pl.DataFrame:
+        return self.ctx.extraire(self.indicateurs, dimension=None, depuis=self.depuis).filter(
+            pl.col("periode") <= self.ctx.mois)
+
+    @cached_property
+    def ensemble(self) -> pl.DataFrame:
+        return self.cellules.filter(pl.col("dimension") == "ensemble")
+
+    @cached_property
+    def parent(self) -> pl.DataFrame:
+        return self.ctx.extraire_parent(self.indicateurs).filter(
+            (pl.col("periode") >= self.depuis) & (pl.col("periode") <= self.ctx.mois))

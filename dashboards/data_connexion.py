@@ -39,7 +39,7 @@ def chemin_entrepot() -> Path:
     return Settings.from_env().warehouse
 
 
-def _signature(path: Path) -> tuple[int, int, int]:
+def signature(path: Path) -> tuple[int, int, int]:
     """Identity of one published version of the file: an atomic replace changes the inode and
     the modification time, so it changes the cache key."""
     try:
@@ -106,7 +106,7 @@ def _requete_en_cache(chemin: str, signature: tuple[int, int, int], sql: str, pa
 def requete(path: Path | str, sql: str, params: Iterable = ()) -> pl.DataFrame:
     """Run a read-only query on the warehouse, cached until the file is replaced."""
     path = Path(path)
-    return _requete_en_cache(str(path), _signature(path), sql, tuple(params))
+    return _requete_en_cache(str(path), signature(path), sql, tuple(params))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -122,7 +122,7 @@ def lire(path: Path | str, fonction: str, *args):
     """``pipelines.core.lecture.<fonction>`` on the version's connection, cached until the file is
     replaced (as :func:`requete`)."""
     path = Path(path)
-    return _lecture_en_cache(str(path), _signature(path), fonction, args)
+    return _lecture_en_cache(str(path), signature(path), fonction, args)
 
 
 def vider_cache() -> None:

@@ -13,7 +13,7 @@ import streamlit as st
 
 from dashboards.acces import Perimetre
 from dashboards.data import extraire
-from dashboards.data_connexion import _signature, requete
+from dashboards.data_connexion import requete, signature
 from pipelines.evaluation import did
 from pipelines.evaluation import panel as pn
 
@@ -48,7 +48,7 @@ def estimations(path: Path | str, perimetre: Perimetre, regions: tuple[str, ...]
     """One row per indicator and model (:func:`pipelines.evaluation.did.en_tableau`), on the
     agencies of ``regions`` (None: every region of the experiment) the perimeter lets the user read."""
     path = Path(path)
-    return _estimations(str(path), _signature(path), perimetre, regions)
+    return _estimations(str(path), signature(path), perimetre, regions)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -70,7 +70,7 @@ def etude_evenement(path: Path | str, perimetre: Perimetre, regions: tuple[str, 
     """Event-study effects of both models for one indicator (``modele, relatif, effet, ic_bas,
     ic_haut``)."""
     path = Path(path)
-    return _etude(str(path), _signature(path), perimetre, regions, indicateur)
+    return _etude(str(path), signature(path), perimetre, regions, indicateur)
 
 
 def groupes(path: Path | str, regions: tuple[str, ...] | None) -> pl.DataFrame:

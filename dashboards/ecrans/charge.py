@@ -4,8 +4,6 @@ controls (H6, national). Committees and the CSE read the published cells."""
 
 from __future__ import annotations
 
-from functools import cached_property
-
 import polars as pl
 import streamlit as st
 
@@ -22,24 +20,9 @@ INDICATEURS = vc.PORTEFEUILLES + vc.ENTRETIENS
 CLE_ONGLET = "charge_onglet"
 
 
-class Page:
+class Page(blocs.CellulesDePage):
     def __init__(self, ctx: composants.Contexte) -> None:
-        self.ctx = ctx
-        self.depuis = vues.mois_decale(ctx.mois, MOIS_SERIE - 1)
-
-    @cached_property
-    def cellules(self) -> pl.DataFrame:
-        return self.ctx.extraire(INDICATEURS, dimension=None, depuis=self.depuis).filter(
-            pl.col("periode") <= self.ctx.mois)
-
-    @cached_property
-    def ensemble(self) -> pl.DataFrame:
-        return self.cellules.filter(pl.col("dimension") == "ensemble")
-
-    @cached_property
-    def parent(self) -> pl.DataFrame:
-        return self.ctx.extraire_parent(INDICATEURS).filter(
-            (pl.col("periode") >= self.depuis) & (pl.col("periode") <= self.ctx.mois))
+        super().__init__(ctx, INDICATEURS, MOIS_SERIE)
 
     def serie(self, indicateur: str) -> None:
         blocs.bloc(self.ctx, PAGE, f"charge_serie_{indicateur}", indicateur,

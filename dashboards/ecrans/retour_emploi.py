@@ -32,25 +32,9 @@ CLE_ONGLET = "retour_emploi_onglet"
 CLE_COURBE = "retour_emploi_courbe"
 
 
-class Page:
+class Page(blocs.CellulesDePage):
     def __init__(self, ctx: composants.Contexte) -> None:
-        self.ctx = ctx
-        self.depuis = vues.mois_decale(ctx.mois, MOIS_SERIE - 1)
-
-    @cached_property
-    def cellules(self) -> pl.DataFrame:
-        """Every breakdown of the two rates over the months shown (a few hundred cells)."""
-        return self.ctx.extraire(INDICATEURS, dimension=None, depuis=self.depuis).filter(
-            pl.col("periode") <= self.ctx.mois)
-
-    @cached_property
-    def ensemble(self) -> pl.DataFrame:
-        return self.cellules.filter(pl.col("dimension") == "ensemble")
-
-    @cached_property
-    def parent(self) -> pl.DataFrame:
-        return self.ctx.extraire_parent(INDICATEURS).filter(
-            (pl.col("periode") >= self.depuis) & (pl.col("periode") <= self.ctx.mois))
+        super().__init__(ctx, INDICATEURS, MOIS_SERIE)
 
     @cached_property
     def refs(self) -> pl.DataFrame:

@@ -101,7 +101,12 @@ def _ajuster(y, w, traitement: np.ndarray, agence: np.ndarray, mois: np.ndarray)
         warnings.simplefilter("ignore")
         fit = sm.WLS(yt, Xt, weights=w).fit(cov_type="cluster", cov_kwds={"groups": a}, use_t=True)
         fit.bse, fit.pvalues  # noqa: B018  (cached here, where a singular covariance stays quiet)
-    return fit, traitement.shape[1], None
+    return fit
+
+
+def _ddl(fit) -> float:
+    """Degrees of freedom of the fit's t tests: G − 1 for G agencies (clustered errors)."""
+    return float(fit.df_resid_inference) if getattr(fit, "df_resid_inference", None) else float(fit.df_resid)
 
 
 def estimer(panel: pl.DataFrame, debut: date, modele: str) -> Estimation:
@@ -125,12 +130,12 @@ def estimer(panel: pl.DataFrame, debut: date, modele: str) -> Estimation:
     if not (traite & apres).any() or not (traite & ~apres).any():
         return Estimation(**base, motif="aucun mois définitif avant ou depuis le lancement pour les agences du modèle")
     w = e["poids"].to_numpy()
-    fit, _, _ = _ajuster(e["y"].to_numpy(), w, (traite & apres).astype(float)[:, None],
+    fit = _ajuster(e["y"].to_numpy(), w, (traite & apres).astype(float)[:, None],
                          e["code_agence"].to_numpy(), e["periode"].cast(pl.Date).to_numpy())
     b, se = float(fit.params[0]), float(fit.bse[0])
     if not (np.isfinite(b) and np.isfinite(se) and se > 0):
         return Estimation(**base, motif="valeurs sans variation entre agences ou entre mois : rien à comparer")
-    df = float(fit.df_resid_inference) if getattr(fit, "df_resid_inference", None) else float(fit.df_resid)
+    df = _ddl(fit)
     t = stats.t.ppf(0.5 + NIVEAU / 2, df)
     mde = (t + stats.t.ppf(PUISSANCE, df)) * se
     p_tendances = tendance_avant(panel, debut, modele)
@@ -159,10 +164,10 @@ def etude_evenement(panel: pl.DataFrame, debut: date, modele: str,
     if not bins:
         return vide
     T = np.column_stack([(traite & (rel == r)).astype(float) for r in bins])
-    fit, k, _ = _ajuster(e["y"].to_numpy(), e["poids"].to_numpy(), T, e["code_agence"].to_numpy(),
+    k = T.shape[1]
+    fit = _ajuster(e["y"].to_numpy(), e["poids"].to_numpy(), T, e["code_agence"].to_numpy(),
                          e["periode"].cast(pl.Date).to_numpy())
-    df = float(fit.df_resid_inference) if getattr(fit, "df_resid_inference", None) else float(fit.df_resid)
-    t = stats.t.ppf(0.5 + NIVEAU / 2, df)
+    t = stats.t.ppf(0.5 + NIVEAU / 2, _ddl(fit))
     params, bse = np.asarray(fit.params[:k]), np.asarray(fit.bse[:k])
     effets = pl.DataFrame({
         "relatif": pl.Series([*bins, -1], dtype=pl.Int32),
@@ -196,7 +201,7 @@ def tendance_avant(panel: pl.DataFrame, debut: date, modele: str) -> float | Non
         return None
     e = e.filter(pl.Series(avant))
     t, r = traite[avant], rel[avant]
-    fit, _, _ = _ajuster(e["y"].to_numpy(), e["poids"].to_numpy(), (t * r).astype(float)[:, None],
+    fit = _ajuster(e["y"].to_numpy(), e["poids"].to_numpy(), (t * r).astype(float)[:, None],
                          e["code_agence"].to_numpy(), e["periode"].cast(pl.Date).to_numpy())
     p = float(fit.pvalues[0])
     return p if np.isfinite(p) else None

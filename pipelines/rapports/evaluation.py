@@ -109,8 +109,6 @@ def construire(cellules: pl.DataFrame, experimentations: pl.DataFrame, agences: 
 
 def produire_note(warehouse: Path, region: str | None = None, vue: str = "publiee") -> NoteProduite:
     """The note of ``region`` (None: every region of the experiment) on the chosen view."""
-    import jinja2
-
     from pipelines.rapports import rendu
 
     if vue not in VUES:
@@ -140,12 +138,9 @@ def produire_note(warehouse: Path, region: str | None = None, vue: str = "publie
         con.close()
     dico = {r["indicateur"]: r for r in dico_df.to_dicts()} if dico_df is not None else None
     contenu = construire(cellules, experimentations, agences, None if region is None else [region], dico)
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(rendu.MODELES), autoescape=True,
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    html = env.get_template("evaluation.html.j2").render(
-        n=contenu, perimetre=libelle or region, vue=VUES[vue], interne=vue == "interne",
+    html = rendu.rendre(
+        "evaluation.html.j2", n=contenu, perimetre=libelle or region, vue=VUES[vue], interne=vue == "interne",
         date_arrete=fmt.format_date(arrete) if arrete else fmt.VIDE, qualite=qualite.libelle,
-        css=(rendu.MODELES / "rapport.css").read_text(encoding="utf-8"),
         cree_le=(arrete or date.today()).isoformat(),
     )
     return NoteProduite(rendu.pdf(html), region or "national", vue, arrete)

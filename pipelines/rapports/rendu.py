@@ -27,11 +27,16 @@ _ENV = jinja2.Environment(
 )
 
 
+def rendre(modele: str, **contexte) -> str:
+    """A template of ``modeles/`` rendered, with the reports' style sheet as ``css``."""
+    return _ENV.get_template(modele).render(css=(MODELES / "rapport.css").read_text(encoding="utf-8"), **contexte)
+
+
 def html(rapport: Rapport, donnees: Donnees) -> str:
     mois = mois_tendance(donnees)
-    return _ENV.get_template("rapport.html.j2").render(
+    return rendre(
+        "rapport.html.j2",
         r=rapport,
-        css=(MODELES / "rapport.css").read_text(encoding="utf-8"),
         cree_le=(donnees.date_arrete or rapport.periode.fin).isoformat(),
         tendance_debut=format_mois(mois[0]) if mois else "–",
         tendance_fin=format_mois(mois[-1]) if mois else "–",
