@@ -52,6 +52,9 @@ def main() -> int:
     parser.add_argument("--methode", choices=["groupes", "optimiseur"], default="optimiseur")
     parser.add_argument("--seuil", type=int, default=11)
     parser.add_argument("--region", default=None, help="une seule région (code INSEE)")
+    parser.add_argument("--part-non-diffusion", type=float, default=None,
+                        help="optimiseur : part de cellules secrètes primaires au-delà de laquelle un tableau "
+                             "n'est pas diffusé (défaut : celui de RegleProtection) ; négatif : tout diffuser")
     args = parser.parse_args()
     if not args.entrepot.exists():
         sys.exit(f"Entrepôt introuvable : {args.entrepot} (lancez d'abord `socle demo --sans-servir`).")
@@ -82,7 +85,13 @@ def main() -> int:
                 print(f"  {time.perf_counter() - debut:7.1f} s  {message}", flush=True)
 
             t0 = time.perf_counter()
-            publier_vue(con, args.seuil, args.methode, journal)
+            regle = None
+            if args.part_non_diffusion is not None:
+                from pipelines.secret.protection import RegleProtection
+
+                part = args.part_non_diffusion
+                regle = RegleProtection(part_non_diffusion=None if part < 0 else part)
+            publier_vue(con, args.seuil, args.methode, journal, regle)
             duree_protection = time.perf_counter() - t0
             print(f"Protection ({args.methode}) : {duree_protection:.1f} s")
             part = con.sql("select niveau, avg(secret::int) as part, count(*) as n from publication.indicateurs "

@@ -287,6 +287,22 @@ def _ecrire_certificats(con, cells: pl.DataFrame | None, bilan) -> None:
             con.unregister("_secret_preuves")
 
 
+def _ecrire_plan(con, plan: pl.DataFrame | None) -> None:
+    """``publication.plan_diffusion``: one row per table (indicator, breakdown, level, period
+    type) and whether it is published (``pipelines.secret.diffusion``). Public: it is the design
+    of the publication, which readers are told (an unpublished table is read one level up or on
+    a longer period); its primary-secret shares are not written. Without a plan, every table."""
+    if plan is None:
+        con.execute("create or replace table publication.plan_diffusion as select distinct indicateur, dimension, niveau, "
+                    "type_periode, true as diffuse from marts.indicateurs order by all")
+        return
+    con.register("_plan_diffusion", plan.select("indicateur", "dimension", "niveau", "type_periode", "diffuse").to_arrow())
+    try:
+        con.execute("create or replace table publication.plan_diffusion as select * from _plan_diffusion")
+    finally:
+        con.unregister("_plan_diffusion")
+
+
 def _cellules(con, indicateur: str | None = None) -> pl.DataFrame:
     """Cells of ``marts.indicateurs`` (all, or one indicator's), in the order of their key."""
     filtre = "" if indicateur is None else "where indicateur = ? "
@@ -309,14 +325,15 @@ def _ecrire_vue(con, publiee: pl.DataFrame, remplacer: bool) -> None:
         con.unregister("_publication_indicateurs")
 
 
-def publier_vue(con, seuil: int = SEUIL_SECRET_MIN, methode: str = "groupes", journal=None) -> int:
+def publier_vue(con, seuil: int = SEUIL_SECRET_MIN, methode: str = "groupes", journal=None, regle=None) -> int:
     """Write ``publication.indicateurs`` from ``marts.indicateurs`` (same rows, contract columns
     + ``secret`` + ``motif_secret``) on an open DuckDB connection; returns the row count.
 
     ``methode``: ``groupes`` (the group rule of this module) or ``optimiseur`` (the LP optimiser
     of ``pipelines.secret.protection``, over every equation an outsider can write). The method is
     recorded in ``publication.methode_secret``: the audit needs to know whether zeros may be
-    hidden (only the optimiser hides them)."""
+    hidden (only the optimiser hides them). ``regle``: the optimiser's ``RegleProtection``
+    (default: its defaults)."""
     _verifier_seuil(seuil)
     if methode not in METHODES:
         raise ValueError(f"Méthode de secret inconnue : {methode!r} (attendu : {', '.join(METHODES)}).")
@@ -336,8 +353,9 @@ def publier_vue(con, seuil: int = SEUIL_SECRET_MIN, methode: str = "groupes", jo
 
         # every indicator at once: identities and stock-flow tie indicators together
         cells = _cellules(con)
-        protegee, bilan = proteger(cells, hierarchie, seuil, journal=journal)
+        protegee, bilan = proteger(cells, hierarchie, seuil, regle, journal=journal)
         _ecrire_certificats(con, cells, bilan)
+        _ecrire_plan(con, bilan.plan)
         _ecrire_vue(con, protegee.with_columns(
             pl.when(pl.col("secret")).then(None).otherwise(pl.col(col)).cast(cells.schema[col]).alias(col)
             for col in ("numerateur", "denominateur", "valeur")
@@ -352,6 +370,7 @@ def publier_vue(con, seuil: int = SEUIL_SECRET_MIN, methode: str = "groupes", jo
             cells = _cellules(con, indicateur)
             _ecrire_vue(con, appliquer_secret(cells, seuil, hierarchie).select(COLONNES_PUBLICATION), remplacer=k == 0)
         _ecrire_certificats(con, None, None)
+        _ecrire_plan(con, None)
     (lignes,) = con.execute("select count(*) from publication.indicateurs").fetchall()[0]
     (attendu,) = con.execute("select count(*) from marts.indicateurs").fetchall()[0]
     if lignes != attendu:

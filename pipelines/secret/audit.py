@@ -66,6 +66,9 @@ class ResultatAudit:
     #: show every zero: the outsider's « a hidden count is at least 1 » would be false, so it is
     #: not given to him (an inconsistent system would give absurd bounds)
     zeros_caches_inattendus: int = 0
+    #: cells of unpublished tables (hidden whole: unknowns, not audited), and those tables
+    non_diffusees: int = 0
+    tables_non_diffusees: int = 0
     #: bounds proven by the protection's certificates, checked on this audit's system
     prouvees_certificats: int = 0
     certificats_invalides: int = 0
@@ -106,6 +109,8 @@ class ResultatAudit:
             f"{len(self.violations)} violation(s) de la règle{etroit} ; "
             f"{self.prouvees_certificats} bornes prouvées par les certificats de la protection vérifiés ici "
             f"({self.certificats_invalides} certificat(s) refusé(s)), {self.non_prouvees} bornes ni réfutées ni prouvées."
+            + (f" {self.tables_non_diffusees} tableaux non diffusés ({self.non_diffusees} cellules masquées en entier, "
+               "hors de la règle)." if self.tables_non_diffusees else "")
             + (f" Attention : {self.zeros_caches_inattendus} zéro(s) masqué(s) alors que la méthode déclarée n'en "
                "masque pas ; l'hypothèse « un compte masqué vaut au moins 1 » est écartée."
                if self.zeros_caches_inattendus else "")
@@ -117,11 +122,18 @@ class ResultatAudit:
 
 
 def _cellules(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    return con.sql("""
+    # a view written before the publication plan has no unpublished table
+    avec_motif = con.sql(
+        "select count(*) from information_schema.columns where table_schema = 'publication' "
+        "and table_name = 'indicateurs' and column_name = 'motif_secret'"
+    ).fetchall()[0][0]
+    non_diffuse = "coalesce(p.motif_secret = 'non_diffuse', false)" if avec_motif else "false"
+    return con.sql(f"""
         select
             row_number() over (order by p.indicateur, p.type_periode, p.periode, p.niveau, p.territoire,
                                         p.dimension, p.modalite) - 1 as cid,
             p.indicateur, p.type_periode, p.periode, p.niveau, p.territoire, p.dimension, p.modalite, p.unite, p.secret,
+            {non_diffuse} as non_diffuse,
             coalesce(m.valeur, 0) as t_v, coalesce(m.numerateur, 0) as t_n, coalesce(m.denominateur, 0) as t_d
         from publication.indicateurs as p
         join marts.indicateurs as m
@@ -666,6 +678,20 @@ def auditer(
             "select code_agence, code_bassin, code_departement, code_region from intermediate.int_territoires__agences"
         ).pl()
     prim, prim_d = _primaire(cel, seuil)
+    # the rule protects the cells of the published tables: an unpublished table is hidden whole,
+    # its cells are unknowns, not audited; a table hidden only in part is not excused
+    table = ["indicateur", "dimension", "niveau", "type_periode"]
+    tables = cel.group_by(table).agg(
+        pl.col("non_diffuse").any().alias("_une"), (pl.col("non_diffuse") & pl.col("secret")).all().alias("_toutes")
+    )
+    res.tables_non_diffusees = int(tables.filter(pl.col("_toutes")).height)
+    for t in tables.filter(pl.col("_une") & ~pl.col("_toutes")).sort(table).to_dicts():
+        res.violations.append({**{k: t[k] for k in table}, "periode": None, "territoire": None, "modalite": None, "quantite": None,
+                               "valeur": None, "min": None, "max": None, "raison": "tableau non diffusé en partie"})
+    excuse = cel.select(table).join(tables.filter("_toutes").select(*table, "_toutes"), on=table, how="left",
+                                    maintain_order="left").get_column("_toutes").fill_null(False).to_numpy()
+    res.non_diffusees = int(excuse.sum())
+    prim, prim_d = prim & ~excuse, prim_d & ~excuse
     cel = cel.with_columns(pl.Series("prim", prim), pl.Series("prim_d", prim_d))
     a = duckdb.connect()  # the audit's own scratch database: nothing is written to the warehouse
     try:

@@ -65,11 +65,17 @@ def verifier(S: Systeme, libre: np.ndarray, cert: np.ndarray, q: np.ndarray, d: 
     if A_csc is None:
         D = sp.csr_matrix((d, (q, cert)), shape=(S.nb_quantites, n))
         R = (S.A @ D).tocoo()
-    else:  # only the columns moved: a few hundred, not the whole system
+        lignes = R.row
+    else:  # only the columns moved and their rows: a product sized by the system's rows would
+        # cost as much as the whole system, once per certificate checked
         uq, iq = np.unique(q, return_inverse=True)
         D = sp.csr_matrix((d, (iq, cert)), shape=(len(uq), n))
-        R = (A_csc[:, uq] @ D).tocoo()
-    viol = (R.data > S.haut[R.row] + TOL) | (R.data < S.bas[R.row] - TOL)
+        sub = A_csc[:, uq]
+        rangs, locales = np.unique(sub.indices, return_inverse=True)
+        compacte = sp.csc_matrix((sub.data, locales.ravel(), sub.indptr), shape=(len(rangs), len(uq)))
+        R = (compacte @ D).tocoo()
+        lignes = rangs[R.row]
+    viol = (R.data > S.haut[lignes] + TOL) | (R.data < S.bas[lignes] - TOL)
     ok[np.unique(R.col[viol])] = False
     # rows an inequality keeps below/above a bound other than 0 with no displacement: fine (0 inside)
     return ok

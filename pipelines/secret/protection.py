@@ -57,6 +57,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from pipelines.secret.certificats import Preuves, rectangles, transferts, verifier
+from pipelines.secret.diffusion import NON_DIFFUSE, cellules_non_diffusees, plan_de_diffusion
 from pipelines.secret.primaire import motifs_primaires, verifier_seuil
 from pipelines.secret.relations import (
     CUMUL_12_MOIS,
@@ -84,6 +85,9 @@ class RegleProtection:
     ecart: int = 3
     #: Share of primary-secret monthly cells above which a series is published by quarter.
     part_trimestrielle: float = 0.5
+    #: Share of primary-secret cells above which a whole table (indicator, breakdown, level,
+    #: period type) is not published (``diffusion``); None: every table is published.
+    part_non_diffusion: float | None = 0.5
     #: Certification rounds per LP before giving up on the remaining targets of a unit.
     tours: int = 4
     graine: int = 0
@@ -109,6 +113,11 @@ class BilanProtection:
     sensibles: int = 0
     primaires: int = 0
     regime_trimestriel: int = 0
+    #: cells of the tables not published (``diffusion``), and those tables
+    non_diffuses: int = 0
+    tables_non_diffusees: int = 0
+    #: the publication plan (``diffusion.plan_de_diffusion``)
+    plan: pl.DataFrame | None = field(default=None, repr=False)
     zeros_masques: int = 0
     secondaires: int = 0
     derives: int = 0
@@ -270,6 +279,7 @@ class _Protection:
         bilan: BilanProtection,
         numerateur_seul: np.ndarray | None = None,
         connus_cellule: np.ndarray | None = None,
+        non_diffuse_cellule: np.ndarray | None = None,
     ):
         self.S, self.regle, self.bilan = S, regle, bilan
         self.masque = masque  # hidden cells (updated in place)
@@ -285,6 +295,11 @@ class _Protection:
         if connus_cellule is not None:
             sel = connus_cellule[cq_c] & (S.cq_lettre == "v")
             self.connus[np.unique(cq_q[sel])] = 1.0
+        #: quantities carried by cells of unpublished tables only (``diffusion``)
+        self.non_diffuse = np.zeros(n, dtype=bool)
+        if non_diffuse_cellule is not None:
+            self.non_diffuse = np.ones(n, dtype=bool)
+            np.logical_and.at(self.non_diffuse, cq_q, non_diffuse_cellule[cq_c])
         self.sensible = np.zeros(n, dtype=bool)
         # a rate secret for its numerator alone protects that numerator (its denominator is a
         # population of at least the threshold, published anyway by the count it usually is)
@@ -308,6 +323,7 @@ class _Protection:
         self.preuve_bas = np.full(n, -1, dtype=np.int64)
         self.c = c
         self._publies = None
+        self._index = None
         indicateurs = c.get_column("indicateur").unique().to_list()
         self.groupe_de = {i: groupe(i) for i in indicateurs}
         self.exclus_transferts = frozenset({groupe(STOCK_FLUX[0])})
@@ -371,7 +387,10 @@ class _Protection:
             self._publies = (
                 np.bincount(self.cq_q, weights=(~self.masque[self.cq_c]).astype(float), minlength=self.S.nb_quantites) + self.connus
             )
-        return self._publies == 0
+            self._libres = self._publies == 0
+        # kept up to date by ``cacher``, never recomputed over every quantity (once per
+        # certificate checked): callers that need a snapshot copy it
+        return self._libres
 
     def a_faire(self) -> np.ndarray:
         return self.sensible & ~(self.cert_haut & self.cert_bas)
@@ -541,14 +560,21 @@ class _Protection:
 
     def cout_quantite(self, Q: np.ndarray) -> np.ndarray:
         """Cost of moving each quantity of Q: hiding every published cell that carries it."""
-        publie_c = ~self.masque[self.cq_c]
-        cout = np.bincount(self.cq_q, weights=np.where(publie_c, self.cout_c[self.cq_c], 0.0), minlength=self.S.nb_quantites)
-        return cout[Q]
+        Q = np.asarray(Q, dtype=np.int64)
+        pos = self._porteurs("q", Q)
+        cel = self.cq_c[pos]
+        poids = np.where(self.masque[cel], 0.0, self.cout_c[cel])
+        # rank of each carrier's quantity in Q (Q need not be sorted)
+        ordre = np.argsort(Q, kind="stable")
+        rang = ordre[np.searchsorted(Q[ordre], self.cq_q[pos])]
+        return np.bincount(rang, weights=poids, minlength=len(Q))
 
     def _sous_systeme(self, cols: np.ndarray):
         sub = self.A_csc[:, cols]
-        lignes = np.unique(sub.indices)
-        sub = sub.tocsr()[lignes].tocsc()
+        # rows renumbered among those the columns touch (a detour through the system's rows
+        # would cost as much as the whole system, once per unit)
+        lignes, locales = np.unique(sub.indices, return_inverse=True)
+        sub = sp.csc_matrix((sub.data, locales.ravel(), sub.indptr), shape=(len(lignes), len(cols)))
         sub.sort_indices()
         return sub, lignes
 
@@ -586,14 +612,33 @@ class _Protection:
             self.enregistrer(cert, cols, d, np.zeros(len(cibles), dtype=np.int64), cibles, sens)
         return caches
 
+    def _porteurs(self, par: str, ids: np.ndarray) -> np.ndarray:
+        """Positions in (cq_c, cq_q) of the given quantities (``par`` = "q") or cells ("c"):
+        through an index built once, not a scan of every carrier (once per unit, millions)."""
+        if self._index is None:
+            self._index = {}
+            for nom, cle, n in (("q", self.cq_q, self.S.nb_quantites), ("c", self.cq_c, len(self.masque))):
+                ordre = np.argsort(cle, kind="stable")
+                self._index[nom] = (ordre, np.searchsorted(cle[ordre], np.arange(n + 1)))
+        ordre, debut = self._index[par]
+        ids = np.asarray(ids, dtype=np.int64)
+        longueurs = debut[ids + 1] - debut[ids]
+        if not longueurs.sum():
+            return np.array([], dtype=np.int64)
+        pos = np.repeat(debut[ids] - np.cumsum(longueurs) + longueurs, longueurs) + np.arange(longueurs.sum())
+        return ordre[pos]
+
     def cacher(self, a_cacher) -> int:
         if not len(a_cacher):
             return 0
-        sel = np.isin(self.cq_q, a_cacher) & ~self.masque[self.cq_c]
-        cellules = np.unique(self.cq_c[sel])
+        pos = self._porteurs("q", np.unique(a_cacher))
+        pos = pos[~self.masque[self.cq_c[pos]]]
+        cellules = np.unique(self.cq_c[pos])
         self.masque[cellules] = True
         if self._publies is not None:
-            np.subtract.at(self._publies, self.cq_q[np.isin(self.cq_c, cellules)], 1.0)
+            touchees = self.cq_q[self._porteurs("c", cellules)]
+            np.subtract.at(self._publies, touchees, 1.0)
+            self._libres[touchees] = self._publies[touchees] == 0
         for i in cellules.tolist():
             self.motifs_ajoutes[i] = "secondaire"
         return len(cellules)
@@ -612,6 +657,39 @@ class _Protection:
         k = np.stack([c[ordre] for c in cles], axis=1)
         coupures = np.flatnonzero(np.any(k[1:] != k[:-1], axis=1)) + 1
         return np.split(q, coupures)
+
+    def hors_departements(self, Q: np.ndarray, libre: np.ndarray) -> list[np.ndarray]:
+        """The parts of unit Q that move independently (no equation between two of them once the
+        quantities this pass holds are set aside: committees' published totals, known counts),
+        but those within one département, which the département's unit of the same step already
+        solved (the same LP). Held quantities stay out: in an LP they would not move."""
+        tenu = self.connus[Q] > 0
+        if self.epargner:
+            tenu |= (self.q_epargne if self.epargner >= 2 else self.q_epargne_trimestre)[Q] & ~libre[Q]
+            # and, while committees' totals are held, the unpublished tables' quantities: hidden
+            # and free, they would tie whole regions into one LP (a point found with them held
+            # is a point all the same); the last pass moves them
+            tenu |= self.non_diffuse[Q]
+        mobiles = Q[~tenu]
+        if not len(mobiles):
+            return []
+        sub = self.A_csc[:, mobiles]
+        lignes, locales = np.unique(sub.indices, return_inverse=True)
+        nl, nc = len(lignes), len(mobiles)
+        B = sp.csc_matrix((np.ones(len(sub.data)), locales.ravel(), sub.indptr), shape=(nl, nc))
+        # rows and columns as one graph: linear in the entries (B.T @ B would square dense rows)
+        G = sp.bmat([[None, B], [B.T, None]], format="csr") if nl else sp.csr_matrix((nc, nc))
+        _, comp = connected_components(G, directed=False)
+        comp = comp[nl:] if nl else comp
+        ordre = np.argsort(comp, kind="stable")
+        coupures = np.flatnonzero(np.diff(comp[ordre])) + 1
+        parts = []
+        for idx in np.split(ordre, coupures):
+            dep = self.q_dep[mobiles[idx]]
+            if dep[0] >= 0 and (dep == dep[0]).all():
+                continue
+            parts.append(np.sort(mobiles[idx]))
+        return parts
 
     def structure(self) -> int:
         """Targets of the parts of the system that nothing published touches: there the outsider
@@ -673,6 +751,7 @@ class _Protection:
     def executer(self, journal, hierarchie, max_iterations: int = 12) -> None:
         dans_systeme = self.q_bloc >= 0
         self.departements(hierarchie)
+        self._porteurs("q", np.array([], dtype=np.int64))  # the index, built once before the workers fork
         for iteration in range(max_iterations):
             prouves = self.structure()
             journal(f"secret : {prouves} bornes tenues par la seule structure (parties où rien n'est publié)")
@@ -703,11 +782,13 @@ class _Protection:
             caches = 0
             # one breakdown at a time (its ensemble held), then the whole indicator group
             # one target at a time: first within a département (small LPs), then the whole unit
-            etapes = [(True, True), (False, True), (True, False), (False, False)] if self.un_par_un else [(True, False), (False, False)]
+            # within one département first (small LPs: most targets are agencies' and bassins'),
+            # then the whole unit for what crosses départements
+            etapes = [(True, True), (False, True), (True, False), (False, False)]
             if self.fusion > 1:  # two-block units: within a département only (their LPs grow fast)
                 etapes = [(True, True), (False, True)]
             for avec_dim, par_dep in etapes:
-                libre = self.libres()
+                libre = self.libres().copy()  # the units of this step all see the same hidden cells
                 cand = np.flatnonzero(dans_systeme & ((self.q_dim >= 0) if avec_dim else True))
                 todo = self.a_faire()
                 # two-block units are for stock and flows; the other groups, already solved one
@@ -720,12 +801,21 @@ class _Protection:
                     for Q in self.unites(cand, avec_dim, par_dep)
                     if todo[Q].any() and (self.fusion == 1 or self.tours_fusion >= 2 or self.q_groupe[Q[0]] == self.groupe_stock)
                 ]
-                for solutions, cacher, n, ajustes in _executer_unites(self, unites, libre):
+                if not par_dep:
+                    # a whole unit's LP is the LPs of its parts that share no equation once the
+                    # held quantities are set aside; the parts within one département had theirs
+                    unites = [P for Q in unites for P in self.hors_departements(Q, libre) if todo[P].any()]
+                for solutions, cacher, n, ajustes in _executer_unites(self, unites, libre, journal):
                     for q, sg, atteint in ajustes:
                         (self.r_haut if sg > 0 else self.r_bas)[q] = atteint
                         self.ajustes[q] = True
                     caches += self.appliquer(solutions, cacher)
                     self.bilan.lp_certification += n
+                journal(
+                    f"secret : {'par département' if par_dep else 'unités entières'}"
+                    f"{', ventilation par ventilation' if avec_dim else ''} : {len(unites)} unités, "
+                    f"{int((self.a_faire() & dans_systeme).sum())} quantités restent à prouver"
+                )
             reste = int((self.a_faire() & dans_systeme).sum())
             journal(
                 f"secret : {reste} quantités non prouvées, {caches} cellules masquées, "
@@ -848,13 +938,22 @@ def _traiter_unite(i: int):
     return p.traiter(unites[i], libre)
 
 
-def _executer_unites(p: _Protection, unites: list[np.ndarray], libre: np.ndarray):
+def _executer_unites(p: _Protection, unites: list[np.ndarray], libre: np.ndarray, journal=None):
     """The units' LPs, on ``p.regle.processus`` processes (forked: they read the state, the
-    parent applies their results in order)."""
+    parent applies their results in order). Progress goes to ``journal`` once a minute."""
     processus = max(1, int(p.regle.processus))
+    debut = dernier = time.perf_counter()
+
+    def progression(k: int) -> None:
+        nonlocal dernier
+        if journal is not None and time.perf_counter() - dernier >= 60:
+            dernier = time.perf_counter()
+            journal(f"secret : {k} unités sur {len(unites)} ({dernier - debut:.0f} s)")
+
     if processus == 1 or len(unites) < 4:
-        for Q in unites:
+        for k, Q in enumerate(unites):
             yield p.traiter(Q, libre)
+            progression(k + 1)
         return
     import multiprocessing as mp
 
@@ -863,7 +962,10 @@ def _executer_unites(p: _Protection, unites: list[np.ndarray], libre: np.ndarray
         with mp.get_context("fork").Pool(processus) as pool:
             # biggest units first, so that the last ones to finish are small
             ordre = sorted(range(len(unites)), key=lambda i: -len(unites[i]))
-            resultats = dict(zip(ordre, pool.imap(_traiter_unite, ordre, chunksize=1)))
+            resultats = {}
+            for i, r in zip(ordre, pool.imap(_traiter_unite, ordre, chunksize=1)):
+                resultats[i] = r
+                progression(len(resultats))
         for i in range(len(unites)):
             yield resultats[i]
     finally:
@@ -1086,8 +1188,27 @@ def proteger(
     if n == 0:
         return cells.with_columns(pl.lit(False).alias("secret"), pl.lit(None, pl.String).alias("motif_secret")), bilan
 
-    masque = primaire.copy()
-    trimestriel = _regime_trimestriel(c, primaire, regle.part_trimestrielle)
+    # tables not published at all: hidden whole, their cells unknowns but not sensitive
+    plan = plan_de_diffusion(c, primaire, regle.part_non_diffusion)
+    bilan.plan = plan
+    nd = cellules_non_diffusees(c, plan)
+    motifs[nd] = NON_DIFFUSE
+    bilan.non_diffuses = int(nd.sum())
+    bilan.tables_non_diffusees = int((~plan.get_column("diffuse")).sum())
+    journal(
+        f"secret : {bilan.tables_non_diffusees} tableaux non diffusés sur {plan.height} ({bilan.non_diffuses} cellules) ; "
+        f"{int((primaire & ~nd).sum())} cellules secrètes primaires dans les tableaux diffusés sur {bilan.primaires}"
+    )
+    sensible = primaire & ~nd
+    masque = primaire | nd
+    # an unpublished monthly table whose quarters are published: a series published by quarter
+    avec_trimestres = c.filter(pl.col("type_periode") == TRIMESTRE).get_column("indicateur").unique().to_list()
+    trimestriel = _regime_trimestriel(c, sensible, regle.part_trimestrielle) | (
+        nd
+        & (c.get_column("type_periode") == MOIS).to_numpy()
+        & c.get_column("indicateur").is_in(avec_trimestres).to_numpy()
+        & ~c.get_column("indicateur").is_in(list(STOCKS)).to_numpy()
+    )
     nouveau = trimestriel & ~masque
     motifs[nouveau] = "regime_trimestriel"
     masque |= trimestriel
@@ -1124,7 +1245,7 @@ def proteger(
     bilan.ecarts_relations = S.ecarts
     bilan.durees["systeme"] = time.perf_counter() - t0
 
-    zeros = _zeros_a_masquer(c, S, primaire, masque)
+    zeros = _zeros_a_masquer(c, S, sensible, masque)
     motifs[zeros] = "secondaire_zero"
     masque |= zeros
     bilan.zeros_masques = int(zeros.sum())
@@ -1134,11 +1255,12 @@ def proteger(
         c,
         S,
         masque,
-        primaire,
+        sensible,
         regle,
         bilan,
         numerateur_seul=(motif_p == "primaire_numerateur").fill_null(False).to_numpy(),
         connus_cellule=_zeros_par_absence(c),
+        non_diffuse_cellule=nd,
     )
     bilan.sensibles = int(p.sensible.sum())
     p.executer(journal, hierarchie)
@@ -1150,7 +1272,7 @@ def proteger(
     bilan.ajustes = int(p.ajustes.sum())
     bilan.certificats, bilan.revendications = _certificats_cellules(c, S, p)
     bilan.certificats, cumuls = _cumuls_certifies(
-        c, bilan.certificats, primaire, (motif_p == "primaire_numerateur").fill_null(False).to_numpy(), regle.ecart, cumul_annee
+        c, bilan.certificats, sensible, (motif_p == "primaire_numerateur").fill_null(False).to_numpy(), regle.ecart, cumul_annee
     )
     bilan.revendications = pl.concat([bilan.revendications, cumuls])
     bilan.cumuls_prouves = cumuls.height
@@ -1159,11 +1281,11 @@ def proteger(
     # aggregates: published only as sums of published base cells
     derive = _publier_cumuls(c, masque, trimestriel)
     derive_tri = derive & trim_mensuel
-    masque = np.where(trim_mensuel, derive_tri | primaire, masque)
+    masque = np.where(trim_mensuel, derive_tri | primaire | nd, masque)
     # the latest 12-month period's cells were protected with their months: as the LPs left them
     cumul = (c.get_column("type_periode") == CUMUL_12_MOIS).to_numpy() & ~cumul_annee
-    masque = np.where(cumul, derive | primaire, masque)
-    nouveaux_derives = (trim_mensuel | cumul) & masque & ~primaire
+    masque = np.where(cumul, derive | primaire | nd, masque)
+    nouveaux_derives = (trim_mensuel | cumul) & masque & ~primaire & ~nd
     motifs[nouveaux_derives] = "derive"
     motifs[(trim_mensuel | cumul) & ~masque] = None
     bilan.derives = int(nouveaux_derives.sum())

@@ -71,7 +71,7 @@ def taux(indicateur: str, periode: date, feuilles: dict[tuple, tuple[int, int]],
 
 def entrepot(chemin: Path, cells: pl.DataFrame, hier: pl.DataFrame, publiee: pl.DataFrame | None = None) -> Path:
     """A warehouse with ``marts.indicateurs``, the hierarchy and, when given, the published view
-    (cells with ``secret``; secret values are nulled here)."""
+    (cells with ``secret`` and, when it has one, ``motif_secret``; secret values are nulled here)."""
     con = duckdb.connect(str(chemin))
     try:
         for schema in ("marts", "intermediate", "publication"):
@@ -83,7 +83,8 @@ def entrepot(chemin: Path, cells: pl.DataFrame, hier: pl.DataFrame, publiee: pl.
         if publiee is not None:
             p = publiee.with_columns(
                 *(pl.when(pl.col("secret")).then(None).otherwise(pl.col(x)).alias(x) for x in ("numerateur", "denominateur", "valeur")))
-            con.register("p", p.select(*COLONNES, "secret").to_arrow())
+            motif = ["motif_secret"] if "motif_secret" in p.columns else []
+            con.register("p", p.select(*COLONNES, "secret", *motif).to_arrow())
             con.execute("create or replace table publication.indicateurs as select * from p")
     finally:
         con.close()

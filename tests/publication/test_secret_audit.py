@@ -40,10 +40,15 @@ def _ancienne(cells, hier):
     return appliquer_secret_detail(cells, 11, hier).select(*aide.COLONNES, "secret")
 
 
-def _nouvelle(cells, hier):
-    out, bilan = proteger(cells, hier, 11)
+#: the optimiser's equations on hand-made tables too small for the publication plan, which would
+#: not publish them at all (``test_publication_plan_*`` test the plan)
+TOUT_DIFFUSER = RegleProtection(part_non_diffusion=None)
+
+
+def _nouvelle(cells, hier, regle=TOUT_DIFFUSER):
+    out, bilan = proteger(cells, hier, 11, regle)
     assert bilan.non_proteges == 0, bilan
-    return out.select(*aide.COLONNES, "secret")
+    return out.select(*aide.COLONNES, "secret", "motif_secret")
 
 
 def _douze_entrants():
@@ -166,7 +171,7 @@ def test_publication_with_the_optimiser_records_its_method_and_passes_the_audit(
     try:
         with pytest.raises(ValueError, match="Méthode de secret inconnue"):
             publier_vue(con, 11, "arrondi")
-        publier_vue(con, 11, "optimiseur")
+        publier_vue(con, 11, "optimiseur", regle=TOUT_DIFFUSER)
         assert con.sql("select methode, zeros_masques, seuil from publication.methode_secret").fetchall() == [
             ("optimiseur", True, 11)]
         # nothing secret keeps a value in the published table
@@ -380,7 +385,7 @@ def test_the_latest_twelve_month_cells_are_published_when_every_month_is_secret(
     cells = [aide.comptes("controles_decides", p, {(a,): valeurs[(a, p)] for a in agences}, hier, []) for p in mois]
     annee = aide.comptes("controles_decides", mois[-1], {(a,): sum(valeurs[(a, p)] for p in mois) for a in agences}, hier, [])
     cells = pl.concat(cells + [annee.with_columns(type_periode=pl.lit("cumul_12_mois"))])
-    out, bilan = proteger(cells, hier, 11, RegleProtection(annuels=ANNUELS))
+    out, bilan = proteger(cells, hier, 11, RegleProtection(annuels=ANNUELS, part_non_diffusion=None))
     assert bilan.non_proteges == 0
     publiee = out.select(*aide.COLONNES, "secret")
     agence = publiee.filter(pl.col("niveau") == "AGENCE")
@@ -396,7 +401,7 @@ def test_targets_proven_in_their_neighbourhood_pass_the_audit(tmp_path):
     everything else held): the points found there are points of the whole system, which the
     exact audit confirms."""
     cells, hier = _stock_flux()  # some of its targets are proven in their neighbourhood
-    out, bilan = proteger(cells, hier, 11, RegleProtection(voisinage=6, processus=1))
+    out, bilan = proteger(cells, hier, 11, RegleProtection(voisinage=6, processus=1, part_non_diffusion=None))
     assert bilan.non_proteges == 0
     res = _audit(tmp_path, cells, hier, out.select(*aide.COLONNES, "secret"), zeros_masques=True)
     assert res.violations == [] and res.certificats_invalides == 0
@@ -438,3 +443,62 @@ def test_the_audit_proves_bounds_of_large_parts_by_points_among_neighbours(tmp_p
         con.close()
     assert sans.violations == [] and avec.violations == []
     assert avec.lp_voisinage > 0 and avec.non_prouvees < sans.non_prouvees
+
+
+def test_publication_plan_hides_mostly_secret_tables_whole_and_the_audit_excuses_them(tmp_path):
+    # the issue's example: by default, a table whose cells are mostly small counts is not published
+    cells, hier = _douze_entrants()
+    out, bilan = proteger(cells, hier, 11)
+    vue = out.select(*aide.COLONNES, "secret", "motif_secret")
+    par_table = vue.group_by("niveau", "dimension").agg(
+        pl.col("motif_secret").eq("non_diffuse").fill_null(False).all().alias("nd"), pl.col("secret").all()
+    )
+    nd = {(r["niveau"], r["dimension"]) for r in par_table.filter("nd").to_dicts()}
+    # agencies: 4 of 6 totals and 12 of 18 ages are 1..10; the département's ages are 4, 4, 4
+    assert {("AGENCE", "ensemble"), ("AGENCE", "tranche_age"), ("DEPARTEMENT", "tranche_age")} <= nd
+    assert ("DEPARTEMENT", "ensemble") not in nd and bilan.tables_non_diffusees == len(nd)
+    # hidden whole, zeros included: nothing tells which agency and age the entrants have
+    assert par_table.filter("nd")["secret"].all()
+    dep = vue.filter((pl.col("niveau") == "DEPARTEMENT") & (pl.col("dimension") == "ensemble"))
+    assert dep["valeur"].to_list() == [12] and not dep["secret"][0]
+    res = _audit(tmp_path, cells, hier, vue, zeros_masques=True)
+    assert res.violations == [] and res.tables_non_diffusees == len(nd), res.resume()
+    assert "tableaux non diffusés" in res.resume()
+    # the same tables with every table published: the optimiser has primary-secret cells to prove
+    assert proteger(cells, hier, 11, TOUT_DIFFUSER)[1].tables_non_diffusees == 0
+
+
+def test_the_audit_does_not_excuse_a_table_published_in_part(tmp_path):
+    cells, hier = _douze_entrants()
+    out, _ = proteger(cells, hier, 11)
+    cible = (
+        (pl.col("niveau") == "AGENCE") & (pl.col("dimension") == "tranche_age")
+        & (pl.col("territoire") == "06000") & (pl.col("modalite") == "moins_26")
+    )
+    vue = out.select(*aide.COLONNES, "secret", "motif_secret").with_columns(
+        pl.when(cible).then(False).otherwise(pl.col("secret")).alias("secret"),
+        pl.when(cible).then(None).otherwise(pl.col("motif_secret")).alias("motif_secret"),
+    )
+    res = _audit(tmp_path, cells, hier, vue, zeros_masques=True)
+    raisons = res.table().get_column("raison").to_list()
+    assert "tableau non diffusé en partie" in raisons
+    # its other cells are audited again, and the published 1 pins them: more violations
+    assert res.quantites_auditees > 0 and len(raisons) > 1, res.resume()
+
+
+def test_the_publication_plan_is_published_with_the_view(tmp_path):
+    from pipelines.publication import publier_vue
+
+    cells, hier = _douze_entrants()
+    con = duckdb.connect(str(aide.entrepot(tmp_path / "w.duckdb", cells, hier)))
+    try:
+        plan = "select niveau, dimension from publication.plan_diffusion where not diffuse order by all"
+        publier_vue(con, 11, "optimiseur")
+        assert ("AGENCE", "tranche_age") in con.sql(plan).fetchall()
+        publie_nd = "select count(*) from publication.indicateurs where motif_secret = 'non_diffuse' and not secret"
+        assert con.sql(publie_nd).fetchall() == [(0,)]
+        # the group rule publishes every table
+        publier_vue(con, 11, "groupes")
+        assert con.sql(plan).fetchall() == [] and con.sql("select count(*) from publication.plan_diffusion").fetchall() == [(10,)]
+    finally:
+        con.close()

@@ -16,7 +16,7 @@ import polars as pl
 from pipelines.secret import systeme
 from pipelines.secret.audit import auditer
 from pipelines.secret.primaire import motifs_primaires
-from pipelines.secret.protection import proteger
+from pipelines.secret.protection import RegleProtection, proteger
 
 _spec = importlib.util.spec_from_file_location("aide_secret", Path(__file__).with_name("aide_secret.py"))
 aide = importlib.util.module_from_spec(_spec)
@@ -106,7 +106,8 @@ def test_barriers_do_not_add_up_and_share_the_population():
 
 def test_the_optimiser_protects_the_new_families_and_the_audit_agrees(tmp_path):
     cells, hier = _charge()
-    out, bilan = proteger(cells, hier, 11)
+    # tables too small for the publication plan: every one published, to test the equations
+    out, bilan = proteger(cells, hier, 11, RegleProtection(part_non_diffusion=None))
     assert bilan.non_proteges == 0, bilan
     publiee = out.select(*aide.COLONNES, "secret")
     secret = set(publiee.filter("secret").select("indicateur", "territoire").iter_rows())
