@@ -86,8 +86,10 @@ class RegleProtection:
     #: Share of primary-secret monthly cells above which a series is published by quarter.
     part_trimestrielle: float = 0.5
     #: Share of primary-secret cells above which a whole table (indicator, breakdown, level,
-    #: period type) is not published (``diffusion``); None: every table is published.
-    part_non_diffusion: float | None = 0.5
+    #: period type) is not published (``diffusion``); None: every table is published. One cell
+    #: in five: secondary suppression roughly doubles what is hidden, and a table more than
+    #: half « s » tells a committee nothing (``docs/secret-statistique.md``, section 4).
+    part_non_diffusion: float | None = 0.2
     #: Certification rounds per LP before giving up on the remaining targets of a unit.
     tours: int = 4
     graine: int = 0
