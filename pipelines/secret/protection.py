@@ -10,6 +10,8 @@ displacement d of the hidden quantities that keeps every equation and bound (``s
 Before the optimiser:
 
 - **primary secret** (``primaire``);
+- **the publication plan** (``diffusion``): a table mostly primary-secret across its level is not
+  published; its cells are hidden whole and are unknowns without a requirement of their own;
 - **series published by quarter**: where most monthly cells of a breakdown of a territory are
   primary-secret (share above ``RegleProtection.part_trimestrielle``), its monthly cells are all
   hidden and its quarters are published instead (``regime_trimestriel``); a monthly series keeps
