@@ -23,7 +23,7 @@ import polars as pl
 import scipy.sparse as sp
 
 from pipelines.secret.relations import MOIS, TRIMESTRE
-from pipelines.secret.systeme import Systeme
+from pipelines.secret.systeme import Systeme, sous_matrice
 
 TOL = 1e-6
 
@@ -70,9 +70,7 @@ def verifier(S: Systeme, libre: np.ndarray, cert: np.ndarray, q: np.ndarray, d: 
         # cost as much as the whole system, once per certificate checked
         uq, iq = np.unique(q, return_inverse=True)
         D = sp.csr_matrix((d, (iq, cert)), shape=(len(uq), n))
-        sub = A_csc[:, uq]
-        rangs, locales = np.unique(sub.indices, return_inverse=True)
-        compacte = sp.csc_matrix((sub.data, locales.ravel(), sub.indptr), shape=(len(rangs), len(uq)))
+        compacte, rangs = sous_matrice(A_csc, uq)
         R = (compacte @ D).tocoo()
         lignes = rangs[R.row]
     viol = (R.data > S.haut[lignes] + TOL) | (R.data < S.bas[lignes] - TOL)

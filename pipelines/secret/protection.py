@@ -71,7 +71,7 @@ from pipelines.secret.relations import (
     TRIMESTRE,
     groupe,
 )
-from pipelines.secret.systeme import Systeme, construire, minimum_structurel
+from pipelines.secret.systeme import Systeme, construire, minimum_structurel, sous_matrice
 
 EPS = 1e-6
 #: levels whose published quantities the first passes do not move (``_Protection.epargner``)
@@ -574,11 +574,7 @@ class _Protection:
         return np.bincount(rang, weights=poids, minlength=len(Q))
 
     def _sous_systeme(self, cols: np.ndarray):
-        sub = self.A_csc[:, cols]
-        # rows renumbered among those the columns touch (a detour through the system's rows
-        # would cost as much as the whole system, once per unit)
-        lignes, locales = np.unique(sub.indices, return_inverse=True)
-        sub = sp.csc_matrix((sub.data, locales.ravel(), sub.indptr), shape=(len(lignes), len(cols)))
+        sub, lignes = sous_matrice(self.A_csc, cols)
         sub.sort_indices()
         return sub, lignes
 
@@ -677,10 +673,8 @@ class _Protection:
         mobiles = Q[~tenu]
         if not len(mobiles):
             return []
-        sub = self.A_csc[:, mobiles]
-        lignes, locales = np.unique(sub.indices, return_inverse=True)
+        B, lignes = sous_matrice(self.A_csc, mobiles)
         nl, nc = len(lignes), len(mobiles)
-        B = sp.csc_matrix((np.ones(len(sub.data)), locales.ravel(), sub.indptr), shape=(nl, nc))
         # rows and columns as one graph: linear in the entries (B.T @ B would square dense rows)
         G = sp.bmat([[None, B], [B.T, None]], format="csr") if nl else sp.csr_matrix((nc, nc))
         _, comp = connected_components(G, directed=False)

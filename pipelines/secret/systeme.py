@@ -363,3 +363,12 @@ def minimum_structurel(S: Systeme, tours: int = 12) -> np.ndarray:
             break
         m0 = nouveau
     return m0
+
+
+def sous_matrice(A_csc: sp.csc_matrix, colonnes: np.ndarray) -> tuple[sp.csc_matrix, np.ndarray]:
+    """The columns of ``A_csc`` with only the rows they touch, renumbered, and those rows (sorted):
+    a slice kept at the system's row count would make every later product or conversion cost as
+    much as the whole system (millions of rows), once per unit or certificate."""
+    sub = A_csc[:, colonnes]
+    lignes, locales = np.unique(sub.indices, return_inverse=True)
+    return sp.csc_matrix((sub.data, locales.ravel(), sub.indptr), shape=(len(lignes), len(colonnes))), lignes
