@@ -28,7 +28,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--entrepot", type=Path, default=RACINE / "data" / "socle.duckdb")
     parser.add_argument("--repetitions", type=int, default=3)
-    parser.add_argument("--roles", default="dr76,comite31", help="identifiants des comptes de démonstration")
+    parser.add_argument("--roles", default="dr76,comite09", help="identifiants des comptes de démonstration")
     args = parser.parse_args()
     if not args.entrepot.exists():
         sys.exit(f"Entrepôt introuvable : {args.entrepot} (lancez d'abord `socle demo --sans-servir`).")

@@ -159,7 +159,7 @@ def chemin_utilisateurs() -> Path:
 UTILISATEURS_DEMO = (
     Utilisateur("national", "Démo – national", NATIONAL, "NATIONAL", "FR"),
     Utilisateur("dr76", "Démo – direction régionale Occitanie", DIRECTION_REGIONALE, "REGION", "76"),
-    Utilisateur("comite31", "Démo – comité Haute-Garonne", COMITE, "DEPARTEMENT", "31"),
+    Utilisateur("comite09", "Démo – comité Ariège", COMITE, "DEPARTEMENT", "09"),
     Utilisateur("cse93", "Démo – CSE Provence-Alpes-Côte d'Azur", CSE, "REGION", "93"),
 )
 

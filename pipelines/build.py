@@ -39,7 +39,7 @@ def publish(work: Path, published: Path, settings: Settings | None = None) -> di
     return publier_version(settings, Path(work))
 
 
-def publier_vue_secret(work: Path, seuil: int, methode: str = "groupes", journal=None,
+def publier_vue_secret(work: Path, seuil: int, methode: str = "optimiseur", journal=None,
                        config: dict[str, str] | None = None) -> int:
     """``publication.indicateurs`` (the view after statistical disclosure control) in ``work``.
 

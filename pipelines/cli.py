@@ -22,6 +22,11 @@ app = typer.Typer(
 console = Console(stderr=True)
 
 DEFAULT_REGIONS = "76,93"
+#: The demo: two départements of each of two regions, at their real size (about 62 000 registered
+#: people): as dense as real data, so the published view, its secret cells and the disclosure
+#: optimiser's run are what a real territory gets; Ariège and Gers have agencies of both MSA
+#: models (the evaluation pages' experiment).
+DEMO_DEPARTEMENTS = "09,32,04,05"
 
 
 def _progress() -> Progress:
@@ -258,9 +263,15 @@ def demo(
     ),
     persons: int | None = typer.Option(
         None, "--personnes", "--persons",
-        help="Nombre de personnes des données de démonstration, sur toute la période depuis janvier 2023 (défaut : 63 000).",
+        help="Nombre de personnes des données de démonstration, sur toute la période depuis janvier 2023 (défaut : "
+        "le nombre réel d'inscrits des départements ; 63 000 avec --regions).",
     ),
-    regions: str = typer.Option(DEFAULT_REGIONS, help="Régions des données de démonstration."),
+    departements: str = typer.Option(
+        DEMO_DEPARTEMENTS, help="Départements des données de démonstration, à leur taille réelle par défaut "
+        "(Ariège, Gers, Alpes-de-Haute-Provence, Hautes-Alpes)."),
+    regions: str | None = typer.Option(
+        None, help="Régions entières à la place des départements (bien moins denses qu'un territoire réel : "
+        "presque tout y est secret)."),
     mois_consultations: int | None = typer.Option(
         None, "--mois-consultations", help="Mois du journal des consultations des données de démonstration (défaut : 3)."
     ),
@@ -272,7 +283,8 @@ def demo(
     if _inbox_has_files(settings.inbox):
         console.print(f"Données déjà présentes dans {settings.inbox} : pas de nouvelle génération.")
     else:
-        do_generate(settings.inbox, regions, None, persons, 42, mois_consultations=mois_consultations)
+        do_generate(settings.inbox, regions, None, persons, 42, mois_consultations=mois_consultations,
+                    departements=None if regions else departements)
     do_build(settings)
     from dashboards.acces import chemin_utilisateurs, creer_utilisateurs_demo
 
@@ -281,7 +293,7 @@ def demo(
         console.print(f"Comptes de démonstration écrits dans {chemin_utilisateurs()}.")
     console.print(
         "Comptes de démonstration (identifiant = mot de passe) : national, dr76 (direction régionale "
-        "Occitanie), comite31 (comité de la Haute-Garonne), cse93 (CSE PACA) — voir docs/acces.md."
+        "Occitanie), comite09 (comité de l'Ariège), cse93 (CSE PACA) — voir docs/acces.md."
     )
     if serve_dashboard:
         dashboard(warehouse=settings.warehouse, port=port, adresse="127.0.0.1")

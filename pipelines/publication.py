@@ -306,10 +306,10 @@ def _ecrire_plan(con, plan: pl.DataFrame | None) -> None:
 def _cellules(con, indicateur: str | None = None) -> pl.DataFrame:
     """Cells of ``marts.indicateurs`` (all, or one indicator's), in the order of their key."""
     filtre = "" if indicateur is None else "where indicateur = ? "
-    return pl.from_arrow(con.execute(
+    return pl.from_arrow(con.sql(
         f"select {', '.join(COLONNES_CONTRAT)} from marts.indicateurs {filtre}"
         "order by indicateur, periode, type_periode, niveau, territoire, dimension, modalite",
-        [] if indicateur is None else [indicateur],
+        params=None if indicateur is None else [indicateur],
     ).to_arrow_table())
 
 
@@ -325,7 +325,7 @@ def _ecrire_vue(con, publiee: pl.DataFrame, remplacer: bool) -> None:
         con.unregister("_publication_indicateurs")
 
 
-def publier_vue(con, seuil: int = SEUIL_SECRET_MIN, methode: str = "groupes", journal=None, regle=None) -> int:
+def publier_vue(con, seuil: int = SEUIL_SECRET_MIN, methode: str = "optimiseur", journal=None, regle=None) -> int:
     """Write ``publication.indicateurs`` from ``marts.indicateurs`` (same rows, contract columns
     + ``secret`` + ``motif_secret``) on an open DuckDB connection; returns the row count.
 

@@ -23,6 +23,10 @@ os.environ["DO_NOT_TRACK"] = "1"
 # The dbt data tests are proven on the integration build (tests/integration), which turns them
 # back on; the suite's other builds (faults, versions, orchestration, demo) test something else.
 os.environ["SOCLE_TESTS_DONNEES"] = "non"
+# Likewise the optimiser and its audit gate are proven on builds of realistic density
+# (tests/publication/test_secret_constructions.py) and on hand-made tables; the suite's other
+# builds, a few hundred people over a whole region, take the fast group rule.
+os.environ["SOCLE_SECRET_METHODE"] = "groupes"
 for var in ("SOCLE_INBOX", "SOCLE_WAREHOUSE", "SOCLE_DATE_ARRETE"):
     os.environ.pop(var, None)
 
@@ -33,7 +37,8 @@ for var in ("SOCLE_INBOX", "SOCLE_WAREHOUSE", "SOCLE_DATE_ARRETE"):
 _GROUPES = {"tests/faults/": "tests/faults"}
 #: Units that take minutes, longest first: dealt first (``--no-loadscope-reorder`` keeps this
 #: order), so that they run beside the rest instead of after it.
-_LONGS = ("tests/faults", "tests/dbt/test_dbt_spark.py", "tests/versions/test_versions_build.py",
+_LONGS = ("tests/faults", "tests/dbt/test_dbt_spark.py",
+          "tests/publication/test_secret_constructions.py", "tests/versions/test_versions_build.py",
           "tests/browser/test_navigateur_pages.py", "tests/integration/test_integration_build.py",
           "tests/orchestration/test_orchestration_definitions.py")
 

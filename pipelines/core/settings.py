@@ -53,9 +53,10 @@ class Settings:
     seuil_secret: int
     #: Published versions kept under ``<warehouse dir>/versions/`` for ``socle restaurer``.
     versions_conservees: int = 5
-    #: Secondary suppression: ``groupes`` (the group rule, default for now) or ``optimiseur``
-    #: (LP over every published equation, ``pipelines.secret``; see docs/secret-statistique.md).
-    methode_secret: str = "groupes"
+    #: Secondary suppression: ``optimiseur`` (default: LP over every published equation, then the
+    #: independent audit as a gate, ``pipelines.secret``) or ``groupes`` (the old group rule, fast,
+    #: known to leak: see docs/secret-statistique.md).
+    methode_secret: str = "optimiseur"
     #: DuckDB's resources in a build (``SOCLE_DUCKDB_MEMOIRE``, e.g. ``12GB`` or ``60%``;
     #: ``SOCLE_DUCKDB_FILS``; ``SOCLE_DUCKDB_TEMP``): past the memory limit DuckDB spills to the
     #: temp directory instead of failing. None: half the RAM (the Polars frames of the disclosure
@@ -136,7 +137,7 @@ class Settings:
             date_arrete=date.fromisoformat(arrete) if arrete else None,
             seuil_secret=int(env.get("SOCLE_SEUIL_SECRET", SEUIL_SECRET_MIN)),
             versions_conservees=int(env.get("SOCLE_VERSIONS_CONSERVEES", 5)),
-            methode_secret=env.get("SOCLE_SECRET_METHODE", "groupes"),
+            methode_secret=env.get("SOCLE_SECRET_METHODE", "optimiseur"),
             duckdb_memoire=(env.get("SOCLE_DUCKDB_MEMOIRE") or "").strip() or None,
             moteur=(env.get("SOCLE_MOTEUR") or "duckdb").strip().lower(),
             spark_maitre=(env.get("SOCLE_SPARK_MAITRE") or "local[*]").strip(),

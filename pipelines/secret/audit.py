@@ -560,10 +560,11 @@ def _verifier_certificats(
     return haut, bas
 
 
-def _intervalles_exacts(s: _Systeme, lo_r, hi_r, cols: np.ndarray, cibles: np.ndarray) -> dict[int, tuple]:
+def _intervalles_exacts(s: _Systeme, lo_r, hi_r, cols: np.ndarray, cibles: np.ndarray, borne=None) -> dict[int, tuple]:
     """Min and max of each target under every published equation and bound: one HiGHS model per
     connected part of the unknowns (``cols``), loaded once; for each target only the objective
-    changes, so each solve starts from the previous basis."""
+    changes, so each solve starts from the previous basis. ``borne``: the columns' lower bounds
+    (default: what the outsider knows, ``s.borne``)."""
     A = s.A[:, cols].tocsr()
     lignes = np.flatnonzero(np.diff(A.indptr) > 0)
     A = A[lignes].tocsc()
@@ -573,7 +574,7 @@ def _intervalles_exacts(s: _Systeme, lo_r, hi_r, cols: np.ndarray, cibles: np.nd
     lp = highspy.HighsLp()
     lp.num_col_, lp.num_row_ = len(cols), len(lignes)
     lp.col_cost_ = np.zeros(len(cols))
-    lp.col_lower_ = np.ascontiguousarray(s.borne[cols], dtype=np.float64)
+    lp.col_lower_ = np.ascontiguousarray((s.borne if borne is None else borne)[cols], dtype=np.float64)
     lp.col_upper_ = np.full(len(cols), np.inf)
     lp.row_lower_ = np.ascontiguousarray(lo_r[lignes], dtype=np.float64)
     lp.row_upper_ = np.ascontiguousarray(hi_r[lignes], dtype=np.float64)
@@ -594,6 +595,29 @@ def _intervalles_exacts(s: _Systeme, lo_r, hi_r, cols: np.ndarray, cibles: np.nd
                 bornes.append(-np.inf if signe > 0 else np.inf)
         h.changeColsCost(1, ix, np.array([0.0]))
         out[j] = (bornes[0], bornes[1])
+    return out
+
+
+#: beyond this many quantities, a part of the structure is not solved for one quantity's least
+#: value (the propagated one, lower, stands: the audit errs towards a violation)
+TAILLE_STRUCTURE = 200_000
+
+
+def _minimums_structurels(s: _Systeme, lo_s, hi_s, borne, cibles: np.ndarray) -> dict[int, float]:
+    """Least value of each target with every quantity hidden (what the structure alone tells), by
+    one LP per connected part of the whole system holding targets."""
+    A = s.A.tocsc()
+    nl, nq = A.shape
+    G = sp.bmat([[None, A], [A.T, None]], format="csr")
+    _, comp = connected_components(G, directed=False)
+    comp = comp[nl:]
+    out = {}
+    for k in np.unique(comp[cibles]).tolist():
+        cols = np.flatnonzero(comp == k)
+        if len(cols) > TAILLE_STRUCTURE:
+            continue
+        for j, (b, _) in _intervalles_exacts(s, lo_s, hi_s, cols, cibles[comp[cibles] == k], borne).items():
+            out[j] = b
     return out
 
 
@@ -774,6 +798,16 @@ def auditer(
             lo[j], hi[j] = max(lo[j], a_), min(hi[j], b_)
             prouve_h[j] = prouve_b[j] = True  # the exact interval: the rule is checked on it below
             res.lp_exacts += 2
+    # a lower end above max(m0, n − écart): m0, propagated, may be below what the structure alone
+    # tells (a national quarter whose every agency-month cell exists, pinned through several
+    # levels at once); the rule asks for no less than that, so those few get it exactly, by LP on
+    # the structure alone (every quantity hidden) in their connected part
+    trop_hauts = np.flatnonzero(s.sensible & inconnu & (lo > np.maximum(m0, s.y - ecart) + TOL))
+    if len(trop_hauts):
+        m0 = m0.copy()
+        for j, b in _minimums_structurels(s, lo_s, hi_s, borne_structure, trop_hauts).items():
+            m0[j] = max(m0[j], b)
+        prouve_b |= s.y <= np.maximum(m0, s.y - ecart) + TOL  # as above: the true value is a point
     cel_rows = cel.select("indicateur", "type_periode", "periode", "niveau", "territoire", "dimension", "modalite")
     plus_etroit = None
     for j in np.flatnonzero(s.sensible).tolist():

@@ -350,6 +350,9 @@ class _Protection:
         self.q_rang = np.where(self.q_bloc >= 0, np.searchsorted(blocs, self.q_bloc), -1)
         self.fusion, self.decalage, self.tours_fusion = 1, 0, 0
         self.restreinte = False
+        #: steps (units of how many blocks, breakdown by breakdown?, within a département?) that
+        #: proved almost nothing in a pass: not run again (their LPs hold more than the next one's)
+        self.steriles: set[tuple[int, bool, bool]] = set()
         self.q_dep = np.full(n, -1, dtype=np.int64)
         #: quantities seen by the committees and above (département, région, France): while
         #: ``epargner`` is 2, a published one of them does not move, so the LP finds its points
@@ -748,6 +751,7 @@ class _Protection:
 
     def executer(self, journal, hierarchie, max_iterations: int = 12) -> None:
         dans_systeme = self.q_bloc >= 0
+        debut = time.perf_counter()
         self.departements(hierarchie)
         self._porteurs("q", np.array([], dtype=np.int64))  # the index, built once before the workers fork
         for iteration in range(max_iterations):
@@ -786,6 +790,8 @@ class _Protection:
             if self.fusion > 1:  # two-block units: within a département only (their LPs grow fast)
                 etapes = [(True, True), (False, True)]
             for avec_dim, par_dep in etapes:
+                if (self.fusion, avec_dim, par_dep) in self.steriles:
+                    continue
                 libre = self.libres().copy()  # the units of this step all see the same hidden cells
                 cand = np.flatnonzero(dans_systeme & ((self.q_dim >= 0) if avec_dim else True))
                 todo = self.a_faire()
@@ -803,16 +809,24 @@ class _Protection:
                     # a whole unit's LP is the LPs of its parts that share no equation once the
                     # held quantities are set aside; the parts within one département had theirs
                     unites = [P for Q in unites for P in self.hors_departements(Q, libre) if todo[P].any()]
+                avant_etape = int((self.a_faire() & dans_systeme).sum())
                 for solutions, cacher, n, ajustes in _executer_unites(self, unites, libre, journal):
                     for q, sg, atteint in ajustes:
                         (self.r_haut if sg > 0 else self.r_bas)[q] = atteint
                         self.ajustes[q] = True
                     caches += self.appliquer(solutions, cacher)
                     self.bilan.lp_certification += n
+                # a step within départements that proves under 1 % of what is left will not do
+                # better in a later pass (what is left needs regions or straddling bassins): the
+                # whole units that follow it do the work, without its LPs (a minute a pass on the
+                # demo). Whole units always run: they are the last resort of every pass
+                if par_dep and unites and avant_etape - int((self.a_faire() & dans_systeme).sum()) < 0.01 * avant_etape:
+                    self.steriles.add((self.fusion, avec_dim, par_dep))
                 journal(
                     f"secret : {'par département' if par_dep else 'unités entières'}"
                     f"{', ventilation par ventilation' if avec_dim else ''} : {len(unites)} unités, "
-                    f"{int((self.a_faire() & dans_systeme).sum())} quantités restent à prouver"
+                    f"{int((self.a_faire() & dans_systeme).sum())} quantités restent à prouver "
+                    f"({time.perf_counter() - debut:.0f} s)"
                 )
             reste = int((self.a_faire() & dans_systeme).sum())
             journal(

@@ -146,6 +146,10 @@ def serveur(entrepot_navigateur, artefacts):
         "PYTHONUNBUFFERED": "1",
     }
     acces.ecrire_utilisateurs_demo(temp / "utilisateurs.toml")  # as `socle demo` does
+    # and a committee of Haute-Garonne, the test warehouse's densest département (comparisons)
+    with open(temp / "utilisateurs.toml", "a", encoding="utf-8") as f:
+        f.write('\n[[utilisateurs]]\nidentifiant = "comite31"\nnom = "Test – comité Haute-Garonne"\nrole = "comite"\n'
+                f'territoire_niveau = "DEPARTEMENT"\nterritoire_code = "31"\nmot_de_passe = "{acces.hacher("comite31")}"\n')
     journal = artefacts / "serveur-streamlit.log"
     with open(journal, "w", encoding="utf-8") as sortie:
         # No file watcher: the pages the test opens are the ones present when it started.

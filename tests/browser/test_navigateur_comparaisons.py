@@ -58,7 +58,9 @@ def _basculer(page, libelle: str) -> None:
 
 
 def test_rupture_pairs_et_12_mois(navigateur, serveur, artefacts):
-    """comite31 (published view): the Synthèse page marks the break on its charts; the
+    """comite31 (published view; a test account, ``serveur``: Haute-Garonne is the test warehouse's
+    densest département, the demo committee's Ariège too small there for its year-before series
+    to show): the Synthèse page marks the break on its charts; the
     comparisons show the similar départements (published cells), the year before, then the
     12-month values; no error, every chart drawn."""
     dossier = artefacts / "captures" / "comparaisons"

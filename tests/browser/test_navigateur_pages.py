@@ -1,5 +1,5 @@
 """Real-browser test of the dashboards: headless Chromium (Debian's, driven by Playwright) signs
-in as ``national``, ``dr76`` and ``comite31``, opens every page of ``navigation.pages_pour(role)``
+in as ``national``, ``dr76`` and ``comite09``, opens every page of ``navigation.pages_pour(role)``
 from the sidebar, waits until Streamlit has finished and the charts are drawn, and saves a
 screenshot of each page to ``<artefacts>/captures/<identifiant>/<NN>_<url>.png``.
 
@@ -26,7 +26,7 @@ from dashboards.navigation import PageDef, pages_pour
 pytestmark = pytest.mark.slow
 
 #: The demo users the issue asks screenshots for (their password is their identifier).
-IDENTIFIANTS = ("national", "dr76", "comite31")
+IDENTIFIANTS = ("national", "dr76", "comite09")
 ROLES = {u.identifiant: u for u in acces.UTILISATEURS_DEMO}
 
 #: Pages drawn by a given account rather than by the rotation of :func:`_cas`: the alert rules'
@@ -412,15 +412,15 @@ def test_page(sessions, serveur, artefacts, identifiant: str, rang: int, page_de
         assert avec_donnees >= 1, f"{quoi} : aucun graphique dessiné avec des données, dans aucun onglet"
 
 
-def test_comite31_sans_journal_dans_le_menu(sessions):
-    page = sessions("comite31")
+def test_comite09_sans_journal_dans_le_menu(sessions):
+    page = sessions("comite09")
     liens = _liens_menu(page)
     assert TITRE_JOURNAL not in liens, liens
     assert not any(href.rstrip("/").endswith("/journal_acces") for href in liens.values()), liens
 
 
-def test_comite31_journal_par_adresse(navigateur, serveur, artefacts):
-    """``/journal_acces`` typed in the address bar, then sign-in as comite31: not the journal.
+def test_comite09_journal_par_adresse(navigateur, serveur, artefacts):
+    """``/journal_acces`` typed in the address bar, then sign-in as comite09: not the journal.
     Then, in that session, the address changed in the page (history API, as the back button):
     still not the journal."""
     contexte, page = _nouvelle_session(navigateur, serveur)
@@ -433,12 +433,12 @@ def test_comite31_journal_par_adresse(navigateur, serveur, artefacts):
             page.goto(serveur)
             page.get_by_role("button", name="Se connecter").wait_for()
             _attendre_pret(page)
-        _signer(page, "comite31")
+        _signer(page, "comite09")
         page.wait_for_timeout(500)
         _attendre_pret(page)
-        dossier = artefacts / "captures" / "comite31"
+        dossier = artefacts / "captures" / "comite09"
         _capturer(page, dossier / "99_journal_acces_par_adresse.png")
-        assert not _journal_visible(page), f"comite31 voit le journal : {_journal_visible(page)}"
+        assert not _journal_visible(page), f"comite09 voit le journal : {_journal_visible(page)}"
         assert page.locator('[data-testid="stException"]').count() == 0, _texte(
             page.locator('[data-testid="stException"]').first
         )
@@ -450,6 +450,6 @@ def test_comite31_journal_par_adresse(navigateur, serveur, artefacts):
         page.wait_for_timeout(1000)
         _attendre_pret(page)
         _capturer(page, dossier / "99_journal_acces_par_historique.png")
-        assert not _journal_visible(page), f"comite31 voit le journal : {_journal_visible(page)}"
+        assert not _journal_visible(page), f"comite09 voit le journal : {_journal_visible(page)}"
     finally:
         contexte.close()

@@ -23,7 +23,11 @@ from dashboards import acces
 
 APP = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
 TIMEOUT = 60
-UTILISATEURS = {u.identifiant: u for u in acces.UTILISATEURS_DEMO}
+#: the demo accounts, but for the committee a test one of Haute-Garonne: the test warehouse
+#: (``entrepot_demo``: whole regions, 6 000 people) is far sparser than the demo, and its densest
+#: département, not the demo committee's Ariège, has the series the committee pages draw
+UTILISATEURS = {u.identifiant: u for u in acces.UTILISATEURS_DEMO if u.role != acces.COMITE}
+UTILISATEURS["comite31"] = acces.Utilisateur("comite31", "Test – comité Haute-Garonne", acces.COMITE, "DEPARTEMENT", "31")
 PUBLIES = [i for i, u in UTILISATEURS.items() if u.perimetre.publie]
 INTERNES = [i for i, u in UTILISATEURS.items() if not u.perimetre.publie]
 

@@ -23,7 +23,7 @@ from dashboards import data, data_metadonnees, vues
 from dashboards import vues_experimentations as vx
 from dashboards import vues_parcours as vp
 from dashboards import vues_retour_emploi as vre
-from dashboards.acces import TABLE_PUBLIEE, UTILISATEURS_DEMO, Perimetre
+from dashboards.acces import COMITE, TABLE_PUBLIEE, UTILISATEURS_DEMO, Perimetre, Utilisateur
 
 from .conftest import A1_AGENCES, MOIS, construire_entrepot
 
@@ -37,7 +37,10 @@ A1, B1 = "demandeurs_fin_de_mois", "delai_inscription_diagnostic_median"
 G = vx.DIMENSION_GROUPE
 #: Labels without a dictionary: the code after its number.
 L_C1, L_C2, L_A1 = (f"{n} – {c}" for n, c in (("C1", C1), ("C2", C2), ("A1", A1)))
-UTILISATEURS = {u.identifiant: u for u in UTILISATEURS_DEMO}
+#: the demo accounts, but for the committee a test one of Haute-Garonne, the département of the
+#: hand-made warehouse and the densest of the test demo warehouse (far sparser than the demo)
+UTILISATEURS = {u.identifiant: u for u in UTILISATEURS_DEMO if u.role != COMITE}
+UTILISATEURS["comite31"] = Utilisateur("comite31", "Test – comité Haute-Garonne", COMITE, "DEPARTEMENT", "31")
 
 # =============================================================================================
 # Pure functions, hand-made frames

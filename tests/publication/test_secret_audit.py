@@ -468,6 +468,29 @@ def test_publication_plan_hides_mostly_secret_tables_whole_and_the_audit_excuses
     assert proteger(cells, hier, 11, TOUT_DIFFUSER)[1].tables_non_diffusees == 0
 
 
+def test_the_plan_judges_a_table_on_its_non_zero_cells():
+    from pipelines.secret.diffusion import plan_de_diffusion
+
+    # ten agencies, two tables of 2 small counts in 10 cells: among zeros (the small counts are
+    # all the table says) or among large counts
+    valeurs = {"clairsemee": [0] * 8 + [1, 2], "dense": [40] * 8 + [1, 2]}
+    # and their 12-month cells, no small count among them
+    cumuls = {"clairsemee": [30] * 10, "dense": [500] * 10}
+    c = pl.DataFrame([
+        {"indicateur": "entrees", "dimension": d, "niveau": "AGENCE", "type_periode": tp, "unite": "nombre",
+         "valeur": v, "denominateur": None}
+        for tp, tables in (("mois", valeurs), ("cumul_12_mois", cumuls)) for d, vs in tables.items() for v in vs
+    ], schema_overrides={"denominateur": pl.Int64})
+    primaire = c.get_column("valeur").is_between(1, 10).to_numpy()
+    plan = plan_de_diffusion(c, primaire, 0.2)
+    diffuse = {(r["dimension"], r["type_periode"]): r["diffuse"] for r in plan.to_dicts()}
+    assert diffuse == {("clairsemee", "mois"): False, ("dense", "mois"): True,
+                       # a 12-month table goes with its monthly table: its months protect its cells
+                       ("clairsemee", "cumul_12_mois"): False, ("dense", "cumul_12_mois"): True}
+    mois = plan.filter(pl.col("type_periode") == "mois")
+    assert dict(mois.select("dimension", "non_nulles").iter_rows()) == {"clairsemee": 2, "dense": 10}
+
+
 def test_the_audit_does_not_excuse_a_table_published_in_part(tmp_path):
     cells, hier = _douze_entrants()
     out, _ = proteger(cells, hier, 11)

@@ -36,6 +36,9 @@ def test_la_demo_commence_en_janvier_2023_avec_le_stock_deja_inscrit(monkeypatch
 
 def test_l_aide_annonce_les_valeurs_par_defaut():
     personnes = f"{DEFAULT_PERSONS:,}".replace(",", " ")
-    for commande in ("generer", "demo"):
-        aide = " ".join(CliRunner().invoke(cli.app, [commande, "--help"], terminal_width=400).output.split())
-        assert f"janvier {DEFAULT_START.year}" in aide and f"défaut : {personnes}" in aide, commande
+    aides = {commande: " ".join(CliRunner().invoke(cli.app, [commande, "--help"], env={"COLUMNS": "400"}).output.split())
+             for commande in ("generer", "demo")}
+    assert all(f"janvier {DEFAULT_START.year}" in aide for aide in aides.values())
+    assert f"défaut : {personnes}" in aides["generer"]
+    # the demo: départements at their real size, whole regions at the generator's default
+    assert cli.DEMO_DEPARTEMENTS in aides["demo"] and f"{personnes} avec --regions" in aides["demo"]
