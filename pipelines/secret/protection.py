@@ -351,7 +351,7 @@ class _Protection:
         self.fusion, self.decalage, self.tours_fusion = 1, 0, 0
         self.restreinte = False
         #: steps (units of how many blocks, breakdown by breakdown?, within a département?) that
-        #: proved almost nothing in a pass: not run again (their LPs hold more than the next one's)
+        #: proved almost nothing in a pass: not run again but, for whole units, in the last pass
         self.steriles: set[tuple[int, bool, bool]] = set()
         self.q_dep = np.full(n, -1, dtype=np.int64)
         #: quantities seen by the committees and above (département, région, France): while
@@ -790,7 +790,9 @@ class _Protection:
             if self.fusion > 1:  # two-block units: within a département only (their LPs grow fast)
                 etapes = [(True, True), (False, True)]
             for avec_dim, par_dep in etapes:
-                if (self.fusion, avec_dim, par_dep) in self.steriles:
+                # the last pass (nothing held, requirements lowered) runs its whole units always
+                derniere = self.tours_fusion >= 2
+                if (self.fusion, avec_dim, par_dep) in self.steriles and (par_dep or not derniere):
                     continue
                 libre = self.libres().copy()  # the units of this step all see the same hidden cells
                 cand = np.flatnonzero(dans_systeme & ((self.q_dim >= 0) if avec_dim else True))
@@ -816,11 +818,11 @@ class _Protection:
                         self.ajustes[q] = True
                     caches += self.appliquer(solutions, cacher)
                     self.bilan.lp_certification += n
-                # a step within départements that proves under 1 % of what is left will not do
-                # better in a later pass (what is left needs regions or straddling bassins): the
-                # whole units that follow it do the work, without its LPs (a minute a pass on the
-                # demo). Whole units always run: they are the last resort of every pass
-                if par_dep and unites and avant_etape - int((self.a_faire() & dans_systeme).sum()) < 0.01 * avant_etape:
+                # a step that proves under 1 % of what is left will not do better in a later pass
+                # (what is left needs more than the step may move: regions, straddling bassins,
+                # committees' totals): it is not replayed, and the last pass, where nothing is
+                # held, proves the rest in whole units (a minute or more a pass on the demo)
+                if unites and avant_etape - int((self.a_faire() & dans_systeme).sum()) < 0.01 * avant_etape:
                     self.steriles.add((self.fusion, avec_dim, par_dep))
                 journal(
                     f"secret : {'par département' if par_dep else 'unités entières'}"
