@@ -105,6 +105,15 @@ def experimentations(path: Path | str) -> pl.DataFrame:
         })
 
 
+def tableaux_non_diffuses(path: Path | str) -> pl.DataFrame:
+    """Tables the publication does not publish at all (indicator, breakdown, level, period type),
+    the same for every reader; empty for a version published before the plan."""
+    plan = lire(path, "tableaux_non_diffuses")
+    if plan is None:
+        return pl.DataFrame(schema={c: pl.String for c in ("indicateur", "dimension", "niveau", "type_periode")})
+    return plan
+
+
 def seuil_secret_publie(path: Path | str) -> int | None:
     """Threshold of statistical secret applied to the published version (the latest row of
     ``publication.journal``), for the methodology page; None when the journal does not say."""

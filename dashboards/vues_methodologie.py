@@ -151,6 +151,35 @@ def tableau_part_secret(part: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame(lignes, schema=[(c, pl.String) for c in colonnes], orient="row")
 
 
+#: period types, as the plan names them, in reading order
+LIBELLES_PERIODES = {"mois": "mois", "trimestre": "trimestre", "cumul_12_mois": "12 mois glissants"}
+
+
+def tableau_non_diffuses(plan: pl.DataFrame, dico: pl.DataFrame) -> pl.DataFrame:
+    """Tables not published (:func:`dashboards.data_metadonnees.tableaux_non_diffuses`), one row
+    per indicator and breakdown: the levels and periods it is not published at. Ordered by the
+    indicators' numbers; an indicator missing from the dictionary reads as its code."""
+    colonnes = ["Indicateur", "Ventilation", "Non diffusé pour", "Périodes"]
+    if plan.height == 0:
+        return pl.DataFrame(schema=[(c, pl.String) for c in colonnes])
+    libelles = {r["indicateur"]: (r.get("numero") or "", f"{r.get('numero')} – {r.get('libelle')}") for r in dico.to_dicts()}
+    rang_niveau = {n: i for i, n in enumerate(fmt.LIBELLES_NIVEAUX)}
+    rang_periode = {p: i for i, p in enumerate(LIBELLES_PERIODES)}
+    lignes = []
+    for (indicateur, dimension), g in plan.group_by("indicateur", "dimension"):
+        niveaux = sorted(set(g["niveau"].to_list()), key=lambda n: rang_niveau.get(n, len(rang_niveau)))
+        periodes = sorted(set(g["type_periode"].to_list()), key=lambda p: rang_periode.get(p, len(rang_periode)))
+        numero, libelle = libelles.get(indicateur, ("", indicateur))
+        lignes.append((
+            numero, indicateur, dimension, libelle,
+            "ensemble" if dimension == "ensemble" else fmt.libelle_dimension(dimension),
+            ", ".join(fmt.libelle_niveau(n) for n in niveaux),
+            ", ".join(LIBELLES_PERIODES.get(p, p) for p in periodes),
+        ))
+    lignes.sort(key=lambda r: (r[0] == "", len(r[0]), r[0], r[1], r[2] != "ensemble", r[2]))
+    return pl.DataFrame([r[3:] for r in lignes], schema=[(c, pl.String) for c in colonnes], orient="row")
+
+
 def tableau_visibilite_comites(synthese: pl.DataFrame) -> pl.DataFrame:
     """Committees' visibility on 12 months, one row per level of perimeters (départements,
     bassins): how many, median and minimum share of visible indicators, how many reach the

@@ -97,6 +97,20 @@ def section_utilite(ctx: composants.Contexte) -> None:
         st.caption("Part des cellules mensuelles secrètes (« s ») de la vue publiée, par niveau et par famille "
                    "d'indicateurs, toutes ventilations comprises.")
         st.dataframe(vues_methodologie.tableau_part_secret(u.part_secret), hide_index=True, key="methodologie_part_secret")
+        non_diffuses = vues_methodologie.tableau_non_diffuses(data_metadonnees.tableaux_non_diffuses(ctx.chemin),
+                                                             data_metadonnees.dictionnaire(ctx.chemin))
+        st.markdown("**Tableaux non diffusés**")
+        if non_diffuses.height == 0:
+            st.caption("Tous les tableaux sont diffusés : chaque indicateur, à chaque niveau et sur chaque période.")
+        else:
+            st.caption(
+                "Un tableau (un indicateur, une ventilation, un niveau, une période) dont plus d'une cellule non nulle "
+                "sur cinq tomberait sous le seuil du secret n'est pas publié du tout, ni ses cumuls 12 mois quand c'est "
+                "un tableau mensuel : ses cellules sont toutes « s ». "
+                "Le lire un niveau au-dessus ou sur une période plus longue."
+            )
+            with st.expander(f"Tableaux non diffusés ({non_diffuses.height} indicateurs et ventilations)"):
+                st.dataframe(non_diffuses, hide_index=True, key="methodologie_non_diffuses")
         st.markdown("**Visibilité des comités sur 12 mois**")
         st.caption(vues_methodologie.texte_visibilite_departements(u.comites.periode, u.comites.synthese))
         if u.comites.periode is None:

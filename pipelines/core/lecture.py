@@ -155,6 +155,15 @@ def dictionnaire(con) -> pl.DataFrame | None:
     return _frame(con, "select * from marts.dictionnaire order by numero")
 
 
+def tableaux_non_diffuses(con) -> pl.DataFrame | None:
+    """The tables the publication plan does not publish (``publication.plan_diffusion``, public:
+    the design of the publication); None for a file published before the plan."""
+    if not table_existe(con, "publication.plan_diffusion"):
+        return None
+    return _frame(con, "select indicateur, dimension, niveau, type_periode from publication.plan_diffusion "
+                       "where not diffuse order by all")
+
+
 def valeurs_reference(con) -> pl.DataFrame | None:
     """Published reference values (``referentiel.valeurs_reference``), with their source."""
     if not table_existe(con, "referentiel.valeurs_reference"):

@@ -42,6 +42,8 @@ def test_page_par_role(entrepot_marque, monkeypatch, identifiant):
     (part,) = [t for t in aide.tableaux(at) if "Part secrète" in t.columns]
     assert part["Niveau"].iloc[0] == "National" and part["Part secrète"].str.endswith("%").all()
     assert any(c.value.startswith("Cumul sur 12 mois se terminant en ") for c in at.caption)
+    # the test warehouse is protected by the group rule, which publishes every table
+    assert any(c.value.startswith("Tous les tableaux sont diffusés") for c in at.caption)
     (perimetres,) = [t for t in aide.tableaux(at) if "Part visible" in t.columns]
     comites = aide.requete(entrepot_marque, "select count(distinct (niveau, territoire)) as n from "
                            "publication.indicateurs where niveau in ('DEPARTEMENT', 'BASSIN')")["n"][0]
@@ -66,3 +68,22 @@ def test_recherche_dans_le_dictionnaire(entrepot_demo, monkeypatch):
         "like '%sanction%'",
     )["numero"])
     assert {"D2", "D4"} <= fiches == attendues
+
+
+def test_tableaux_non_diffuses_du_plan_publie(entrepot_demo, monkeypatch, tmp_path):
+    import shutil
+
+    import duckdb
+
+    copie = tmp_path / "socle.duckdb"
+    shutil.copy(entrepot_demo, copie)
+    with duckdb.connect(str(copie)) as con:
+        con.execute("update publication.plan_diffusion set diffuse = false where indicateur = 'entrees' "
+                    "and dimension = 'tranche_age' and niveau in ('AGENCE', 'BASSIN')")
+    at = aide.ouvrir(monkeypatch, copie, "comite31", PAGE)
+    (tableau,) = [t for t in aide.tableaux(at) if "Non diffusé pour" in t.columns]
+    libelle = aide.requete(copie, "select libelle from marts.dictionnaire where indicateur = 'entrees'")["libelle"][0]
+    # the plan's every period type of the table, shortest first
+    assert tableau.values.tolist() == [[f"A2 – {libelle}", "Tranche d'âge", "Bassin d'emploi, Agence",
+                                        "mois, trimestre, 12 mois glissants"]]
+    assert not any(c.value.startswith("Tous les tableaux sont diffusés") for c in at.caption)

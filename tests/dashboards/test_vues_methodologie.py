@@ -87,3 +87,23 @@ def test_tableaux_de_l_utilite_du_secret():
     texte = vues_methodologie.texte_visibilite_departements(v.periode, v.synthese)
     assert "mars 2025" in texte and f"63,3{NBSP}%" in texte and "19 sur 30" in texte and f"objectif de 90{NBSP}% non atteint)" in texte
     assert "n'est pas mesurée" in vues_methodologie.texte_visibilite_departements(None, v.synthese)
+
+
+def test_tableaux_non_diffuses_par_indicateur_et_ventilation():
+    plan = pl.DataFrame({
+        "indicateur": ["entrees", "entrees", "entrees", "taux_sanction_cre", "inconnu"],
+        "dimension": ["tranche_age", "tranche_age", "tranche_age", "ensemble", "ensemble"],
+        "niveau": ["AGENCE", "BASSIN", "AGENCE", "AGENCE", "REGION"],
+        "type_periode": ["mois", "mois", "cumul_12_mois", "trimestre", "mois"],
+    })
+    dico = pl.DataFrame({"indicateur": ["taux_sanction_cre", "entrees"], "numero": ["D2", "A2"],
+                         "libelle": ["Taux de sanction", "Entrées"]})
+    t = vues_methodologie.tableau_non_diffuses(plan, dico)
+    assert t.columns == ["Indicateur", "Ventilation", "Non diffusé pour", "Périodes"]
+    # by number, levels from the top, periods from the shortest; a code missing from the dictionary as is
+    assert t.rows() == [
+        ("A2 – Entrées", "Tranche d'âge", "Bassin d'emploi, Agence", "mois, 12 mois glissants"),
+        ("D2 – Taux de sanction", "ensemble", "Agence", "trimestre"),
+        ("inconnu", "ensemble", "Région", "mois"),
+    ]
+    assert vues_methodologie.tableau_non_diffuses(plan.head(0), dico).height == 0
