@@ -256,6 +256,26 @@ def dashboard(
         raise typer.Exit(code=1) from None
 
 
+def _prevenir_donnees_clairsemees(settings: Settings) -> None:
+    """Data kept from a demo of whole regions (before December 2026, or ``--regions``): far
+    sparser than a real territory, the disclosure optimiser takes very long on them. Say so."""
+    from pipelines.synthetic import lecture
+
+    try:
+        parametres = lecture.summary(settings.inbox).get("parametres") or {}
+    except (OSError, ValueError):
+        return  # not generated here: real deliveries, nothing to say
+    if settings.methode_secret != "optimiseur" or parametres.get("departements_demandes") or parametres.get("personnes_reference"):
+        return
+    nombre = f"{parametres.get('personnes', 0):,}".replace(",", " ")
+    console.print(
+        f"[bold yellow]Ces données sont celles d'une démonstration sur des régions entières ({nombre} personnes) : "
+        "bien moins denses qu'un territoire réel, leur secret statistique par l'optimiseur peut prendre très "
+        f"longtemps.[/] Pour la démonstration actuelle (quatre départements à leur taille réelle), videz "
+        f"{settings.inbox} ; pour garder ces données, SOCLE_SECRET_METHODE=groupes (règle rapide, qui fuit)."
+    )
+
+
 @app.command()
 def demo(
     serve_dashboard: bool = typer.Option(
@@ -282,6 +302,7 @@ def demo(
     settings = Settings.from_env(demo=True)
     if _inbox_has_files(settings.inbox):
         console.print(f"Données déjà présentes dans {settings.inbox} : pas de nouvelle génération.")
+        _prevenir_donnees_clairsemees(settings)
     else:
         do_generate(settings.inbox, regions, None, persons, 42, mois_consultations=mois_consultations,
                     departements=None if regions else departements)

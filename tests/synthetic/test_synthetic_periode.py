@@ -42,3 +42,31 @@ def test_l_aide_annonce_les_valeurs_par_defaut():
     assert f"défaut : {personnes}" in aides["generer"]
     # the demo: départements at their real size, whole regions at the generator's default
     assert cli.DEMO_DEPARTEMENTS in aides["demo"] and f"{personnes} avec --regions" in aides["demo"]
+
+
+def test_la_demo_previent_quand_elle_reprend_des_donnees_de_regions_entieres(monkeypatch, tmp_path):
+    import json
+
+    monkeypatch.setenv("SOCLE_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("SOCLE_INBOX", raising=False)
+    monkeypatch.delenv("SOCLE_UTILISATEURS", raising=False)
+    monkeypatch.setattr(cli, "do_build", lambda settings: None)  # the build is tested elsewhere
+    monkeypatch.setattr(cli, "_inbox_has_files", lambda inbox: True)
+    (tmp_path / "inbox").mkdir()
+    resume = tmp_path / "inbox" / "_generation.json"
+
+    def demo(methode: str, **parametres) -> str:
+        resume.write_text(json.dumps({"parametres": parametres}), encoding="utf-8")
+        monkeypatch.setenv("SOCLE_SECRET_METHODE", methode)
+        res = CliRunner().invoke(cli.app, ["demo", "--sans-servir"], env={"COLUMNS": "400"})
+        assert res.exit_code == 0, res.output
+        return " ".join(res.output.split())
+
+    # an old demo (whole regions, sparse) with the optimiser: told, with both ways out
+    texte = demo("optimiseur", regions_demandees=["76", "93"], departements_demandes=None, personnes=63000,
+                 personnes_reference=None)
+    assert "régions entières (63 000 personnes)" in texte and "SOCLE_SECRET_METHODE=groupes" in texte
+    # the demo of today (départements at their real size), or the group rule: nothing to say
+    assert "régions entières" not in demo("optimiseur", departements_demandes=["09"], personnes=16200,
+                                          personnes_reference={"personnes": 16200})
+    assert "régions entières" not in demo("groupes", regions_demandees=["76"], personnes=300, personnes_reference=None)
