@@ -606,9 +606,9 @@ TAILLE_STRUCTURE = 200_000
 def _minimums_structurels(s: _Systeme, lo_s, hi_s, borne, cibles: np.ndarray) -> dict[int, float]:
     """Least value of each target with every quantity hidden (what the structure alone tells), by
     one LP per connected part of the whole system holding targets."""
-    A = s.A.tocsc()
-    nl, nq = A.shape
-    G = sp.bmat([[None, A], [A.T, None]], format="csr")
+    nl = s.A.shape[0]
+    # rows and columns as one graph: linear in the entries (A.T @ A would square dense rows)
+    G = sp.bmat([[None, s.A], [s.A.T, None]], format="csr")
     _, comp = connected_components(G, directed=False)
     comp = comp[nl:]
     out = {}
