@@ -45,12 +45,15 @@ def publier_vue_secret(work: Path, seuil: int, methode: str = "optimiseur", jour
 
     With the optimiser, the independent audit then gates the view (``auditer_secret``: raises
     ``BuildError``). Not with the group rule, known to fail it (docs/secret-statistique.md):
-    gating it would stop every publication."""
+    gating it would stop every publication. The optimiser's LPs run on as many processes as
+    DuckDB has threads (``config``: the settings' ``SOCLE_DUCKDB_FILS``, one per core by default)."""
     from pipelines.publication import publier_vue
+    from pipelines.secret.protection import RegleProtection
 
     journal = journal or (lambda _m: None)
+    processus = int((config or {}).get("threads") or 2)
     with connect(work, config=config) as con:
-        lignes = publier_vue(con, seuil, methode, journal)
+        lignes = publier_vue(con, seuil, methode, journal, regle=RegleProtection(processus=processus))
     if methode == "optimiseur":
         journal("Audit du secret statistique (équations de la vue publiée)")
         journal(auditer_secret(work, seuil))

@@ -174,7 +174,7 @@ def indicateurs_publies(context: dg.AssetExecutionContext, socle: SocleConfig) -
 
     settings = socle.settings()
     lignes = publier_vue_secret(prepare_work_warehouse(settings), settings.seuil_secret, settings.methode_secret,
-                                context.log.info)
+                                context.log.info, settings.duckdb_config)
     context.log.info(f"publication.indicateurs : {lignes} cellules, seuil {settings.seuil_secret}, "
                      f"méthode {settings.methode_secret}")
     return dg.MaterializeResult(

@@ -29,6 +29,13 @@ os.environ["SOCLE_TESTS_DONNEES"] = "non"
 os.environ["SOCLE_SECRET_METHODE"] = "groupes"
 for var in ("SOCLE_INBOX", "SOCLE_WAREHOUSE", "SOCLE_DATE_ARRETE"):
     os.environ.pop(var, None)
+# One thread per library in each test process (and the builds they start): four pytest-xdist
+# workers already share the CI machine's two cores, and idle pool threads that spin for work
+# (DuckDB, Polars, BLAS; the optimiser's LP processes follow DuckDB's setting) burnt about a
+# tenth of a build's CPU for nothing (test_secret_constructions beside two busy processes:
+# 46.8 → 41.1 s of CPU).
+for var in ("SOCLE_DUCKDB_FILS", "POLARS_MAX_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+    os.environ[var] = "1"
 
 
 #: Test files that share a costly session fixture run on one pytest-xdist worker (every other file
@@ -103,3 +110,39 @@ def entrepot_demo(tmp_path_factory, worker_id) -> Path:
             res = runner.invoke(app, ["construire", "--depot", str(inbox), "--entrepot", str(warehouse)])
             assert res.exit_code == 0, res.output
     return warehouse
+
+
+@pytest.fixture(scope="session")
+def entrepot_integration(tmp_path_factory, worker_id) -> dict:
+    """The end-to-end build (tests/integration): a generated inbox (region 76, 8 months, 3,000
+    persons) built by ``socle construire`` with the dbt data tests on, the suite's one such build.
+    The disclosure proof on real marts (tests/publication/test_publication_preuve.py) reads it
+    too: one build, shared by the workers through a file lock. Read-only for its users.
+
+    Returns root, inbox, warehouse, the build's output and the generator's report."""
+    import json
+    import shutil
+
+    from filelock import FileLock
+    from typer.testing import CliRunner
+
+    from pipelines.cli import app
+
+    base = tmp_path_factory.getbasetemp()
+    root = (base.parent if worker_id != "master" else base) / "entrepot_integration"
+    inbox, warehouse, sortie = root / "inbox", root / "socle.duckdb", root / "sortie.txt"
+    with FileLock(str(root) + ".lock"):
+        if not sortie.exists():
+            shutil.rmtree(root, ignore_errors=True)  # a build that failed in another worker
+            runner = CliRunner()
+            gen = runner.invoke(app, ["generer", "--sortie", str(inbox), "--regions", "76", "--mois", "8",
+                                      "--personnes", "3000", "--graine", "7"])
+            assert gen.exit_code == 0, gen.output
+            with pytest.MonkeyPatch.context() as mp:
+                mp.setenv("SOCLE_DATA_DIR", str(root / "data"))  # its quality results and Data Docs
+                mp.setenv("SOCLE_TESTS_DONNEES", "oui")
+                res = runner.invoke(app, ["construire", "--depot", str(inbox), "--entrepot", str(warehouse)])
+            assert res.exit_code == 0, res.output
+            sortie.write_text(res.output, encoding="utf-8")
+    return {"root": root, "inbox": inbox, "warehouse": warehouse, "output": sortie.read_text(encoding="utf-8"),
+            "generation": json.loads((inbox / "_generation.json").read_text())}

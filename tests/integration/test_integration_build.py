@@ -23,21 +23,11 @@ CONTRACT_COLUMNS = [
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    root = tmp_path_factory.mktemp("e2e")
-    inbox, warehouse = root / "inbox", root / "socle.duckdb"
-    runner = CliRunner()
-    gen = runner.invoke(app, ["generer", "--sortie", str(inbox), "--regions", "76", "--mois", "8",
-                              "--personnes", "3000", "--graine", "7"])
-    assert gen.exit_code == 0, gen.output
+def built(entrepot_integration):
+    """The suite's end-to-end build (tests/conftest.py: the one with the dbt data tests)."""
     mp = pytest.MonkeyPatch()
-    mp.setenv("SOCLE_DATA_DIR", str(root / "data"))  # this module's quality results and Data Docs
-    # the suite's one build with the dbt data tests (tests/conftest.py turns them off elsewhere)
-    mp.setenv("SOCLE_TESTS_DONNEES", "oui")
-    res = runner.invoke(app, ["construire", "--depot", str(inbox), "--entrepot", str(warehouse)])
-    assert res.exit_code == 0, res.output
-    yield {"root": root, "inbox": inbox, "warehouse": warehouse, "output": res.output,
-           "generation": json.loads((inbox / "_generation.json").read_text())}
+    mp.setenv("SOCLE_DATA_DIR", str(entrepot_integration["root"] / "data"))  # its quality results and Data Docs
+    yield entrepot_integration
     mp.undo()
 
 

@@ -68,7 +68,7 @@ def test_the_job_materialises_raw_to_publication(tmp_path):
     from pipelines.synthetic import generate
 
     inbox, warehouse = tmp_path / "inbox", tmp_path / "socle.duckdb"
-    generate(inbox, regions=["76"], start=date(2025, 1, 1), end=date(2025, 4, 30), persons=800, seed=3)
+    generate(inbox, regions=["76"], start=date(2025, 1, 1), end=date(2025, 2, 28), persons=300, seed=3)
     job = defs.resolve_job_def("construction_socle")
     result = job.execute_in_process(
         resources={
