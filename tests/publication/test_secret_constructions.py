@@ -22,7 +22,7 @@ from pipelines.synthetic import generate
 @pytest.mark.parametrize("graine", [1, 2, 3])
 def test_a_generated_build_protected_by_the_optimiser_passes_the_exact_audit(tmp_path, monkeypatch, graine):
     inbox, entrepot = tmp_path / "inbox", tmp_path / "socle.duckdb"
-    generate(inbox, departements=["48"], start=date(2025, 4, 1), end=date(2025, 9, 30), seed=graine, mois_consultations=0)
+    generate(inbox, departements=["48"], start=date(2025, 6, 1), end=date(2025, 9, 30), seed=graine, mois_consultations=0)
     monkeypatch.setenv("SOCLE_SECRET_METHODE", "optimiseur")
     res = CliRunner().invoke(app, ["construire", "--depot", str(inbox), "--entrepot", str(entrepot)])
     assert res.exit_code == 0, res.output
