@@ -38,8 +38,9 @@ NUMEROS_INDICATEURS: dict[str, str] = INDICATEURS
 SECRET = "s"
 #: The note shown under any table or chart of the published view.
 NOTE_SECRET = (
-    "« s » : donnée couverte par le secret statistique (moins de 11 personnes, ou masquée pour "
-    "qu'elle ne puisse pas être retrouvée par différence)."
+    "« s » : donnée couverte par le secret statistique (moins de 11 personnes, masquée pour "
+    "qu'elle ne puisse pas être retrouvée par différence, ou d'un tableau non diffusé parce que "
+    "presque tout y serait secret : liste sur la page Méthodologie)."
 )
 
 #: Labels of the breakdowns (dimension names of the contract).
