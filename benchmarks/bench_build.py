@@ -111,7 +111,7 @@ def main() -> None:
         if persons == "reel":
             import json
 
-            persons = json.loads((inbox / "_generation.json").read_text())["personnes"]
+            persons = json.loads((inbox / "_generation.json").read_text())["parametres"]["personnes"]
         persons = int(persons)
         taille_depot = sum(f.stat().st_size for f in inbox.rglob("*") if f.is_file()) / 1e9
 
