@@ -29,7 +29,7 @@ os.environ["SOCLE_TESTS_DONNEES"] = "non"
 os.environ["SOCLE_SECRET_METHODE"] = "groupes"
 for var in ("SOCLE_INBOX", "SOCLE_WAREHOUSE", "SOCLE_DATE_ARRETE"):
     os.environ.pop(var, None)
-# One thread per library in each test process (and the builds they start): four pytest-xdist
+# One thread per library in each test process (and the builds they start): five pytest-xdist
 # workers already share the CI machine's two cores, and idle pool threads that spin for work
 # (DuckDB, Polars, BLAS; the optimiser's LP processes follow DuckDB's setting) burnt about a
 # tenth of a build's CPU for nothing (test_secret_constructions beside two busy processes:
