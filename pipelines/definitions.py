@@ -131,7 +131,9 @@ class MoteurModeles(dg.ConfigurableResource):
             construire_modeles(work, settings, vars=dbt_vars(settings), journal=context.log.info)
             yield from evenements_spark(context, settings.work_dir / "dbt_target_spark" / "run_results.json")
             return
-        args = ["build", "--exclude", "test_type:unit"]
+        # as a CLI build: models and data tests, or models only (settings.tests_donnees); dagster-dbt
+        # adds its own selection, and repeated --exclude flags add up
+        args = ["build", "--exclude", "test_type:unit" if settings.tests_donnees else "resource_type:test"]
         if dbt_vars(settings):
             args += ["--vars", json.dumps(dbt_vars(settings))]
         moteur = {f"SOCLE_DBT_DUCKDB_{k.upper()}": v for k, v in settings.duckdb_config.items()}

@@ -77,6 +77,9 @@ def test_the_job_materialises_raw_to_publication(tmp_path):
         }
     )
     assert result.success
+    # as a CLI build, the dbt data tests follow SOCLE_TESTS_DONNEES (off in the suite: tests/conftest.py);
+    # the quality gate's checks run always
+    assert {e.check_name for e in result.get_asset_check_evaluations()} == {"qualite_bloquante", "qualite_avertissements"}
     # the raw layer stays in the internal warehouse (the work copy); readers get the cells
     with duckdb.connect(str(Settings.from_env(warehouse=warehouse).work_warehouse), read_only=True) as con:
         (files,) = con.execute("select count(*) from raw._fichiers where statut = 'CHARGE'").fetchone()
