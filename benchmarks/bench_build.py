@@ -20,6 +20,7 @@ where the optimiser is measured (issue 10). DuckDB's resources come from ``SOCLE
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -109,8 +110,6 @@ def main() -> None:
                             "--mois-consultations", str(args.mois_consultations)])
             print(f"[{persons} personnes] génération {t_gen:.1f} s", flush=True)
         if persons == "reel":
-            import json
-
             persons = json.loads((inbox / "_generation.json").read_text())["parametres"]["personnes"]
         persons = int(persons)
         taille_depot = sum(f.stat().st_size for f in inbox.rglob("*") if f.is_file()) / 1e9

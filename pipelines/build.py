@@ -51,9 +51,9 @@ def publier_vue_secret(work: Path, seuil: int, methode: str = "optimiseur", jour
     from pipelines.secret.protection import RegleProtection
 
     journal = journal or (lambda _m: None)
-    processus = int((config or {}).get("threads") or 2)
+    regle = RegleProtection(processus=int(config["threads"])) if config and config.get("threads") else None
     with connect(work, config=config) as con:
-        lignes = publier_vue(con, seuil, methode, journal, regle=RegleProtection(processus=processus))
+        lignes = publier_vue(con, seuil, methode, journal, regle=regle)
     if methode == "optimiseur":
         journal("Audit du secret statistique (équations de la vue publiée)")
         journal(auditer_secret(work, seuil))

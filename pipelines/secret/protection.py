@@ -811,23 +811,24 @@ class _Protection:
                     # a whole unit's LP is the LPs of its parts that share no equation once the
                     # held quantities are set aside; the parts within one département had theirs
                     unites = [P for Q in unites for P in self.hors_departements(Q, libre) if todo[P].any()]
-                avant_etape = int((self.a_faire() & dans_systeme).sum())
+                avant_etape = int((todo & dans_systeme).sum())
                 for solutions, cacher, n, ajustes in _executer_unites(self, unites, libre, journal):
                     for q, sg, atteint in ajustes:
                         (self.r_haut if sg > 0 else self.r_bas)[q] = atteint
                         self.ajustes[q] = True
                     caches += self.appliquer(solutions, cacher)
                     self.bilan.lp_certification += n
+                apres_etape = int((self.a_faire() & dans_systeme).sum())
                 # a step that proves under 1 % of what is left will not do better in a later pass
                 # (what is left needs more than the step may move: regions, straddling bassins,
                 # committees' totals): it is not replayed, and the last pass, where nothing is
                 # held, proves the rest in whole units (a minute or more a pass on the demo)
-                if unites and avant_etape - int((self.a_faire() & dans_systeme).sum()) < 0.01 * avant_etape:
+                if unites and avant_etape - apres_etape < 0.01 * avant_etape:
                     self.steriles.add((self.fusion, avec_dim, par_dep))
                 journal(
                     f"secret : {'par département' if par_dep else 'unités entières'}"
                     f"{', ventilation par ventilation' if avec_dim else ''} : {len(unites)} unités, "
-                    f"{int((self.a_faire() & dans_systeme).sum())} quantités restent à prouver "
+                    f"{apres_etape} quantités restent à prouver "
                     f"({time.perf_counter() - debut:.0f} s)"
                 )
             reste = int((self.a_faire() & dans_systeme).sum())
