@@ -102,6 +102,14 @@ class Run:
         self.loaded: dict[str, str] = dict(
             con.execute("select hash_contenu, fichier from raw._fichiers where statut = 'CHARGE'").fetchall()
         )
+        #: (file, content hash) -> (rejections registered, id and reason of the last): a rejected
+        #: file is registered, then moved; a crash in between leaves it in the inbox, registered
+        self.rejetes: dict[tuple[str, str], tuple[int, int, str]] = {
+            (f, h): (n, i, m) for f, h, n, i, m in con.execute(
+                "select fichier, hash_contenu, count(*), max(id_chargement), max_by(motif, id_chargement) "
+                "from raw._fichiers where statut = 'REJETE' group by all"
+            ).fetchall()
+        }
         self.next_id: int = con.execute("select coalesce(max(id_chargement), 0) + 1 from raw._fichiers").fetchone()[0]  # type: ignore[index]
         #: lake files written in the current transaction (removed if it rolls back)
         self._ecrits: list[Path] = []
@@ -134,6 +142,13 @@ class Run:
             if digest in self.loaded:
                 batch.results.append(FileResult(folder, task.rel, DEJA_CHARGE, content_hash=digest,
                                                 reason=f"contenu identique à {self.loaded[digest]} (déjà chargé)"))
+                continue
+            if (task.rel, digest) in self.rejetes and self._rejet_inacheve(task, digest):
+                # registered by a run that stopped before moving it: finish the move, once
+                _n, id_chargement, motif = self.rejetes[(task.rel, digest)]
+                moves: list[_Move] = []
+                batch.results.append(self._reject(task, digest, motif, [], moves, load_id=id_chargement))
+                _move_rejected(moves)
                 continue
             if task.name_error:
                 result = self._reject(task, digest, task.name_error, batch.registry, batch.moves)
@@ -328,6 +343,21 @@ class Run:
                             content_hash=digest, quarantined_to=str(dest))
         registry.append(self._registry_row(result, task))
         return result
+
+
+    def _rejet_inacheve(self, task: Task, digest: str) -> bool:
+        """True when the registry holds more rejections of this file (same path, same content)
+        than its quarantine folder holds copies: the last run registered it and stopped before the
+        move. A file rejected, moved, then sent again has its copy there, and is read again."""
+        registered = self.rejetes[(task.rel, digest)][0]
+        dest_dir = self.quarantine_dir / task.folder
+        nom = task.path.name
+        copies = [
+            p for p in dest_dir.glob(f"*{nom}")
+            if (p.name == nom or (p.name.endswith(f"-{nom}") and p.name[: -len(nom) - 1].isdigit()))
+            and sha256_file(p) == digest
+        ] if dest_dir.is_dir() else []
+        return len(copies) < registered
 
 
 def _move_rejected(moves: list[_Move]) -> None:

@@ -1,7 +1,8 @@
 """A crash inside an ingestion run, at chosen points (deterministic, in process, fast).
 
 The subprocess kill tests (test_faults_arrets) hit random points; these hit the narrow windows
-on purpose: between the whole-file rejection of a file and the commit of its batch.
+on purpose: between the whole-file rejection of a file and the commit of its batch, and between
+that commit and the file's move to the quarantine folder.
 """
 
 from __future__ import annotations
@@ -62,6 +63,38 @@ def test_crash_before_the_batch_commits_loses_no_rejected_file(inbox, tmp_path, 
     assert ("orientations/orientations_20240301.csv", "REJETE", 0, 0) in _registry(warehouse)
     moved = inbox.root / "_quarantaine" / "orientations" / "orientations_20240301.csv"
     assert moved.exists() and moved.with_name(moved.name + ".motif.txt").exists()
+
+
+def test_crash_after_the_commit_before_the_move_registers_the_rejection_once(inbox, tmp_path, monkeypatch):
+    # seen in the kill chain: a run killed between the registry's commit and the move left the
+    # rejected file in the inbox, and the next run rejected and registered it a second time
+    warehouse = tmp_path / "w.duckdb"
+    ingest_inbox(tmp_path / "ref.duckdb", _copy(inbox.root, tmp_path / "ref"), KEY)
+
+    def crash(moves):
+        raise Crash()
+
+    with monkeypatch.context() as m:
+        m.setattr(run, "_move_rejected", crash)
+        with pytest.raises(Crash):
+            ingest_inbox(warehouse, inbox.root, KEY)
+    rejected = inbox.root / "orientations" / "orientations_20240301.csv"
+    assert rejected.exists()  # registered, not moved
+    assert ("orientations/orientations_20240301.csv", "REJETE", 0, 0) in _registry(warehouse)
+
+    report = ingest_inbox(warehouse, inbox.root, KEY)  # started again: the move is finished
+    assert _registry(warehouse) == _registry(tmp_path / "ref.duckdb")
+    moved = inbox.root / "_quarantaine" / "orientations" / "orientations_20240301.csv"
+    assert not rejected.exists() and moved.exists()
+    assert "fichier vide" in moved.with_name(moved.name + ".motif.txt").read_text(encoding="utf-8")
+    assert [f.status for f in report.files if f.file.endswith("20240301.csv")] == ["REJETE"]
+
+    # the same file sent again after its move is read again (and rejected again: a new row)
+    inbox.write_bytes("orientations", "orientations_20240301.csv", b"")
+    ingest_inbox(warehouse, inbox.root, KEY)
+    assert [r for r in _registry(warehouse) if r[0].endswith("20240301.csv")] == [
+        ("orientations/orientations_20240301.csv", "REJETE", 0, 0)] * 2
+    assert (moved.parent / "2-orientations_20240301.csv").exists()
 
 
 def test_crash_in_a_large_file_rejected_midway_loses_nothing(inbox, tmp_path, monkeypatch):
