@@ -45,7 +45,7 @@ def _dossier_lac(table: str) -> str:
 
 def session(settings: Settings):
     """The Spark session of a build: ``SOCLE_SPARK_MAITRE`` (default ``local[*]``), metastore and
-    tables under the work dir (never in the current directory)."""
+    tables under the work dir (never in the current directory), ``SOCLE_SPARK_PROPRIETES`` last."""
     if shutil.which("java") is None:
         raise MoteurSparkIndisponible(
             "moteur Spark : aucun Java trouvé (installer un JRE, par exemple « apt-get install "
@@ -59,17 +59,21 @@ def session(settings: Settings):
         ) from None
     base = settings.work_dir / "spark"
     base.mkdir(parents=True, exist_ok=True)
-    spark = (
+    proprietes = dict(settings.spark_proprietes)  # SOCLE_SPARK_PROPRIETES: over the defaults below
+    jvm = " ".join(filter(None, [proprietes.pop("spark.driver.extraJavaOptions", ""), f"-Dderby.system.home={base}"]))
+    builder = (
         SparkSession.builder.master(settings.spark_maitre)
         .appName("socle")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", "8")
         .config("spark.sql.warehouse.dir", str(base / "tables"))
-        .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={base}")
+        .config("spark.driver.extraJavaOptions", jvm)
         .config("spark.hadoop.javax.jdo.option.ConnectionURL", f"jdbc:derby:;databaseName={base / 'metastore'};create=true")
         .enableHiveSupport()
-        .getOrCreate()
     )
+    for cle, valeur in proprietes.items():
+        builder = builder.config(cle, valeur)
+    spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return spark
 
@@ -121,7 +125,9 @@ def construire_modeles(
         spark.sql(f"create table raw.`{table}` using parquet location '{dossier}'")
         if not dossier.is_relative_to(lac):  # a partitioned folder: its partitions registered
             spark.sql(f"alter table raw.`{table}` recover partitions")
-    journal(f"Modèles dbt sur Spark ({settings.spark_maitre})")
+    conf = spark.sparkContext.getConf()
+    reglees = ", ".join(f"{cle}={conf.get(cle)}" for cle, _v in settings.spark_proprietes)
+    journal(f"Modèles dbt sur Spark ({settings.spark_maitre}{' ; ' + reglees if reglees else ''})")
     # seeds and models always; the data tests unless told not to (unit tests: the test suite's)
     exclus = ["test_type:unit"] + ([] if settings.tests_donnees else ["resource_type:test"])
     run_dbt(

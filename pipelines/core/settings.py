@@ -37,6 +37,19 @@ PREFIXE_CSE_DESTINATAIRES = "SOCLE_CSE_DESTINATAIRES_"
 PREFIXE_FINALITE_DESTINATAIRES = "SOCLE_ALERTES_FINALITE_DESTINATAIRES_"
 
 
+def proprietes_spark(texte: str) -> tuple[tuple[str, str], ...]:
+    """``clé=valeur`` pairs separated by ``;`` or new lines (a value may hold spaces and ``=``)."""
+    paires = []
+    for morceau in texte.replace("\n", ";").split(";"):
+        if not morceau.strip():
+            continue
+        cle, egal, valeur = morceau.partition("=")
+        if not egal or not cle.strip() or not valeur.strip():
+            raise ValueError(f"SOCLE_SPARK_PROPRIETES : « {morceau.strip()} » n'est pas de la forme clé=valeur")
+        paires.append((cle.strip(), valeur.strip()))
+    return tuple(paires)
+
+
 def _default_key_file(env: Mapping[str, str]) -> Path:
     # Outside the repository and outside the warehouse: the user's config directory.
     base = env.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
@@ -68,6 +81,10 @@ class Settings:
     #: ``local[*]``: a local session on every core).
     moteur: str = "duckdb"
     spark_maitre: str = "local[*]"
+    #: Spark properties added to the session (``SOCLE_SPARK_PROPRIETES``: ``clé=valeur`` pairs
+    #: separated by ``;`` or new lines), e.g. the executors' memory on a cluster, or the driver's
+    #: JVM options (``spark.driver.extraJavaOptions``, kept beside Socle's own).
+    spark_proprietes: tuple[tuple[str, str], ...] = ()
     #: Whether a build also runs the dbt data tests (``SOCLE_TESTS_DONNEES``, default yes; ``non``:
     #: seeds and models only). Socle's quality gates run whatever this says. On Spark each test is
     #: a job (more than half of a small build); the test suite proves them on its integration and
@@ -141,6 +158,7 @@ class Settings:
             duckdb_memoire=(env.get("SOCLE_DUCKDB_MEMOIRE") or "").strip() or None,
             moteur=(env.get("SOCLE_MOTEUR") or "duckdb").strip().lower(),
             spark_maitre=(env.get("SOCLE_SPARK_MAITRE") or "local[*]").strip(),
+            spark_proprietes=proprietes_spark(env.get("SOCLE_SPARK_PROPRIETES") or ""),
             tests_donnees=(env.get("SOCLE_TESTS_DONNEES") or "oui").strip().lower() not in ("non", "0", "false"),
             duckdb_fils=int(v) if (v := (env.get("SOCLE_DUCKDB_FILS") or "").strip()) else None,
             duckdb_temp=Path(v) if (v := (env.get("SOCLE_DUCKDB_TEMP") or "").strip()) else None,

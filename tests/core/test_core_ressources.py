@@ -34,3 +34,12 @@ def test_a_query_past_the_memory_limit_spills_to_the_temp_directory(tmp_path):
     with connect(tmp_path / "w.duckdb", config={**s.duckdb_config, "temp_directory": ""}) as con:
         with pytest.raises(duckdb.OutOfMemoryException):
             con.execute(trier).fetchone()
+
+
+def test_spark_properties_are_pairs_and_a_malformed_one_is_named():
+    env = {"SOCLE_SPARK_PROPRIETES": "spark.executor.memory=4g ;\n spark.driver.extraJavaOptions=-Xss4m -Da=b"}
+    assert Settings.from_env(env).spark_proprietes == (
+        ("spark.executor.memory", "4g"), ("spark.driver.extraJavaOptions", "-Xss4m -Da=b"))
+    assert Settings.from_env({}).spark_proprietes == ()
+    with pytest.raises(ValueError, match="« spark.executor.memory » n'est pas de la forme clé=valeur"):
+        Settings.from_env({"SOCLE_SPARK_PROPRIETES": "spark.executor.memory"})
