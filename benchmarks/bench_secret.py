@@ -55,6 +55,8 @@ def main() -> int:
     parser.add_argument("--part-non-diffusion", type=float, default=None,
                         help="optimiseur : part de cellules secrètes primaires au-delà de laquelle un tableau "
                              "n'est pas diffusé (défaut : celui de RegleProtection) ; négatif : tout diffuser")
+    parser.add_argument("--garder", type=Path, default=None,
+                        help="fichier DuckDB où garder la vue protégée et ses preuves (défaut : dossier temporaire)")
     args = parser.parse_args()
     if not args.entrepot.exists():
         sys.exit(f"Entrepôt introuvable : {args.entrepot} (lancez d'abord `socle demo --sans-servir`).")
@@ -71,7 +73,10 @@ def main() -> int:
           f"({', '.join(f'{r[0]} {r[1]}' for r in cells.group_by('type_periode').len().sort('type_periode').rows())}) ; "
           f"lecture {time.perf_counter() - t0:.1f} s")
     with tempfile.TemporaryDirectory(prefix="socle-bench-secret-") as tmp:
-        con = duckdb.connect(str(Path(tmp) / "w.duckdb"))
+        if args.garder:
+            args.garder.parent.mkdir(parents=True, exist_ok=True)
+            args.garder.unlink(missing_ok=True)
+        con = duckdb.connect(str(args.garder or Path(tmp) / "w.duckdb"))
         try:
             for schema in ("marts", "intermediate"):
                 con.execute(f"create schema {schema}")

@@ -72,6 +72,8 @@ class ResultatAudit:
     #: bounds proven by the protection's certificates, checked on this audit's system
     prouvees_certificats: int = 0
     certificats_invalides: int = 0
+    #: refused certificates by reason (a certificate may break several rules: counted once each)
+    refus_certificats: dict[str, int] = field(default_factory=dict)
     #: LPs on a target's neighbourhood (parts too large for an exact LP per target)
     lp_voisinage: int = 0
     #: bounds neither refuted nor proven (no certificate, no exact LP)
@@ -96,6 +98,10 @@ class ResultatAudit:
         t = self.table().group_by("niveau").len().sort(["len", "niveau"], descending=[True, False])
         return ", ".join(f"{r['niveau']} {r['len']}" for r in t.to_dicts())
 
+    def _motifs_refus(self) -> str:
+        motifs = [f"{n} {m}" for m, n in sorted(self.refus_certificats.items(), key=lambda mn: -mn[1]) if n]
+        return f" : {', '.join(motifs)}" if motifs else ""
+
     def resume(self) -> str:
         etroit = ""
         if self.plus_etroit:
@@ -108,7 +114,8 @@ class ResultatAudit:
             f"{self.inconnues} quantités masquées, {self.lp_exacts + self.lp_voisinage} programmes linéaires, "
             f"{len(self.violations)} violation(s) de la règle{etroit} ; "
             f"{self.prouvees_certificats} bornes prouvées par les certificats de la protection vérifiés ici "
-            f"({self.certificats_invalides} certificat(s) refusé(s)), {self.non_prouvees} bornes ni réfutées ni prouvées."
+            f"({self.certificats_invalides} certificat(s) refusé(s){self._motifs_refus()}), "
+            f"{self.non_prouvees} bornes ni réfutées ni prouvées."
             + (f" {self.tables_non_diffusees} tableaux non diffusés ({self.non_diffusees} cellules masquées en entier, "
                "hors de la règle)." if self.tables_non_diffusees else "")
             + (f" Attention : {self.zeros_caches_inattendus} zéro(s) masqué(s) alors que la méthode déclarée n'en "
@@ -158,6 +165,18 @@ def _primaire(cel: pl.DataFrame, seuil: int) -> tuple[np.ndarray, np.ndarray]:
     return prim, prim & petit_d
 
 
+#: The kinds of rows of the audit's system (the prefix of each row's name), in words.
+FAMILLES_EQUATIONS = {
+    "m": "ventilation = ensemble",
+    "t": "territoires = leur parent",
+    "q": "trimestre = ses mois",
+    "s": "stock et flux",
+    "n": "numérateur ≤ dénominateur",
+    "w": "cumul 12 mois = ses mois",
+    "r": "relation entre indicateurs",
+}
+
+
 def _relations_lineaires(a: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Rows of the linear relations between indicators (``relations.RELATIONS``), written here in
     SQL: one equation per (relation, period, territory, dimension, modality) where every term's
@@ -201,6 +220,8 @@ class _Systeme:
     lettre: np.ndarray
     #: every (cell, letter) of the cells, and the merged quantity it carries
     porteurs: pl.DataFrame | None = None
+    #: the kind of each row (``FAMILLES_EQUATIONS``), to say which one a certificate breaks
+    famille: np.ndarray | None = None
 
 
 def _systeme(a: duckdb.DuckDBPyConnection, cel: pl.DataFrame, res: ResultatAudit) -> _Systeme:
@@ -423,18 +444,20 @@ def _systeme(a: duckdb.DuckDBPyConnection, cel: pl.DataFrame, res: ResultatAudit
         (lignes["coef"].to_numpy(), (lignes["r"].to_numpy().astype(np.int64), lignes["mq"].to_numpy())), shape=(cles.height, nm)
     )
     sens = cles["sens"].to_numpy()
-    est_nd = np.char.startswith(cles["e"].to_numpy().astype(str), "n|")
     valeur = A @ y
     tient = np.abs(valeur) < 1e-9
     garde = (np.diff(A.indptr) > 0) & (tient | ((sens == "<=") & (valeur < 0)) | ((sens == ">=") & (valeur > 0)))
     res.relations_ecartees += int(((np.diff(A.indptr) > 0) & ~garde).sum())
-    A, sens, tient, est_nd = A[garde], sens[garde], tient[garde], est_nd[garde]
-    egal = tient & ~est_nd
-    bas = np.where(egal, 0.0, np.where(sens == ">=", 0.0, -np.inf))
-    haut = np.where(egal, 0.0, np.where(sens == "<=", 0.0, np.inf))
+    A, sens = A[garde], sens[garde]
+    famille = cles["e"].str.extract(r"^([a-z]+)", 1).to_numpy()[garde]
+    # an inequality stays one where the true values meet it exactly (D7's decided appeals all of
+    # D6's): an outsider knows the rule, not that it is tight
+    bas = np.where(sens == "<=", -np.inf, 0.0)
+    haut = np.where(sens == ">=", np.inf, 0.0)
     porteurs = q.select("cid", pl.col("k").alias("lettre"), pl.Series("m", m))
     return _Systeme(
-        y=y, connu=connu, sensible=sensible, borne=borne, A=A.tocsr(), bas=bas, haut=haut, cid=cid, lettre=lettre, porteurs=porteurs
+        y=y, connu=connu, sensible=sensible, borne=borne, A=A.tocsr(), bas=bas, haut=haut, cid=cid, lettre=lettre,
+        porteurs=porteurs, famille=famille,
     )
 
 
@@ -533,17 +556,25 @@ def _verifier_certificats(
     cnt = n_porteurs[S2.row]
     s1 = np.asarray(S1[S2.row, S2.col]).ravel()
     inegal = np.abs(cnt * S2.data - s1**2) > 1e-6 * np.maximum(1.0, s1**2)
-    invalide = np.zeros(nc, dtype=bool)
-    invalide[np.unique(S2.col[inegal])] = True
     D = sp.csr_matrix((S1c.data / n_porteurs[S1c.row], (S1c.row, S1c.col)), shape=(nq, nc))
     Dc = D.tocoo()
     bouge = np.abs(Dc.data) > 1e-9
-    invalide[np.unique(Dc.col[bouge & ~inconnu[Dc.row]])] = True
-    invalide[np.unique(Dc.col[bouge & (s.y[Dc.row] + Dc.data < s.borne[Dc.row] - TOL)])] = True
     R = (s.A @ D).tocoo()
-    base = s.A @ s.y
-    v = base[R.row] + R.data
-    invalide[np.unique(R.col[(v > s.haut[R.row] + TOL) | (v < s.bas[R.row] - TOL)])] = True
+    v = (s.A @ s.y)[R.row] + R.data
+    hors = (v > s.haut[R.row] + TOL) | (v < s.bas[R.row] - TOL)
+    motifs = {
+        "cellules d'une même quantité déplacées différemment": S2.col[inegal],
+        "quantité publiée déplacée": Dc.col[bouge & ~inconnu[Dc.row]],
+        "quantité sous ce qu'un lecteur sait": Dc.col[bouge & (s.y[Dc.row] + Dc.data < s.borne[Dc.row] - TOL)],
+    }
+    familles = s.famille[R.row[hors]] if s.famille is not None else np.full(int(hors.sum()), "")
+    for f in np.unique(familles):
+        motifs[f"équation hors de ses bornes ({FAMILLES_EQUATIONS.get(f, f)})"] = R.col[hors][familles == f]
+    invalide = np.zeros(nc, dtype=bool)
+    for motif, cols in motifs.items():
+        refuses = np.unique(cols)
+        invalide[refuses] = True
+        res.refus_certificats[motif] = len(refuses)
     res.certificats_invalides = int(invalide.sum())
     # the bounds they prove
     r = revendications.join(cid, on=cles).join(s.porteurs, on=["cid", "lettre"]).unique(subset=["cert", "m", "sens"])

@@ -525,3 +525,20 @@ def test_the_publication_plan_is_published_with_the_view(tmp_path):
         assert con.sql(plan).fetchall() == [] and con.sql("select count(*) from publication.plan_diffusion").fetchall() == [(10,)]
     finally:
         con.close()
+
+
+def test_an_inequality_met_exactly_stays_an_inequality_for_the_outsider(tmp_path):
+    """A1's parent is at most the sum of its agencies (a registrant in two agencies is one person
+    above them). Here it is exactly their sum: two hidden agencies of 3 and 2 beside one of 20
+    published, the département 25. An outsider knows 3 + 2 ≥ 5, not = 5: each hidden agency is
+    unbounded above (the rule holds). The audit read such an inequality as an equality, pinned the
+    agency of 3 at 5 or less (a violation that was not one) and refused the optimiser's
+    certificates that kept only the inequality."""
+    agences = {"06001": ("0601", "06", "93"), "06002": ("0601", "06", "93"), "06003": ("0601", "06", "93")}
+    hier = aide.hierarchie(agences)
+    cells = aide.comptes("demandeurs_fin_de_mois", JUIN, {("06001",): 3, ("06002",): 2, ("06003",): 20}, hier, [])
+    publiee = cells.with_columns(
+        secret=(pl.col("niveau") == "AGENCE") & pl.col("territoire").is_in(["06001", "06002"]))
+    res = _audit(tmp_path, cells, hier, publiee, zeros_masques=True)
+    assert res.quantites_auditees == 2
+    assert res.violations == [], res.table()
