@@ -353,7 +353,7 @@ class Run:
         dest_dir = self.quarantine_dir / task.folder
         nom = task.path.name
         copies = [
-            p for p in dest_dir.glob(f"*{nom}")
+            p for p in dest_dir.iterdir()  # not glob: a delivered name may hold [ or *
             if (p.name == nom or (p.name.endswith(f"-{nom}") and p.name[: -len(nom) - 1].isdigit()))
             and sha256_file(p) == digest
         ] if dest_dir.is_dir() else []
