@@ -109,7 +109,7 @@ def run_build(
     on_step: Callable[[str], None] | None = None,
 ) -> BuildResult:
     """Ingest, compute, publish. Raises ``BuildError`` naming the failed step."""
-    from pipelines.dbt_runner import DbtError, run_dbt
+    from pipelines.dbt_runner import DbtError, exclusions, run_dbt
     from pipelines.ingestion import ingest_inbox
     from pipelines.ingestion.reading import Limits
 
@@ -152,9 +152,8 @@ def run_build(
             else:
                 # dbt unit tests run in the test suite; a production build runs models and data tests
                 # (unless told not to: settings.tests_donnees).
-                exclus = ["test_type:unit"] + ([] if settings.tests_donnees else ["resource_type:test"])
                 run_dbt(
-                    ["build", "--exclude", *exclus], work, vars=dbt_vars(settings),
+                    ["build", "--exclude", *exclusions(settings.tests_donnees)], work, vars=dbt_vars(settings),
                     # dbt's artefacts beside the build's copy: builds of two warehouses never share them
                     target_path=settings.work_dir / "dbt_target", log_path=settings.work_dir / "dbt_logs",
                     duckdb_config=settings.duckdb_config,

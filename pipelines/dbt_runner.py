@@ -44,6 +44,12 @@ def environment(**values: str) -> Iterator[None]:
                 os.environ.pop(k, None)
 
 
+def exclusions(tests_donnees: bool) -> list[str]:
+    """What a build leaves out of ``dbt build``: the unit tests (the test suite's), and the data
+    tests too when told not to run them (``Settings.tests_donnees``)."""
+    return ["test_type:unit"] + ([] if tests_donnees else ["resource_type:test"])
+
+
 def _vars_json(vars: dict) -> str:
     def conv(v):
         return v.isoformat() if isinstance(v, date) else v

@@ -18,7 +18,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from pipelines.core.contract import EXPORTS
 from pipelines.core.settings import DBT_PROJECT_DIR, Settings, pseudonymisation_key
-from pipelines.dbt_runner import ensure_manifest, environment
+from pipelines.dbt_runner import ensure_manifest, environment, exclusions
 from pipelines.rapports.reglages import regions_planifiees
 
 
@@ -131,9 +131,9 @@ class MoteurModeles(dg.ConfigurableResource):
             construire_modeles(work, settings, vars=dbt_vars(settings), journal=context.log.info)
             yield from evenements_spark(context, settings.work_dir / "dbt_target_spark" / "run_results.json")
             return
-        # as a CLI build: models and data tests, or models only (settings.tests_donnees); dagster-dbt
-        # adds its own selection, and repeated --exclude flags add up
-        args = ["build", "--exclude", "test_type:unit" if settings.tests_donnees else "resource_type:test"]
+        # as a CLI build (settings.tests_donnees); dagster-dbt adds its own selection after these, so
+        # one --exclude flag per value (repeated flags add up; several values after one do not parse)
+        args = ["build", *[a for e in exclusions(settings.tests_donnees) for a in ("--exclude", e)]]
         if dbt_vars(settings):
             args += ["--vars", json.dumps(dbt_vars(settings))]
         moteur = {f"SOCLE_DBT_DUCKDB_{k.upper()}": v for k, v in settings.duckdb_config.items()}

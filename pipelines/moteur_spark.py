@@ -26,7 +26,7 @@ from pathlib import Path
 from pipelines.core.contract import EXPORTS
 from pipelines.core.settings import Settings
 from pipelines.core.warehouse import SCHEMA_RAW_ENTREPOT, connect, lac_brut, texte_sql
-from pipelines.dbt_runner import run_dbt
+from pipelines.dbt_runner import exclusions, run_dbt
 
 #: What comes back from Spark into the internal warehouse: every table of these schemas, and these
 #: tables by name (the rest of the build reads nothing else of the models).
@@ -129,9 +129,8 @@ def construire_modeles(
     reglees = ", ".join(f"{cle}={conf.get(cle)}" for cle, _v in settings.spark_proprietes)
     journal(f"Modèles dbt sur Spark ({settings.spark_maitre}{' ; ' + reglees if reglees else ''})")
     # seeds and models always; the data tests unless told not to (unit tests: the test suite's)
-    exclus = ["test_type:unit"] + ([] if settings.tests_donnees else ["resource_type:test"])
     run_dbt(
-        ["build", "--exclude", *exclus, "--target", "spark"], work, vars=vars,
+        ["build", "--exclude", *exclusions(settings.tests_donnees), "--target", "spark"], work, vars=vars,
         target_path=settings.work_dir / "dbt_target_spark", log_path=settings.work_dir / "dbt_logs",
     )
     n = rapatrier(spark, work)

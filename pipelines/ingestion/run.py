@@ -143,7 +143,7 @@ class Run:
                 batch.results.append(FileResult(folder, task.rel, DEJA_CHARGE, content_hash=digest,
                                                 reason=f"contenu identique à {self.loaded[digest]} (déjà chargé)"))
                 continue
-            if (task.rel, digest) in self.rejetes and self._rejet_inacheve(task, digest):
+            if self._rejet_inacheve(task, digest):
                 # registered by a run that stopped before moving it: finish the move, once
                 _n, id_chargement, motif = self.rejetes[(task.rel, digest)]
                 moves: list[_Move] = []
@@ -344,11 +344,12 @@ class Run:
         registry.append(self._registry_row(result, task))
         return result
 
-
     def _rejet_inacheve(self, task: Task, digest: str) -> bool:
         """True when the registry holds more rejections of this file (same path, same content)
         than its quarantine folder holds copies: the last run registered it and stopped before the
         move. A file rejected, moved, then sent again has its copy there, and is read again."""
+        if (task.rel, digest) not in self.rejetes:
+            return False
         registered = self.rejetes[(task.rel, digest)][0]
         dest_dir = self.quarantine_dir / task.folder
         nom = task.path.name
