@@ -107,8 +107,10 @@ def run_build(
     *,
     on_file: Callable | None = None,
     on_step: Callable[[str], None] | None = None,
+    on_dbt: Callable[[int, int], None] | None = None,
 ) -> BuildResult:
-    """Ingest, compute, publish. Raises ``BuildError`` naming the failed step."""
+    """Ingest, compute, publish. Raises ``BuildError`` naming the failed step. ``on_dbt(fait,
+    total)``: each dbt node done (models, seeds, data tests)."""
     from pipelines.dbt_runner import DbtError, exclusions, run_dbt
     from pipelines.ingestion import ingest_inbox
     from pipelines.ingestion.reading import Limits
@@ -146,7 +148,7 @@ def run_build(
                 from pipelines.moteur_spark import MoteurSparkIndisponible, construire_modeles
 
                 try:
-                    construire_modeles(work, settings, vars=dbt_vars(settings), journal=step)
+                    construire_modeles(work, settings, vars=dbt_vars(settings), journal=step, progression=on_dbt)
                 except MoteurSparkIndisponible as exc:
                     raise BuildError("dbt", str(exc)) from None
             else:
@@ -156,7 +158,7 @@ def run_build(
                     ["build", "--exclude", *exclusions(settings.tests_donnees)], work, vars=dbt_vars(settings),
                     # dbt's artefacts beside the build's copy: builds of two warehouses never share them
                     target_path=settings.work_dir / "dbt_target", log_path=settings.work_dir / "dbt_logs",
-                    duckdb_config=settings.duckdb_config,
+                    duckdb_config=settings.duckdb_config, progression=on_dbt,
                 )
         except DbtError as exc:
             raise BuildError("dbt", str(exc)) from exc

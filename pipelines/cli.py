@@ -154,8 +154,11 @@ def do_build(settings: Settings) -> None:
 
                 progress.update(task, total=len(pending_files(settings.work_warehouse, settings.inbox)))
 
+        def on_dbt(fait: int, total: int) -> None:
+            progress.update(task, description="Calcul des indicateurs", completed=fait, total=total)
+
         try:
-            result = run_build(settings, on_file=on_file, on_step=on_step)
+            result = run_build(settings, on_file=on_file, on_step=on_step, on_dbt=on_dbt)
         except BuildError as exc:
             console.print(f"[bold red]{exc}[/]")
             _alerter_echec(exc, settings)

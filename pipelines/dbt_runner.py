@@ -10,7 +10,7 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -50,11 +50,34 @@ def exclusions(tests_donnees: bool) -> list[str]:
     return ["test_type:unit"] + ([] if tests_donnees else ["resource_type:test"])
 
 
-def _vars_json(vars: dict) -> str:
-    def conv(v):
-        return v.isoformat() if isinstance(v, date) else v
+def _valeur_var(v):
+    return v.isoformat() if isinstance(v, date) else v
 
-    return json.dumps({k: conv(v) for k, v in vars.items()})
+
+def _vars_json(vars: dict) -> str:
+    return json.dumps({k: _valeur_var(v) for k, v in vars.items()})
+
+
+#: dbt's events that end a node (model, seed, data or unit test), with its rank among the nodes
+_FINS_DE_NOEUD = ("LogModelResult", "LogSeedResult", "LogTestResult", "LogSnapshotResult", "LogNodeNoOpResult")
+
+
+def _rappel(progression: Callable[[int, int], None]) -> Callable:
+    def rappel(evenement) -> None:
+        if evenement.info.name in _FINS_DE_NOEUD:
+            donnees = evenement.data
+            total = getattr(donnees, "total", 0) or getattr(donnees, "num_models", 0)
+            if total:
+                progression(donnees.index, total)
+
+    return rappel
+
+
+#: dbt vars the models also read from the environment (``var('date_arrete', '') or
+#: env_var('SOCLE_DATE_ARRETE', '')``): ``run_dbt`` hands them over that way. dbt parses the whole
+#: project again when ``--vars`` change (about 5 s of CPU), but only the files that read an
+#: environment variable when its value changes.
+_VARS_ENVIRONNEMENT = {"date_arrete": "SOCLE_DATE_ARRETE", "premier_mois": "SOCLE_PREMIER_MOIS"}
 
 
 def dbt_args(
@@ -164,23 +187,30 @@ def run_dbt(
     target_path: Path | None = None,
     log_path: Path | None = None,
     duckdb_config: dict[str, str] | None = None,
+    progression: Callable[[int, int], None] | None = None,
 ):
     """Run ``dbt <args>`` on the warehouse ``db_path``; raise :class:`DbtError` on failure.
+
+    dbt prints only its warnings and errors (its per-node lines are in English and go to its log
+    file, ``log_path``); ``progression(fait, total)`` is told each node done.
 
     ``duckdb_config`` (``Settings.duckdb_config``): DuckDB's memory limit and temp directory, given
     to the profile (``dbt_project/profiles.yml``) for the call.
 
-    ``vars`` become ``--vars`` (e.g. ``{"date_arrete": date(2025, 3, 31)}``). Returns dbt's
+    ``vars`` become ``--vars`` (e.g. ``{"date_arrete": date(2025, 3, 31)}``), but for those the
+    models also read from the environment (``_VARS_ENVIRONNEMENT``). Returns dbt's
     result object (``dbtRunnerResult``) on success.
     """
     from dbt.cli.main import dbtRunner  # imported late: dbt is slow to import
 
-    full = dbt_args(args, vars, target_path, log_path)
+    vars = dict(vars or {})
+    par_environnement = {_VARS_ENVIRONNEMENT[k]: str(_valeur_var(vars.pop(k)) or "") for k in list(vars) if k in _VARS_ENVIRONNEMENT}
+    full = dbt_args(args, vars, target_path, log_path) + ["--log-level", "warn"]
     moteur = {f"SOCLE_DBT_DUCKDB_{k.upper()}": v for k, v in (duckdb_config or {}).items()}
-    with environment(SOCLE_DBT_DB_PATH=str(Path(db_path).resolve()), **moteur), \
+    with environment(SOCLE_DBT_DB_PATH=str(Path(db_path).resolve()), **moteur, **par_environnement), \
             _analyse_partagee(target_path, Path(db_path).stem, vars):
         try:
-            result = dbtRunner().invoke(full)
+            result = dbtRunner(callbacks=[_rappel(progression)] if progression else []).invoke(full)
         finally:
             _fermer_base_duckdb()
     if result.success:

@@ -65,6 +65,7 @@ def session(settings: Settings):
         SparkSession.builder.master(settings.spark_maitre)
         .appName("socle")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")  # the build shows its own progress
         .config("spark.sql.shuffle.partitions", "8")
         .config("spark.sql.warehouse.dir", str(base / "tables"))
         .config("spark.driver.extraJavaOptions", jvm)
@@ -109,6 +110,7 @@ def construire_modeles(
     settings: Settings,
     vars: dict | None = None,
     journal: Callable[[str], None] | None = None,
+    progression: Callable[[int, int], None] | None = None,
 ) -> None:
     """Run the dbt project on Spark from the raw layer of ``work`` and bring the marts back into
     ``work`` (see the module's docstring). Raises ``DbtError`` as a DuckDB build would."""
@@ -132,6 +134,7 @@ def construire_modeles(
     run_dbt(
         ["build", "--exclude", *exclusions(settings.tests_donnees), "--target", "spark"], work, vars=vars,
         target_path=settings.work_dir / "dbt_target_spark", log_path=settings.work_dir / "dbt_logs",
+        progression=progression,
     )
     n = rapatrier(spark, work)
     journal(f"{n} tables des marts et du référentiel rapatriées dans l'entrepôt interne")

@@ -87,9 +87,20 @@ class Validateur:
 
     def __init__(self, data_docs: Path | None = None):
         import logging
+        import sys
         import warnings
 
-        import great_expectations as gx
+        # GX imports pyspark when it is installed (for its Spark datasources, which Socle does not
+        # use): a second of CPU per build, and pyspark's checks may call sys.exit. Unless the Spark
+        # engine already loaded it in this process, GX sees it as absent.
+        masquer_spark = "pyspark" not in sys.modules
+        if masquer_spark:
+            sys.modules["pyspark"] = None  # type: ignore[assignment] - `import pyspark` raises ImportError
+        try:
+            import great_expectations as gx
+        finally:
+            if masquer_spark and sys.modules.get("pyspark", 0) is None:
+                del sys.modules["pyspark"]
 
         # String row conditions are deprecated for GX 2.0 but are the 1.x way for pandas.
         warnings.filterwarnings("ignore", message=".*(row_condition|condition_parser).*", category=DeprecationWarning)

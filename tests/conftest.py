@@ -27,8 +27,12 @@ os.environ["SOCLE_TESTS_DONNEES"] = "non"
 # (tests/publication/test_secret_constructions.py) and on hand-made tables; the suite's other
 # builds, a few hundred people over a whole region, take the fast group rule.
 os.environ["SOCLE_SECRET_METHODE"] = "groupes"
-for var in ("SOCLE_INBOX", "SOCLE_WAREHOUSE", "SOCLE_DATE_ARRETE"):
+for var in ("SOCLE_INBOX", "SOCLE_WAREHOUSE", "SOCLE_DATE_ARRETE", "SOCLE_PREMIER_MOIS"):
     os.environ.pop(var, None)
+# dbt's own debug log file (every statement, through Python's logging): nobody reads it after a
+# test build, and writing it took a tenth of the dbt tests' CPU. A failed dbt call still says
+# which nodes failed and why (DbtError).
+os.environ["DBT_LOG_LEVEL_FILE"] = "none"
 # One thread per library in each test process (and the builds they start): five pytest-xdist
 # workers already share the CI machine's two cores, and idle pool threads that spin for work
 # (DuckDB, Polars, BLAS; the optimiser's LP processes follow DuckDB's setting) burnt about a

@@ -9,6 +9,9 @@ with their last month: the dashboards show months and must never read them.
 
 from __future__ import annotations
 
+import functools
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -116,11 +119,13 @@ SEEDS = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds"
 MARTS_YML = Path(__file__).resolve().parents[2] / "dbt_project" / "models" / "marts" / "_marts.yml"
 
 
+@functools.cache
 def fiches_dictionnaire() -> dict[str, dict]:
-    """The data dictionary as written in the dbt project (the source of ``marts.dictionnaire``)."""
+    """The data dictionary as written in the dbt project (the source of ``marts.dictionnaire``).
+    Read once per process: the YAML file is large and PyYAML slow. Read-only for its users."""
     import yaml
 
-    modeles = yaml.safe_load(MARTS_YML.read_text(encoding="utf-8"))["models"]
+    modeles = yaml.load(MARTS_YML.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))["models"]
     return next(m for m in modeles if m["name"] == "indicateurs")["config"]["meta"]["dictionnaire"]
 
 
@@ -143,6 +148,25 @@ def ecrire_dictionnaire(con) -> None:
 
 
 def construire_entrepot(path: Path) -> Entrepot:
+    """The hand-made warehouse at ``path``: a copy of the one built at the process's first call
+    (the warehouse is the same every time; each test gets its own file to write in)."""
+    if not _MODELE:
+        modele = Path(tempfile.mkdtemp(prefix="socle-entrepot-modele-")) / "socle.duckdb"
+        _remplir(modele)
+        _MODELE.append(modele)
+    shutil.copyfile(_MODELE[0], path)
+    entrepot = Entrepot(path)
+    for ind, periode, niveau, terr, dim, _mod, _n, _d, val, _u, prov in _lignes():
+        if dim == "ensemble":
+            entrepot.cellules[(ind, niveau, terr, periode)] = (val, prov)
+    return entrepot
+
+
+#: The warehouse :func:`construire_entrepot` copies, once built in this process.
+_MODELE: list[Path] = []
+
+
+def _remplir(path: Path) -> None:
     con = duckdb.connect(str(path))
     try:
         con.execute("create schema marts")
@@ -207,11 +231,6 @@ def construire_entrepot(path: Path) -> Entrepot:
         ecrire_dictionnaire(con)
     finally:
         con.close()
-    entrepot = Entrepot(path)
-    for ind, periode, niveau, terr, dim, _mod, _n, _d, val, _u, prov in rows:
-        if dim == "ensemble":
-            entrepot.cellules[(ind, niveau, terr, periode)] = (val, prov)
-    return entrepot
 
 
 @pytest.fixture
@@ -255,3 +274,18 @@ def cache_vide():
     yield
     st.cache_data.clear()
     data_connexion.fermer_connexions()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def composants_streamlit_recenses_une_fois():
+    """AppTest looks for Streamlit components in the metadata of every installed distribution at
+    each run (0.3 s of CPU, some 150 runs in the suite); what is installed does not change during
+    the session: the first scan serves them all."""
+    import functools
+
+    from streamlit.components.v2 import manifest_scanner
+
+    origine = manifest_scanner.scan_component_manifests
+    manifest_scanner.scan_component_manifests = functools.cache(origine)
+    yield
+    manifest_scanner.scan_component_manifests = origine

@@ -49,12 +49,17 @@ def test_dbt_runner_erreur_nomme_le_noeud(entrepot_vide):
     assert "a échoué" in str(exc.value)
 
 
-def test_dbt_runner_date_arrete_par_variable(entrepot_vide):
+def test_dbt_runner_date_arrete_par_variable(entrepot_vide, capsys):
     from datetime import date
 
-    entrepot_vide.dbt(["run", "--select", "int_arrete__date", "arrete"],
-                      vars={"date_arrete": date(2025, 2, 28)})
+    faits = []
+    run_dbt(["run", "--select", "int_arrete__date", "arrete"], entrepot_vide.path, vars={"date_arrete": date(2025, 2, 28)},
+            target_path=entrepot_vide.target, log_path=entrepot_vide.target / "logs",
+            progression=lambda fait, total: faits.append((fait, total)))
     assert entrepot_vide.requete("select date_arrete from marts.arrete") == [(date(2025, 2, 28),)]
+    # each node done is told (the CLI's progress bar); dbt's own lines (English) are not printed
+    assert sorted(faits) == [(1, 2), (2, 2)]
+    assert "OK created" not in capsys.readouterr().out
 
 
 def test_dbt_args_pointent_sur_le_projet(tmp_path):
@@ -73,9 +78,12 @@ def test_dbt_parse_sans_base(tmp_path):
     assert not absent.parent.exists()
 
 
-def test_une_construction_reprend_l_analyse_d_une_autre(tmp_path):
+def test_une_construction_reprend_l_analyse_d_une_autre(tmp_path, monkeypatch):
     """Two warehouses (two paths, two temp folders, two target folders) of the same project and
-    vars: the second one reuses the first one's parse; other vars still parse in full."""
+    vars: the second one reuses the first one's parse, and so does a third one with another date
+    d'arrêté (handed to dbt through the environment: only the files reading it are parsed
+    again); other vars still parse in full."""
+    monkeypatch.setenv("DBT_LOG_LEVEL_FILE", "debug")  # dbt tells how it parsed in its log file
     def analyser(dossier: str, vars: dict) -> str:
         base = tmp_path / dossier / "socle.duckdb"
         base.parent.mkdir()
@@ -88,4 +96,6 @@ def test_une_construction_reprend_l_analyse_d_une_autre(tmp_path):
     assert "Starting full parse" in analyser("a", unique)
     deuxieme = analyser("b", unique)
     assert "Starting full parse" not in deuxieme and "skipping partial parsing" in deuxieme
-    assert "Starting full parse" in analyser("c", unique | {"test_analyse": "autre"})
+    autre_date = analyser("c", unique | {"date_arrete": "2031-02-28"})
+    assert "Starting full parse" not in autre_date and "Partial parsing enabled" in autre_date
+    assert "Starting full parse" in analyser("d", unique | {"test_analyse": f"{tmp_path}-autre"})
