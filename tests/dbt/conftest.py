@@ -78,8 +78,9 @@ def dbt_target(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def entrepot_construit(tmp_path_factory, worker_id, dbt_target) -> Entrepot:
-    """An empty warehouse (raw schema only) after a full ``dbt build`` (seeds, models, data
-    tests and unit tests). Raises ``DbtError`` if the build fails. Read-only for its users: copy
+    """An empty warehouse (raw schema only) after ``dbt build`` of the seeds, the models and the
+    unit tests (the suite's one run of them; the data tests are proven on the integration build,
+    tests/integration). Raises ``DbtError`` if the build fails. Read-only for its users: copy
     it before writing (``entrepot_vide``).
 
     Under pytest-xdist the workers share one build (a file lock, the first one builds); each
@@ -95,7 +96,7 @@ def entrepot_construit(tmp_path_factory, worker_id, dbt_target) -> Entrepot:
             racine.mkdir(parents=True)
             with connect(path) as con:
                 ensure_raw_schema(con)
-            Entrepot(path, racine / "dbt_target").dbt(["build"])
+            Entrepot(path, racine / "dbt_target").dbt(["build", "--exclude", "resource_type:test"])
             fait.touch()
     return Entrepot(path, dbt_target)
 

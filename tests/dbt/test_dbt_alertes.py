@@ -128,8 +128,7 @@ def _attendu(alertes):
 def entrepot_alertes(entrepot_vide):
     alertes = _scenario()
     _livrer(entrepot_vide, alertes)
-    entrepot_vide.dbt(["build", "--select", "+indicateurs_alertes", "--exclude", "resource_type:seed",
-                       "test_type:unit"], vars={"premier_mois": "2025-01", "date_arrete": f"{ARRETE}"})
+    entrepot_vide.dbt(["run", "--select", "+indicateurs_alertes"], vars={"premier_mois": "2025-01", "date_arrete": f"{ARRETE}"})
     return entrepot_vide, alertes
 
 

@@ -1,6 +1,8 @@
-"""dbt build on an empty warehouse (runs the dbt unit tests and data tests); dbt_runner errors."""
+"""dbt build on an empty warehouse (runs the dbt unit tests); dbt_runner errors and parses."""
 
 from __future__ import annotations
+
+import uuid
 
 import pytest
 
@@ -11,7 +13,7 @@ pytestmark = pytest.mark.slow
 
 
 def test_dbt_build_entrepot_vide(entrepot_construit):
-    # the fixture ran `dbt build` and raised if any model, seed, data test or unit test failed
+    # the fixture ran `dbt build` and raised if any model, seed or unit test failed
     tables = {r[0] for r in entrepot_construit.requete(
         "select table_schema || '.' || table_name from information_schema.tables")}
     assert {"marts.indicateurs", "marts.arrete", "referentiel.agences",
@@ -92,10 +94,11 @@ def test_une_construction_reprend_l_analyse_d_une_autre(tmp_path, monkeypatch):
                 duckdb_config={"temp_directory": f"{base}.tmp"})
         return (cible / "logs" / "dbt.log").read_text(encoding="utf-8")
 
-    unique = {"date_arrete": f"2031-01-{tmp_path.stat().st_ino % 28 + 1:02d}", "test_analyse": str(tmp_path)}
+    # a var no earlier run used: its parse is not among the shared ones
+    unique = {"date_arrete": "2031-01-31", "test_analyse": uuid.uuid4().hex}
     assert "Starting full parse" in analyser("a", unique)
     deuxieme = analyser("b", unique)
     assert "Starting full parse" not in deuxieme and "skipping partial parsing" in deuxieme
     autre_date = analyser("c", unique | {"date_arrete": "2031-02-28"})
     assert "Starting full parse" not in autre_date and "Partial parsing enabled" in autre_date
-    assert "Starting full parse" in analyser("d", unique | {"test_analyse": f"{tmp_path}-autre"})
+    assert "Starting full parse" in analyser("d", unique | {"test_analyse": uuid.uuid4().hex})

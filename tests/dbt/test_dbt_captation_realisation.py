@@ -292,8 +292,7 @@ def entrepot_ab(entrepot_vide):
     donnees = _scenario()
     _livrer(entrepot_vide, *donnees)
     # the two families' marts and what they read (seeds loaded, unit tests ran in the first build)
-    entrepot_vide.dbt(["build", "--select", "+indicateurs_captation", "+indicateurs_realisation",
-                       "--exclude", "resource_type:seed", "test_type:unit"], vars={"premier_mois": "2024-12"})
+    entrepot_vide.dbt(["run", "--select", "+indicateurs_captation", "+indicateurs_realisation"], vars={"premier_mois": "2024-12"})
     mois = [r[0] for r in entrepot_vide.requete(
         "select periode from intermediate.int_mois__calendrier order by periode")]
     return entrepot_vide, donnees, mois

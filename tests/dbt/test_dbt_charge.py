@@ -302,8 +302,7 @@ INDICATEURS = ["taille_portefeuille_moyenne", "part_portefeuilles_plus_de_70", "
 def entrepot_charge(entrepot_vide):
     scenario = _scenario()
     _livrer(entrepot_vide, scenario)
-    entrepot_vide.dbt(["build", "--select", "+indicateurs_charge", "--exclude", "resource_type:seed",
-                       "test_type:unit"], vars=VARS)
+    entrepot_vide.dbt(["run", "--select", "+indicateurs_charge"], vars=VARS)
     return entrepot_vide, scenario
 
 
@@ -387,8 +386,7 @@ def test_dbt_charge_scenario_exerce_les_regles(entrepot_charge):
 @pytest.fixture(scope="module")
 def entrepot_indicateurs(entrepot_charge):
     entrepot, scenario = entrepot_charge
-    entrepot.dbt(["build", "--select", "+indicateurs", "--exclude", "resource_type:seed",
-                  "test_type:unit"], vars=VARS)
+    entrepot.dbt(["run", "--select", "+indicateurs"], vars=VARS)
     return entrepot, scenario
 
 

@@ -199,8 +199,7 @@ def _attendu(episodes, controles, manquements):
 def entrepot_controle(entrepot_vide):
     episodes, controles, manquements = _scenario()
     _livrer(entrepot_vide, episodes, controles, manquements)
-    entrepot_vide.dbt(["build", "--select", "+indicateurs_controle", "--exclude", "resource_type:seed",
-                       "test_type:unit"], vars={"premier_mois": "2025-01", "date_arrete": f"{ARRETE}"})
+    entrepot_vide.dbt(["run", "--select", "+indicateurs_controle"], vars={"premier_mois": "2025-01", "date_arrete": f"{ARRETE}"})
     return entrepot_vide, episodes, controles, manquements
 
 

@@ -204,8 +204,7 @@ def entrepot_rempli(entrepot_vide):
     # models and data tests on these rows (seeds are loaded, unit tests ran in the first build)
     # The scenario's deliveries hold the whole history: observe from its first event's month.
     premier = _premier_evenement(episodes, diagnostics)
-    entrepot_vide.dbt(["build", "--select", "+indicateurs", "+dictionnaire", "+arrete",
-                       "--exclude", "resource_type:seed", "test_type:unit"], vars={"premier_mois": f"{premier:%Y-%m}"})
+    entrepot_vide.dbt(["run", "--select", "+indicateurs", "+dictionnaire", "+arrete"], vars={"premier_mois": f"{premier:%Y-%m}"})
     return entrepot_vide, episodes, diagnostics
 
 

@@ -225,15 +225,15 @@ def _livrer(entrepot, episodes, accompagnements, emplois):
 
 @pytest.fixture(scope="module")
 def entrepot_performance(tmp_path_factory):
-    # Own warehouse, built for this family and its upstream only (seeds, models, data and unit
-    # tests): the family's cells do not depend on the other families' models.
+    # Own warehouse, built for this family and its upstream only (seeds and models): the
+    # family's cells do not depend on the other families' models.
     path = tmp_path_factory.mktemp("entrepot_performance") / "socle.duckdb"
     with connect(path) as con:
         ensure_raw_schema(con)
     entrepot = Entrepot(path, tmp_path_factory.mktemp("dbt_target_performance"))
     episodes, accompagnements, emplois = _scenario()
     _livrer(entrepot, episodes, accompagnements, emplois)
-    entrepot.dbt(["build", "--select", "+indicateurs_performance", "--indirect-selection", "cautious"],
+    entrepot.dbt(["build", "--select", "+indicateurs_performance", "--exclude", "resource_type:test", "test_type:unit"],
                  vars={"premier_mois": f"{PREMIER_MOIS:%Y-%m}"})
     return entrepot, _membres(episodes, accompagnements, emplois)
 

@@ -104,8 +104,7 @@ def _livrer(entrepot, agents, journal, issues):
 def entrepot_regles(entrepot_vide):
     agents, journal, issues = _scenario()
     _livrer(entrepot_vide, agents, journal, issues)
-    entrepot_vide.dbt(["build", "--select", "+marts.regles_alertes", "--exclude", "resource_type:seed",
-                       "test_type:unit"], vars={"premier_mois": "2025-01", "date_arrete": f"{ARRETE}"})
+    entrepot_vide.dbt(["run", "--select", "+marts.regles_alertes"], vars={"premier_mois": "2025-01", "date_arrete": f"{ARRETE}"})
     return entrepot_vide, issues
 
 

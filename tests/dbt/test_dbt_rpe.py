@@ -322,15 +322,15 @@ def _livrer(entrepot, episodes, diagnostics, accompagnements, emplois):
 
 @pytest.fixture(scope="module")
 def entrepot_rpe(tmp_path_factory):
-    # Own warehouse, built for this family and its upstream only (seeds, models, data and unit
-    # tests): the family's cells do not depend on the other families' marts.
+    # Own warehouse, built for this family and its upstream only (seeds and models): the
+    # family's cells do not depend on the other families' marts.
     path = tmp_path_factory.mktemp("entrepot_rpe") / "socle.duckdb"
     with connect(path) as con:
         ensure_raw_schema(con)
     entrepot = Entrepot(path, tmp_path_factory.mktemp("dbt_target_rpe"))
     episodes, diagnostics, accompagnements, emplois = _scenario()
     _livrer(entrepot, episodes, diagnostics, accompagnements, emplois)
-    entrepot.dbt(["build", "--select", "+indicateurs_rpe", "--indirect-selection", "cautious"],
+    entrepot.dbt(["build", "--select", "+indicateurs_rpe", "--exclude", "resource_type:test", "test_type:unit"],
                  vars={"premier_mois": f"{PREMIER_MOIS:%Y-%m}"})
     return entrepot, _attendu(episodes, diagnostics, accompagnements, emplois)
 
