@@ -80,6 +80,15 @@ def _rappel(progression: Callable[[int, int], None]) -> Callable:
 _VARS_ENVIRONNEMENT = {"date_arrete": "SOCLE_DATE_ARRETE", "premier_mois": "SOCLE_PREMIER_MOIS"}
 
 
+def repartir_vars(vars: dict | None) -> tuple[dict, dict[str, str]]:
+    """``vars`` split in two: those still given as ``--vars``, and the environment variables that
+    carry the others (``_VARS_ENVIRONNEMENT``) for the dbt call."""
+    restants = dict(vars or {})
+    environnement = {_VARS_ENVIRONNEMENT[k]: str(_valeur_var(restants.pop(k)) or "")
+                     for k in list(restants) if k in _VARS_ENVIRONNEMENT}
+    return restants, environnement
+
+
 def dbt_args(
     args: list[str],
     vars: dict | None = None,
@@ -203,8 +212,7 @@ def run_dbt(
     """
     from dbt.cli.main import dbtRunner  # imported late: dbt is slow to import
 
-    vars = dict(vars or {})
-    par_environnement = {_VARS_ENVIRONNEMENT[k]: str(_valeur_var(vars.pop(k)) or "") for k in list(vars) if k in _VARS_ENVIRONNEMENT}
+    vars, par_environnement = repartir_vars(vars)
     full = dbt_args(args, vars, target_path, log_path) + ["--log-level", "warn"]
     moteur = {f"SOCLE_DBT_DUCKDB_{k.upper()}": v for k, v in (duckdb_config or {}).items()}
     with environment(SOCLE_DBT_DB_PATH=str(Path(db_path).resolve()), **moteur, **par_environnement), \

@@ -33,7 +33,7 @@ for var in ("SOCLE_INBOX", "SOCLE_WAREHOUSE", "SOCLE_DATE_ARRETE", "SOCLE_PREMIE
 # test build, and writing it took a tenth of the dbt tests' CPU. A failed dbt call still says
 # which nodes failed and why (DbtError).
 os.environ["DBT_LOG_LEVEL_FILE"] = "none"
-# One thread per library in each test process (and the builds they start): five pytest-xdist
+# One thread per library in each test process (and the builds they start): four pytest-xdist
 # workers already share the CI machine's two cores, and idle pool threads that spin for work
 # (DuckDB, Polars, BLAS; the optimiser's LP processes follow DuckDB's setting) burnt about a
 # tenth of a build's CPU for nothing (test_secret_constructions beside two busy processes:
