@@ -266,7 +266,10 @@ def authentifier(identifiant: str, mot_de_passe: str, chemin: Path | None = None
     return None
 
 
-_HACHAGE_LEURRE = hacher("leurre")
+#: A hash of a decoy password with the hasher's parameters (a test checks they match), written
+#: here rather than computed at import: hashing costs a third of a second of CPU by design, and
+#: every process reading the dashboards' modules paid it.
+_HACHAGE_LEURRE = "$argon2id$v=19$m=65536,t=3,p=4$YhuHDsM3B+g1b1GCm9TkEQ$L7geu/4yt4VziJaQMUtgZTzqCTHmnCW2SfPAtZzcU4c"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -272,6 +272,9 @@ def test_hachage_argon2():
     assert acces.verifier(h, "secret")
     assert not acces.verifier(h, "Secret")
     assert not acces.verifier("pas un hachage", "secret")
+    # an unknown user costs a verification with the same parameters as a real account's
+    assert not acces._hasher.check_needs_rehash(acces._HACHAGE_LEURRE)
+    assert not acces.verifier(acces._HACHAGE_LEURRE, "secret")
 
 
 def test_sans_fichier_aucun_compte_de_demonstration(tmp_path):
