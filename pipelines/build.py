@@ -154,11 +154,8 @@ def run_build(
             else:
                 # dbt unit tests run in the test suite; a production build runs models and data tests
                 # (unless told not to: settings.tests_donnees).
-                # no manifest.json nor run_results.json: nothing reads them (dbt's log file tells
-                # what ran), and writing them cost about a second a build
                 run_dbt(
-                    ["build", "--exclude", *exclusions(settings.tests_donnees), "--no-write-json"], work,
-                    vars=dbt_vars(settings),
+                    ["build", "--exclude", *exclusions(settings.tests_donnees)], work, vars=dbt_vars(settings),
                     # dbt's artefacts beside the build's copy: builds of two warehouses never share them
                     target_path=settings.work_dir / "dbt_target", log_path=settings.work_dir / "dbt_logs",
                     duckdb_config=settings.duckdb_config, progression=on_dbt,

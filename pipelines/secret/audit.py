@@ -106,8 +106,11 @@ class ResultatAudit:
         etroit = ""
         if self.plus_etroit:
             e = self.plus_etroit
-            etroit = (f" ; intervalle le plus étroit : [{e['min']:g} ; {e['max']:g}] pour une valeur {e['valeur']:g} "
-                      f"({e['indicateur']}, {e['niveau']} {e['territoire']}, {e['periode']})")
+            # + 0: a bound of -0.0 (an LP's) reads 0
+            etroit = (f" ; intervalle le plus étroit : [{e['min'] + 0:g} ; {e['max'] + 0:g}] pour une valeur {e['valeur']:g} "
+                      f"({e['indicateur']}, {e['niveau']} {e['territoire']}, {e['periode']}"
+                      + (" ; son minorant est le minimum que la seule structure des tableaux impose, connu quoi "
+                         "qu'on publie : la règle l'admet" if e.get("minimum_structurel") else "") + ")")
         methode = "programmation linéaire exacte" if self.methode == "exact" else "propagation des équations"
         return (
             f"Audit du secret ({methode}) : {self.quantites_auditees} quantités secrètes primaires auditées, "
@@ -854,14 +857,15 @@ def auditer(
             raison = "minorant trop proche"
         largeur = v_hi - v_lo
         if plus_etroit is None or largeur < plus_etroit[0]:
-            plus_etroit = (largeur, j, v_lo, v_hi)
+            plus_etroit = (largeur, j, v_lo, v_hi, bool(m0[j] > n - ecart + TOL and v_lo <= m0[j] + TOL))
         if raison:
             res.violations.append(_ligne(cel_rows, s, j, v_lo, v_hi, raison))
         elif not s.connu[j]:
             res.non_prouvees += int(not prouve_h[j]) + int(not prouve_b[j])
     if plus_etroit is not None:
-        _, j, v_lo, v_hi = plus_etroit
-        res.plus_etroit = _ligne(cel_rows, s, j, v_lo, v_hi, "")
+        _, j, v_lo, v_hi, structurel = plus_etroit
+        # its lower end is what the tables' structure alone imposes (known whatever is published)
+        res.plus_etroit = _ligne(cel_rows, s, j, v_lo, v_hi, "") | {"minimum_structurel": structurel}
     res.duree = time.perf_counter() - t0
     return res
 

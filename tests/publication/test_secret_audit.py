@@ -75,6 +75,26 @@ def test_twelve_ones_protected_by_the_optimiser(tmp_path):
     res = _audit(tmp_path, cells, hier, _nouvelle(cells, hier), zeros_masques=True)
     assert res.violations == []
     assert res.quantites_auditees > 0
+    # the narrowest interval, as the summary prints it: an LP's bound of -0 reads 0, and a lower
+    # end at the rule's own floor (0, above n - 3) is not said to come from the structure
+    e = res.plus_etroit
+    assert e["min"] == 0 and not e["minimum_structurel"]
+    assert f"intervalle le plus étroit : [0 ; {e['max']:g}] pour une valeur {e['valeur']:g}" in res.resume()
+    assert "structure" not in res.resume()
+
+
+def test_the_summary_says_when_the_narrowest_interval_starts_at_the_structural_minimum():
+    """A département's denominator hidden with its six agencies' rate cells: each exists, so each
+    denominator is at least 1, and the département's at least 6, whatever is published. With a true
+    value of 7, [6 ; 10] is narrower than ±3 but admitted by the rule: the summary says why."""
+    from pipelines.secret.audit import ResultatAudit
+
+    ligne = {"indicateur": "taux_diagnostic_30j", "niveau": "DEPARTEMENT", "territoire": "32", "periode": "2023-11-01",
+             "valeur": 7.0, "min": 6.0, "max": 10.0}
+    res = ResultatAudit(plus_etroit=ligne | {"minimum_structurel": True})
+    assert ("intervalle le plus étroit : [6 ; 10] pour une valeur 7 (taux_diagnostic_30j, DEPARTEMENT 32, 2023-11-01 ; "
+            "son minorant est le minimum que la seule structure des tableaux impose") in res.resume()
+    assert "structure" not in ResultatAudit(plus_etroit=ligne | {"minimum_structurel": False}).resume()
 
 
 def test_an_audit_told_that_zeros_are_shown_does_not_trust_it_when_a_zero_is_hidden(tmp_path):
