@@ -80,12 +80,17 @@ def _rappel(progression: Callable[[int, int], None]) -> Callable:
 _VARS_ENVIRONNEMENT = {"date_arrete": "SOCLE_DATE_ARRETE", "premier_mois": "SOCLE_PREMIER_MOIS"}
 
 
-def repartir_vars(vars: dict | None) -> tuple[dict, dict[str, str]]:
-    """``vars`` split in two: those still given as ``--vars``, and the environment variables that
-    carry the others (``_VARS_ENVIRONNEMENT``) for the dbt call."""
+def environnement_dbt(db_path: Path, duckdb_config: dict[str, str] | None, vars: dict | None) -> tuple[dict, dict[str, str]]:
+    """What a dbt call on the warehouse ``db_path`` reads from the environment
+    (``dbt_project/profiles.yml`` and the models), with the ``vars`` left to give as ``--vars``:
+    the warehouse's path, DuckDB's settings (``Settings.duckdb_config``) and the vars the models
+    also read from the environment (``_VARS_ENVIRONNEMENT``). Returns (vars, environment)."""
     restants = dict(vars or {})
-    environnement = {_VARS_ENVIRONNEMENT[k]: str(_valeur_var(restants.pop(k)) or "")
-                     for k in list(restants) if k in _VARS_ENVIRONNEMENT}
+    environnement = {
+        "SOCLE_DBT_DB_PATH": str(Path(db_path).resolve()),
+        **{f"SOCLE_DBT_DUCKDB_{k.upper()}": v for k, v in (duckdb_config or {}).items()},
+        **{_VARS_ENVIRONNEMENT[k]: str(_valeur_var(restants.pop(k)) or "") for k in list(restants) if k in _VARS_ENVIRONNEMENT},
+    }
     return restants, environnement
 
 
@@ -212,11 +217,9 @@ def run_dbt(
     """
     from dbt.cli.main import dbtRunner  # imported late: dbt is slow to import
 
-    vars, par_environnement = repartir_vars(vars)
+    vars, env = environnement_dbt(db_path, duckdb_config, vars)
     full = dbt_args(args, vars, target_path, log_path) + ["--log-level", "warn"]
-    moteur = {f"SOCLE_DBT_DUCKDB_{k.upper()}": v for k, v in (duckdb_config or {}).items()}
-    with environment(SOCLE_DBT_DB_PATH=str(Path(db_path).resolve()), **moteur, **par_environnement), \
-            _analyse_partagee(target_path, Path(db_path).stem, vars):
+    with environment(**env), _analyse_partagee(target_path, Path(db_path).stem, vars):
         try:
             result = dbtRunner(callbacks=[_rappel(progression)] if progression else []).invoke(full)
         finally:

@@ -18,7 +18,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from pipelines.core.contract import EXPORTS
 from pipelines.core.settings import DBT_PROJECT_DIR, Settings, pseudonymisation_key
-from pipelines.dbt_runner import ensure_manifest, environment, exclusions, repartir_vars
+from pipelines.dbt_runner import ensure_manifest, environment, environnement_dbt, exclusions
 from pipelines.rapports.reglages import regions_planifiees
 
 
@@ -134,12 +134,10 @@ class MoteurModeles(dg.ConfigurableResource):
         # as a CLI build (settings.tests_donnees); dagster-dbt adds its own selection after these, so
         # one --exclude flag per value (repeated flags add up; several values after one do not parse)
         args = ["build", *[a for e in exclusions(settings.tests_donnees) for a in ("--exclude", e)]]
-        vars, par_environnement = repartir_vars(dbt_vars(settings))
+        vars, env = environnement_dbt(work, settings.duckdb_config, dbt_vars(settings))
         if vars:
             args += ["--vars", json.dumps(vars)]
-        moteur = {f"SOCLE_DBT_DUCKDB_{k.upper()}": v for k, v in settings.duckdb_config.items()}
-        # read by dbt_project/profiles.yml and the models
-        with environment(SOCLE_DBT_DB_PATH=str(work), **moteur, **par_environnement):
+        with environment(**env):
             yield from dbt.cli(args, context=context).stream()
 
 

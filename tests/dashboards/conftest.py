@@ -150,11 +150,7 @@ def ecrire_dictionnaire(con) -> None:
 def construire_entrepot(path: Path) -> Entrepot:
     """The hand-made warehouse at ``path``: a copy of the one built at the process's first call
     (the warehouse is the same every time; each test gets its own file to write in)."""
-    if not _MODELE:
-        modele = Path(tempfile.mkdtemp(prefix="socle-entrepot-modele-")) / "socle.duckdb"
-        _remplir(modele)
-        _MODELE.append(modele)
-    shutil.copyfile(_MODELE[0], path)
+    shutil.copyfile(_modele(), path)
     entrepot = Entrepot(path)
     for ind, periode, niveau, terr, dim, _mod, _n, _d, val, _u, prov in _lignes():
         if dim == "ensemble":
@@ -162,8 +158,12 @@ def construire_entrepot(path: Path) -> Entrepot:
     return entrepot
 
 
-#: The warehouse :func:`construire_entrepot` copies, once built in this process.
-_MODELE: list[Path] = []
+@functools.cache
+def _modele() -> Path:
+    """The warehouse :func:`construire_entrepot` copies, built once in this process."""
+    modele = Path(tempfile.mkdtemp(prefix="socle-entrepot-modele-")) / "socle.duckdb"
+    _remplir(modele)
+    return modele
 
 
 def _remplir(path: Path) -> None:
@@ -281,8 +281,6 @@ def composants_streamlit_recenses_une_fois():
     """AppTest looks for Streamlit components in the metadata of every installed distribution at
     each run (0.3 s of CPU, some 150 runs in the suite); what is installed does not change during
     the session: the first scan serves them all."""
-    import functools
-
     from streamlit.components.v2 import manifest_scanner
 
     origine = manifest_scanner.scan_component_manifests
