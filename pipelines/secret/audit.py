@@ -472,32 +472,43 @@ def _propager(
     A: sp.csr_matrix, bas: np.ndarray, haut: np.ndarray, lo: np.ndarray, hi: np.ndarray, inconnu: np.ndarray, tours: int = 30
 ) -> tuple[np.ndarray, np.ndarray]:
     """Interval propagation on the unknowns: rows Σ a·x ∈ [bas, haut] with the known quantities
-    already moved into the bounds. Returns valid bounds for every unknown."""
+    already moved into the bounds. Returns valid bounds for every unknown.
+
+    Each round recomputes only the rows a bound of the previous round changed: a row whose
+    unknowns kept their bounds gives what it gave, already taken (bounds only tighten), so the
+    result is that of recomputing every row every round, for a fraction of the work."""
     lo, hi = lo.copy(), hi.copy()
-    Au = A[:, np.flatnonzero(inconnu)].tocsr()
     idx = np.flatnonzero(inconnu)
+    Au = A[:, idx].tocsr()
+    Ac = Au.tocsc()
     xl, h = lo[idx], hi[idx]
-    rows = np.repeat(np.arange(Au.shape[0]), np.diff(Au.indptr))
-    cols, a = Au.indices, Au.data
+    actives = np.arange(Au.shape[0])
     for _ in range(tours):
+        debut, longueurs = Au.indptr[actives], np.diff(Au.indptr)[actives]
+        termes = np.repeat(debut - np.cumsum(longueurs) + longueurs, longueurs) + np.arange(longueurs.sum())
+        rows = np.repeat(np.arange(len(actives)), longueurs)
+        cols, a = Au.indices[termes], Au.data[termes]
+        bas_r, haut_r = bas[actives][rows], haut[actives][rows]
+        n_r = len(actives)
         # contribution bounds of each term a·x
-        cmin = np.where(a > 0, a * xl[cols], a * h[cols])
-        cmax = np.where(a > 0, a * h[cols], a * xl[cols])
+        positif = a > 0
+        cmin = np.where(positif, a * xl[cols], a * h[cols])
+        cmax = np.where(positif, a * h[cols], a * xl[cols])
         inf_min = ~np.isfinite(cmin)
         inf_max = ~np.isfinite(cmax)
-        smin = np.bincount(rows, weights=np.where(inf_min, 0.0, cmin), minlength=Au.shape[0])
-        smax = np.bincount(rows, weights=np.where(inf_max, 0.0, cmax), minlength=Au.shape[0])
-        nmin = np.bincount(rows, weights=inf_min.astype(float), minlength=Au.shape[0])
-        nmax = np.bincount(rows, weights=inf_max.astype(float), minlength=Au.shape[0])
+        cmin_f = np.where(inf_min, 0.0, cmin)
+        cmax_f = np.where(inf_max, 0.0, cmax)
+        smin = np.bincount(rows, weights=cmin_f, minlength=n_r)
+        smax = np.bincount(rows, weights=cmax_f, minlength=n_r)
+        nmin = np.bincount(rows, weights=inf_min.astype(float), minlength=n_r)
+        nmax = np.bincount(rows, weights=inf_max.astype(float), minlength=n_r)
         # for each term: the others' sum range, then a·x ∈ [bas − others_max, haut − others_min]
         autres_max_fini = (nmax[rows] - inf_max) == 0
         autres_min_fini = (nmin[rows] - inf_min) == 0
-        autres_max = smax[rows] - np.where(inf_max, 0.0, cmax)
-        autres_min = smin[rows] - np.where(inf_min, 0.0, cmin)
-        ax_bas = np.where(autres_max_fini & np.isfinite(bas[rows]), bas[rows] - autres_max, -np.inf)
-        ax_haut = np.where(autres_min_fini & np.isfinite(haut[rows]), haut[rows] - autres_min, np.inf)
-        x_bas = np.where(a > 0, ax_bas / a, ax_haut / a)
-        x_haut = np.where(a > 0, ax_haut / a, ax_bas / a)
+        ax_bas = np.where(autres_max_fini & np.isfinite(bas_r), bas_r - (smax[rows] - cmax_f), -np.inf)
+        ax_haut = np.where(autres_min_fini & np.isfinite(haut_r), haut_r - (smin[rows] - cmin_f), np.inf)
+        x_bas = np.where(positif, ax_bas, ax_haut) / a
+        x_haut = np.where(positif, ax_haut, ax_bas) / a
         nl = xl.copy()
         nh = h.copy()
         # only NaN is replaced: nan_to_num would also turn ±inf into ±1.8e308, finite numbers
@@ -506,7 +517,15 @@ def _propager(
         np.minimum.at(nh, cols, np.where(np.isnan(x_haut), np.inf, x_haut))
         if np.allclose(nl, xl, equal_nan=True) and np.allclose(nh, h, equal_nan=True):
             break
+        changees = np.flatnonzero((nl != xl) | (nh != h))
         xl, h = nl, nh
+        longueurs = np.diff(Ac.indptr)[changees]
+        termes = np.repeat(Ac.indptr[changees] - np.cumsum(longueurs) + longueurs, longueurs) + np.arange(longueurs.sum())
+        touchees = np.zeros(Au.shape[0], dtype=bool)
+        touchees[Ac.indices[termes]] = True
+        actives = np.flatnonzero(touchees)
+        if not len(actives):
+            break
     lo[idx], hi[idx] = xl, h
     return lo, hi
 

@@ -212,11 +212,14 @@ def _blocs(c: pl.DataFrame, annuels: frozenset[str] = frozenset()) -> np.ndarray
 
 
 class _Solveur:
-    """One HiGHS instance reused for every LP (quiet, simplex)."""
+    """One HiGHS instance reused for every LP (quiet, simplex, no presolve)."""
 
     def __init__(self) -> None:
         self.h = highspy.Highs()
         self.h.setOptionValue("output_flag", False)
+        # these LPs are small and sparse with few redundant rows: presolve cost more than it saved
+        # (measured on the demo's LPs: six times the solve time, same optima)
+        self.h.setOptionValue("presolve", "off")
 
     def resoudre(self, M: sp.csc_matrix, lo_r, hi_r, lo_c, hi_c, cout) -> np.ndarray | None:
         h = self.h
@@ -252,10 +255,14 @@ class _Solveur:
         lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = M.indptr, M.indices, M.data
         h.passModel(lp)
 
-    def pousser(self, col: int, sens: float, borne: float, poids: float):
+    def pousser(self, col: int, sens: float, borne: float, poids: float, froid: bool = False):
         """Push one column towards ``borne`` in the direction ``sens`` (+1: up to +borne; -1:
-        down to -borne), every other column at its loaded cost and bounds; restored afterwards."""
+        down to -borne), every other column at its loaded cost and bounds; restored afterwards.
+        ``froid``: solved from scratch with presolve, not from the previous basis."""
         h = self.h
+        if froid:
+            h.clearSolver()
+            h.setOptionValue("presolve", "on")
         ix = np.asarray([col], dtype=np.int32)
         lo, hi, c = self.lo_c[col], self.hi_c[col], self.cout[col]
         if sens > 0:
@@ -269,6 +276,8 @@ class _Solveur:
         x = np.asarray(h.getSolution().col_value) if ok else None
         h.changeColsCost(1, ix, np.asarray([c]))
         h.changeColsBounds(1, ix, np.asarray([lo]), np.asarray([hi]))
+        if froid:
+            h.setOptionValue("presolve", "off")
         return x
 
 
@@ -555,14 +564,20 @@ class _Protection:
                         hi0 = np.concatenate([np.where(fige, 0.0, np.inf), np.where(fige, 0.0, marge_bas)])
                         cout0 = np.concatenate([np.where(publie & ~a_cacher, cout_q, 0.0), np.where(a_cacher, 0.0, cout_q)])
                         h.charger(base, lo_r, hi_r, lo0, hi0, cout0)
-                    if sg < 0:  # down through the downward part
-                        x = h.pousser(nQ + j, 1.0, r, poids / max(r, 1.0))
-                    else:
-                        x = h.pousser(j, sg, r, poids / max(r, 1.0))
+                    # down through the downward part
+                    col = nQ + j if sg < 0 else j
+                    x = h.pousser(col, 1.0, r, poids / max(r, 1.0))
                     nb_lp += 1
+                    peut_ajuster = self.tours_fusion >= 2 and not self.restreinte
+                    if peut_ajuster and (x is None or sg * (x[j] - x[nQ + j]) < r - EPS):
+                        # a requirement is lowered on a solve from scratch only: started from the
+                        # previous target's basis, without presolve, HiGHS was seen to stop at a
+                        # point that did not move this one at all (the demo, 23 targets)
+                        x = h.pousser(col, 1.0, r, poids / max(r, 1.0), froid=True)
+                        nb_lp += 1
                     if x is None:
                         continue
-                    enregistrer_point(x, j, sg, r, self.tours_fusion >= 2 and not self.restreinte)
+                    enregistrer_point(x, j, sg, r, peut_ajuster)
         return solutions, Q[a_cacher], nb_lp, ajustes
 
     def cout_quantite(self, Q: np.ndarray) -> np.ndarray:

@@ -328,6 +328,27 @@ def test_propagation_keeps_unbounded_quantities_unbounded():
     assert lo[1] <= 3 and np.isinf(hi[1]) and np.isinf(hi[2])
 
 
+
+def test_propagation_carries_a_bound_along_a_chain_one_row_per_round():
+    """x0 = 5 known, x_k − x_(k+1) = 0 along a chain, and one row far away that nothing links: the
+    bound reaches x_k at round k. Each round recomputes only the rows whose unknowns moved in the
+    previous round: a row left out would stop the chain (x_9 unbounded)."""
+    import scipy.sparse as sp
+
+    from pipelines.secret.audit import _propager
+
+    n = 10
+    rows = [[1.0 if j == 0 else 0.0 for j in range(n + 2)]]  # x0 = 5
+    rows += [[1.0 if j == k else -1.0 if j == k + 1 else 0.0 for j in range(n + 2)] for k in range(n - 1)]
+    rows += [[0.0] * n + [1.0, 1.0]]  # x10 + x11 = 4, on its own
+    A = sp.csr_matrix(np.array(rows))
+    bornes = np.array([5.0] + [0.0] * (n - 1) + [4.0])
+    lo, hi = _propager(A, bornes, bornes, np.zeros(n + 2), np.full(n + 2, np.inf), np.ones(n + 2, dtype=bool))
+    assert (lo[:n] == 5).all() and (hi[:n] == 5).all()
+    assert (lo[n:] == 0).all() and (hi[n:] == 4).all()
+    lo3, hi3 = _propager(A, bornes, bornes, np.zeros(n + 2), np.full(n + 2, np.inf), np.ones(n + 2, dtype=bool), tours=3)
+    assert (hi3[:3] == 5).all() and np.isinf(hi3[4:n]).all()
+
 def test_an_absent_rate_cell_tells_that_its_denominator_count_is_zero(tmp_path):
     """The marts write no rate cell with a denominator of 0: no D2 cell for agency 31001 in June
     tells an outsider that D1 (its denominator) is 0 there, even hidden. Both code paths know it."""
