@@ -623,11 +623,18 @@ class _Protection:
 
     def appliquer(self, solutions, a_cacher) -> int:
         caches = self.cacher(a_cacher)
-        for cols, d, nh, nb in solutions:
-            cert = np.zeros(len(cols), dtype=np.int64)
-            cibles = np.concatenate([nh, nb])
-            sens = np.concatenate([np.ones(len(nh)), -np.ones(len(nb))])
-            self.enregistrer(cert, cols, d, np.zeros(len(cibles), dtype=np.int64), cibles, sens)
+        if not solutions:
+            return caches
+        # the unit's points checked at once, as certificates 0, 1, … in the order they were found:
+        # where two prove the same bound, the first keeps it, as when checked one by one
+        k = np.arange(len(solutions))
+        cert = np.repeat(k, [len(s[0]) for s in solutions])
+        cibles = [np.concatenate([nh, nb]) for _, _, nh, nb in solutions]
+        p_cert = np.repeat(k, [len(c) for c in cibles])
+        sens = np.concatenate([np.concatenate([np.ones(len(nh)), -np.ones(len(nb))]) for _, _, nh, nb in solutions])
+        q = np.concatenate([s[0] for s in solutions]).astype(np.int64)
+        d = np.concatenate([s[1] for s in solutions])
+        self.enregistrer(cert, q, d, p_cert, np.concatenate(cibles).astype(np.int64), sens)
         return caches
 
     def _porteurs(self, par: str, ids: np.ndarray) -> np.ndarray:
