@@ -468,6 +468,13 @@ def _systeme(a: duckdb.DuckDBPyConnection, cel: pl.DataFrame, res: ResultatAudit
 # The attackers
 
 
+def _entrees(indptr: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of the entries of the rows (CSR) or columns (CSC) ``ids``, in order, and their
+    counts per row or column."""
+    longueurs = np.diff(indptr)[ids]
+    return np.repeat(indptr[ids] - np.cumsum(longueurs) + longueurs, longueurs) + np.arange(longueurs.sum()), longueurs
+
+
 def _propager(
     A: sp.csr_matrix, bas: np.ndarray, haut: np.ndarray, lo: np.ndarray, hi: np.ndarray, inconnu: np.ndarray, tours: int = 30
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -484,8 +491,7 @@ def _propager(
     xl, h = lo[idx], hi[idx]
     actives = np.arange(Au.shape[0])
     for _ in range(tours):
-        debut, longueurs = Au.indptr[actives], np.diff(Au.indptr)[actives]
-        termes = np.repeat(debut - np.cumsum(longueurs) + longueurs, longueurs) + np.arange(longueurs.sum())
+        termes, longueurs = _entrees(Au.indptr, actives)
         rows = np.repeat(np.arange(len(actives)), longueurs)
         cols, a = Au.indices[termes], Au.data[termes]
         bas_r, haut_r = bas[actives][rows], haut[actives][rows]
@@ -519,10 +525,8 @@ def _propager(
             break
         changees = np.flatnonzero((nl != xl) | (nh != h))
         xl, h = nl, nh
-        longueurs = np.diff(Ac.indptr)[changees]
-        termes = np.repeat(Ac.indptr[changees] - np.cumsum(longueurs) + longueurs, longueurs) + np.arange(longueurs.sum())
         touchees = np.zeros(Au.shape[0], dtype=bool)
-        touchees[Ac.indices[termes]] = True
+        touchees[Ac.indices[_entrees(Ac.indptr, changees)[0]]] = True
         actives = np.flatnonzero(touchees)
         if not len(actives):
             break
